@@ -1,0 +1,306 @@
+package io.tapstack;
+
+import io.tapstack.wire.Ipv4Address;
+import io.tapstack.wire.MacAddress;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything the stack can be told, with safe defaults. Every limit the stack enforces is here, and each
+ * has a counter for when it is hit. Fluent setters; {@link #validate()} is called by {@link NetStack}.
+ */
+public final class StackConfig
+{
+    private int ipAddress;
+    private int prefixLength = 24;
+    private int gateway = Ipv4Address.ANY;
+    private long macAddress = -1;
+    private int mtu = 1500;
+    private long seed = 0x7A95_7AC4L;
+    private int receiveBurst = 64;
+    private int ttl = 64;
+
+    private int arpRetries = 3;
+    private long arpRetryIntervalNs = TimeUnit.SECONDS.toNanos(1);
+    private long arpCacheTtlNs = TimeUnit.SECONDS.toNanos(60);
+    private int arpCacheEntries = 256;
+    private int arpQueueFrames = 128;
+    private boolean gratuitousArp = true;
+
+    private long reassemblyTimeoutNs = TimeUnit.SECONDS.toNanos(30);
+    private int reassemblyMemoryBytes = 1 << 20;
+
+    private int icmpErrorsPerSecond = 100;
+    private int icmpErrorBurst = 20;
+    private boolean answerBroadcastPing = false;
+
+    /** The stack's own IPv4 address (required). */
+    public StackConfig ipAddress(final int ipAddress)
+    {
+        this.ipAddress = ipAddress;
+        return this;
+    }
+
+    /** Address and prefix from "A.B.C.D/N" (N defaults to 24 when absent). */
+    public StackConfig ipAddress(final String cidr)
+    {
+        final int slash = cidr.indexOf('/');
+        if (slash < 0)
+        {
+            this.ipAddress = Ipv4Address.parse(cidr);
+        }
+        else
+        {
+            this.ipAddress = Ipv4Address.parse(cidr.substring(0, slash));
+            this.prefixLength = Integer.parseInt(cidr.substring(slash + 1).trim());
+            Ipv4Address.mask(prefixLength);
+        }
+        return this;
+    }
+
+    public int ipAddress()
+    {
+        return ipAddress;
+    }
+
+    public StackConfig prefixLength(final int prefixLength)
+    {
+        this.prefixLength = prefixLength;
+        return this;
+    }
+
+    public int prefixLength()
+    {
+        return prefixLength;
+    }
+
+    /** Default gateway for destinations outside the subnet; {@link Ipv4Address#ANY} for none. */
+    public StackConfig gateway(final int gateway)
+    {
+        this.gateway = gateway;
+        return this;
+    }
+
+    public int gateway()
+    {
+        return gateway;
+    }
+
+    /** The stack's MAC; when unset, a locally administered one drawn from the seed. */
+    public StackConfig macAddress(final long macAddress)
+    {
+        this.macAddress = macAddress;
+        return this;
+    }
+
+    public long macAddress()
+    {
+        return macAddress;
+    }
+
+    /** Largest IP datagram on the link (bytes, without the Ethernet header): 68..65535. */
+    public StackConfig mtu(final int mtu)
+    {
+        this.mtu = mtu;
+        return this;
+    }
+
+    public int mtu()
+    {
+        return mtu;
+    }
+
+    /** Seeds every random choice (MAC when unset, IP identification start, later ISN secret and ports). */
+    public StackConfig seed(final long seed)
+    {
+        this.seed = seed;
+        return this;
+    }
+
+    public long seed()
+    {
+        return seed;
+    }
+
+    /** Frames taken from the device per duty cycle. */
+    public StackConfig receiveBurst(final int receiveBurst)
+    {
+        this.receiveBurst = receiveBurst;
+        return this;
+    }
+
+    public int receiveBurst()
+    {
+        return receiveBurst;
+    }
+
+    public StackConfig ttl(final int ttl)
+    {
+        this.ttl = ttl;
+        return this;
+    }
+
+    public int ttl()
+    {
+        return ttl;
+    }
+
+    /** ARP requests sent again after the first one before giving up on a next hop. */
+    public StackConfig arpRetries(final int arpRetries)
+    {
+        this.arpRetries = arpRetries;
+        return this;
+    }
+
+    public int arpRetries()
+    {
+        return arpRetries;
+    }
+
+    public StackConfig arpRetryIntervalNs(final long arpRetryIntervalNs)
+    {
+        this.arpRetryIntervalNs = arpRetryIntervalNs;
+        return this;
+    }
+
+    public long arpRetryIntervalNs()
+    {
+        return arpRetryIntervalNs;
+    }
+
+    /** How long a learned mapping is used before it is resolved again. */
+    public StackConfig arpCacheTtlNs(final long arpCacheTtlNs)
+    {
+        this.arpCacheTtlNs = arpCacheTtlNs;
+        return this;
+    }
+
+    public long arpCacheTtlNs()
+    {
+        return arpCacheTtlNs;
+    }
+
+    /** Bound on ARP cache entries (resolved and in progress); the oldest is evicted past it. */
+    public StackConfig arpCacheEntries(final int arpCacheEntries)
+    {
+        this.arpCacheEntries = arpCacheEntries;
+        return this;
+    }
+
+    public int arpCacheEntries()
+    {
+        return arpCacheEntries;
+    }
+
+    /** Bound on packets held while their next hop is being resolved; more are dropped and counted. */
+    public StackConfig arpQueueFrames(final int arpQueueFrames)
+    {
+        this.arpQueueFrames = arpQueueFrames;
+        return this;
+    }
+
+    public int arpQueueFrames()
+    {
+        return arpQueueFrames;
+    }
+
+    /** Announce our address with a gratuitous ARP at start (RFC 5227 §3). */
+    public StackConfig gratuitousArp(final boolean gratuitousArp)
+    {
+        this.gratuitousArp = gratuitousArp;
+        return this;
+    }
+
+    public boolean gratuitousArp()
+    {
+        return gratuitousArp;
+    }
+
+    /** A datagram whose fragments have not all arrived this long after the first is dropped. */
+    public StackConfig reassemblyTimeoutNs(final long reassemblyTimeoutNs)
+    {
+        this.reassemblyTimeoutNs = reassemblyTimeoutNs;
+        return this;
+    }
+
+    public long reassemblyTimeoutNs()
+    {
+        return reassemblyTimeoutNs;
+    }
+
+    /** Memory for reassembly; each datagram in progress takes a 64 KiB buffer, so this bounds their number. */
+    public StackConfig reassemblyMemoryBytes(final int reassemblyMemoryBytes)
+    {
+        this.reassemblyMemoryBytes = reassemblyMemoryBytes;
+        return this;
+    }
+
+    public int reassemblyMemoryBytes()
+    {
+        return reassemblyMemoryBytes;
+    }
+
+    /** Token-bucket rate of ICMP error messages (RFC 1812 §4.3.2.8, RFC 1122 §3.2.2). */
+    public StackConfig icmpErrorsPerSecond(final int icmpErrorsPerSecond)
+    {
+        this.icmpErrorsPerSecond = icmpErrorsPerSecond;
+        return this;
+    }
+
+    public int icmpErrorsPerSecond()
+    {
+        return icmpErrorsPerSecond;
+    }
+
+    public StackConfig icmpErrorBurst(final int icmpErrorBurst)
+    {
+        this.icmpErrorBurst = icmpErrorBurst;
+        return this;
+    }
+
+    public int icmpErrorBurst()
+    {
+        return icmpErrorBurst;
+    }
+
+    /** RFC 1122 §3.2.2.6 lets a host ignore echo requests sent to a broadcast address; we do by default. */
+    public StackConfig answerBroadcastPing(final boolean answerBroadcastPing)
+    {
+        this.answerBroadcastPing = answerBroadcastPing;
+        return this;
+    }
+
+    public boolean answerBroadcastPing()
+    {
+        return answerBroadcastPing;
+    }
+
+    /** Throws IllegalArgumentException naming the first value out of range. */
+    public StackConfig validate()
+    {
+        require(ipAddress != 0, "ipAddress must be set");
+        require(prefixLength >= 0 && prefixLength <= 32, "prefixLength must be 0..32");
+        require(mtu >= 68 && mtu <= 65535, "mtu must be 68..65535 (RFC 791 minimum 68)");
+        require(macAddress == -1 || (macAddress >>> 48) == 0 && !MacAddress.isMulticast(macAddress),
+            "macAddress must be a unicast 48-bit address");
+        require(receiveBurst > 0, "receiveBurst must be > 0");
+        require(ttl > 0 && ttl <= 255, "ttl must be 1..255");
+        require(arpRetries >= 0, "arpRetries must be >= 0");
+        require(arpRetryIntervalNs > 0, "arpRetryIntervalNs must be > 0");
+        require(arpCacheTtlNs > 0, "arpCacheTtlNs must be > 0");
+        require(arpCacheEntries > 0, "arpCacheEntries must be > 0");
+        require(arpQueueFrames >= 0, "arpQueueFrames must be >= 0");
+        require(reassemblyTimeoutNs > 0, "reassemblyTimeoutNs must be > 0");
+        require(reassemblyMemoryBytes >= 0, "reassemblyMemoryBytes must be >= 0");
+        require(icmpErrorsPerSecond >= 0 && icmpErrorBurst >= 0, "ICMP error rate and burst must be >= 0");
+        return this;
+    }
+
+    private static void require(final boolean condition, final String message)
+    {
+        if (!condition)
+        {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

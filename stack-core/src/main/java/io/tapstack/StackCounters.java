@@ -1,0 +1,89 @@
+package io.tapstack;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Per-layer counters: frames received, sent, and dropped by reason. Written only by the stack thread (a
+ * plain read and a release store, no CAS), readable from any thread.
+ */
+public final class StackCounters
+{
+    /** Every counter the stack keeps; the name prefix is the layer. */
+    public enum Counter
+    {
+        ETH_RX_FRAMES, ETH_TX_FRAMES, ETH_DROP_TOO_SHORT, ETH_DROP_NOT_FOR_US, ETH_DROP_UNKNOWN_ETHERTYPE,
+        ETH_DROP_OWN_SOURCE, ETH_TX_DEVICE_FULL,
+
+        ARP_RX, ARP_TX_REQUESTS, ARP_TX_REPLIES, ARP_TX_GRATUITOUS, ARP_DROP_TOO_SHORT, ARP_DROP_UNSUPPORTED,
+        ARP_DROP_BAD_OPERATION, ARP_IGNORED_NOT_FOR_US, ARP_RESOLVED, ARP_RESOLUTION_FAILED, ARP_CACHE_EVICTIONS,
+        ARP_QUEUED, ARP_QUEUE_FULL_DROPS, ARP_UNRESOLVED_DROPS, ARP_ADDRESS_CONFLICTS,
+
+        IP_RX, IP_TX, IP_DROP_TOO_SHORT, IP_DROP_BAD_VERSION, IP_DROP_BAD_HEADER_LENGTH, IP_DROP_BAD_TOTAL_LENGTH,
+        IP_DROP_TRUNCATED, IP_DROP_BAD_CHECKSUM, IP_DROP_NOT_FOR_US, IP_DROP_BAD_SOURCE, IP_DROP_UNKNOWN_PROTOCOL,
+        IP_TX_NO_ROUTE, IP_TX_TOO_BIG, IP_TX_NO_BUFFER, IP_FRAGMENTS_RX, IP_FRAGMENTS_TX, IP_REASSEMBLED,
+        IP_REASM_DROP_INVALID, IP_REASM_DROP_OVERSIZE, IP_REASM_DROP_OVERLAP_MISMATCH, IP_REASM_TIMEOUTS,
+        IP_REASM_EVICTIONS,
+
+        ICMP_RX, ICMP_TX, ICMP_DROP_TOO_SHORT, ICMP_DROP_BAD_CHECKSUM, ICMP_DROP_BROADCAST_ECHO,
+        ICMP_DROP_UNKNOWN_TYPE, ICMP_ECHO_REQUESTS_RX, ICMP_ECHO_REPLIES_TX, ICMP_ECHO_REQUESTS_TX,
+        ICMP_ECHO_REPLIES_RX, ICMP_ERRORS_RX, ICMP_ERRORS_TX, ICMP_ERRORS_RATE_LIMITED;
+
+        /** The layer this counter belongs to: the name's prefix in lower case ("eth", "arp", "ip", "icmp"). */
+        public String layer()
+        {
+            return name().substring(0, name().indexOf('_')).toLowerCase();
+        }
+    }
+
+    private static final Counter[] COUNTERS = Counter.values();
+
+    private final AtomicLongArray values = new AtomicLongArray(COUNTERS.length);
+
+    /** Stack thread only. */
+    public void increment(final Counter counter)
+    {
+        final int i = counter.ordinal();
+        values.setRelease(i, values.getPlain(i) + 1);
+    }
+
+    /** Stack thread only. */
+    public void add(final Counter counter, final long delta)
+    {
+        final int i = counter.ordinal();
+        values.setRelease(i, values.getPlain(i) + delta);
+    }
+
+    /** Any thread. */
+    public long get(final Counter counter)
+    {
+        return values.getAcquire(counter.ordinal());
+    }
+
+    /** Any thread: a copy of every counter by name, in declaration order (allocates; not for the fast path). */
+    public Map<String, Long> snapshot()
+    {
+        final Map<String, Long> result = new LinkedHashMap<>();
+        for (final Counter counter : COUNTERS)
+        {
+            result.put(counter.name().toLowerCase(), get(counter));
+        }
+        return result;
+    }
+
+    /** Any thread: the non-zero counters, one per line, grouped by layer. */
+    public String describeNonZero()
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (final Counter counter : COUNTERS)
+        {
+            final long value = get(counter);
+            if (value != 0)
+            {
+                sb.append(String.format("  %-32s %,d%n", counter.name().toLowerCase(), value));
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,50 @@
+package io.tapstack.dev;
+
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Where Ethernet frames come from and go to: a TAP device, one end of a {@link MemoryLink}, or a wrapper such
+ * as {@link ImpairedDevice}. Owned by the stack thread.
+ *
+ * <p>Transmit is claim / write / commit, so that headers are written in place with no intermediate copy: a
+ * claimed slot must end in exactly one {@link #commit} or {@link #abort} (try/finally).
+ */
+public interface FrameDevice extends AutoCloseable
+{
+    /**
+     * Delivers up to {@code limit} received frames to {@code handler}.
+     *
+     * @return the number of frames delivered (the work count)
+     */
+    int receive(long nowNs, FrameHandler handler, int limit);
+
+    /**
+     * Claims room for one frame of exactly {@code length} bytes.
+     *
+     * @return the offset of the frame in {@link #transmitBuffer()}, or -1 when the device has no room now
+     */
+    int claim(int length);
+
+    /** The buffer that claimed offsets refer to. */
+    MutableDirectBuffer transmitBuffer();
+
+    /** Sends the frame claimed at {@code offset}. */
+    void commit(int offset);
+
+    /** Gives back the frame claimed at {@code offset} unsent. */
+    void abort(int offset);
+
+    /** The largest frame the device carries, Ethernet header included. */
+    int maxFrameLength();
+
+    /** When the device next has something to do by itself (a delayed frame, say); {@code Long.MAX_VALUE} if never. */
+    default long nextDeadlineNs()
+    {
+        return Long.MAX_VALUE;
+    }
+
+    @Override
+    default void close()
+    {
+    }
+}

@@ -1,0 +1,342 @@
+package io.tapstack.ip;
+
+import io.tapstack.StackConfig;
+import io.tapstack.StackCounters;
+import io.tapstack.StackCounters.Counter;
+import io.tapstack.link.ArpCache;
+import io.tapstack.link.ArpLayer;
+import io.tapstack.link.EthernetLayer;
+import io.tapstack.wire.EtherType;
+import io.tapstack.wire.Ipv4Address;
+import io.tapstack.wire.Ipv4Header;
+import io.tapstack.wire.IcmpMessage;
+import io.tapstack.wire.IpProtocol;
+import io.tapstack.wire.MacAddress;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * IPv4. Read RFC 791 §3 and RFC 1122 §3.2.1 (what a host must check) and §3.3.1-2 (routing, reassembly)
+ * first.
+ *
+ * <p>In: validates, accepts our address and broadcasts, reassembles fragments, dispatches on protocol. Out:
+ * {@link #beginDatagram} / {@link #commitDatagram}: a datagram that fits the MTU and whose next hop is known
+ * is written straight into a device slot; anything else (too big, next hop unresolved) is built in a scratch
+ * buffer and then fragmented and/or queued for ARP. Owned by the stack thread.
+ */
+public final class Ipv4Layer
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Ipv4Layer.class);
+
+    private final StackCounters counters;
+    private final EthernetLayer ethernet;
+    private final ArpLayer arp;
+    private final RouteTable routes;
+    private final Reassembler reassembler;
+    private final int ourAddress;
+    private final int ttl;
+    private final int mtu;
+    private final Ipv4Header header = new Ipv4Header();
+    private IcmpLayer icmp;
+
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[Ipv4Header.MAX_DATAGRAM_LENGTH]);
+    private final UnsafeBuffer fragment;
+    private int identification;
+
+    // the datagram between beginDatagram and commitDatagram
+    private boolean inScratch;
+    private boolean open;
+    private int pendingOffset;
+    private int pendingTotalLength;
+    private int pendingDestination;
+    private int pendingProtocol;
+    private int pendingNextHop;
+    private long pendingMac;
+
+    public Ipv4Layer(final StackConfig config, final EthernetLayer ethernet, final ArpLayer arp,
+        final StackCounters counters, final int initialIdentification)
+    {
+        this.counters = counters;
+        this.ethernet = ethernet;
+        this.arp = arp;
+        this.ourAddress = config.ipAddress();
+        this.ttl = config.ttl();
+        this.mtu = Math.min(config.mtu(), ethernet.maxPayloadLength());
+        this.routes = new RouteTable(config.ipAddress(), config.prefixLength(), config.gateway());
+        this.reassembler = new Reassembler(config.reassemblyMemoryBytes(), config.reassemblyTimeoutNs(), counters);
+        this.fragment = new UnsafeBuffer(new byte[mtu]);
+        this.identification = initialIdentification & 0xFFFF;
+    }
+
+    public void icmp(final IcmpLayer icmp)
+    {
+        this.icmp = icmp;
+        reassembler.timeoutListener(icmp::onReassemblyTimeout);
+    }
+
+    public RouteTable routes()
+    {
+        return routes;
+    }
+
+    public Reassembler reassembler()
+    {
+        return reassembler;
+    }
+
+    public int ourAddress()
+    {
+        return ourAddress;
+    }
+
+    public int mtu()
+    {
+        return mtu;
+    }
+
+    /**
+     * One received IPv4 packet (the Ethernet payload, possibly with link padding after it).
+     *
+     * @param linkBroadcast the frame was sent to the Ethernet broadcast address
+     */
+    public void onPacket(final MutableDirectBuffer buffer, final int offset, final int length,
+        final boolean linkBroadcast, final long nowNs)
+    {
+        counters.increment(Counter.IP_RX);
+        header.wrap(buffer, offset, length);
+        switch (header.validate())
+        {
+            case OK:
+                break;
+            case TOO_SHORT:
+                dropInvalid(Counter.IP_DROP_TOO_SHORT, "shorter than an IPv4 header");
+                return;
+            case BAD_VERSION:
+                dropInvalid(Counter.IP_DROP_BAD_VERSION, "version is not 4");
+                return;
+            case BAD_HEADER_LENGTH:
+                dropInvalid(Counter.IP_DROP_BAD_HEADER_LENGTH, "IHL out of range");
+                return;
+            case BAD_TOTAL_LENGTH:
+                dropInvalid(Counter.IP_DROP_BAD_TOTAL_LENGTH, "total length below the header length");
+                return;
+            case TRUNCATED:
+                dropInvalid(Counter.IP_DROP_TRUNCATED, "total length beyond the frame");
+                return;
+            case BAD_CHECKSUM:
+                dropInvalid(Counter.IP_DROP_BAD_CHECKSUM, "header checksum does not verify");
+                return;
+            default:
+                return;
+        }
+        final int destination = header.destination();
+        final boolean broadcast = routes.isBroadcast(destination);
+        if (destination != ourAddress && !broadcast)
+        {
+            // RFC 1122 §3.2.1.3: a host silently discards datagrams not addressed to it
+            counters.increment(Counter.IP_DROP_NOT_FOR_US);
+            return;
+        }
+        final int source = header.source();
+        if (routes.isBroadcast(source) || Ipv4Address.isMulticast(source) || source == ourAddress)
+        {
+            // RFC 1122 §3.2.1.3: a source address must be a unicast address other than ours
+            dropInvalid(Counter.IP_DROP_BAD_SOURCE, "source address is not a unicast address");
+            return;
+        }
+        if (header.isFragment())
+        {
+            final int index = reassembler.onFragment(header, nowNs);
+            if (index >= 0)
+            {
+                try
+                {
+                    final MutableDirectBuffer whole = reassembler.buffer(index);
+                    final int headerOffset = reassembler.headerOffset(index);
+                    header.wrap(whole, headerOffset, reassembler.totalLength(index));
+                    deliver(header, broadcast || linkBroadcast, nowNs);
+                }
+                finally
+                {
+                    reassembler.release(index);
+                }
+            }
+            return;
+        }
+        deliver(header, broadcast || linkBroadcast, nowNs);
+    }
+
+    private void deliver(final Ipv4Header datagram, final boolean broadcast, final long nowNs)
+    {
+        switch (datagram.protocol())
+        {
+            case IpProtocol.ICMP:
+                icmp.onPacket(datagram, broadcast, nowNs);
+                break;
+            default:
+                counters.increment(Counter.IP_DROP_UNKNOWN_PROTOCOL);
+                if (LOG.isDebugEnabled())
+                {
+                    LOG.debug("no handler for protocol {} from {}", datagram.protocol(),
+                        Ipv4Address.toString(datagram.source()));
+                }
+                if (!broadcast)
+                {
+                    // RFC 1122 §3.2.2.1: protocol unreachable; never in answer to a broadcast
+                    icmp.sendError(IcmpMessage.TYPE_DESTINATION_UNREACHABLE, IcmpMessage.CODE_PROTOCOL_UNREACHABLE,
+                        datagram.buffer(), datagram.offset(), datagram.totalLength(), nowNs);
+                }
+        }
+    }
+
+    private void dropInvalid(final Counter counter, final String why)
+    {
+        counters.increment(counter);
+        LOG.debug("dropped an IPv4 packet: {}", why);
+    }
+
+    /**
+     * Starts an outgoing datagram of {@code payloadLength} bytes to {@code destination}. Write the payload into
+     * {@link #transmitBuffer()} at the returned offset, then call {@link #commitDatagram} or
+     * {@link #abortDatagram}.
+     *
+     * @return where the payload goes, or -1 when the datagram cannot be sent (counted)
+     */
+    public int beginDatagram(final int destination, final int protocol, final int payloadLength, final long nowNs)
+    {
+        if (open)
+        {
+            throw new IllegalStateException("a datagram is already being built");
+        }
+        final int totalLength = Ipv4Header.MIN_HEADER_LENGTH + payloadLength;
+        if (payloadLength < 0 || totalLength > Ipv4Header.MAX_DATAGRAM_LENGTH)
+        {
+            counters.increment(Counter.IP_TX_TOO_BIG);
+            return -1;
+        }
+        final int nextHop = routes.nextHop(destination);
+        if (nextHop == RouteTable.NO_ROUTE)
+        {
+            counters.increment(Counter.IP_TX_NO_ROUTE);
+            LOG.debug("no route to {}", Ipv4Address.toString(destination));
+            return -1;
+        }
+        final long mac = routes.isBroadcast(nextHop) ? MacAddress.BROADCAST : arp.lookup(nextHop, nowNs);
+        int ipOffset;
+        if (totalLength <= mtu && mac != ArpCache.NONE)
+        {
+            ipOffset = ethernet.claim(mac, EtherType.IPV4, totalLength);
+            if (ipOffset < 0)
+            {
+                counters.increment(Counter.IP_TX_NO_BUFFER);
+                return -1;
+            }
+            inScratch = false;
+        }
+        else
+        {
+            ipOffset = 0;
+            inScratch = true;
+        }
+        open = true;
+        pendingOffset = ipOffset;
+        pendingTotalLength = totalLength;
+        pendingDestination = destination;
+        pendingProtocol = protocol;
+        pendingNextHop = nextHop;
+        pendingMac = mac;
+        return ipOffset + Ipv4Header.MIN_HEADER_LENGTH;
+    }
+
+    /** The buffer the offset from {@link #beginDatagram} refers to. */
+    public MutableDirectBuffer transmitBuffer()
+    {
+        return inScratch ? scratch : ethernet.transmitBuffer();
+    }
+
+    /** Writes the header and sends the datagram begun by {@link #beginDatagram}, fragmenting it if needed. */
+    public void commitDatagram(final long nowNs)
+    {
+        if (!open)
+        {
+            throw new IllegalStateException("no datagram to commit");
+        }
+        open = false;
+        final int id = nextIdentification();
+        if (!inScratch)
+        {
+            Ipv4Header.write(ethernet.transmitBuffer(), pendingOffset, pendingTotalLength, id, 0, ttl,
+                pendingProtocol, ourAddress, pendingDestination);
+            ethernet.commit(pendingOffset);
+            counters.increment(Counter.IP_TX);
+            return;
+        }
+        counters.increment(Counter.IP_TX);
+        final int payloadLength = pendingTotalLength - Ipv4Header.MIN_HEADER_LENGTH;
+        if (pendingTotalLength <= mtu)
+        {
+            Ipv4Header.write(scratch, 0, pendingTotalLength, id, 0, ttl, pendingProtocol, ourAddress,
+                pendingDestination);
+            sendPacket(scratch, 0, pendingTotalLength, nowNs);
+            return;
+        }
+        // RFC 791 §3.2 "fragmentation": pieces of a multiple of 8 bytes, MF on all but the last
+        final int maxPiece = (mtu - Ipv4Header.MIN_HEADER_LENGTH) & ~7;
+        for (int sent = 0; sent < payloadLength; sent += maxPiece)
+        {
+            final int piece = Math.min(maxPiece, payloadLength - sent);
+            final boolean last = sent + piece == payloadLength;
+            final int flags = (last ? 0 : Ipv4Header.FLAG_MORE_FRAGMENTS) | (sent >>> 3);
+            final int length = Ipv4Header.MIN_HEADER_LENGTH + piece;
+            Ipv4Header.write(fragment, 0, length, id, flags, ttl, pendingProtocol, ourAddress, pendingDestination);
+            fragment.putBytes(Ipv4Header.MIN_HEADER_LENGTH, scratch, Ipv4Header.MIN_HEADER_LENGTH + sent, piece);
+            counters.increment(Counter.IP_FRAGMENTS_TX);
+            sendPacket(fragment, 0, length, nowNs);
+        }
+    }
+
+    public void abortDatagram()
+    {
+        if (open && !inScratch)
+        {
+            ethernet.abort(pendingOffset);
+        }
+        open = false;
+    }
+
+    private void sendPacket(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
+    {
+        final long mac = pendingMac != ArpCache.NONE ? pendingMac : arp.lookup(pendingNextHop, nowNs);
+        if (mac != ArpCache.NONE)
+        {
+            if (!ethernet.transmit(mac, EtherType.IPV4, buffer, offset, length))
+            {
+                counters.increment(Counter.IP_TX_NO_BUFFER);
+            }
+        }
+        else
+        {
+            arp.enqueue(pendingNextHop, buffer, offset, length, nowNs);
+        }
+    }
+
+    private int nextIdentification()
+    {
+        // RFC 6864 §4.1: the ID need only be unique per source, destination and protocol while fragments live
+        final int id = identification;
+        identification = (identification + 1) & 0xFFFF;
+        return id;
+    }
+
+    public int onTimer(final long nowNs)
+    {
+        return reassembler.expire(nowNs);
+    }
+
+    public long nextDeadlineNs()
+    {
+        return reassembler.nextDeadlineNs();
+    }
+}
