@@ -1,0 +1,63 @@
+package io.tapstack;
+
+import io.tapstack.dev.FrameDevice;
+import io.tapstack.dev.FrameHandler;
+import io.tapstack.testkit.Frames;
+import io.tapstack.testkit.SingleStack;
+import io.tapstack.wire.IcmpMessage;
+import io.tapstack.wire.IpProtocol;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+
+import static io.tapstack.testkit.SingleStack.PEER_IP;
+import static io.tapstack.testkit.SingleStack.PEER_MAC;
+import static io.tapstack.testkit.SingleStack.STACK_IP;
+import static io.tapstack.testkit.SingleStack.STACK_MAC;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Style rule 3: the steady-state echo path allocates nothing (measured per thread over 10k frames). */
+class ZeroAllocationTest
+{
+    private long replies;
+    private final FrameHandler countReplies = (buffer, offset, length, now) -> replies++;
+
+    @Test
+    void echoPathAllocatesNothingPer10kFrames()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final SingleStack s = new SingleStack();
+        s.step();
+        s.sent();
+        s.learnPeer();
+        final byte[] request = Frames.ipv4(STACK_MAC, PEER_MAC, PEER_IP, STACK_IP, IpProtocol.ICMP, 1, 0,
+            Frames.icmp(IcmpMessage.TYPE_ECHO_REQUEST, 0, 1, 1, new byte[56]));
+        final byte[] bigRequest = Frames.ipv4(STACK_MAC, PEER_MAC, PEER_IP, STACK_IP, IpProtocol.ICMP, 2, 0,
+            Frames.icmp(IcmpMessage.TYPE_ECHO_REQUEST, 0, 1, 2, new byte[1400]));
+        final FrameDevice peer = s.link.endB();
+
+        run(s, peer, request, bigRequest, 20_000); // warm up: JIT, lazily built structures
+        final long before = threads.getCurrentThreadAllocatedBytes();
+        run(s, peer, request, bigRequest, 10_000);
+        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertEquals(30_000, replies);
+        // a few bytes of slack for the measurement itself; one allocation per frame would be >= 160 KB
+        assertTrue(allocated < 1024, "allocated " + allocated + " bytes over 10,000 echo requests");
+    }
+
+    private void run(final SingleStack s, final FrameDevice peer, final byte[] small, final byte[] big, final int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            final byte[] frame = (i & 1) == 0 ? small : big;
+            final int offset = peer.claim(frame.length);
+            peer.transmitBuffer().putBytes(offset, frame);
+            peer.commit(offset);
+            s.stack.doWork(s.clock.nanoTime());
+            peer.receive(Long.MAX_VALUE, countReplies, 16);
+        }
+    }
+}

@@ -1,0 +1,519 @@
+package io.tapstack.tap;
+
+import io.tapstack.wire.MacAddress;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One Linux TAP (or TUN) interface, opened through {@code /dev/net/tun} (see the kernel's
+ * Documentation/networking/tuntap.rst): the file descriptor frames are read from and written to, plus the
+ * interface settings the stack cares about (MTU, link up, transmit queue length, the kernel side's MAC).
+ *
+ * <p>The descriptor is non-blocking. {@link #poll} waits on it together with an eventfd, so that
+ * {@link #wakeup()} or {@link #close()} from another thread returns a blocked poll at once: a reader never
+ * holds up shutdown.
+ *
+ * <p>Threads: {@link #read} and {@link #poll} belong to one reader thread; {@link #write} to one writer thread
+ * (it may be the same); {@link #wakeup()} and the getters are safe from any thread; the configuration
+ * setters are synchronized. Stop the reader and writer before {@link #close()}: a closed descriptor number
+ * can be reused by the process.
+ *
+ * <p>The interface settings go through a short-lived AF_INET datagram socket of the calling thread's network
+ * namespace. After the interface has been moved to another namespace ({@code ip link set X netns N}) its
+ * descriptor keeps working, but the setters only work from a thread inside that namespace.
+ */
+public final class TapDevice implements AutoCloseable
+{
+    /** Ethernet frames (TAP) or bare IP packets (TUN). */
+    public enum Mode
+    {
+        TAP,
+        TUN
+    }
+
+    // include/uapi/linux/if_tun.h
+    static final int IFF_TUN = 0x0001;
+    static final int IFF_TAP = 0x0002;
+    static final int IFF_NO_PI = 0x1000;
+    static final int IFF_MULTI_QUEUE = 0x0100;
+    static final int IFF_VNET_HDR = 0x4000;
+    /** _IOW('T', 202, int) */
+    static final long TUNSETIFF = 0x400454caL;
+
+    // include/uapi/linux/sockios.h and if.h
+    static final long SIOCGIFFLAGS = 0x8913;
+    static final long SIOCSIFFLAGS = 0x8914;
+    static final long SIOCGIFMTU = 0x8921;
+    static final long SIOCSIFMTU = 0x8922;
+    static final long SIOCGIFHWADDR = 0x8927;
+    static final long SIOCGIFTXQLEN = 0x8942;
+    static final long SIOCSIFTXQLEN = 0x8943;
+    static final int IFF_UP = 0x1;
+
+    private static final Logger LOG = LoggerFactory.getLogger(TapDevice.class);
+    private static final int TAP_POLLFD = 0;
+    private static final int EVENT_POLLFD = LibC.POLLFD_SIZE;
+
+    private final String name;
+    private final Mode mode;
+    private final boolean packetInformation;
+    private final int fd;
+    private final int eventFd;
+    private final long hardwareAddress;
+    private volatile int mtu;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** Two pollfds: the TAP and the eventfd. Used by the reader thread only. */
+    private final UnsafeBuffer pollFds = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
+    /** Where the reader drains the eventfd's counter. */
+    private final UnsafeBuffer eventDrain = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
+    /** The constant 1 that {@link #wakeup()} adds to the eventfd; never written after construction. */
+    private final UnsafeBuffer eventOne = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
+    /** struct ifreq for the configuration ioctls; guarded by this. */
+    private final UnsafeBuffer ifreq = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
+
+    private TapDevice(final TapConfig config)
+    {
+        this.mode = config.mode();
+        this.packetInformation = config.packetInformation();
+        final String path = config.tunPath();
+        final int tunFd = LibC.open(path, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        if (tunFd < 0)
+        {
+            throw openFailure(path, LibC.errno());
+        }
+        int evFd = -1;
+        try
+        {
+            Ifreq.clear(ifreq, 0, config.name());
+            Ifreq.flags(ifreq, 0, config.tunFlags());
+            if (LibC.ioctl(tunFd, TUNSETIFF, ifreq.addressOffset()) < 0)
+            {
+                throw setIffFailure(config, LibC.errno());
+            }
+            this.name = Ifreq.name(ifreq, 0);
+            // the fd was opened O_NONBLOCK already; make sure, as attach paths differ across kernels
+            final int fl = LibC.fcntl(tunFd, LibC.F_GETFL, 0);
+            if (fl < 0 || ((fl & LibC.O_NONBLOCK) == 0 && LibC.fcntl(tunFd, LibC.F_SETFL, fl | LibC.O_NONBLOCK) < 0))
+            {
+                final int errno = LibC.errno();
+                throw new TapException("cannot make " + name + " non-blocking (fcntl): " + LibC.describe(errno), errno);
+            }
+            evFd = LibC.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
+            if (evFd < 0)
+            {
+                final int errno = LibC.errno();
+                throw new TapException("cannot create the eventfd that wakes the reader: " + LibC.describe(errno),
+                    errno);
+            }
+            this.fd = tunFd;
+            this.eventFd = evFd;
+            eventOne.putLong(0, 1L, ByteOrder.nativeOrder());
+            pollFds.putInt(TAP_POLLFD + LibC.POLLFD_FD_OFFSET, tunFd, ByteOrder.nativeOrder());
+            pollFds.putShort(TAP_POLLFD + LibC.POLLFD_EVENTS_OFFSET, LibC.POLLIN, ByteOrder.nativeOrder());
+            pollFds.putInt(EVENT_POLLFD + LibC.POLLFD_FD_OFFSET, evFd, ByteOrder.nativeOrder());
+            pollFds.putShort(EVENT_POLLFD + LibC.POLLFD_EVENTS_OFFSET, LibC.POLLIN, ByteOrder.nativeOrder());
+
+            if (config.mtu() != 0)
+            {
+                setInt(SIOCSIFMTU, "SIOCSIFMTU (MTU " + config.mtu() + ")", config.mtu());
+            }
+            this.mtu = getInt(SIOCGIFMTU, "SIOCGIFMTU");
+            if (config.txQueueLength() != 0)
+            {
+                setInt(SIOCSIFTXQLEN, "SIOCSIFTXQLEN (txqueuelen " + config.txQueueLength() + ")",
+                    config.txQueueLength());
+            }
+            this.hardwareAddress = mode == Mode.TAP ? readHardwareAddress() : 0L;
+            if (config.up())
+            {
+                up(true);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            if (evFd >= 0)
+            {
+                LibC.close(evFd);
+            }
+            LibC.close(tunFd);
+            throw ex;
+        }
+        LOG.info("opened {} {} (fd {}, mtu {}{})", mode, name, fd, mtu,
+            mode == Mode.TAP ? ", kernel side " + MacAddress.toString(hardwareAddress) : "");
+    }
+
+    /** Creates the interface described by {@code config}, or attaches to it if it exists. */
+    public static TapDevice open(final TapConfig config)
+    {
+        return new TapDevice(config);
+    }
+
+    /** Creates or attaches to the TAP interface {@code name} (IFF_TAP | IFF_NO_PI), leaving its settings alone. */
+    public static TapDevice open(final String name)
+    {
+        return new TapDevice(new TapConfig().name(name));
+    }
+
+    static TapException openFailure(final String path, final int errno)
+    {
+        final String what = "cannot open " + path + ": " + LibC.describe(errno);
+        switch (errno)
+        {
+            case LibC.ENOENT:
+            case LibC.ENODEV:
+            case LibC.ENXIO:
+                return new TapException(what + ". The TUN/TAP driver is not available: load the tun module "
+                    + "(modprobe tun) or run in a container started with /dev/net/tun "
+                    + "(e.g. docker run --device /dev/net/tun --cap-add NET_ADMIN)", errno);
+            case LibC.EACCES:
+            case LibC.EPERM:
+                return new TapException(what + ". Permission denied: run as root or grant CAP_NET_ADMIN "
+                    + "(setcap cap_net_admin+ep on the java binary) and read/write access to " + path, errno);
+            default:
+                return new TapException(what, errno);
+        }
+    }
+
+    static TapException setIffFailure(final TapConfig config, final int errno)
+    {
+        final String ifName = config.name().isEmpty() ? "a new interface" : "'" + config.name() + "'";
+        final String what = "TUNSETIFF for " + ifName + " (" + config.mode() + ") failed: " + LibC.describe(errno);
+        switch (errno)
+        {
+            case LibC.EPERM:
+            case LibC.EACCES:
+                return new TapException(what + ". Creating or attaching a TAP needs CAP_NET_ADMIN: run as root or "
+                    + "grant CAP_NET_ADMIN (or create a persistent device owned by this user with "
+                    + "'ip tuntap add NAME mode tap user USER')", errno);
+            case LibC.EBUSY:
+                return new TapException(what + ". The interface is already attached to another process "
+                    + "(or exists with other queue flags): close that process or pick another name", errno);
+            case LibC.EINVAL:
+                return new TapException(what + ". The name exists as another kind of interface or another mode "
+                    + "(TAP vs TUN): pick another name or delete it with 'ip link del NAME'", errno);
+            default:
+                return new TapException(what, errno);
+        }
+    }
+
+    /** The interface name the kernel gave (the requested one, or one it picked). */
+    public String name()
+    {
+        return name;
+    }
+
+    public Mode mode()
+    {
+        return mode;
+    }
+
+    /** Whether each frame carries the 4-byte {@code struct tun_pi} prefix. */
+    public boolean packetInformation()
+    {
+        return packetInformation;
+    }
+
+    /** The descriptor frames are read from and written to. */
+    public int fd()
+    {
+        return fd;
+    }
+
+    /** The MTU last set or read by this object (not re-read: the interface may be in another namespace). */
+    public int mtu()
+    {
+        return mtu;
+    }
+
+    /**
+     * The kernel side's MAC (SIOCGIFHWADDR at open): the source of frames the kernel sends into the TAP. The
+     * stack on our side needs a different one. 0 for TUN.
+     */
+    public long hardwareAddress()
+    {
+        return hardwareAddress;
+    }
+
+    /** Sets the interface MTU (SIOCSIFMTU). */
+    public synchronized void mtu(final int mtu)
+    {
+        if (mtu < 68 || mtu > 65535)
+        {
+            throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
+        }
+        setInt(SIOCSIFMTU, "SIOCSIFMTU (MTU " + mtu + ")", mtu);
+        this.mtu = mtu;
+    }
+
+    /** Reads the interface MTU from the kernel (SIOCGIFMTU). */
+    public synchronized int readMtu()
+    {
+        final int value = getInt(SIOCGIFMTU, "SIOCGIFMTU");
+        this.mtu = value;
+        return value;
+    }
+
+    /** Sets the transmit queue length, frames the kernel holds for us before dropping (SIOCSIFTXQLEN). */
+    public synchronized void txQueueLength(final int length)
+    {
+        setInt(SIOCSIFTXQLEN, "SIOCSIFTXQLEN (txqueuelen " + length + ")", length);
+    }
+
+    /** Reads the transmit queue length (SIOCGIFTXQLEN). */
+    public synchronized int txQueueLength()
+    {
+        return getInt(SIOCGIFTXQLEN, "SIOCGIFTXQLEN");
+    }
+
+    /** Brings the link up or down (SIOCGIFFLAGS then SIOCSIFFLAGS with IFF_UP set or cleared). */
+    public synchronized void up(final boolean up)
+    {
+        final int sock = controlSocket();
+        try
+        {
+            prepareIfreq();
+            ioctl(sock, SIOCGIFFLAGS, "SIOCGIFFLAGS");
+            final int flags = Ifreq.flags(ifreq, 0);
+            Ifreq.flags(ifreq, 0, up ? flags | IFF_UP : flags & ~IFF_UP);
+            ioctl(sock, SIOCSIFFLAGS, up ? "SIOCSIFFLAGS (IFF_UP)" : "SIOCSIFFLAGS (clear IFF_UP)");
+            LOG.debug("{} link {}", name, up ? "up" : "down");
+        }
+        finally
+        {
+            LibC.close(sock);
+        }
+    }
+
+    /** Whether IFF_UP is set (SIOCGIFFLAGS). */
+    public synchronized boolean isUp()
+    {
+        final int sock = controlSocket();
+        try
+        {
+            prepareIfreq();
+            ioctl(sock, SIOCGIFFLAGS, "SIOCGIFFLAGS");
+            return (Ifreq.flags(ifreq, 0) & IFF_UP) != 0;
+        }
+        finally
+        {
+            LibC.close(sock);
+        }
+    }
+
+    /** Reads the kernel side's MAC now (SIOCGIFHWADDR). */
+    public synchronized long readHardwareAddress()
+    {
+        final int sock = controlSocket();
+        try
+        {
+            prepareIfreq();
+            ioctl(sock, SIOCGIFHWADDR, "SIOCGIFHWADDR");
+            return Ifreq.hwAddress(ifreq, 0);
+        }
+        finally
+        {
+            LibC.close(sock);
+        }
+    }
+
+    /**
+     * Reads one frame into native memory. Non-blocking.
+     *
+     * @return the frame length, or -1 when nothing is queued (or the read failed: see {@link #lastErrno()})
+     */
+    public int read(final long address, final int length)
+    {
+        return (int)LibC.read(fd, address, length);
+    }
+
+    /**
+     * Writes one frame from native memory.
+     *
+     * @return the bytes written, or -1 when the kernel refused it (EIO while the link is down, say: see
+     *         {@link #lastErrno()})
+     */
+    public int write(final long address, final int length)
+    {
+        return (int)LibC.write(fd, address, length);
+    }
+
+    /** errno of the calling thread's last failed {@link #read}, {@link #write} or {@link #poll}. */
+    public static int lastErrno()
+    {
+        return LibC.errno();
+    }
+
+    /** errno with its name and text, for messages. */
+    public static String describeErrno(final int errno)
+    {
+        return LibC.describe(errno);
+    }
+
+    /**
+     * Waits until a frame can be read, {@link #wakeup()} is called, or {@code timeoutMs} passes (0 returns at
+     * once, negative waits without limit). Reader thread only. Allocates nothing.
+     *
+     * @return true when a frame can be read
+     * @throws TapException when the interface has gone (deleted, or its namespace deleted)
+     */
+    public boolean poll(final int timeoutMs)
+    {
+        final int ready = LibC.poll(pollFds.addressOffset(), 2, timeoutMs);
+        if (ready <= 0)
+        {
+            if (ready < 0)
+            {
+                final int errno = LibC.errno();
+                if (errno != LibC.EINTR)
+                {
+                    throw new TapException("poll on " + name + " failed: " + LibC.describe(errno), errno);
+                }
+            }
+            return false;
+        }
+        if (pollFds.getShort(EVENT_POLLFD + LibC.POLLFD_REVENTS_OFFSET, ByteOrder.nativeOrder()) != 0)
+        {
+            // reset the counter so the next poll blocks again; a failure here only means it was already 0
+            LibC.read(eventFd, eventDrain.addressOffset(), 8);
+        }
+        final short revents = pollFds.getShort(TAP_POLLFD + LibC.POLLFD_REVENTS_OFFSET, ByteOrder.nativeOrder());
+        if ((revents & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0)
+        {
+            throw new TapException(name + " has gone (poll revents 0x" + Integer.toHexString(revents & 0xFFFF)
+                + "): the interface or its network namespace was deleted, or the device was closed", 0);
+        }
+        return (revents & LibC.POLLIN) != 0;
+    }
+
+    /**
+     * As {@link #poll(int)} with a timeout in nanoseconds, rounded up to whole milliseconds (poll's unit):
+     * 0 or less returns at once, {@code Long.MAX_VALUE} waits without limit.
+     */
+    public boolean pollNs(final long timeoutNs)
+    {
+        return poll(toPollTimeoutMs(timeoutNs));
+    }
+
+    static int toPollTimeoutMs(final long timeoutNs)
+    {
+        if (timeoutNs <= 0)
+        {
+            return 0;
+        }
+        if (timeoutNs == Long.MAX_VALUE)
+        {
+            return -1;
+        }
+        final long ms = (timeoutNs + TimeUnit.MILLISECONDS.toNanos(1) - 1) / TimeUnit.MILLISECONDS.toNanos(1);
+        return (int)Math.min(ms, Integer.MAX_VALUE);
+    }
+
+    /** Makes a blocked {@link #poll} return now, or the next one return at once. Any thread. */
+    public void wakeup()
+    {
+        if (!closed.get())
+        {
+            LibC.write(eventFd, eventOne.addressOffset(), 8);
+        }
+    }
+
+    public boolean isClosed()
+    {
+        return closed.get();
+    }
+
+    /**
+     * Wakes any poller, then closes the descriptors. A TAP created by this process (not persistent)
+     * disappears with its last descriptor.
+     */
+    @Override
+    public void close()
+    {
+        if (closed.compareAndSet(false, true))
+        {
+            LibC.write(eventFd, eventOne.addressOffset(), 8);
+            LibC.close(fd);
+            LibC.close(eventFd);
+            LOG.info("closed {} {}", mode, name);
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "TapDevice{" + name + ", " + mode + ", fd " + fd + ", mtu " + mtu + "}";
+    }
+
+    private int controlSocket()
+    {
+        final int sock = LibC.socket(LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
+        if (sock < 0)
+        {
+            final int errno = LibC.errno();
+            throw new TapException("cannot open the AF_INET control socket to configure " + name + ": "
+                + LibC.describe(errno), errno);
+        }
+        return sock;
+    }
+
+    private void prepareIfreq()
+    {
+        Ifreq.clear(ifreq, 0, name);
+    }
+
+    private void ioctl(final int sock, final long request, final String what)
+    {
+        if (LibC.ioctl(sock, request, ifreq.addressOffset()) < 0)
+        {
+            final int errno = LibC.errno();
+            String hint = "";
+            if (errno == LibC.ENODEV)
+            {
+                hint = ". No such interface in this thread's network namespace (was it moved to another one?)";
+            }
+            else if (errno == LibC.EPERM || errno == LibC.EACCES)
+            {
+                hint = ". Run as root or grant CAP_NET_ADMIN";
+            }
+            throw new TapException(what + " on " + name + " failed: " + LibC.describe(errno) + hint, errno);
+        }
+    }
+
+    private synchronized void setInt(final long request, final String what, final int value)
+    {
+        final int sock = controlSocket();
+        try
+        {
+            prepareIfreq();
+            Ifreq.intValue(ifreq, 0, value);
+            ioctl(sock, request, what);
+            LOG.debug("{}: {}", name, what);
+        }
+        finally
+        {
+            LibC.close(sock);
+        }
+    }
+
+    private synchronized int getInt(final long request, final String what)
+    {
+        final int sock = controlSocket();
+        try
+        {
+            prepareIfreq();
+            ioctl(sock, request, what);
+            return Ifreq.intValue(ifreq, 0);
+        }
+        finally
+        {
+            LibC.close(sock);
+        }
+    }
+}
