@@ -411,7 +411,8 @@ public final class TapDevice implements AutoCloseable
         {
             return -1;
         }
-        final long ms = (timeoutNs + TimeUnit.MILLISECONDS.toNanos(1) - 1) / TimeUnit.MILLISECONDS.toNanos(1);
+        final long nsPerMs = TimeUnit.MILLISECONDS.toNanos(1);
+        final long ms = timeoutNs / nsPerMs + (timeoutNs % nsPerMs != 0 ? 1 : 0);
         return (int)Math.min(ms, Integer.MAX_VALUE);
     }
 

@@ -1,0 +1,68 @@
+package io.tapstack.examples;
+
+import io.tapstack.StackConfig;
+import io.tapstack.dev.FrameDevice;
+import io.tapstack.dev.ImpairedDevice;
+import io.tapstack.wire.Ipv4Address;
+import io.tapstack.wire.MacAddress;
+
+/** The options every stack command shares: device, addresses, impairments, logging. */
+final class StackOptions
+{
+    private StackOptions()
+    {
+    }
+
+    static Options declare(final Options options)
+    {
+        return options
+            .option("tap", "NAME", "TAP interface to open, created if missing", null)
+            .option("ip", "A.B.C.D/N", "the stack's address and prefix length", null)
+            .option("gateway", "A.B.C.D", "default gateway for off-subnet destinations", "none")
+            .option("mtu", "N", "link MTU in bytes (also set on the TAP)", "1500")
+            .option("mac", "aa:bb:cc:dd:ee:ff", "the stack's MAC (the TAP's kernel side has its own)", "random, from --seed")
+            .option("mode", "shared|dedicated", "shared: one thread reads the TAP and runs the stack; "
+                + "dedicated: reader and writer threads with rings to the stack thread", "shared")
+            .option("loss", "P%", "drop this share of frames, both directions (seeded)", "0%")
+            .option("duplicate", "P%", "duplicate this share of frames, both directions (seeded)", "0%")
+            .option("seed", "N", "seed for the MAC, IP IDs and impairments", "1")
+            .flag("verbose", "log every protocol event (ARP, echo, drops) at debug level");
+    }
+
+    /** Must run before the first logger is created. */
+    static void configureLogging(final Options options)
+    {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", options.has("verbose") ? "debug" : "info");
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+        System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
+    }
+
+    static StackConfig stackConfig(final Options options)
+    {
+        final StackConfig config = new StackConfig()
+            .ipAddress(options.get("ip"))
+            .mtu(options.getInt("mtu"))
+            .seed(options.getLong("seed"));
+        if (!"none".equals(options.get("gateway")))
+        {
+            config.gateway(Ipv4Address.parse(options.get("gateway")));
+        }
+        if (options.has("mac"))
+        {
+            config.macAddress(MacAddress.parse(options.get("mac")));
+        }
+        return config;
+    }
+
+    static FrameDevice impair(final Options options, final FrameDevice device)
+    {
+        final double loss = options.getProbability("loss");
+        final double duplicate = options.getProbability("duplicate");
+        if (loss == 0 && duplicate == 0)
+        {
+            return device;
+        }
+        return new ImpairedDevice(device, options.getLong("seed"), loss, duplicate);
+    }
+}

@@ -1,0 +1,110 @@
+package io.tapstack.tap;
+
+import io.tapstack.NetStack;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a {@link NetStack} on a thread of its own (the SHARED mode, or the stack thread of the DEDICATED mode):
+ * doWork, and when it did nothing, wait on the device for at most 1 ms or until the stack's next deadline.
+ * Other threads hand it work with {@link #call}, since the stack may only be touched from its thread.
+ */
+final class StackLoop implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(StackLoop.class);
+    private static final long MAX_IDLE_NS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final NetStack stack;
+    private final WaitableFrameDevice device;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile Throwable failure;
+
+    StackLoop(final NetStack stack, final WaitableFrameDevice device, final String name)
+    {
+        this.stack = stack;
+        this.device = device;
+        this.thread = new Thread(this::run, "stack-" + name);
+        thread.setDaemon(true);
+    }
+
+    StackLoop start()
+    {
+        thread.start();
+        return this;
+    }
+
+    private void run()
+    {
+        try
+        {
+            while (running)
+            {
+                Runnable task;
+                while ((task = tasks.poll()) != null)
+                {
+                    task.run();
+                }
+                final int work = stack.doWork();
+                if (work == 0)
+                {
+                    final long untilDeadline = stack.nextDeadlineNs() - stack.clock().nanoTime();
+                    device.awaitReadable(Math.max(0, Math.min(MAX_IDLE_NS, untilDeadline)));
+                }
+            }
+        }
+        catch (final Throwable ex)
+        {
+            failure = ex;
+            LOG.error("stack loop failed", ex);
+        }
+    }
+
+    /** Runs {@code action} on the stack thread and returns its result, failing after {@code timeout}. */
+    <T> T call(final Callable<T> action, final Duration timeout) throws Exception
+    {
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        tasks.add(() ->
+        {
+            try
+            {
+                result.complete(action.call());
+            }
+            catch (final Throwable ex)
+            {
+                result.completeExceptionally(ex);
+            }
+        });
+        device.wakeup();
+        return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    Thread thread()
+    {
+        return thread;
+    }
+
+    Throwable failure()
+    {
+        return failure;
+    }
+
+    @Override
+    public void close() throws InterruptedException
+    {
+        running = false;
+        device.wakeup();
+        thread.join(5_000);
+        if (thread.isAlive())
+        {
+            throw new AssertionError("stack loop did not stop within 5 s");
+        }
+    }
+}
