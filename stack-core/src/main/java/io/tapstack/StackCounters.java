@@ -28,7 +28,10 @@ public final class StackCounters
 
         ICMP_RX, ICMP_TX, ICMP_DROP_TOO_SHORT, ICMP_DROP_BAD_CHECKSUM, ICMP_DROP_BROADCAST_ECHO,
         ICMP_DROP_UNKNOWN_TYPE, ICMP_ECHO_REQUESTS_RX, ICMP_ECHO_REPLIES_TX, ICMP_ECHO_REQUESTS_TX,
-        ICMP_ECHO_REPLIES_RX, ICMP_ERRORS_RX, ICMP_ERRORS_TX, ICMP_ERRORS_RATE_LIMITED;
+        ICMP_ECHO_REPLIES_RX, ICMP_ERRORS_RX, ICMP_ERRORS_TX, ICMP_ERRORS_RATE_LIMITED,
+
+        /** Exceptions caught at the top of a frame's handling: each one is a bug to report. */
+        STACK_INTERNAL_ERRORS;
 
         /** The layer this counter belongs to: the name's prefix in lower case ("eth", "arp", "ip", "icmp"). */
         public String layer()

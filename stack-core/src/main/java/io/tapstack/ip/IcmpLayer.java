@@ -128,6 +128,11 @@ public final class IcmpLayer
         ipv4.commitDatagram(nowNs);
         counters.increment(Counter.ICMP_TX);
         counters.increment(Counter.ICMP_ECHO_REPLIES_TX);
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("echo request {} from {} ({} bytes): replied", message.sequence(), Ipv4Address.toString(requester),
+                length);
+        }
     }
 
     private void onEchoReply(final int source, final long nowNs)
@@ -178,7 +183,10 @@ public final class IcmpLayer
         ipv4.commitDatagram(nowNs);
         counters.increment(Counter.ICMP_TX);
         counters.increment(Counter.ICMP_ECHO_REQUESTS_TX);
-        LOG.debug("echo request {} to {}", sequence, Ipv4Address.toString(destination));
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("echo request {} to {}", sequence, Ipv4Address.toString(destination));
+        }
         return true;
     }
 

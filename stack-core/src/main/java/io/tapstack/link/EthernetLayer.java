@@ -55,6 +55,21 @@ public final class EthernetLayer implements FrameHandler
     @Override
     public void onFrame(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
     {
+        try
+        {
+            dispatch(buffer, offset, length, nowNs);
+        }
+        catch (final RuntimeException ex)
+        {
+            // a bug, never bad input (that is validated and counted): keep the event loop alive, but say so loudly
+            counters.increment(Counter.STACK_INTERNAL_ERRORS);
+            ipv4.abortDatagram();
+            LOG.error("internal error while handling a {}-byte frame; frame dropped", length, ex);
+        }
+    }
+
+    private void dispatch(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
+    {
         counters.increment(Counter.ETH_RX_FRAMES);
         frame.wrap(buffer, offset, length);
         if (frame.validate() != EthernetFrame.Verdict.OK)
