@@ -6,6 +6,7 @@ import io.tapstack.ip.IcmpLayer;
 import io.tapstack.ip.Ipv4Layer;
 import io.tapstack.link.ArpLayer;
 import io.tapstack.link.EthernetLayer;
+import io.tapstack.tcp.TcpLayer;
 import io.tapstack.time.RandomSource;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
@@ -35,6 +36,7 @@ public final class NetStack implements Agent
     private final ArpLayer arp;
     private final Ipv4Layer ipv4;
     private final IcmpLayer icmp;
+    private final TcpLayer tcp;
     private final int receiveBurst;
     private boolean started;
 
@@ -51,8 +53,10 @@ public final class NetStack implements Agent
         this.arp = new ArpLayer(config, ethernet, counters);
         this.ipv4 = new Ipv4Layer(config, ethernet, arp, counters, random.nextInt());
         this.icmp = new IcmpLayer(config, ipv4, counters);
+        this.tcp = new TcpLayer(ipv4, counters);
         ethernet.upperLayers(arp, ipv4);
         ipv4.icmp(icmp);
+        ipv4.tcp(tcp);
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.tapstack.StackCounters.Counter;
 import io.tapstack.link.ArpCache;
 import io.tapstack.link.ArpLayer;
 import io.tapstack.link.EthernetLayer;
+import io.tapstack.tcp.TcpLayer;
 import io.tapstack.wire.EtherType;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
@@ -40,6 +41,7 @@ public final class Ipv4Layer
     private final int mtu;
     private final Ipv4Header header = new Ipv4Header();
     private IcmpLayer icmp;
+    private TcpLayer tcp;
 
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[Ipv4Header.MAX_DATAGRAM_LENGTH]);
     private final UnsafeBuffer fragment;
@@ -74,6 +76,11 @@ public final class Ipv4Layer
     {
         this.icmp = icmp;
         reassembler.timeoutListener(icmp::onReassemblyTimeout);
+    }
+
+    public void tcp(final TcpLayer tcp)
+    {
+        this.tcp = tcp;
     }
 
     public RouteTable routes()
@@ -174,6 +181,9 @@ public final class Ipv4Layer
         {
             case IpProtocol.ICMP:
                 icmp.onPacket(datagram, broadcast, nowNs);
+                break;
+            case IpProtocol.TCP:
+                tcp.onPacket(datagram, broadcast, nowNs);
                 break;
             default:
                 counters.increment(Counter.IP_DROP_UNKNOWN_PROTOCOL);

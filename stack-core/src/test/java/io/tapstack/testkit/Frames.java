@@ -116,6 +116,28 @@ public record Frames(
         return out;
     }
 
+    /** A TCP segment (header, options, data) with a valid checksum for the given addresses. */
+    public static byte[] tcp(final int src, final int dst, final int srcPort, final int dstPort, final int seq,
+        final int ack, final int flags, final int window, final byte[] options, final byte[] data)
+    {
+        final int headerLength = 20 + options.length;
+        final byte[] segment = new byte[headerLength + data.length];
+        final UnsafeBuffer b = new UnsafeBuffer(segment);
+        b.putBytes(20, options);
+        b.putBytes(headerLength, data);
+        new io.tapstack.wire.TcpHeader().wrap(b, 0, segment.length)
+            .sourcePort(srcPort).destinationPort(dstPort).sequenceNumber(seq).acknowledgmentNumber(ack)
+            .headerLength(headerLength).flags(flags).window(window).urgentPointer(0)
+            .updateChecksum(src, dst);
+        return segment;
+    }
+
+    /** The TCP view over this frame's IPv4 payload. */
+    public io.tapstack.wire.TcpHeader tcp()
+    {
+        return new io.tapstack.wire.TcpHeader().wrap(new UnsafeBuffer(l4), 0, l4.length);
+    }
+
     /** True if the IPv4 header and, for unfragmented ICMP, the ICMP checksum verify. */
     public static boolean checksumsVerify(final byte[] frame)
     {

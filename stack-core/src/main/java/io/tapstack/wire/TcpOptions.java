@@ -1,0 +1,173 @@
+package io.tapstack.wire;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
+
+/**
+ * One reusable holder for the TCP options of a segment: MSS (RFC 9293 §3.2), window scale and timestamps
+ * (RFC 7323), SACK-permitted and SACK blocks (RFC 2018). {@link #parse} never throws: an option whose length
+ * overruns the header, or a known option with the wrong length, makes the verdict {@link Verdict#MALFORMED}.
+ * Unknown options are skipped by their length (RFC 9293 §3.2, RFC 1122 §4.2.2.5).
+ */
+public final class TcpOptions
+{
+    public static final int KIND_END = 0;
+    public static final int KIND_NOP = 1;
+    public static final int KIND_MSS = 2;
+    public static final int KIND_WINDOW_SCALE = 3;
+    public static final int KIND_SACK_PERMITTED = 4;
+    public static final int KIND_SACK = 5;
+    public static final int KIND_TIMESTAMPS = 8;
+    public static final int MAX_SACK_BLOCKS = 4;
+
+    /** What {@link #parse} found. */
+    public enum Verdict
+    {
+        OK, MALFORMED
+    }
+
+    public int mss = -1;
+    public int windowScale = -1;
+    public boolean sackPermitted;
+    public boolean hasTimestamps;
+    public int tsVal;
+    public int tsEcr;
+    public int sackBlockCount;
+    public final int[] sackLeft = new int[MAX_SACK_BLOCKS];
+    public final int[] sackRight = new int[MAX_SACK_BLOCKS];
+
+    public void clear()
+    {
+        mss = -1;
+        windowScale = -1;
+        sackPermitted = false;
+        hasTimestamps = false;
+        tsVal = 0;
+        tsEcr = 0;
+        sackBlockCount = 0;
+    }
+
+    /** Parses {@code length} bytes of options at {@code offset}. */
+    public Verdict parse(final DirectBuffer buffer, final int offset, final int length)
+    {
+        clear();
+        int i = offset;
+        final int end = offset + length;
+        while (i < end)
+        {
+            final int kind = buffer.getByte(i) & 0xFF;
+            if (kind == KIND_END)
+            {
+                break;
+            }
+            if (kind == KIND_NOP)
+            {
+                i++;
+                continue;
+            }
+            if (i + 1 >= end)
+            {
+                return Verdict.MALFORMED;
+            }
+            final int optionLength = buffer.getByte(i + 1) & 0xFF;
+            if (optionLength < 2 || i + optionLength > end)
+            {
+                return Verdict.MALFORMED;
+            }
+            switch (kind)
+            {
+                case KIND_MSS:
+                    if (optionLength != 4)
+                    {
+                        return Verdict.MALFORMED;
+                    }
+                    mss = buffer.getShort(i + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                    break;
+                case KIND_WINDOW_SCALE:
+                    if (optionLength != 3)
+                    {
+                        return Verdict.MALFORMED;
+                    }
+                    // RFC 7323 §2.3: a shift above 14 is used as 14
+                    windowScale = Math.min(14, buffer.getByte(i + 2) & 0xFF);
+                    break;
+                case KIND_SACK_PERMITTED:
+                    if (optionLength != 2)
+                    {
+                        return Verdict.MALFORMED;
+                    }
+                    sackPermitted = true;
+                    break;
+                case KIND_SACK:
+                    if ((optionLength - 2) % 8 != 0 || optionLength == 2)
+                    {
+                        return Verdict.MALFORMED;
+                    }
+                    for (int b = i + 2; b < i + optionLength && sackBlockCount < MAX_SACK_BLOCKS; b += 8)
+                    {
+                        sackLeft[sackBlockCount] = buffer.getInt(b, ByteOrder.BIG_ENDIAN);
+                        sackRight[sackBlockCount] = buffer.getInt(b + 4, ByteOrder.BIG_ENDIAN);
+                        sackBlockCount++;
+                    }
+                    break;
+                case KIND_TIMESTAMPS:
+                    if (optionLength != 10)
+                    {
+                        return Verdict.MALFORMED;
+                    }
+                    hasTimestamps = true;
+                    tsVal = buffer.getInt(i + 2, ByteOrder.BIG_ENDIAN);
+                    tsEcr = buffer.getInt(i + 6, ByteOrder.BIG_ENDIAN);
+                    break;
+                default:
+                    break;
+            }
+            i += optionLength;
+        }
+        return Verdict.OK;
+    }
+
+    /** Writes an MSS option (4 bytes) at {@code offset}; returns the bytes written. */
+    public static int writeMss(final MutableDirectBuffer buffer, final int offset, final int mss)
+    {
+        buffer.putByte(offset, (byte)KIND_MSS);
+        buffer.putByte(offset + 1, (byte)4);
+        buffer.putShort(offset + 2, (short)mss, ByteOrder.BIG_ENDIAN);
+        return 4;
+    }
+
+    /** Writes NOP + window scale (4 bytes, keeping 32-bit alignment); returns the bytes written. */
+    public static int writeWindowScale(final MutableDirectBuffer buffer, final int offset, final int shift)
+    {
+        buffer.putByte(offset, (byte)KIND_NOP);
+        buffer.putByte(offset + 1, (byte)KIND_WINDOW_SCALE);
+        buffer.putByte(offset + 2, (byte)3);
+        buffer.putByte(offset + 3, (byte)shift);
+        return 4;
+    }
+
+    /** Writes NOP NOP + SACK-permitted (4 bytes); returns the bytes written. */
+    public static int writeSackPermitted(final MutableDirectBuffer buffer, final int offset)
+    {
+        buffer.putByte(offset, (byte)KIND_NOP);
+        buffer.putByte(offset + 1, (byte)KIND_NOP);
+        buffer.putByte(offset + 2, (byte)KIND_SACK_PERMITTED);
+        buffer.putByte(offset + 3, (byte)2);
+        return 4;
+    }
+
+    /** Writes NOP NOP + timestamps (12 bytes); returns the bytes written. */
+    public static int writeTimestamps(final MutableDirectBuffer buffer, final int offset, final int tsVal,
+        final int tsEcr)
+    {
+        buffer.putByte(offset, (byte)KIND_NOP);
+        buffer.putByte(offset + 1, (byte)KIND_NOP);
+        buffer.putByte(offset + 2, (byte)KIND_TIMESTAMPS);
+        buffer.putByte(offset + 3, (byte)10);
+        buffer.putInt(offset + 4, tsVal, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(offset + 8, tsEcr, ByteOrder.BIG_ENDIAN);
+        return 12;
+    }
+}
