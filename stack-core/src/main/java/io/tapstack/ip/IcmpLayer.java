@@ -124,7 +124,16 @@ public final class IcmpLayer
         final int oldWord = (IcmpMessage.TYPE_ECHO_REQUEST << 8) | reply.code();
         final int newWord = (IcmpMessage.TYPE_ECHO_REPLY << 8) | reply.code();
         reply.type(IcmpMessage.TYPE_ECHO_REPLY);
-        reply.checksum(Checksum.adjust(reply.checksum(), oldWord, newWord));
+        final int adjusted = Checksum.adjust(reply.checksum(), oldWord, newWord);
+        if (adjusted == 0)
+        {
+            // all-zero message: eqn. 3 yields -0 (0x0000), which does not verify; recompute to get 0xFFFF
+            reply.updateChecksum();
+        }
+        else
+        {
+            reply.checksum(adjusted);
+        }
         ipv4.commitDatagram(nowNs);
         counters.increment(Counter.ICMP_TX);
         counters.increment(Counter.ICMP_ECHO_REPLIES_TX);

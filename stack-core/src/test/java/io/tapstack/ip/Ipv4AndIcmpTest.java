@@ -207,4 +207,15 @@ class Ipv4AndIcmpTest
         assertEquals(14, s.stack.counters().get(Counter.ETH_DROP_TOO_SHORT));
         assertEquals(20, s.stack.counters().get(Counter.IP_DROP_TOO_SHORT));
     }
+
+    @Test
+    void answersAnAllZeroEchoWithAChecksumThatVerifies()
+    {
+        // id 0, seq 0, no data: the reply is all zero and its checksum must be 0xFFFF, not 0x0000
+        s.inject(Frames.ipv4(STACK_MAC, PEER_MAC, PEER_IP, STACK_IP, IpProtocol.ICMP, 1, 0,
+            Frames.icmp(IcmpMessage.TYPE_ECHO_REQUEST, 0, 0, 0, new byte[0])));
+        final List<byte[]> out = s.sentRaw();
+        assertEquals(1, out.size());
+        assertTrue(Frames.checksumsVerify(out.get(0)));
+    }
 }

@@ -88,10 +88,40 @@ class Ipv4HeaderTest
             verdictOf(hex("65 00 00 73 00 00 40 00 40 11 b8 61 c0 a8 00 01 c0 a8 00 c7"), TOTAL_LENGTH));
         assertEquals(Ipv4Header.Verdict.BAD_HEADER_LENGTH,
             verdictOf(hex("44 00 00 73 00 00 40 00 40 11 b8 61 c0 a8 00 01 c0 a8 00 c7"), TOTAL_LENGTH));
+        // IHL 15 claims 60 bytes of header where only 40 arrived
+        assertEquals(Ipv4Header.Verdict.BAD_HEADER_LENGTH,
+            verdictOf(hex("4f 00 00 73 00 00 40 00 40 11 b8 61 c0 a8 00 01 c0 a8 00 c7"), 40));
         assertEquals(Ipv4Header.Verdict.BAD_TOTAL_LENGTH,
             verdictOf(hex("45 00 00 13 00 00 40 00 40 11 b8 61 c0 a8 00 01 c0 a8 00 c7"), TOTAL_LENGTH));
         assertEquals(Ipv4Header.Verdict.BAD_CHECKSUM,
             verdictOf(hex("45 00 00 73 00 00 40 00 3f 11 b8 61 c0 a8 00 01 c0 a8 00 c7"), TOTAL_LENGTH));
+    }
+
+    @Test
+    void classifiesFirstMiddleAndLastFragments()
+    {
+        // RFC 791 §3.2: a datagram is a fragment when MF is set (first, middle) or its offset is non-zero (last)
+        final UnsafeBuffer buffer = filled(OFFSET + Ipv4Header.MIN_HEADER_LENGTH);
+        header.wrap(buffer, OFFSET, Ipv4Header.MIN_HEADER_LENGTH);
+
+        final int[][] cases = {
+            // flags and offset on the wire, isFragment, offset in bytes
+            {Ipv4Header.FLAG_DONT_FRAGMENT, 0, 0},
+            {0, 0, 0},
+            {Ipv4Header.FLAG_MORE_FRAGMENTS, 1, 0},
+            {Ipv4Header.FLAG_MORE_FRAGMENTS | 185, 1, 1480},
+            {185, 1, 1480},
+            {Ipv4Header.FLAG_DONT_FRAGMENT | 0x1FFF, 1, 65528},
+        };
+        for (final int[] c : cases)
+        {
+            Ipv4Header.write(buffer, OFFSET, 20, 1, c[0], 64, IpProtocol.UDP, 1, 2);
+
+            assertEquals(c[1] == 1, header.isFragment(), () -> Integer.toHexString(c[0]));
+            assertEquals(c[2], header.fragmentOffset(), () -> Integer.toHexString(c[0]));
+            assertEquals((c[0] & Ipv4Header.FLAG_MORE_FRAGMENTS) != 0, header.moreFragments());
+            assertEquals((c[0] & Ipv4Header.FLAG_DONT_FRAGMENT) != 0, header.dontFragment());
+        }
     }
 
     private Ipv4Header.Verdict verdictOf(final byte[] headerBytes, final int length)
