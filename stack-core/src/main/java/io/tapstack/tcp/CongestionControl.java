@@ -1,0 +1,120 @@
+package io.tapstack.tcp;
+
+/**
+ * A sender's congestion window (cwnd) and slow-start threshold (ssthresh), driven by the connection's ACK
+ * processing and timers. All amounts are bytes, all times nanoseconds, sequence numbers mod 2^32 ints.
+ *
+ * <p>Read RFC 5681 (§3 and §4), RFC 6582 (§3.2) and RFC 6928 first. The connection decides what kind of
+ * event an ACK is (new data, duplicate per RFC 5681 §2, partial or full during recovery) and calls the
+ * matching method; implementations only do the window arithmetic. The call protocol:
+ * <ol>
+ *   <li>{@link #init} once the MSS is known (after the handshake).</li>
+ *   <li>ACK of new data, not {@link #inRecovery()}: {@link #onAck}.</li>
+ *   <li>Third duplicate ACK, not in recovery: {@link #onThirdDuplicateAck}; retransmit the first unacked
+ *   segment when it returns true (fast retransmit). Limited transmit (RFC 3042) for the first two is the
+ *   connection's business and changes no window.</li>
+ *   <li>Further duplicate ACKs in recovery: {@link #onDuplicateAckInRecovery}.</li>
+ *   <li>ACK of new data in recovery: {@link #isFullAck} chooses {@link #onFullAck} (leave recovery) or
+ *   {@link #onPartialAck} (retransmit the first unacked segment; on the first partial ACK re-arm the
+ *   retransmission timer).</li>
+ *   <li>Retransmission timer expiry: {@link #onRetransmissionTimeout}.</li>
+ *   <li>Before sending after a pause: {@link #onIdle}.</li>
+ * </ol>
+ * Owned by the stack thread; not thread-safe. Implementations do not allocate after construction.
+ */
+public interface CongestionControl
+{
+    /** Reasons passed to the {@link Listener}: constants, so tracing allocates nothing. */
+    String REASON_INIT = "init";
+    String REASON_SYN_LOSS = "syn-loss";
+    String REASON_SLOW_START = "slow-start";
+    String REASON_CONGESTION_AVOIDANCE = "congestion-avoidance";
+    String REASON_FAST_RETRANSMIT = "fast-retransmit";
+    String REASON_RECOVERY_INFLATE = "recovery-inflate";
+    String REASON_PARTIAL_ACK = "partial-ack";
+    String REASON_FULL_ACK = "full-ack";
+    String REASON_RTO = "rto";
+    String REASON_IDLE_RESTART = "idle-restart";
+
+    /** Told of every change of cwnd or ssthresh, and of every loss event (for traces and tests). */
+    interface Listener
+    {
+        /**
+         * @param reason one of the {@code REASON_*} constants.
+         */
+        void onCongestionChange(String reason, int cwnd, int ssthresh, long nowNs);
+    }
+
+    /** Sets or clears (null) the listener. */
+    void listener(Listener listener);
+
+    /** Starts over for sender MSS {@code mss}: cwnd = IW, ssthresh "arbitrarily high" (RFC 5681 §3.1). */
+    void init(int mss, long nowNs);
+
+    /**
+     * The SYN or SYN-ACK was lost and retransmitted: the initial window is one segment (RFC 6928 §2,
+     * RFC 5681 §3.1). Call after {@link #init} and before data is acknowledged.
+     */
+    void onSynRetransmitted(long nowNs);
+
+    /** SMSS, as given to {@link #init}. */
+    int smss();
+
+    int cwnd();
+
+    /** {@link Integer#MAX_VALUE} until the first loss. */
+    int ssthresh();
+
+    /** Between a fast retransmit and the full ACK (or a timeout) that ends it. */
+    boolean inRecovery();
+
+    /**
+     * An ACK that acknowledges new data, outside recovery.
+     *
+     * @param bytesAcked          bytes newly acknowledged (SEG.ACK - old SND.UNA, less SYN/FIN).
+     * @param flightSizeBeforeAck bytes outstanding before this ACK (RFC 5681 §2 FlightSize).
+     */
+    void onAck(int bytesAcked, int flightSizeBeforeAck, long nowNs);
+
+    /**
+     * The third duplicate ACK (RFC 5681 §3.2 step 2) arrived outside recovery.
+     *
+     * @param ack        SEG.ACK of the duplicates (= SND.UNA).
+     * @param flightSize FlightSize now.
+     * @param sndNxt     SND.NXT now (the highest sequence number sent, plus one).
+     * @return true to retransmit the first unacknowledged segment and enter fast recovery; false when the
+     * duplicates may stem from retransmissions already made (RFC 6582 §3.2 step 2).
+     */
+    boolean onThirdDuplicateAck(int ack, int flightSize, int sndNxt, long nowNs);
+
+    /** A further duplicate ACK during recovery: a segment has left the network (RFC 5681 §3.2 step 4). */
+    void onDuplicateAckInRecovery(long nowNs);
+
+    /** During recovery, whether an ACK of new data acknowledges everything sent before recovery began. */
+    boolean isFullAck(int ack);
+
+    /** An ACK of new data during recovery that is not full (RFC 6582 §3.2 step 5, partial acknowledgments). */
+    void onPartialAck(int bytesAcked, long nowNs);
+
+    /**
+     * A full ACK ends recovery (RFC 6582 §3.2 step 5, full acknowledgments).
+     *
+     * @param flightSize bytes still outstanding after this ACK.
+     */
+    void onFullAck(int flightSize, long nowNs);
+
+    /**
+     * The retransmission timer expired (RFC 5681 §3.1, RFC 6582 §3.2 step 6).
+     *
+     * @param flightSize FlightSize when the timer fired.
+     * @param sndNxt     SND.NXT when the timer fired (before the connection rewinds it for go-back-N).
+     */
+    void onRetransmissionTimeout(int flightSize, int sndNxt, long nowNs);
+
+    /**
+     * Before sending: nothing was sent for {@code idleNs} (RFC 5681 §4.1 restart window).
+     *
+     * @param rtoNs the current retransmission timeout.
+     */
+    void onIdle(long idleNs, long rtoNs, long nowNs);
+}
