@@ -40,7 +40,7 @@ ip netns add "$NS"
 ip netns exec "$NS" ip link set lo up
 
 echo "== starting the stack as $STACK_IP/24 on $TAP inside $NS"
-ip netns exec "$NS" java -jar "$JAR" ping-responder --tap "$TAP" --ip "$STACK_IP/24" &
+ip netns exec "$NS" java -jar "$JAR" ping-responder --tap "$TAP" --ip "$STACK_IP/24" ${TAPSTACK_DEMO_ARGS:-} &
 PID=$!
 for _ in $(seq 1 100); do
   ip netns exec "$NS" ip link show "$TAP" >/dev/null 2>&1 && break

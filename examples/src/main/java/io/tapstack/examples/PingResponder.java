@@ -6,6 +6,7 @@ import io.tapstack.tap.TapConfig;
 import io.tapstack.tap.TapDevice;
 import io.tapstack.tap.TapException;
 import io.tapstack.tap.TapFrameDevice;
+import io.tapstack.tap.TapIoThreads;
 import io.tapstack.tap.WaitableFrameDevice;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
@@ -55,7 +56,40 @@ final class PingResponder
             System.err.println("ping-responder: " + ex.getMessage());
             return 1;
         }
-        final WaitableFrameDevice waitable = new TapFrameDevice(tap, true);
+        final String mode = options.get("mode");
+        final TapIoThreads ioThreads;
+        final WaitableFrameDevice waitable;
+        switch (mode)
+        {
+            case "shared" ->
+            {
+                ioThreads = null;
+                waitable = new TapFrameDevice(tap, true);
+            }
+            case "dedicated" ->
+            {
+                ioThreads = new TapIoThreads(tap, TapIoThreads.DEFAULT_RING_CAPACITY, TapIoThreads.DEFAULT_BURST, true)
+                    .start();
+                waitable = ioThreads.device();
+            }
+            default ->
+            {
+                tap.close();
+                System.err.println("ping-responder: --mode must be shared or dedicated, not '" + mode + "'");
+                return 2;
+            }
+        }
+        final Runnable closeDevice = () ->
+        {
+            if (ioThreads != null)
+            {
+                ioThreads.close();
+            }
+            else
+            {
+                waitable.close();
+            }
+        };
         final FrameDevice device = StackOptions.impair(options, waitable);
         final NetStack stack;
         try
@@ -64,13 +98,13 @@ final class PingResponder
         }
         catch (final IllegalArgumentException ex)
         {
-            device.close();
+            closeDevice.run();
             System.err.println("ping-responder: " + ex.getMessage());
             return 2;
         }
-        log.info("answering ARP and ping for {} (MAC {}) on {}; Ctrl-C to stop",
+        log.info("answering ARP and ping for {} (MAC {}) on {} in {} mode; Ctrl-C to stop",
             Ipv4Address.toString(stack.ipAddress()) + "/" + stack.config().prefixLength(),
-            MacAddress.toString(stack.macAddress()), tap.name());
+            MacAddress.toString(stack.macAddress()), tap.name(), mode);
 
         final StackLoop loop = new StackLoop(stack, waitable, SystemNanoClock.INSTANCE).start();
         final CountDownLatch done = new CountDownLatch(1);
@@ -79,7 +113,7 @@ final class PingResponder
             try
             {
                 loop.close();
-                device.close();
+                closeDevice.run();
                 System.out.println("counters of " + Ipv4Address.toString(stack.ipAddress()) + ":");
                 System.out.print(stack.counters().describeNonZero());
                 System.out.flush();
