@@ -53,7 +53,7 @@ public final class NetStack implements Agent
         this.arp = new ArpLayer(config, ethernet, counters);
         this.ipv4 = new Ipv4Layer(config, ethernet, arp, counters, random.nextInt());
         this.icmp = new IcmpLayer(config, ipv4, counters);
-        this.tcp = new TcpLayer(ipv4, counters);
+        this.tcp = new TcpLayer(ipv4, counters, config.tcp(), clock, random.split());
         ethernet.upperLayers(arp, ipv4);
         ipv4.icmp(icmp);
         ipv4.tcp(tcp);
@@ -99,13 +99,15 @@ public final class NetStack implements Agent
         int work = device.receive(nowNs, ethernet, receiveBurst);
         work += arp.onTimer(nowNs);
         work += ipv4.onTimer(nowNs);
+        work += tcp.onTimer(nowNs);
         return work;
     }
 
     /** The earliest time at which {@link #doWork} has something to do without new input. */
     public long nextDeadlineNs()
     {
-        return Math.min(Math.min(arp.nextDeadlineNs(), ipv4.nextDeadlineNs()), device.nextDeadlineNs());
+        return Math.min(Math.min(arp.nextDeadlineNs(), ipv4.nextDeadlineNs()),
+            Math.min(tcp.nextDeadlineNs(), device.nextDeadlineNs()));
     }
 
     @Override
@@ -164,6 +166,12 @@ public final class NetStack implements Agent
     public IcmpLayer icmp()
     {
         return icmp;
+    }
+
+    /** TCP on the stack thread: listen, connect, and the connections' events. */
+    public TcpLayer tcp()
+    {
+        return tcp;
     }
 
     public FrameDevice device()

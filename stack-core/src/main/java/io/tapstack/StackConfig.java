@@ -33,6 +33,7 @@ public final class StackConfig
     private int icmpErrorsPerSecond = 100;
     private int icmpErrorBurst = 20;
     private boolean answerBroadcastPing = false;
+    private final io.tapstack.tcp.TcpConfig tcp = new io.tapstack.tcp.TcpConfig();
 
     /** The stack's own IPv4 address (required). */
     public StackConfig ipAddress(final int ipAddress)
@@ -273,6 +274,12 @@ public final class StackConfig
     public boolean answerBroadcastPing()
     {
         return answerBroadcastPing;
+    }
+
+    /** TCP settings (buffers, timers, limits), changed in place. */
+    public io.tapstack.tcp.TcpConfig tcp()
+    {
+        return tcp;
     }
 
     /** Throws IllegalArgumentException naming the first value out of range. */

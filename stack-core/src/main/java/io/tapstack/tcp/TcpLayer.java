@@ -3,6 +3,7 @@ package io.tapstack.tcp;
 import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
 import io.tapstack.ip.Ipv4Layer;
+import io.tapstack.time.RandomSource;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
 import io.tapstack.wire.IpProtocol;
@@ -11,35 +12,179 @@ import io.tapstack.wire.TcpFlags;
 import io.tapstack.wire.TcpHeader;
 import io.tapstack.wire.TcpOptions;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.NanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+
 /**
- * TCP demultiplexing. Read RFC 9293 §3.1 (header), §3.10.7 (segment arrival) and RFC 1122 §4.2.3.10 first.
+ * TCP demultiplexing and the stack-side API. Read RFC 9293 §3.1 (header), §3.10 (events) and RFC 1122
+ * §4.2.3.10 first.
  *
  * <p>Validates every segment (length, data offset, checksum over the pseudo-header, options), then finds its
- * connection or listener; a segment for no connection is answered with a reset per RFC 9293 §3.10.7.1.
- * Owned by the stack thread.
+ * connection by 4-tuple (a {@code long} key: no boxing) or its listener; a segment for neither is answered
+ * with a reset (RFC 9293 §3.10.7.1). Owns every connection and listener, their timers, and the queue of
+ * connections with output to send. Owned by the stack thread.
  */
 public final class TcpLayer
 {
     private static final Logger LOG = LoggerFactory.getLogger(TcpLayer.class);
+    private static final int EPHEMERAL_FIRST = 49152;
+    private static final int EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
+    private static final TcpEventListener NO_EVENTS = new TcpEventListener()
+    {
+    };
 
     private final Ipv4Layer ipv4;
     private final StackCounters counters;
+    private final TcpConfig config;
+    private final NanoClock clock;
+    private final RandomSource random;
+    private final IsnGenerator isnGenerator;
+    private final int ourMss;
     private final TcpHeader segment = new TcpHeader();
     private final TcpHeader outgoing = new TcpHeader();
     private final TcpOptions options = new TcpOptions();
+    private final Long2ObjectHashMap<TcpConnection> connections = new Long2ObjectHashMap<>();
+    private final Int2ObjectHashMap<TcpListener> listeners = new Int2ObjectHashMap<>();
+    private final ArrayList<TcpConnection> all = new ArrayList<>();
+    private final ArrayList<TcpConnection> dirty = new ArrayList<>();
+    private TcpEventListener events = NO_EVENTS;
+    private long nowNs;
+    private long nextTimerNs = Long.MAX_VALUE;
+    private int nextEphemeral;
 
-    public TcpLayer(final Ipv4Layer ipv4, final StackCounters counters)
+    public TcpLayer(final Ipv4Layer ipv4, final StackCounters counters, final TcpConfig config, final NanoClock clock,
+        final RandomSource random)
     {
         this.ipv4 = ipv4;
         this.counters = counters;
+        this.config = config;
+        this.clock = clock;
+        this.random = random;
+        this.isnGenerator = new IsnGenerator(random);
+        // RFC 9293 §3.7.1: MSS = MTU minus fixed IPv4 and TCP headers
+        this.ourMss = ipv4.mtu() - Ipv4Header.MIN_HEADER_LENGTH - TcpHeader.MIN_HEADER_LENGTH;
+        this.nextEphemeral = random.nextInt(EPHEMERAL_COUNT);
     }
+
+    static long key(final int localPort, final int remoteAddress, final int remotePort)
+    {
+        return ((long)localPort << 48) | ((long)remotePort << 32) | (remoteAddress & 0xFFFF_FFFFL);
+    }
+
+    public TcpConfig config()
+    {
+        return config;
+    }
+
+    /** Installs the one listener that follows every connection's events (null for none). */
+    public void eventListener(final TcpEventListener listener)
+    {
+        this.events = listener == null ? NO_EVENTS : listener;
+    }
+
+    TcpEventListener events()
+    {
+        return events;
+    }
+
+    /** The time of the current duty cycle, or the clock's when called between cycles. */
+    long nowNs()
+    {
+        return Math.max(nowNs, clock.nanoTime());
+    }
+
+    public int connectionCount()
+    {
+        return connections.size();
+    }
+
+    // ------------------------------------------------------------------------------------------------ API
+
+    /**
+     * Listens on {@code port} (RFC 9293 §3.10.1 passive open).
+     *
+     * @param backlog half-open plus not yet accepted connections; SYNs beyond it are dropped and counted
+     */
+    public TcpListener listen(final int port, final int backlog, final TcpListener.Handler handler)
+    {
+        if (port <= 0 || port > 65535)
+        {
+            throw new IllegalArgumentException("port must be 1..65535: " + port);
+        }
+        if (listeners.containsKey(port))
+        {
+            throw new IllegalStateException("port " + port + " is already listening");
+        }
+        final TcpListener listener = new TcpListener(this, port, backlog > 0 ? backlog : config.defaultBacklog(),
+            handler);
+        listeners.put(port, listener);
+        LOG.debug("listening on port {}", port);
+        return listener;
+    }
+
+    public TcpListener listen(final int port, final TcpListener.Handler handler)
+    {
+        return listen(port, 0, handler);
+    }
+
+    void closeListener(final TcpListener listener)
+    {
+        listeners.remove(listener.port());
+        // half-open connections of this listener are reset too (RFC 9293 §3.10.4: closing LISTEN)
+        for (int i = all.size() - 1; i >= 0; i--)
+        {
+            final TcpConnection c = all.get(i);
+            if (c.listener == listener)
+            {
+                c.abort();
+            }
+        }
+    }
+
+    /**
+     * Opens a connection (RFC 9293 §3.10.1 active open) from an ephemeral port.
+     *
+     * @return the connection in SYN-SENT, or null when no connection can be made (limit reached, no port)
+     */
+    public TcpConnection connect(final int remoteAddress, final int remotePort, final TcpHandler handler)
+    {
+        final long now = nowNs();
+        if (connections.size() >= config.maxConnections())
+        {
+            counters.increment(Counter.TCP_CONNECTION_LIMIT);
+            return null;
+        }
+        for (int attempt = 0; attempt < EPHEMERAL_COUNT; attempt++)
+        {
+            final int port = EPHEMERAL_FIRST + (nextEphemeral++ % EPHEMERAL_COUNT);
+            nextEphemeral %= EPHEMERAL_COUNT;
+            if (listeners.containsKey(port) || connections.containsKey(key(port, remoteAddress, remotePort)))
+            {
+                continue;
+            }
+            final TcpConnection c = new TcpConnection(this, config, counters, port, remoteAddress, remotePort, ourMss);
+            c.handler(handler);
+            add(c);
+            counters.increment(Counter.TCP_ACTIVE_OPENS);
+            c.open(isnGenerator.isn(ipv4.ourAddress(), port, remoteAddress, remotePort, now), now);
+            noteTimer(c);
+            return c;
+        }
+        counters.increment(Counter.TCP_CONNECTION_LIMIT);
+        return null;
+    }
+
+    // ------------------------------------------------------------------------------------------------ input
 
     /** One received TCP segment inside {@code datagram}. */
     public void onPacket(final Ipv4Header datagram, final boolean broadcast, final long nowNs)
     {
+        this.nowNs = nowNs;
         counters.increment(Counter.TCP_RX);
         final int source = datagram.source();
         final int destination = datagram.destination();
@@ -70,61 +215,115 @@ public final class TcpLayer
             drop(Counter.TCP_DROP_BROADCAST, "sent to a broadcast address");
             return;
         }
+        final TcpConnection c = connections.get(key(segment.destinationPort(), source, segment.sourcePort()));
+        if (c != null)
+        {
+            c.onSegment(segment, options, nowNs);
+            noteTimer(c);
+            return;
+        }
+        onSegmentWithoutConnection(source, nowNs);
+    }
+
+    private void onSegmentWithoutConnection(final int source, final long nowNs)
+    {
+        final TcpListener listener = listeners.get(segment.destinationPort());
+        if (listener != null)
+        {
+            onListenSegment(listener, source, nowNs);
+            return;
+        }
         counters.increment(Counter.TCP_TO_CLOSED_PORT);
         if (LOG.isDebugEnabled())
         {
             LOG.debug("{} {}:{} -> port {}: no connection or listener", TcpFlags.describe(segment.flags()),
                 Ipv4Address.toString(source), segment.sourcePort(), segment.destinationPort());
         }
-        sendResetFor(source, nowNs);
+        resetFor(source, nowNs);
     }
 
-    /**
-     * RFC 9293 §3.10.7.1 (CLOSED): a reset answers anything but a reset. If the segment carried an ACK, the
-     * reset takes its sequence number from it; otherwise it has sequence zero and acknowledges the segment.
-     */
-    private void sendResetFor(final int remote, final long nowNs)
+    /** RFC 9293 §3.10.7.2 (LISTEN). */
+    private void onListenSegment(final TcpListener listener, final int source, final long nowNs)
+    {
+        final int flags = segment.flags();
+        if ((flags & TcpFlags.RST) != 0)
+        {
+            return; // first: ignore a reset
+        }
+        if ((flags & TcpFlags.ACK) != 0)
+        {
+            resetFor(source, nowNs); // second: an ACK to a listener is answered <SEQ=SEG.ACK><CTL=RST>
+            return;
+        }
+        if ((flags & TcpFlags.SYN) == 0)
+        {
+            return; // fourth: anything else is dropped
+        }
+        if (!listener.hasRoom())
+        {
+            counters.increment(Counter.TCP_LISTEN_OVERFLOWS);
+            LOG.debug("listen queue of port {} full: SYN dropped", listener.port());
+            return;
+        }
+        if (connections.size() >= config.maxConnections())
+        {
+            counters.increment(Counter.TCP_CONNECTION_LIMIT);
+            return;
+        }
+        final TcpConnection c = new TcpConnection(this, config, counters, listener.port(), source,
+            segment.sourcePort(), ourMss);
+        add(c);
+        listener.halfOpen++;
+        counters.increment(Counter.TCP_PASSIVE_OPENS);
+        c.acceptSyn(listener, segment, options,
+            isnGenerator.isn(ipv4.ourAddress(), listener.port(), source, segment.sourcePort(), nowNs), nowNs);
+        noteTimer(c);
+    }
+
+    /** RFC 9293 §3.10.7.4 / RFC 6191: a new SYN for a 4-tuple in TIME-WAIT starts a new connection. */
+    void reopenFromTimeWait(final TcpConnection old, final long nowNs)
+    {
+        remove(old);
+        onSegmentWithoutConnection(old.remoteAddress(), nowNs);
+    }
+
+    /** RFC 9293 §3.10.7.1: a reset answering the current segment. */
+    private void resetFor(final int remote, final long nowNs)
     {
         final int flags = segment.flags();
         if ((flags & TcpFlags.RST) != 0)
         {
             return;
         }
-        final int seq;
-        final int ack;
-        final int resetFlags;
         if ((flags & TcpFlags.ACK) != 0)
         {
-            seq = segment.acknowledgmentNumber();
-            ack = 0;
-            resetFlags = TcpFlags.RST;
+            sendControl(remote, segment.destinationPort(), segment.sourcePort(), segment.acknowledgmentNumber(), 0,
+                TcpFlags.RST, nowNs);
         }
         else
         {
-            seq = 0;
-            ack = segment.sequenceNumber() + segment.segmentLength();
-            resetFlags = TcpFlags.RST | TcpFlags.ACK;
-        }
-        sendBare(remote, segment.destinationPort(), segment.sourcePort(), seq, ack, resetFlags, nowNs);
-        counters.increment(Counter.TCP_RST_TX);
-        if (LOG.isDebugEnabled())
-        {
-            LOG.debug("sent reset to {}:{} seq {} ack {}", Ipv4Address.toString(remote), segment.sourcePort(),
-                SeqNum.unsigned(seq), SeqNum.unsigned(ack));
+            sendControl(remote, segment.destinationPort(), segment.sourcePort(), 0,
+                segment.sequenceNumber() + segment.segmentLength(), TcpFlags.RST | TcpFlags.ACK, nowNs);
         }
     }
 
-    /** Sends a segment with no data and no options (a reset or a bare ACK). */
-    private void sendBare(final int remote, final int localPort, final int remotePort, final int seq, final int ack,
-        final int flags, final long nowNs)
+    // ------------------------------------------------------------------------------------------------ output
+
+    /** A reset with {@code seq} and no ACK (RFC 9293 §3.10.7: sent for aborts and bad ACKs). */
+    void sendReset(final int remote, final int localPort, final int remotePort, final int seq, final long nowNs)
+    {
+        sendControl(remote, localPort, remotePort, seq, 0, TcpFlags.RST, nowNs);
+    }
+
+    private void sendControl(final int remote, final int localPort, final int remotePort, final int seq,
+        final int ack, final int flags, final long nowNs)
     {
         final int offset = ipv4.beginDatagram(remote, IpProtocol.TCP, TcpHeader.MIN_HEADER_LENGTH, nowNs);
         if (offset < 0)
         {
             return;
         }
-        final MutableDirectBuffer out = ipv4.transmitBuffer();
-        outgoing.wrap(out, offset, TcpHeader.MIN_HEADER_LENGTH)
+        outgoing.wrap(ipv4.transmitBuffer(), offset, TcpHeader.MIN_HEADER_LENGTH)
             .sourcePort(localPort)
             .destinationPort(remotePort)
             .sequenceNumber(seq)
@@ -136,6 +335,137 @@ public final class TcpLayer
             .updateChecksum(ipv4.ourAddress(), remote);
         ipv4.commitDatagram(nowNs);
         counters.increment(Counter.TCP_TX);
+        if ((flags & TcpFlags.RST) != 0)
+        {
+            counters.increment(Counter.TCP_RST_TX);
+            if (LOG.isDebugEnabled())
+            {
+                LOG.debug("sent reset to {}:{} seq {} ack {}", Ipv4Address.toString(remote), remotePort,
+                    SeqNum.unsigned(seq), SeqNum.unsigned(ack));
+            }
+        }
+    }
+
+    /** Writes one segment of {@code c}, its data copied once from the send buffer into the transmit slot. */
+    boolean sendSegment(final TcpConnection c, final int seq, final int ack, final int flags, final int window,
+        final int mssOption, final SendBuffer data, final int dataOffset, final int dataLength, final long nowNs)
+    {
+        final int optionsLength = mssOption > 0 ? 4 : 0;
+        final int headerLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength;
+        final int length = headerLength + dataLength;
+        final int offset = ipv4.beginDatagram(c.remoteAddress(), IpProtocol.TCP, length, nowNs);
+        if (offset < 0)
+        {
+            counters.increment(Counter.TCP_TX_NO_BUFFER);
+            return false;
+        }
+        final MutableDirectBuffer out = ipv4.transmitBuffer();
+        outgoing.wrap(out, offset, length)
+            .sourcePort(c.localPort())
+            .destinationPort(c.remotePort())
+            .sequenceNumber(seq)
+            .acknowledgmentNumber((flags & TcpFlags.ACK) != 0 ? ack : 0)
+            .headerLength(headerLength)
+            .flags(flags)
+            .window(window)
+            .urgentPointer(0);
+        if (optionsLength > 0)
+        {
+            TcpOptions.writeMss(out, offset + TcpHeader.MIN_HEADER_LENGTH, mssOption);
+        }
+        if (dataLength > 0)
+        {
+            data.copyOut(dataOffset, out, offset + headerLength, dataLength);
+        }
+        outgoing.updateChecksum(ipv4.ourAddress(), c.remoteAddress());
+        ipv4.commitDatagram(nowNs);
+        counters.increment(Counter.TCP_TX);
+        return true;
+    }
+
+    // ------------------------------------------------------------------------------------------------ timers
+
+    /** Runs due timers and sends pending output; returns the work done. */
+    public int onTimer(final long nowNs)
+    {
+        this.nowNs = nowNs;
+        int work = 0;
+        if (nowNs >= nextTimerNs)
+        {
+            long next = Long.MAX_VALUE;
+            for (int i = all.size() - 1; i >= 0; i--)
+            {
+                if (i >= all.size())
+                {
+                    continue;
+                }
+                final TcpConnection c = all.get(i);
+                if (c.nextDeadlineNs() <= nowNs)
+                {
+                    work++;
+                    c.onTimer(nowNs);
+                }
+            }
+            for (int i = 0, n = all.size(); i < n; i++)
+            {
+                next = Math.min(next, all.get(i).nextDeadlineNs());
+            }
+            nextTimerNs = next;
+        }
+        work += flush(nowNs);
+        return work;
+    }
+
+    /** Sends the output of connections the application wrote to, read from or closed. */
+    public int flush(final long nowNs)
+    {
+        this.nowNs = nowNs;
+        int work = 0;
+        while (!dirty.isEmpty())
+        {
+            final TcpConnection c = dirty.remove(dirty.size() - 1);
+            if (c.dirty)
+            {
+                work++;
+                c.output(nowNs);
+                noteTimer(c);
+            }
+        }
+        return work;
+    }
+
+    public long nextDeadlineNs()
+    {
+        return dirty.isEmpty() ? nextTimerNs : Long.MIN_VALUE;
+    }
+
+    void markDirty(final TcpConnection c)
+    {
+        if (!c.dirty)
+        {
+            c.dirty = true;
+            dirty.add(c);
+        }
+    }
+
+    private void noteTimer(final TcpConnection c)
+    {
+        nextTimerNs = Math.min(nextTimerNs, c.nextDeadlineNs());
+    }
+
+    private void add(final TcpConnection c)
+    {
+        connections.put(c.key, c);
+        all.add(c);
+    }
+
+    void remove(final TcpConnection c)
+    {
+        if (connections.get(c.key) == c)
+        {
+            connections.remove(c.key);
+            all.remove(c);
+        }
     }
 
     private void drop(final Counter counter, final String why)

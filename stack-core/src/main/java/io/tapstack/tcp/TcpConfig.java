@@ -1,0 +1,199 @@
+package io.tapstack.tcp;
+
+import java.util.concurrent.TimeUnit;
+
+/** TCP settings with safe defaults; each limit has a counter when it is hit. Fluent setters. */
+public final class TcpConfig
+{
+    private int sendBufferBytes = 64 * 1024;
+    private int receiveBufferBytes = 64 * 1024;
+    private long minRtoNs = TimeUnit.MILLISECONDS.toNanos(200);
+    private long maxRtoNs = TimeUnit.SECONDS.toNanos(60);
+    private long initialRtoNs = TimeUnit.SECONDS.toNanos(1);
+    private long delayedAckNs = TimeUnit.MILLISECONDS.toNanos(40);
+    private long timeWaitNs = TimeUnit.SECONDS.toNanos(60);
+    private long finWait2TimeoutNs = TimeUnit.SECONDS.toNanos(60);
+    private long userTimeoutNs = TimeUnit.SECONDS.toNanos(120);
+    private int synRetries = 6;
+    private int maxConnections = 1024;
+    private int defaultBacklog = 128;
+    private boolean nagle = true;
+    private int initialWindowSegments = 0;
+    private int maxOutOfOrderIntervals = SegmentReassembler.DEFAULT_MAX_INTERVALS;
+
+    /** Send buffer per connection: bytes written but not yet acknowledged. */
+    public TcpConfig sendBufferBytes(final int bytes)
+    {
+        this.sendBufferBytes = bytes;
+        return this;
+    }
+
+    public int sendBufferBytes()
+    {
+        return sendBufferBytes;
+    }
+
+    /** Receive buffer per connection; the advertised window is its free space (at most 65,535 without scaling). */
+    public TcpConfig receiveBufferBytes(final int bytes)
+    {
+        this.receiveBufferBytes = bytes;
+        return this;
+    }
+
+    public int receiveBufferBytes()
+    {
+        return receiveBufferBytes;
+    }
+
+    public TcpConfig minRtoNs(final long ns)
+    {
+        this.minRtoNs = ns;
+        return this;
+    }
+
+    public long minRtoNs()
+    {
+        return minRtoNs;
+    }
+
+    public TcpConfig maxRtoNs(final long ns)
+    {
+        this.maxRtoNs = ns;
+        return this;
+    }
+
+    public long maxRtoNs()
+    {
+        return maxRtoNs;
+    }
+
+    public TcpConfig initialRtoNs(final long ns)
+    {
+        this.initialRtoNs = ns;
+        return this;
+    }
+
+    public long initialRtoNs()
+    {
+        return initialRtoNs;
+    }
+
+    /** RFC 9293 §3.8.6.3: how long an ACK may wait for a second segment or data to ride on (< 500 ms). */
+    public TcpConfig delayedAckNs(final long ns)
+    {
+        this.delayedAckNs = ns;
+        return this;
+    }
+
+    public long delayedAckNs()
+    {
+        return delayedAckNs;
+    }
+
+    /** 2·MSL (RFC 9293 §3.4.2). */
+    public TcpConfig timeWaitNs(final long ns)
+    {
+        this.timeWaitNs = ns;
+        return this;
+    }
+
+    public long timeWaitNs()
+    {
+        return timeWaitNs;
+    }
+
+    /** How long a connection closed by the application waits in FIN-WAIT-2 for the peer's FIN. */
+    public TcpConfig finWait2TimeoutNs(final long ns)
+    {
+        this.finWait2TimeoutNs = ns;
+        return this;
+    }
+
+    public long finWait2TimeoutNs()
+    {
+        return finWait2TimeoutNs;
+    }
+
+    /** RFC 9293 §3.8.3 / RFC 5482: abort when data stays unacknowledged this long. */
+    public TcpConfig userTimeoutNs(final long ns)
+    {
+        this.userTimeoutNs = ns;
+        return this;
+    }
+
+    public long userTimeoutNs()
+    {
+        return userTimeoutNs;
+    }
+
+    /** SYN (and SYN-ACK) retransmissions before a connect fails. */
+    public TcpConfig synRetries(final int retries)
+    {
+        this.synRetries = retries;
+        return this;
+    }
+
+    public int synRetries()
+    {
+        return synRetries;
+    }
+
+    public TcpConfig maxConnections(final int max)
+    {
+        this.maxConnections = max;
+        return this;
+    }
+
+    public int maxConnections()
+    {
+        return maxConnections;
+    }
+
+    /** Backlog of a listener that does not give one: half-open plus not yet accepted connections. */
+    public TcpConfig defaultBacklog(final int backlog)
+    {
+        this.defaultBacklog = backlog;
+        return this;
+    }
+
+    public int defaultBacklog()
+    {
+        return defaultBacklog;
+    }
+
+    /** Nagle's algorithm (RFC 9293 §3.7.4) for new connections; switchable per connection. */
+    public TcpConfig nagle(final boolean nagle)
+    {
+        this.nagle = nagle;
+        return this;
+    }
+
+    public boolean nagle()
+    {
+        return nagle;
+    }
+
+    /** Initial congestion window in segments; 0 is RFC 6928's min(10·MSS, max(2·MSS, 14,600)). */
+    public TcpConfig initialWindowSegments(final int segments)
+    {
+        this.initialWindowSegments = segments;
+        return this;
+    }
+
+    public int initialWindowSegments()
+    {
+        return initialWindowSegments;
+    }
+
+    /** Bound on out-of-order ranges held per connection. */
+    public TcpConfig maxOutOfOrderIntervals(final int max)
+    {
+        this.maxOutOfOrderIntervals = max;
+        return this;
+    }
+
+    public int maxOutOfOrderIntervals()
+    {
+        return maxOutOfOrderIntervals;
+    }
+}

@@ -1,0 +1,39 @@
+package io.tapstack.tcp;
+
+/**
+ * Follows what every connection does, for tracers and teaching labs: state changes, retransmissions with their
+ * reason, RTO changes, congestion-window changes and window updates. Runs on the stack thread; reasons are
+ * constants.
+ */
+public interface TcpEventListener
+{
+    String RETRANSMIT_RTO = "rto";
+    String RETRANSMIT_FAST = "fast-retransmit";
+    String RETRANSMIT_PARTIAL_ACK = "partial-ack";
+    String RETRANSMIT_SYN = "syn-timeout";
+    String PROBE_ZERO_WINDOW = "zero-window-probe";
+
+    default void onStateChange(final TcpConnection connection, final TcpState from, final TcpState to,
+        final long nowNs)
+    {
+    }
+
+    default void onRetransmit(final TcpConnection connection, final int seq, final int length, final String reason,
+        final long nowNs)
+    {
+    }
+
+    default void onRtoChange(final TcpConnection connection, final long rtoNs, final long nowNs)
+    {
+    }
+
+    default void onCongestionChange(final TcpConnection connection, final String reason, final int cwnd,
+        final int ssthresh, final long nowNs)
+    {
+    }
+
+    /** The peer's advertised window changed. */
+    default void onSendWindow(final TcpConnection connection, final int window, final long nowNs)
+    {
+    }
+}
