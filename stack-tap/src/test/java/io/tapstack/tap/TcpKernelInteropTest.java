@@ -1,0 +1,464 @@
+package io.tapstack.tap;
+
+import io.tapstack.NetStack;
+import io.tapstack.StackConfig;
+import io.tapstack.StackCounters.Counter;
+import io.tapstack.tcp.TcpConnection;
+import io.tapstack.tcp.TcpHandler;
+import io.tapstack.wire.Ipv4Address;
+import org.agrona.concurrent.SystemNanoClock;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.tapstack.tap.TapInteropSupport.Netns;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The stack's TCP against the Linux kernel's, over a TAP inside a namespace of the test's own (kernel side
+ * 10.99.1.1, stack 10.99.1.2): 100 MB each way with SHA-256 equal, a kernel RST mid-transfer, connects to
+ * closed ports, half-close both ways.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class TcpKernelInteropTest
+{
+    private static final Logger LOG = LoggerFactory.getLogger(TcpKernelInteropTest.class);
+    private static final String KERNEL_IP = "10.99.1.1";
+    private static final String STACK_IP = "10.99.1.2";
+    private static final int MB = 1024 * 1024;
+    private static final Duration LONG = Duration.ofSeconds(90);
+
+    private Netns netns;
+    private TapDevice tap;
+    private NetStack stack;
+    private StackLoop loop;
+    private Path scratch;
+
+    @BeforeAll
+    void setUp() throws Exception
+    {
+        TapInteropSupport.assumeTapInterop();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Cmd.onPath("nc"), "nc (netcat-openbsd) is missing");
+        try
+        {
+            netns = Netns.create();
+            final String tapName = "tst" + TapInteropSupport.randomHex(8);
+            // created in the root namespace down and without an address: nothing is sent there
+            tap = TapDevice.open(new TapConfig().name(tapName).mtu(1500).txQueueLength(4096));
+            final Cmd.Result move = Cmd.run(TapInteropSupport.COMMAND_TIMEOUT, "ip", "link", "set", tapName, "netns",
+                netns.name);
+            assertTrue(move.ok(), () -> "moving the TAP failed: " + move);
+            netns.execOk("ip", "link", "set", "lo", "up");
+            netns.execOk("ip", "addr", "add", KERNEL_IP + "/24", "dev", tapName);
+            netns.execOk("ip", "link", "set", tapName, "up");
+            final TapFrameDevice device = new TapFrameDevice(tap);
+            final StackConfig config = new StackConfig().ipAddress(STACK_IP + "/24");
+            config.tcp().sendBufferBytes(256 * 1024).receiveBufferBytes(64 * 1024);
+            stack = new NetStack(config, device, SystemNanoClock.INSTANCE);
+            loop = new StackLoop(stack, device, tapName).start();
+            scratch = Files.createTempDirectory("tapstack-tcp");
+        }
+        catch (final Throwable ex)
+        {
+            tearDown();
+            throw ex;
+        }
+    }
+
+    @AfterAll
+    void tearDown() throws Exception
+    {
+        try
+        {
+            if (loop != null)
+            {
+                loop.close();
+            }
+        }
+        finally
+        {
+            try
+            {
+                if (tap != null)
+                {
+                    tap.close();
+                }
+            }
+            finally
+            {
+                if (netns != null)
+                {
+                    netns.close();
+                }
+                if (scratch != null)
+                {
+                    try (var files = Files.list(scratch))
+                    {
+                        files.forEach(p -> p.toFile().delete());
+                    }
+                    Files.deleteIfExists(scratch);
+                }
+            }
+        }
+    }
+
+    /** Counts and digests everything it reads; completes with the digest at end of stream. */
+    private static final class DigestSink implements TcpHandler
+    {
+        final MessageDigest digest = sha256();
+        final byte[] chunk = new byte[64 * 1024];
+        final CompletableFuture<String> done = new CompletableFuture<>();
+        long bytes;
+        byte[] answerAtEnd;
+
+        @Override
+        public void onReadable(final TcpConnection c)
+        {
+            drain(c);
+        }
+
+        @Override
+        public void onEndOfStream(final TcpConnection c)
+        {
+            drain(c);
+        }
+
+        void drain(final TcpConnection c)
+        {
+            int n;
+            while ((n = c.read(chunk, 0, chunk.length)) > 0)
+            {
+                digest.update(chunk, 0, n);
+                bytes += n;
+            }
+            if (n < 0 && !done.isDone())
+            {
+                if (answerAtEnd != null)
+                {
+                    c.write(answerAtEnd, 0, answerAtEnd.length);
+                }
+                c.close();
+                done.complete(HexFormat.of().formatHex(digest.digest()));
+            }
+        }
+
+        @Override
+        public void onReset(final TcpConnection c)
+        {
+            done.completeExceptionally(new AssertionError("reset: " + c.resetReason()));
+        }
+    }
+
+    /** Streams {@code total} seeded pseudo-random bytes, digesting them, then closes. */
+    private static final class RandomSource implements TcpHandler
+    {
+        final SplittableRandom random;
+        final long total;
+        final MessageDigest digest = sha256();
+        final byte[] chunk = new byte[64 * 1024];
+        final CompletableFuture<String> sent = new CompletableFuture<>();
+        final CompletableFuture<String> reset = new CompletableFuture<>();
+        final CompletableFuture<String> received = new CompletableFuture<>();
+        final StringBuilder reply = new StringBuilder();
+        int chunkPos;
+        int chunkLen;
+        long produced;
+        boolean shutdown;
+
+        RandomSource(final long seed, final long total)
+        {
+            this.random = new SplittableRandom(seed);
+            this.total = total;
+        }
+
+        @Override
+        public void onConnected(final TcpConnection c)
+        {
+            pump(c);
+        }
+
+        @Override
+        public void onWritable(final TcpConnection c)
+        {
+            pump(c);
+        }
+
+        void pump(final TcpConnection c)
+        {
+            while (true)
+            {
+                if (chunkPos == chunkLen)
+                {
+                    if (produced == total)
+                    {
+                        if (!shutdown)
+                        {
+                            shutdown = true;
+                            c.shutdownOutput();
+                            sent.complete(HexFormat.of().formatHex(digest.digest()));
+                        }
+                        return;
+                    }
+                    chunkLen = (int)Math.min(chunk.length, total - produced);
+                    for (int i = 0; i < chunkLen; i += 8)
+                    {
+                        long v = random.nextLong();
+                        for (int j = 0; j < 8 && i + j < chunkLen; j++, v >>>= 8)
+                        {
+                            chunk[i + j] = (byte)v;
+                        }
+                    }
+                    digest.update(chunk, 0, chunkLen);
+                    produced += chunkLen;
+                    chunkPos = 0;
+                }
+                final int n = c.write(chunk, chunkPos, chunkLen - chunkPos);
+                if (n <= 0)
+                {
+                    return;
+                }
+                chunkPos += n;
+            }
+        }
+
+        @Override
+        public void onReadable(final TcpConnection c)
+        {
+            final byte[] buf = new byte[1024];
+            int n;
+            while ((n = c.read(buf, 0, buf.length)) > 0)
+            {
+                reply.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII));
+            }
+        }
+
+        @Override
+        public void onEndOfStream(final TcpConnection c)
+        {
+            onReadable(c);
+            c.close();
+            received.complete(reply.toString());
+        }
+
+        @Override
+        public void onReset(final TcpConnection c)
+        {
+            reset.complete(c.resetReason());
+            received.completeExceptionally(new AssertionError("reset: " + c.resetReason()));
+        }
+    }
+
+    private static MessageDigest sha256()
+    {
+        try
+        {
+            return MessageDigest.getInstance("SHA-256");
+        }
+        catch (final java.security.NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private DigestSink listen(final int port) throws Exception
+    {
+        final DigestSink sink = new DigestSink();
+        loop.call(() -> stack.tcp().listen(port, l ->
+        {
+            final TcpConnection c = l.accept();
+            c.handler(sink);
+            sink.drain(c);
+        }), Duration.ofSeconds(5));
+        return sink;
+    }
+
+    private Path randomFile(final long bytes, final long seed) throws IOException
+    {
+        final Path file = scratch.resolve("data-" + seed);
+        final SplittableRandom random = new SplittableRandom(seed);
+        final byte[] block = new byte[MB];
+        try (OutputStream out = Files.newOutputStream(file))
+        {
+            for (long written = 0; written < bytes; written += block.length)
+            {
+                for (int i = 0; i < block.length; i++)
+                {
+                    block[i] = (byte)random.nextInt();
+                }
+                out.write(block, 0, (int)Math.min(block.length, bytes - written));
+            }
+        }
+        return file;
+    }
+
+    private static String sha256Of(final Path file) throws Exception
+    {
+        final MessageDigest digest = sha256();
+        final byte[] buf = new byte[MB];
+        try (var in = Files.newInputStream(file))
+        {
+            int n;
+            while ((n = in.read(buf)) > 0)
+            {
+                digest.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    @Test
+    void kernelSends100MegabytesToAStackListener() throws Exception
+    {
+        final Path file = randomFile(100L * MB, 11);
+        final DigestSink sink = listen(5001);
+        final long start = System.nanoTime();
+        final Cmd.Result nc = netns.exec(LONG, "sh", "-c", "nc -N " + STACK_IP + " 5001 < " + file);
+        final String digest = sink.done.get(30, TimeUnit.SECONDS);
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(nc.ok(), () -> "nc failed: " + nc);
+        assertEquals(100L * MB, sink.bytes);
+        assertEquals(sha256Of(file), digest);
+        LOG.info("kernel -> stack: 100 MB in {} s = {} MB/s", String.format("%.2f", seconds),
+            String.format("%.1f", 100 / seconds));
+    }
+
+    @Test
+    void stackSends100MegabytesToAKernelListener() throws Exception
+    {
+        final Path received = scratch.resolve("received");
+        final Process listener = new ProcessBuilder("ip", "netns", "exec", netns.name, "sh", "-c",
+            "nc -l " + KERNEL_IP + " 5002 > " + received).redirectErrorStream(true).start();
+        try
+        {
+            waitForListener(5002);
+            final RandomSource source = new RandomSource(22, 100L * MB);
+            final long start = System.nanoTime();
+            assertNotNull(loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5002, source),
+                Duration.ofSeconds(5)));
+            final String sentDigest = source.sent.get(60, TimeUnit.SECONDS);
+            assertTrue(listener.waitFor(60, TimeUnit.SECONDS), "nc -l did not finish");
+            final double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(100L * MB, Files.size(received));
+            assertEquals(sentDigest, sha256Of(received));
+            LOG.info("stack -> kernel: 100 MB in {} s = {} MB/s", String.format("%.2f", seconds),
+                String.format("%.1f", 100 / seconds));
+        }
+        finally
+        {
+            listener.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aKernelResetMidTransferResetsTheStackConnection() throws Exception
+    {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")),
+            "needs /usr/bin/python3 for a listener that closes with SO_LINGER 0");
+        final String server = "import socket,struct\n"
+            + "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+            + "s.bind(('" + KERNEL_IP + "', 5003)); s.listen(1)\n"
+            + "c,_=s.accept(); n=0\n"
+            + "while n < 1000000: n += len(c.recv(65536))\n"
+            + "c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); c.close()\n";
+        final Process listener = new ProcessBuilder("ip", "netns", "exec", netns.name, "/usr/bin/python3", "-c",
+            server).redirectErrorStream(true).start();
+        try
+        {
+            waitForListener(5003);
+            final RandomSource source = new RandomSource(33, 50L * MB);
+            loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5003, source), Duration.ofSeconds(5));
+            assertEquals("connection reset by peer", source.reset.get(30, TimeUnit.SECONDS));
+            assertTrue(loop.call(() -> stack.counters().get(Counter.TCP_RST_RX), Duration.ofSeconds(5)) > 0);
+        }
+        finally
+        {
+            listener.destroyForcibly();
+        }
+    }
+
+    @Test
+    void connectsToClosedPortsAreRefusedBothWays() throws Exception
+    {
+        final Cmd.Result nc = netns.exec(Duration.ofSeconds(10), "nc", "-z", "-v", "-w", "3", STACK_IP, "9");
+        assertTrue(!nc.ok() && nc.output().contains("refused"), () -> "kernel connect to a closed port: " + nc);
+
+        final RandomSource source = new RandomSource(44, 10);
+        loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 9, source), Duration.ofSeconds(5));
+        assertEquals("connection refused", source.reset.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void halfCloseFromTheKernel() throws Exception
+    {
+        // the kernel sends and shuts down its side; the stack answers after end of stream, then closes
+        final DigestSink sink = listen(5004);
+        sink.answerAtEnd = "thanks".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        final Cmd.Result nc = netns.exec(Duration.ofSeconds(20), "sh", "-c", "printf hello | nc -N " + STACK_IP
+            + " 5004");
+        assertTrue(nc.ok(), () -> "nc: " + nc);
+        assertEquals("thanks", nc.output().trim());
+        sink.done.get(10, TimeUnit.SECONDS);
+        assertEquals(5, sink.bytes);
+    }
+
+    @Test
+    void halfCloseFromTheStack() throws Exception
+    {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")),
+            "needs /usr/bin/python3 for a listener that answers after end of stream");
+        final String server = "import socket\n"
+            + "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+            + "s.bind(('" + KERNEL_IP + "', 5005)); s.listen(1)\n"
+            + "c,_=s.accept(); n=0\n"
+            + "while True:\n"
+            + "    b = c.recv(65536)\n"
+            + "    if not b: break\n"
+            + "    n += len(b)\n"
+            + "c.sendall(b'got %d' % n); c.close()\n";
+        final Process listener = new ProcessBuilder("ip", "netns", "exec", netns.name, "/usr/bin/python3", "-c",
+            server).redirectErrorStream(true).start();
+        try
+        {
+            waitForListener(5005);
+            final RandomSource source = new RandomSource(55, 300_000);
+            loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5005, source), Duration.ofSeconds(5));
+            assertEquals("got 300000", source.received.get(20, TimeUnit.SECONDS));
+        }
+        finally
+        {
+            listener.destroyForcibly();
+        }
+    }
+
+    private void waitForListener(final int port) throws InterruptedException
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            final Cmd.Result ss = netns.exec(Duration.ofSeconds(5), "ss", "-ltnH", "sport = :" + port);
+            if (ss.ok() && ss.output().contains(":" + port))
+            {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no kernel listener on port " + port);
+    }
+}
