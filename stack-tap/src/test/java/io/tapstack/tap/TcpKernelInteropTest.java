@@ -448,6 +448,68 @@ class TcpKernelInteropTest
         }
     }
 
+    @Test
+    void twentyMegabytesEachWayThroughTwoPercentLossInstalledWithNftables() throws Exception
+    {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Cmd.onPath("nft"), "nft (nftables) is missing");
+        final String tapName = tap.name();
+        final Path rules = scratch.resolve("lossy.nft");
+        // 2% random loss on the TAP in both hooks, inside the namespace only; counters prove it dropped
+        Files.writeString(rules, "table inet tapstack_loss {\n"
+            + "  chain in { type filter hook input priority 0; iifname \"" + tapName
+            + "\" numgen random mod 100 < 2 counter drop; }\n"
+            + "  chain out { type filter hook output priority 0; oifname \"" + tapName
+            + "\" numgen random mod 100 < 2 counter drop; }\n"
+            + "}\n");
+        final Cmd.Result install = netns.exec(Duration.ofSeconds(10), "nft", "-f", rules.toString());
+        assertTrue(install.ok(), () -> "could not install the nftables loss rules (the test must not run clean): "
+            + install);
+        try
+        {
+            final Path file = randomFile(20L * MB, 66);
+            final DigestSink sink = listen(5006);
+            final Path received = scratch.resolve("received-lossy");
+            final Process kernelListener = new ProcessBuilder("ip", "netns", "exec", netns.name, "sh", "-c",
+                "nc -l " + KERNEL_IP + " 5007 > " + received).redirectErrorStream(true).start();
+            try
+            {
+                waitForListener(5007);
+                final long start = System.nanoTime();
+                final RandomSource source = new RandomSource(77, 20L * MB);
+                loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5007, source), Duration.ofSeconds(5));
+                final Cmd.Result nc = netns.exec(LONG, "sh", "-c", "nc -N " + STACK_IP + " 5006 < " + file);
+                assertTrue(nc.ok(), () -> "nc failed: " + nc);
+                assertEquals(sha256Of(file), sink.done.get(60, TimeUnit.SECONDS));
+                final String sentDigest = source.sent.get(60, TimeUnit.SECONDS);
+                assertTrue(kernelListener.waitFor(60, TimeUnit.SECONDS), "nc -l did not finish");
+                assertEquals(sentDigest, sha256Of(received));
+                final double seconds = (System.nanoTime() - start) / 1e9;
+                final Cmd.Result ruleset = netns.execOk("nft", "list", "table", "inet", "tapstack_loss");
+                final java.util.regex.Matcher m = java.util.regex.Pattern.compile("packets (\\d+)")
+                    .matcher(ruleset.output());
+                long dropped = 0;
+                while (m.find())
+                {
+                    dropped += Long.parseLong(m.group(1));
+                }
+                assertTrue(dropped > 100, "nftables dropped only " + dropped + " packets:\n" + ruleset.output());
+                final long retransmitted = loop.call(
+                    () -> stack.counters().get(Counter.TCP_RETRANSMITTED_SEGMENTS), Duration.ofSeconds(5));
+                LOG.info("20 MB each way through 2% loss both ways: {} s, {} packets dropped, {} segments "
+                    + "retransmitted by the stack", String.format("%.1f", seconds), dropped, retransmitted);
+                assertTrue(seconds < 60, "took " + seconds + " s");
+            }
+            finally
+            {
+                kernelListener.destroyForcibly();
+            }
+        }
+        finally
+        {
+            netns.exec(Duration.ofSeconds(10), "nft", "delete", "table", "inet", "tapstack_loss");
+        }
+    }
+
     private void waitForListener(final int port) throws InterruptedException
     {
         for (int i = 0; i < 100; i++)
