@@ -510,6 +510,79 @@ class TcpKernelInteropTest
         }
     }
 
+    /**
+     * Throughput of the 100 MB transfers both ways against the kernel sending to the kernel over a veth pair
+     * between two namespaces of this test, all measured in this one run (docs/benchmarks.md reports them).
+     */
+    @Test
+    void throughputAgainstTheKernelOverVeth() throws Exception
+    {
+        final Path file = randomFile(100L * MB, 88);
+        final String digest = sha256Of(file);
+
+        final DigestSink sink = listen(5008);
+        long start = System.nanoTime();
+        final Cmd.Result toStack = netns.exec(LONG, "sh", "-c", "nc -N " + STACK_IP + " 5008 < " + file);
+        assertEquals(digest, sink.done.get(30, TimeUnit.SECONDS));
+        assertTrue(toStack.ok(), () -> "nc: " + toStack);
+        final double kernelToStack = 100 / ((System.nanoTime() - start) / 1e9);
+
+        final Path received = scratch.resolve("received-tp");
+        final Process listener = new ProcessBuilder("ip", "netns", "exec", netns.name, "sh", "-c",
+            "nc -l " + KERNEL_IP + " 5009 > " + received).redirectErrorStream(true).start();
+        final double stackToKernel;
+        try
+        {
+            waitForListener(5009);
+            final RandomSource source = new RandomSource(99, 100L * MB);
+            start = System.nanoTime();
+            loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5009, source), Duration.ofSeconds(5));
+            source.sent.get(60, TimeUnit.SECONDS);
+            assertTrue(listener.waitFor(60, TimeUnit.SECONDS));
+            stackToKernel = 100 / ((System.nanoTime() - start) / 1e9);
+        }
+        finally
+        {
+            listener.destroyForcibly();
+        }
+
+        final double kernelToKernel;
+        try (Netns a = Netns.create(); Netns b = Netns.create())
+        {
+            final String veth = "tsv" + TapInteropSupport.randomHex(6);
+            a.execOk("ip", "link", "add", veth + "a", "type", "veth", "peer", "name", veth + "b", "netns", b.name);
+            a.execOk("ip", "addr", "add", "10.99.2.1/24", "dev", veth + "a");
+            b.execOk("ip", "addr", "add", "10.99.2.2/24", "dev", veth + "b");
+            a.execOk("ip", "link", "set", veth + "a", "up");
+            b.execOk("ip", "link", "set", veth + "b", "up");
+            final Process kernelListener = new ProcessBuilder("ip", "netns", "exec", b.name, "sh", "-c",
+                "nc -l 10.99.2.2 5010 > /dev/null").redirectErrorStream(true).start();
+            try
+            {
+                for (int i = 0; i < 100; i++)
+                {
+                    if (b.exec(Duration.ofSeconds(5), "ss", "-ltnH", "sport = :5010").output().contains(":5010"))
+                    {
+                        break;
+                    }
+                    Thread.sleep(50);
+                }
+                start = System.nanoTime();
+                final Cmd.Result send = a.exec(LONG, "sh", "-c", "nc -N 10.99.2.2 5010 < " + file);
+                assertTrue(send.ok(), () -> "kernel to kernel: " + send);
+                assertTrue(kernelListener.waitFor(30, TimeUnit.SECONDS));
+                kernelToKernel = 100 / ((System.nanoTime() - start) / 1e9);
+            }
+            finally
+            {
+                kernelListener.destroyForcibly();
+            }
+        }
+        LOG.info(String.format("throughput, 100 MB, one run: kernel->stack %.1f MB/s (%.2f of kernel->kernel), "
+            + "stack->kernel %.1f MB/s (%.2f), kernel->kernel over veth %.1f MB/s", kernelToStack,
+            kernelToStack / kernelToKernel, stackToKernel, stackToKernel / kernelToKernel, kernelToKernel));
+    }
+
     private void waitForListener(final int port) throws InterruptedException
     {
         for (int i = 0; i < 100; i++)
