@@ -40,7 +40,7 @@ ip netns add "$NS"
 ip netns exec "$NS" ip link set lo up
 
 echo "== starting the stack as $STACK_IP/24 on $TAP inside $NS"
-ip netns exec "$NS" java -jar "$JAR" ping-responder --tap "$TAP" --ip "$STACK_IP/24" ${TAPSTACK_DEMO_ARGS:-} &
+ip netns exec "$NS" java -jar "$JAR" ping-responder --tap "$TAP" --ip "$STACK_IP/24" ${TAPSTACK_DEMO_ARGS:-} --pcap "/tmp/tapstack-demo.pcap" &
 PID=$!
 for _ in $(seq 1 100); do
   ip netns exec "$NS" ip link show "$TAP" >/dev/null 2>&1 && break
@@ -58,7 +58,7 @@ ip netns exec "$NS" ping -c 2 -s 4000 -W 2 "$STACK_IP" || status=$?
 echo "== the kernel's ARP entry for the stack"
 ip netns exec "$NS" ip neigh show "$STACK_IP"
 
-echo "== stopping the stack"
+echo "== stopping the stack (its capture is in /tmp/tapstack-demo.pcap: open it in Wireshark)"
 kill -TERM "$PID"
 wait "$PID" || true
 PID=""

@@ -90,7 +90,18 @@ final class PingResponder
                 waitable.close();
             }
         };
-        final FrameDevice device = StackOptions.impair(options, waitable);
+        final java.util.List<AutoCloseable> closeLast = new java.util.ArrayList<>();
+        final FrameDevice device;
+        try
+        {
+            device = StackOptions.wrap(options, waitable, closeLast);
+        }
+        catch (final Options.UsageException ex)
+        {
+            closeDevice.run();
+            System.err.println("ping-responder: " + ex.getMessage());
+            return 2;
+        }
         final NetStack stack;
         try
         {
@@ -114,6 +125,10 @@ final class PingResponder
             {
                 loop.close();
                 closeDevice.run();
+                for (final AutoCloseable c : closeLast)
+                {
+                    c.close();
+                }
                 System.out.println("counters of " + Ipv4Address.toString(stack.ipAddress()) + ":");
                 System.out.print(stack.counters().describeNonZero());
                 System.out.flush();
@@ -121,6 +136,10 @@ final class PingResponder
             catch (final InterruptedException ex)
             {
                 Thread.currentThread().interrupt();
+            }
+            catch (final Exception ex)
+            {
+                System.err.println("ping-responder: while stopping: " + ex);
             }
             finally
             {

@@ -26,6 +26,7 @@ final class StackOptions
             .option("loss", "P%", "drop this share of frames, both directions (seeded)", "0%")
             .option("duplicate", "P%", "duplicate this share of frames, both directions (seeded)", "0%")
             .option("seed", "N", "seed for the MAC, IP IDs and impairments", "1")
+            .option("pcap", "FILE", "write every frame the stack sees and sends to FILE (Wireshark opens it)", "none")
             .flag("verbose", "log every protocol event (ARP, echo, drops) at debug level");
     }
 
@@ -53,6 +54,29 @@ final class StackOptions
             config.macAddress(MacAddress.parse(options.get("mac")));
         }
         return config;
+    }
+
+    /** Wraps the device in the impairments and capture the options ask for. */
+    static FrameDevice wrap(final Options options, final FrameDevice device, final java.util.List<AutoCloseable> closeLast)
+    {
+        FrameDevice wrapped = impair(options, device);
+        if (!"none".equals(options.get("pcap")))
+        {
+            try
+            {
+                final io.tapstack.trace.PcapWriter pcap = io.tapstack.trace.PcapWriter.create(
+                    java.nio.file.Path.of(options.get("pcap")))
+                    .timeOffsetNs(System.currentTimeMillis() * 1_000_000L - System.nanoTime());
+                closeLast.add(pcap);
+                wrapped = new io.tapstack.trace.CaptureDevice(wrapped, pcap,
+                    org.agrona.concurrent.SystemNanoClock.INSTANCE);
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new Options.UsageException("cannot write --pcap " + options.get("pcap") + ": " + ex.getMessage());
+            }
+        }
+        return wrapped;
     }
 
     static FrameDevice impair(final Options options, final FrameDevice device)
