@@ -447,6 +447,7 @@ public final class TcpConnection
             sampleRtt(ack, nowNs);
             retransmissions = 0;
             rtoDeadline = NONE;
+            rtt.onEstablishedAfterSynTimeout(); // RFC 6298 §5.7: RTO = 3 s when the SYN timed out without a sample
             cc.init(sendMss, nowNs);
             ackNow = true;
             transition(TcpState.ESTABLISHED, nowNs);
@@ -477,13 +478,22 @@ public final class TcpConnection
         int dataOffset = seg.dataOffset();
         int dataLength = seg.dataLength();
         boolean fin = (flags & TcpFlags.FIN) != 0;
-        final boolean syn = (flags & TcpFlags.SYN) != 0;
-        final int segLen = seg.segmentLength();
+        boolean syn = (flags & TcpFlags.SYN) != 0;
+        int segLen = seg.segmentLength();
         final int rcvWnd = announcedWindow();
+
+        if (state == TcpState.SYN_RECEIVED && listener == null && syn && (flags & TcpFlags.ACK) != 0 && seq == irs)
+        {
+            // RFC 9293 §3.5 figure 8 (simultaneous open): the peer's SYN-ACK; its SYN is already counted in RCV.NXT
+            syn = false;
+            seq += 1;
+            segLen -= 1;
+        }
 
         if (state == TcpState.TIME_WAIT && syn && (flags & TcpFlags.ACK) == 0 && SeqNum.gt(seq, rcvNxt))
         {
             // RFC 9293 §3.10.7.4 / RFC 6191: a new SYN above the old sequence space may reuse the 4-tuple
+            terminate(TcpState.CLOSED, nowNs); // RFC 9293 §3.10.7.4: the old incarnation ends (CLOSED)
             layer.reopenFromTimeWait(this, nowNs);
             return;
         }
@@ -607,6 +617,7 @@ public final class TcpConnection
 
     private void establishFromSynReceived(final long nowNs)
     {
+        rtt.onEstablishedAfterSynTimeout(); // RFC 6298 §5.7: RTO = 3 s when the SYN-ACK timed out without a sample
         cc.init(sendMss, nowNs);
         transition(TcpState.ESTABLISHED, nowNs);
         counters.increment(Counter.TCP_ESTABLISHED);
@@ -821,6 +832,10 @@ public final class TcpConnection
         {
             onPeerFin(nowNs);
         }
+        else if (fin)
+        {
+            ackNow = true; // RFC 5681 §4.2: an out-of-order segment (here a FIN beyond a hole) gets an immediate ACK
+        }
     }
 
     /** RFC 9293 §3.10.7.4 eighth: the FIN, once every byte before it has arrived. */
@@ -932,7 +947,9 @@ public final class TcpConnection
         }
         if (ackNow)
         {
-            sendSegment(sndNxt, 0, TcpFlags.ACK, nowNs);
+            // RFC 9293 §3.3.1: a pure ACK carries the highest sequence number sent (SND.NXT before go-back-N), or
+            // a peer that received everything finds it unacceptable and ignores its ACK field
+            sendSegment(persistBackoffs > 0 ? sndNxt : sndMax, 0, TcpFlags.ACK, nowNs);
         }
     }
 
@@ -1041,8 +1058,9 @@ public final class TcpConnection
 
     private void armPersistIfStalled(final long nowNs)
     {
-        // RFC 9293 §3.8.6.1: a zero window with data waiting and nothing in flight starts the persist timer
-        if (sndWnd == 0 && sndUna == sndMax && persistDeadline == NONE)
+        // RFC 9293 §3.8.6.1: a zero window with data waiting and nothing in flight starts the persist timer;
+        // RFC 9293 §3.8.6.2.1: so does a window too small for SWS avoidance (the override timeout)
+        if (sndUna == sndMax && persistDeadline == NONE)
         {
             persistDeadline = nowNs + persistInterval();
         }
@@ -1121,7 +1139,8 @@ public final class TcpConnection
     {
         final int possibleEdge = rcvNxt + Math.min(receiveBuffer.free(), MAX_UNSCALED_WINDOW);
         final int increase = SeqNum.diff(possibleEdge, rcvAnnouncedEdge);
-        return increase >= Math.min(receiveBuffer.capacity() / 2, sendMss) || rcvAnnouncedEdge == rcvNxt && increase > 0;
+        // RFC 9293 §3.8.6.2.2: a closed window, too, reopens only by a worthwhile step (no tiny windows)
+        return increase >= Math.min(receiveBuffer.capacity() / 2, sendMss);
     }
 
     private int announcedWindow()
@@ -1132,7 +1151,9 @@ public final class TcpConnection
     private void retransmitFirst(final String reason, final long nowNs)
     {
         final int dataEnd = dataStart + sendBuffer.size();
-        final int length = Math.min(sendMss, Math.max(0, SeqNum.diff(dataEnd, sndUna)));
+        // RFC 9293 §3.3.1: resend only what was sent (up to SND.MAX), or the peer's ACK of it looks unacceptable
+        final int sentEnd = SeqNum.lt(sndMax, dataEnd) ? sndMax : dataEnd;
+        final int length = Math.min(sendMss, Math.max(0, SeqNum.diff(sentEnd, sndUna)));
         final boolean fin = finQueued && sndUna + length == finSeq && SeqNum.gt(sndMax, finSeq);
         if (length == 0 && !fin)
         {
@@ -1249,6 +1270,13 @@ public final class TcpConnection
         dupAcks = 0;
         // go back: everything from SND.UNA is sent again as the window allows
         sndNxt = sndUna;
+        if (sndWnd == 0)
+        {
+            // RFC 9293 §3.8.6.1: retransmit even into a zero (shrunk) window, so the peer can reopen it
+            rtoDeadline = nowNs + rtt.rtoNs();
+            retransmitFirst(TcpEventListener.RETRANSMIT_RTO, nowNs);
+            return;
+        }
         layer.events().onRetransmit(this, sndUna, Math.min(sendMss, sndMax - sndUna), TcpEventListener.RETRANSMIT_RTO,
             nowNs);
         counters.increment(Counter.TCP_RETRANSMITTED_SEGMENTS);
@@ -1259,7 +1287,19 @@ public final class TcpConnection
     private void sendZeroWindowProbe(final long nowNs)
     {
         final int dataEnd = dataStart + sendBuffer.size();
-        if (sndWnd != 0 || SeqNum.diff(dataEnd, sndNxt) <= 0 || !state.isSynchronized())
+        final int unsent = SeqNum.diff(dataEnd, sndNxt);
+        if (sndWnd != 0 && unsent > 0 && sndUna == sndMax && state.isSynchronized())
+        {
+            // RFC 9293 §3.8.6.2.1: the SWS override timeout sends what the small window allows
+            final int length = Math.min(Math.min(unsent, sendMss), sndWnd);
+            if (sendSegment(sndNxt, length, TcpFlags.ACK | (length == unsent ? TcpFlags.PSH : 0), nowNs))
+            {
+                advanceSndNxt(length, nowNs);
+            }
+            persistBackoffs = 0;
+            return;
+        }
+        if (sndWnd != 0 || unsent <= 0 || !state.isSynchronized())
         {
             persistBackoffs = 0;
             return;

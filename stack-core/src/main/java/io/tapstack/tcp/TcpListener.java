@@ -62,7 +62,13 @@ public final class TcpListener
     /** The next established connection, or null; give it a handler with {@link TcpConnection#handler}. */
     public TcpConnection accept()
     {
-        return acceptQueue.poll();
+        final TcpConnection c = acceptQueue.poll();
+        if (c != null)
+        {
+            // RFC 9293 §3.10.4: closing a listener affects only connections not yet accepted
+            c.detachFromListener();
+        }
+        return c;
     }
 
     void onEstablished(final TcpConnection connection)

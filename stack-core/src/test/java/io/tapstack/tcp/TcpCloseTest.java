@@ -1,0 +1,343 @@
+package io.tapstack.tcp;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.tapstack.tcp.TcpScript.ACK;
+import static io.tapstack.tcp.TcpScript.FIN;
+import static io.tapstack.tcp.TcpScript.MS;
+import static io.tapstack.tcp.TcpScript.PSH;
+import static io.tapstack.tcp.TcpScript.RST;
+import static io.tapstack.tcp.TcpScript.SECOND;
+import static io.tapstack.tcp.TcpScript.SYN;
+import static io.tapstack.tcp.TcpScript.bytes;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Closing: RFC 9293 §3.6 (figures 12-13), §3.10.4, §3.10.7.4 eighth (FIN), TIME-WAIT (§3.6.1); gVisor
+ * packetimpact's CLOSE-WAIT, FIN-WAIT-2 timeout and TIME-WAIT reset tests.
+ */
+class TcpCloseTest
+{
+    @Test
+    void closeWaitAcksTheFinAndReadReturnsEndOfStreamAfterTheData()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpScript.Recorder r = new TcpScript.Recorder();
+        final TcpConnection c = t.passiveOpen(1460, r);
+        t.send(FIN | ACK | PSH, t.peer(1), t.stack(1), bytes(5));
+        t.expect(ACK, t.stack(1), t.peer(7), 0);
+        t.expectNothing();
+        assertEquals(TcpState.CLOSE_WAIT, c.state());
+        assertEquals(List.of("readable", "end"), r.events);
+        final byte[] got = new byte[10];
+        assertEquals(5, c.read(got, 0, 10));
+        assertEquals(-1, c.read(got, 0, 10));
+        // we may still send in CLOSE-WAIT
+        t.write(c, bytes(3));
+        t.expect(ACK | PSH, t.stack(1), t.peer(7), 3);
+        c.close();
+        t.s.step();
+        t.expect(FIN | ACK, t.stack(4), t.peer(7), 0);
+        assertEquals(TcpState.LAST_ACK, c.state());
+        t.send(ACK, t.peer(7), t.stack(5));
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(List.of("readable", "end", "closed"), r.events);
+        assertEquals(0, t.tcp.connectionCount());
+        t.expectNothing();
+    }
+
+    @Test
+    void closeWaitAcksOutOfWindowSegments()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = t.passiveOpen();
+        t.send(FIN | ACK, t.peer(1), t.stack(1));
+        t.expect(ACK, t.stack(1), t.peer(2));
+        t.send(ACK, t.peer(2 + 70_000), t.stack(1));
+        t.expect(ACK, t.stack(1), t.peer(2), 0);
+        assertEquals(TcpState.CLOSE_WAIT, c.state());
+    }
+
+    @Test
+    void activeCloseThroughFinWait1FinWait2AndTimeWait()
+    {
+        final TcpScript t = new TcpScript(c -> c.timeWaitNs(60 * SECOND));
+        final TcpScript.Recorder r = new TcpScript.Recorder();
+        final TcpConnection c = t.passiveOpen(1460, r);
+        c.close();
+        t.s.step();
+        t.expect(FIN | ACK, t.stack(1), t.peer(1), 0);
+        assertEquals(TcpState.FIN_WAIT_1, c.state());
+        t.send(ACK, t.peer(1), t.stack(2));
+        assertEquals(TcpState.FIN_WAIT_2, c.state());
+        t.send(FIN | ACK, t.peer(1), t.stack(2));
+        t.expect(ACK, t.stack(2), t.peer(2), 0);
+        assertEquals(TcpState.TIME_WAIT, c.state());
+        t.s.advance(60 * SECOND - 1);
+        assertEquals(TcpState.TIME_WAIT, c.state());
+        t.s.advance(1);
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(0, t.tcp.connectionCount());
+        t.expectNothing();
+    }
+
+    @Test
+    void finWait2TimesOutAfterClose()
+    {
+        final TcpScript t = new TcpScript(c -> c.finWait2TimeoutNs(30 * SECOND));
+        final TcpConnection c = t.passiveOpen();
+        c.close();
+        t.s.step();
+        t.expect(FIN | ACK, t.stack(1), t.peer(1), 0);
+        t.send(ACK, t.peer(1), t.stack(2));
+        assertEquals(TcpState.FIN_WAIT_2, c.state());
+        t.s.advance(30 * SECOND - 1);
+        assertEquals(TcpState.FIN_WAIT_2, c.state());
+        t.s.advance(1);
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(0, t.tcp.connectionCount());
+        // the peer's late segment meets a closed port
+        t.send(FIN | ACK, t.peer(1), t.stack(2));
+        t.expect(RST, t.stack(2), 0);
+    }
+
+    @Test
+    void finWait2AfterHalfCloseHasNoTimeout()
+    {
+        final TcpScript t = new TcpScript(c -> c.finWait2TimeoutNs(30 * SECOND));
+        final TcpConnection c = t.passiveOpen();
+        c.shutdownOutput();
+        t.s.step();
+        t.expect(FIN | ACK, t.stack(1), t.peer(1), 0);
+        t.send(ACK, t.peer(1), t.stack(2));
+        t.s.advance(100 * SECOND);
+        assertEquals(TcpState.FIN_WAIT_2, c.state());
+        // reading goes on
+        t.send(ACK | PSH, t.peer(1), t.stack(2), bytes(4));
+        assertEquals(4, c.readable());
+    }
+
+    @Test
+    void finWait2ResetClosesTheConnection()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpScript.Recorder r = new TcpScript.Recorder();
+        final TcpConnection c = t.passiveOpen(1460, r);
+        c.shutdownOutput();
+        t.s.step();
+        t.next();
+        t.send(ACK, t.peer(1), t.stack(2));
+        t.send(RST, t.peer(1), 0);
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(List.of("reset: connection reset by peer"), r.events);
+    }
+
+    @Test
+    void finWithDataIsDeliveredThenEndOfStream()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = t.passiveOpen();
+        t.send(FIN | ACK | PSH, t.peer(1), t.stack(1), bytes(100));
+        t.expect(ACK, t.stack(1), t.peer(102), 0);
+        final byte[] got = new byte[200];
+        assertEquals(100, c.read(got, 0, 200));
+        assertArrayEquals(bytes(100), java.util.Arrays.copyOf(got, 100));
+        assertEquals(-1, c.read(got, 0, 200));
+    }
+
+    @Test
+    void outOfOrderFinWaitsForTheHole()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = t.passiveOpen();
+        t.send(FIN | ACK, t.peer(11), t.stack(1));
+        t.expect(ACK, t.stack(1), t.peer(1), 0);
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        t.send(ACK, t.peer(1), t.stack(1), bytes(10));
+        t.expect(ACK, t.stack(1), t.peer(12), 0);
+        assertEquals(TcpState.CLOSE_WAIT, c.state());
+    }
+
+    @Test
+    void peerFinFirstThenOurs()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpScript.Recorder r = new TcpScript.Recorder();
+        final TcpConnection c = t.activeOpen(1460, r);
+        t.send(FIN | ACK, t.peer(1), t.stack(1));
+        t.expect(ACK, t.stack(1), t.peer(2));
+        c.close();
+        t.s.step();
+        t.expect(FIN | ACK, t.stack(1), t.peer(2));
+        t.send(ACK, t.peer(2), t.stack(2));
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(List.of("connected", "end", "closed"), r.events);
+    }
+
+    @Test
+    void finAckedTogetherWithThePeersFinGoesStraightToTimeWait()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = t.passiveOpen();
+        c.close();
+        t.s.step();
+        t.expect(FIN | ACK, t.stack(1), t.peer(1));
+        t.send(FIN | ACK, t.peer(1), t.stack(2));
+        t.expect(ACK, t.stack(2), t.peer(2));
+        assertEquals(TcpState.TIME_WAIT, c.state());
+    }
+
+    @Test
+    void simultaneousCloseGoesThroughClosing()
+    {
+        final TcpScript t = new TcpScript(c -> c.timeWaitNs(10 * SECOND));
+        final TcpScript.Recorder r = new TcpScript.Recorder();
+        final TcpConnection c = t.passiveOpen(1460, r);
+        c.close();
+        t.s.step();
+        t.expect(FIN | ACK, t.stack(1), t.peer(1));
+        // the peer's FIN crossed ours: it does not acknowledge our FIN
+        t.send(FIN | ACK, t.peer(1), t.stack(1));
+        t.expect(ACK, t.stack(2), t.peer(2));
+        assertEquals(TcpState.CLOSING, c.state());
+        t.send(ACK, t.peer(2), t.stack(2));
+        assertEquals(TcpState.TIME_WAIT, c.state());
+        t.s.advance(10 * SECOND);
+        assertEquals(TcpState.CLOSED, c.state());
+        t.expectNothing();
+        assertEquals(List.of("end", "closed"), r.events);
+    }
+
+    @Test
+    void retransmittedFinInTimeWaitIsAckedAgainAndRestartsTheTimer()
+    {
+        final TcpScript t = new TcpScript(c -> c.timeWaitNs(10 * SECOND));
+        final TcpConnection c = t.passiveOpen();
+        c.close();
+        t.s.step();
+        t.next();
+        t.send(FIN | ACK, t.peer(1), t.stack(2));
+        t.expect(ACK, t.stack(2), t.peer(2));
+        t.s.advance(6 * SECOND);
+        t.send(FIN | ACK, t.peer(1), t.stack(2));
+        t.expect(ACK, t.stack(2), t.peer(2), 0);
+        t.expectNothing();
+        t.s.advance(6 * SECOND);
+        assertEquals(TcpState.TIME_WAIT, c.state(), "2·MSL restarted by the retransmitted FIN");
+        t.s.advance(4 * SECOND);
+        assertEquals(TcpState.CLOSED, c.state());
+    }
+
+    @Test
+    void timeWaitResetClosesTheConnection()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = t.passiveOpen();
+        c.close();
+        t.s.step();
+        t.next();
+        t.send(FIN | ACK, t.peer(1), t.stack(2));
+        t.next();
+        assertEquals(TcpState.TIME_WAIT, c.state());
+        t.send(RST, t.peer(2), 0);
+        // RFC 9293 §3.10.7.4 second: RST in TIME-WAIT enters CLOSED (RFC 1337 protection is not applied)
+        assertEquals(TcpState.CLOSED, c.state());
+        t.expectNothing();
+        assertEquals(0, t.tcp.connectionCount());
+    }
+
+    @Test
+    void timeWaitOutOfWindowSegmentGetsAnAck()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = t.passiveOpen();
+        c.close();
+        t.s.step();
+        t.next();
+        t.send(FIN | ACK, t.peer(1), t.stack(2));
+        t.next();
+        t.send(ACK, t.peer(2 + 70_000), t.stack(2));
+        t.expect(ACK, t.stack(2), t.peer(2), 0);
+        assertEquals(TcpState.TIME_WAIT, c.state());
+    }
+
+    @Test
+    void newSynInTimeWaitStartsANewConnection()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpListener l = t.listen(4);
+        t.synToListener(1460);
+        t.send(ACK, t.peer(1), t.stack(1));
+        final TcpConnection c = t.accepted.remove(0);
+        c.close();
+        t.s.step();
+        t.next();
+        t.send(FIN | ACK, t.peer(1), t.stack(2));
+        t.next();
+        assertEquals(TcpState.TIME_WAIT, c.state());
+        t.peerIss = t.peer(100_000);
+        t.synToListener(1460);
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(1, l.halfOpen());
+    }
+
+    @Test
+    void closeWithUnreadDataSendsReset()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpScript.Recorder r = new TcpScript.Recorder();
+        final TcpConnection c = t.passiveOpen(1460, r);
+        t.send(ACK | PSH, t.peer(1), t.stack(1), bytes(10));
+        c.close();
+        t.s.step();
+        t.expect(RST, t.stack(1), 0);
+        t.expectNothing();
+        assertEquals(TcpState.CLOSED, c.state());
+    }
+
+    @Test
+    void dataAfterCloseIsAnsweredWithReset()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = t.passiveOpen();
+        c.close();
+        t.s.step();
+        t.expect(FIN | ACK, t.stack(1), t.peer(1));
+        t.send(ACK | PSH, t.peer(1), t.stack(2), bytes(10));
+        t.expect(RST, t.stack(2), 0);
+        assertEquals(TcpState.CLOSED, c.state());
+    }
+
+    @Test
+    void abortSendsResetAtOnce()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = t.passiveOpen();
+        t.write(c, bytes(10));
+        t.next();
+        c.abort();
+        t.s.step();
+        t.expect(RST, t.stack(11), 0);
+        t.s.advance(5 * SECOND);
+        t.expectNothing();
+        assertEquals(0, t.tcp.connectionCount());
+    }
+
+    @Test
+    void closeInSynSentDeletesTheConnectionQuietly()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = t.connect(null);
+        c.close();
+        t.s.advance(5 * SECOND);
+        t.expectNothing();
+        assertEquals(TcpState.CLOSED, c.state());
+        t.send(SYN | ACK, t.peer(0), t.stack(1));
+        t.expect(RST, t.stack(1), 0);
+        assertEquals(0, t.tcp.connectionCount());
+        t.s.advance(MS);
+    }
+}

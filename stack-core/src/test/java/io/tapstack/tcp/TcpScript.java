@@ -1,0 +1,319 @@
+package io.tapstack.tcp;
+
+import io.tapstack.StackCounters.Counter;
+import io.tapstack.testkit.Frames;
+import io.tapstack.testkit.SingleStack;
+import io.tapstack.wire.IpProtocol;
+import io.tapstack.wire.TcpFlags;
+import io.tapstack.wire.TcpHeader;
+import io.tapstack.wire.TcpOptions;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import static io.tapstack.testkit.SingleStack.PEER_IP;
+import static io.tapstack.testkit.SingleStack.PEER_MAC;
+import static io.tapstack.testkit.SingleStack.STACK_IP;
+import static io.tapstack.testkit.SingleStack.STACK_MAC;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A scripted TCP peer (10.0.0.1) against one stack (10.0.0.2) in manual time: builds the peer's segments with the
+ * right ports and addresses, remembers both initial sequence numbers, and asserts on the segments the stack sends
+ * next, exactly. Sequence numbers in the script are relative: {@code stack(1)} is the stack's ISS + 1,
+ * {@code peer(1)} the peer's ISS + 1.
+ */
+final class TcpScript
+{
+    static final byte[] NONE = new byte[0];
+    static final long MS = 1_000_000L;
+    static final long SECOND = 1_000_000_000L;
+    static final int ACK = TcpFlags.ACK;
+    static final int SYN = TcpFlags.SYN;
+    static final int FIN = TcpFlags.FIN;
+    static final int RST = TcpFlags.RST;
+    static final int PSH = TcpFlags.PSH;
+
+    /** One segment the stack sent. */
+    record Seg(int flags, int seq, int ack, int window, int mss, byte[] data, int port)
+    {
+        int len()
+        {
+            return data.length;
+        }
+
+        @Override
+        public String toString()
+        {
+            return TcpFlags.describe(flags) + " seq " + Integer.toUnsignedString(seq) + " ack "
+                + Integer.toUnsignedString(ack) + " win " + window + " len " + data.length
+                + (mss >= 0 ? " mss " + mss : "");
+        }
+    }
+
+    final SingleStack s;
+    final TcpLayer tcp;
+    final TcpConfig config;
+    int stackPort = 80;
+    int peerPort = 40000;
+    int peerIss = 0x1000_0000;
+    int stackIss;
+    int peerWindow = 65535;
+    private final ArrayDeque<Seg> out = new ArrayDeque<>();
+    final List<TcpConnection> accepted = new ArrayList<>();
+
+    TcpScript()
+    {
+        this(c ->
+        {
+        });
+    }
+
+    TcpScript(final Consumer<TcpConfig> config)
+    {
+        s = new SingleStack(c ->
+        {
+            config.accept(c.tcp());
+            return c;
+        });
+        s.step();
+        s.sent();
+        s.learnPeer();
+        tcp = s.stack.tcp();
+        this.config = tcp.config();
+    }
+
+    int stack(final int relative)
+    {
+        return stackIss + relative;
+    }
+
+    int peer(final int relative)
+    {
+        return peerIss + relative;
+    }
+
+    long count(final Counter counter)
+    {
+        return s.stack.counters().get(counter);
+    }
+
+    // ------------------------------------------------------------------------------------------------ peer → stack
+
+    void send(final int flags, final int seq, final int ack, final int window, final byte[] options,
+        final byte[] data)
+    {
+        s.inject(Frames.ipv4(STACK_MAC, PEER_MAC, PEER_IP, STACK_IP, IpProtocol.TCP, 1, 0,
+            Frames.tcp(PEER_IP, STACK_IP, peerPort, stackPort, seq, ack, flags, window, options, data)));
+    }
+
+    void send(final int flags, final int seq, final int ack, final byte[] data)
+    {
+        send(flags, seq, ack, peerWindow, NONE, data);
+    }
+
+    void send(final int flags, final int seq, final int ack)
+    {
+        send(flags, seq, ack, peerWindow, NONE, NONE);
+    }
+
+    static byte[] mss(final int mss)
+    {
+        return new byte[] {2, 4, (byte)(mss >>> 8), (byte)mss};
+    }
+
+    static byte[] bytes(final int n)
+    {
+        final byte[] b = new byte[n];
+        for (int i = 0; i < n; i++)
+        {
+            b[i] = (byte)(i * 7 + 1);
+        }
+        return b;
+    }
+
+    // ------------------------------------------------------------------------------------------------ stack → peer
+
+    private void collect()
+    {
+        for (final Frames f : s.sent())
+        {
+            if (f.isArp())
+            {
+                continue;
+            }
+            assertEquals(IpProtocol.TCP, f.ipProtocol(), "only TCP expected");
+            assertEquals(PEER_IP, f.ipDestination());
+            final TcpHeader h = f.tcp();
+            assertEquals(TcpHeader.Verdict.OK, h.validate(STACK_IP, PEER_IP), "checksum verifies");
+            assertEquals(stackPort, h.sourcePort(), "source port");
+            final TcpOptions o = new TcpOptions();
+            o.parse(h.buffer(), h.optionsOffset(), h.optionsLength());
+            final byte[] data = new byte[h.dataLength()];
+            h.buffer().getBytes(h.dataOffset(), data);
+            out.add(new Seg(h.flags(), h.sequenceNumber(), h.acknowledgmentNumber(), h.window(), o.mss, data, h.destinationPort()));
+        }
+    }
+
+    /** The next segment the stack sent (fails when there is none). */
+    Seg next()
+    {
+        collect();
+        final Seg seg = out.poll();
+        assertNotNull(seg, "expected a segment from the stack, got none");
+        assertEquals(peerPort, seg.port, "destination port; got " + seg);
+        return seg;
+    }
+
+    /** The next segment, asserting flags, sequence and acknowledgment numbers exactly. */
+    Seg expect(final int flags, final int seq, final int ack)
+    {
+        final Seg seg = next();
+        final String what = "got " + seg;
+        assertEquals(TcpFlags.describe(flags), TcpFlags.describe(seg.flags), "flags; " + what);
+        assertEquals(Integer.toUnsignedString(seq), Integer.toUnsignedString(seg.seq), "seq; " + what);
+        assertEquals(Integer.toUnsignedString(ack), Integer.toUnsignedString(seg.ack), "ack; " + what);
+        return seg;
+    }
+
+    /** The next segment: flags, seq, ack and data length. */
+    Seg expect(final int flags, final int seq, final int ack, final int dataLength)
+    {
+        final Seg seg = expect(flags, seq, ack);
+        assertEquals(dataLength, seg.len(), "data length; got " + seg);
+        return seg;
+    }
+
+    /** Nothing more was sent. */
+    void expectNothing()
+    {
+        collect();
+        assertTrue(out.isEmpty(), "expected no segment, got " + out);
+    }
+
+    // ------------------------------------------------------------------------------------------------ openings
+
+    /** Listens on {@link #stackPort}; accepted connections are collected in {@link #accepted}. */
+    TcpListener listen(final int backlog)
+    {
+        return tcp.listen(stackPort, backlog, l ->
+        {
+            TcpConnection c;
+            while ((c = l.accept()) != null)
+            {
+                accepted.add(c);
+            }
+        });
+    }
+
+    /** SYN with MSS 1460 → SYN-ACK (learns the stack's ISS). */
+    Seg synToListener(final int mss)
+    {
+        send(SYN, peer(0), 0, peerWindow, mss > 0 ? mss(mss) : NONE, NONE);
+        final Seg synAck = next();
+        assertEquals(TcpFlags.describe(SYN | ACK), TcpFlags.describe(synAck.flags), "SYN-ACK; got " + synAck);
+        assertEquals(peer(1), synAck.ack);
+        stackIss = synAck.seq;
+        return synAck;
+    }
+
+    /** A full passive open; returns the accepted connection, in ESTABLISHED. */
+    TcpConnection passiveOpen(final int mss, final TcpHandler handler)
+    {
+        final TcpListener listener = listen(16);
+        synToListener(mss);
+        send(ACK, peer(1), stack(1));
+        expectNothing();
+        assertEquals(1, accepted.size(), "accepted");
+        final TcpConnection c = accepted.remove(0);
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        if (handler != null)
+        {
+            c.handler(handler);
+        }
+        listener.close();
+        return c;
+    }
+
+    TcpConnection passiveOpen()
+    {
+        return passiveOpen(1460, null);
+    }
+
+    /** connect() → SYN; the stack's ephemeral port becomes {@link #stackPort}. */
+    TcpConnection connect(final TcpHandler handler)
+    {
+        final TcpConnection c = tcp.connect(PEER_IP, peerPort, handler);
+        assertNotNull(c);
+        stackPort = c.localPort();
+        s.step();
+        final Seg syn = next();
+        assertEquals(TcpFlags.describe(SYN), TcpFlags.describe(syn.flags), "SYN; got " + syn);
+        assertEquals(0, syn.ack);
+        stackIss = syn.seq;
+        return c;
+    }
+
+    /** A full active open: SYN → SYN-ACK (MSS {@code mss}) → ACK. */
+    TcpConnection activeOpen(final int mss, final TcpHandler handler)
+    {
+        final TcpConnection c = connect(handler);
+        send(SYN | ACK, peer(0), stack(1), peerWindow, mss > 0 ? mss(mss) : NONE, NONE);
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        expect(ACK, stack(1), peer(1), 0);
+        return c;
+    }
+
+    /** Writes all of {@code data} (fails if the send buffer does not take it) and runs a duty cycle. */
+    void write(final TcpConnection c, final byte[] data)
+    {
+        assertEquals(data.length, c.write(data, 0, data.length));
+        s.step();
+    }
+
+    /** Records what a handler is told. */
+    static final class Recorder implements TcpHandler
+    {
+        final List<String> events = new ArrayList<>();
+
+        @Override
+        public void onConnected(final TcpConnection c)
+        {
+            events.add("connected");
+        }
+
+        @Override
+        public void onReadable(final TcpConnection c)
+        {
+            events.add("readable");
+        }
+
+        @Override
+        public void onEndOfStream(final TcpConnection c)
+        {
+            events.add("end");
+        }
+
+        @Override
+        public void onClosed(final TcpConnection c)
+        {
+            events.add("closed");
+        }
+
+        @Override
+        public void onReset(final TcpConnection c)
+        {
+            events.add("reset: " + c.resetReason());
+        }
+    }
+
+    static void failNow(final String why)
+    {
+        fail(why);
+    }
+}

@@ -1,0 +1,222 @@
+package io.tapstack.tcp;
+
+import io.tapstack.StackCounters.Counter;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.tapstack.tcp.TcpScript.ACK;
+import static io.tapstack.tcp.TcpScript.MS;
+import static io.tapstack.tcp.TcpScript.NONE;
+import static io.tapstack.tcp.TcpScript.PSH;
+import static io.tapstack.tcp.TcpScript.RST;
+import static io.tapstack.tcp.TcpScript.SECOND;
+import static io.tapstack.tcp.TcpScript.bytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Flow control: RFC 9293 §3.8.6 (zero windows, probing, SWS avoidance, the right edge that never moves left);
+ * gVisor packetimpact's zero receive window, zero-window probe (retransmit, user timeout), window shrink and
+ * window-with-the-top-bit-set tests.
+ */
+class TcpWindowTest
+{
+    /** Passive open with an RTT of 100 ms (RTO 300 ms). */
+    private static TcpConnection open(final TcpScript t)
+    {
+        t.listen(4);
+        t.synToListener(1460);
+        t.s.advance(100 * MS);
+        t.send(ACK, t.peer(1), t.stack(1));
+        return t.accepted.remove(0);
+    }
+
+    @Test
+    void zeroReceiveWindowWhenTheBufferIsFullThenAnUpdateAsSoonAsTheAppReads()
+    {
+        final TcpScript t = new TcpScript(c -> c.receiveBufferBytes(4096));
+        final TcpConnection c = t.passiveOpen();
+        t.send(ACK, t.peer(1), t.stack(1), bytes(1460));
+        t.send(ACK, t.peer(1461), t.stack(1), bytes(1460));
+        assertEquals(4096 - 2920, t.expect(ACK, t.stack(1), t.peer(2921), 0).window());
+        t.send(ACK | PSH, t.peer(2921), t.stack(1), bytes(1176));
+        t.s.advance(40 * MS);
+        assertEquals(0, t.expect(ACK, t.stack(1), t.peer(4097), 0).window());
+        // more data is out of the (zero) window
+        t.send(ACK | PSH, t.peer(4097), t.stack(1), bytes(10));
+        assertEquals(0, t.expect(ACK, t.stack(1), t.peer(4097), 0).window());
+        // a small read is not worth announcing (receiver SWS avoidance)
+        final byte[] buf = new byte[4096];
+        assertEquals(100, c.read(buf, 0, 100));
+        t.s.step();
+        t.expectNothing();
+        // reading enough sends a window update at once, with no timer
+        assertEquals(2000, c.read(buf, 0, 2000));
+        t.s.step();
+        assertEquals(2100, t.expect(ACK, t.stack(1), t.peer(4097), 0).window());
+        t.expectNothing();
+    }
+
+    @Test
+    void rightEdgeOfTheAnnouncedWindowNeverMovesLeft()
+    {
+        final TcpScript t = new TcpScript(c -> c.receiveBufferBytes(10_000));
+        final TcpConnection c = t.passiveOpen();
+        int seq = 1;
+        int edge = t.peer(1) + 10_000;
+        for (int i = 0; i < 6; i++)
+        {
+            t.send(ACK | PSH, t.peer(seq), t.stack(1), bytes(1000));
+            seq += 1000;
+            t.s.advance(40 * MS);
+            final TcpScript.Seg ack = t.next();
+            final int right = ack.ack() + ack.window();
+            assertTrue(io.tapstack.wire.SeqNum.ge(right, edge), "right edge moved left: " + ack);
+            edge = right;
+            // the application reads a little each time
+            c.read(new byte[300], 0, 300);
+        }
+    }
+
+    @Test
+    void zeroWindowProbeWithPersistBackoff()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = open(t);
+        // the peer closes its window
+        t.send(ACK, t.peer(1), t.stack(1), 0, NONE, NONE);
+        final byte[] data = bytes(100);
+        t.write(c, data);
+        t.expectNothing();
+        long wait = 300 * MS;
+        for (int i = 0; i < 3; i++)
+        {
+            t.s.advance(wait - 1);
+            t.expectNothing();
+            t.s.advance(1);
+            final TcpScript.Seg probe = t.expect(ACK, t.stack(1), t.peer(1), 1);
+            assertEquals(data[0], probe.data()[0]);
+            // the peer still has no room: it acknowledges nothing new
+            t.send(ACK, t.peer(1), t.stack(1), 0, NONE, NONE);
+            t.expectNothing();
+            wait *= 2;
+        }
+        assertEquals(3, t.count(Counter.TCP_ZERO_WINDOW_PROBES));
+        // the window opens: everything goes from SND.UNA
+        t.send(ACK, t.peer(1), t.stack(1), 1000, NONE, NONE);
+        t.expect(ACK | PSH, t.stack(1), t.peer(1), 100);
+        t.expectNothing();
+    }
+
+    @Test
+    void zeroWindowProbeAcceptedByThePeer()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = open(t);
+        t.send(ACK, t.peer(1), t.stack(1), 0, NONE, NONE);
+        t.write(c, bytes(100));
+        t.s.advance(300 * MS);
+        t.expect(ACK, t.stack(1), t.peer(1), 1);
+        // the peer took the byte and opened its window
+        t.send(ACK, t.peer(1), t.stack(2), 5000, NONE, NONE);
+        t.expect(ACK | PSH, t.stack(2), t.peer(1), 99);
+        t.expectNothing();
+    }
+
+    @Test
+    void zeroWindowProbesUnansweredHitTheUserTimeout()
+    {
+        final TcpScript t = new TcpScript(c -> c.userTimeoutNs(5 * SECOND));
+        final TcpScript.Recorder r = new TcpScript.Recorder();
+        final TcpConnection c = open(t);
+        c.handler(r);
+        t.send(ACK, t.peer(1), t.stack(1), 0, NONE, NONE);
+        t.write(c, bytes(100));
+        t.s.advance(10 * SECOND);
+        // probes at 0.3, 0.9, 2.1, 4.5 s, then at 9.3 s the peer has been silent for more than 5 s
+        for (int i = 0; i < 4; i++)
+        {
+            t.expect(ACK, t.stack(1), t.peer(1), 1);
+        }
+        t.expect(RST, t.stack(1), 0);
+        t.expectNothing();
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(List.of("reset: user timeout: zero-window probes unanswered"), r.events);
+    }
+
+    @Test
+    void windowShrinkStopsNewDataAndProbesTheWindow()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = open(t);
+        c.nagle(false);
+        t.write(c, bytes(1000));
+        t.expect(ACK | PSH, t.stack(1), t.peer(1), 1000);
+        // the peer acknowledges 100 bytes and shrinks its window to zero (the right edge moves left)
+        t.send(ACK, t.peer(1), t.stack(101), 0, NONE, NONE);
+        t.write(c, bytes(10));
+        t.expectNothing();
+        // the unacknowledged bytes are still retransmitted to probe the window (RFC 9293 §3.8.6.1)
+        // (the ACK measured 0 ms: RTO 337.5 ms, then 675 ms backed off)
+        // (only what was sent before, up to SND.MAX: the 10 new bytes wait for the window)
+        t.s.advance(337_500_000L);
+        t.expect(ACK | PSH, t.stack(101), t.peer(1), 900);
+        t.s.advance(675_000_000L);
+        t.expect(ACK | PSH, t.stack(101), t.peer(1), 900);
+        t.expectNothing();
+        // the window reopens: sending resumes after what was acknowledged
+        t.send(ACK, t.peer(1), t.stack(1001), 65535, NONE, NONE);
+        t.expect(ACK | PSH, t.stack(1001), t.peer(1), 10);
+        t.expectNothing();
+        assertEquals(TcpState.ESTABLISHED, c.state());
+    }
+
+    @Test
+    void smallWindowIsUsedAfterTheOverrideTimeout()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = open(t);
+        // a window smaller than a segment and than half the largest window seen (sender SWS avoidance holds
+        // the data), with nothing in flight: without the override timeout of §3.8.6.2.1 this would stall
+        t.send(ACK, t.peer(1), t.stack(1), 300, NONE, NONE);
+        t.write(c, bytes(1000));
+        t.expectNothing();
+        t.s.advance(SECOND);
+        t.expect(ACK, t.stack(1), t.peer(1), 300);
+        t.send(ACK, t.peer(1), t.stack(301), 65535, NONE, NONE);
+        t.expect(ACK | PSH, t.stack(301), t.peer(1), 700);
+    }
+
+    @Test
+    void windowWithTheTopBitSetIsReadUnsigned()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = open(t);
+        c.nagle(false);
+        t.send(ACK, t.peer(1), t.stack(1), 0xFFFF, NONE, NONE);
+        assertEquals(65535, c.sndWnd());
+        t.send(ACK, t.peer(1), t.stack(1), 0x8000, NONE, NONE);
+        assertEquals(32768, c.sndWnd());
+        t.write(c, bytes(3000));
+        t.expect(ACK, t.stack(1), t.peer(1), 1460);
+        t.expect(ACK, t.stack(1461), t.peer(1), 1460);
+        t.expect(ACK | PSH, t.stack(2921), t.peer(1), 80);
+    }
+
+    @Test
+    void senderNeverExceedsTheOfferedWindow()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = open(t);
+        c.nagle(false);
+        t.send(ACK, t.peer(1), t.stack(1), 2000, NONE, NONE);
+        t.write(c, bytes(5000));
+        t.expect(ACK, t.stack(1), t.peer(1), 1460);
+        // the 540 bytes left in the window wait for the ACK (sender SWS avoidance, RFC 9293 §3.8.6.2.1)
+        t.expectNothing();
+        t.send(ACK, t.peer(1), t.stack(1461), 2000, NONE, NONE);
+        t.expect(ACK, t.stack(1461), t.peer(1), 1460);
+        t.expectNothing();
+    }
+}
