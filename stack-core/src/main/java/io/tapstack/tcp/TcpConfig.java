@@ -19,6 +19,7 @@ public final class TcpConfig
     private int defaultBacklog = 128;
     private boolean nagle = true;
     private int initialWindowSegments = 0;
+    private int challengeAcksPerSecond = 1000;
     private int maxOutOfOrderIntervals = SegmentReassembler.DEFAULT_MAX_INTERVALS;
 
     /** Send buffer per connection: bytes written but not yet acknowledged. */
@@ -195,5 +196,17 @@ public final class TcpConfig
     public int maxOutOfOrderIntervals()
     {
         return maxOutOfOrderIntervals;
+    }
+
+    /** RFC 5961 §7: challenge ACKs sent per second at most, for the whole stack (Linux's default is 1000). */
+    public TcpConfig challengeAcksPerSecond(final int limit)
+    {
+        this.challengeAcksPerSecond = limit;
+        return this;
+    }
+
+    public int challengeAcksPerSecond()
+    {
+        return challengeAcksPerSecond;
     }
 }

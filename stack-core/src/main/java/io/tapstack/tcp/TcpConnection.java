@@ -907,9 +907,16 @@ public final class TcpConnection
 
     private void challengeAck()
     {
-        // RFC 5961 §3.2, §4.2, §5.2 (rate limiting of challenge ACKs is left to the layer's counter)
-        counters.increment(Counter.TCP_CHALLENGE_ACKS);
-        ackNow = true;
+        // RFC 5961 §3.2, §4.2, §5.2; §7: the stack-wide rate limit keeps them from being an amplifier
+        if (layer.allowChallengeAck())
+        {
+            counters.increment(Counter.TCP_CHALLENGE_ACKS);
+            ackNow = true;
+        }
+        else
+        {
+            counters.increment(Counter.TCP_CHALLENGE_ACKS_RATE_LIMITED);
+        }
     }
 
     private void resetBy(final String reason, final long nowNs)

@@ -56,6 +56,8 @@ public final class TcpLayer
     private long nowNs;
     private long nextTimerNs = Long.MAX_VALUE;
     private int nextEphemeral;
+    private long challengeWindowStartNs = Long.MIN_VALUE;
+    private int challengeAcksInWindow;
 
     public TcpLayer(final Ipv4Layer ipv4, final StackCounters counters, final TcpConfig config, final NanoClock clock,
         final RandomSource random)
@@ -437,6 +439,18 @@ public final class TcpLayer
     public long nextDeadlineNs()
     {
         return dirty.isEmpty() ? nextTimerNs : Long.MIN_VALUE;
+    }
+
+    /** RFC 5961 §7: at most {@link TcpConfig#challengeAcksPerSecond()} challenge ACKs per second, stack-wide. */
+    boolean allowChallengeAck()
+    {
+        final long now = nowNs();
+        if (challengeWindowStartNs == Long.MIN_VALUE || now - challengeWindowStartNs >= 1_000_000_000L)
+        {
+            challengeWindowStartNs = now;
+            challengeAcksInWindow = 0;
+        }
+        return ++challengeAcksInWindow <= config.challengeAcksPerSecond();
     }
 
     void markDirty(final TcpConnection c)

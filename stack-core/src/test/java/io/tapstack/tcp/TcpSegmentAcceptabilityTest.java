@@ -200,4 +200,27 @@ class TcpSegmentAcceptabilityTest
         t.expectNothing();
         assertEquals(0, c.readable());
     }
+
+    @Test
+    void challengeAcksAreRateLimitedStackWide()
+    {
+        // RFC 5961 §7: a flood of in-window resets may not turn the stack into an ACK amplifier
+        final TcpScript t = new TcpScript(c -> c.challengeAcksPerSecond(3));
+        final TcpConnection c = t.passiveOpen();
+        for (int i = 0; i < 5; i++)
+        {
+            t.send(RST, t.peer(2 + i), 0);
+        }
+        for (int i = 0; i < 3; i++)
+        {
+            t.expect(ACK, t.stack(1), t.peer(1), 0);
+        }
+        t.expectNothing();
+        assertEquals(3, t.count(Counter.TCP_CHALLENGE_ACKS));
+        assertEquals(2, t.count(Counter.TCP_CHALLENGE_ACKS_RATE_LIMITED));
+        t.s.advance(TcpScript.SECOND);
+        t.send(RST, t.peer(9), 0);
+        t.expect(ACK, t.stack(1), t.peer(1), 0);
+        assertEquals(TcpState.ESTABLISHED, c.state());
+    }
 }
