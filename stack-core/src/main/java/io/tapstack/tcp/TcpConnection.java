@@ -91,6 +91,8 @@ public final class TcpConnection
     private long lastSendNs;
     private int persistBackoffs;
     private long lastAckRxNs;
+    /** When the current run of zero-window probes began. */
+    private long persistStartNs;
     private boolean nagle;
 
     // --- acknowledgment policy
@@ -510,6 +512,15 @@ public final class TcpConnection
             {
                 // a retransmitted FIN: acknowledge it and restart the 2·MSL wait (§3.10.7.4 eighth)
                 closeDeadline = nowNs + config.timeWaitNs();
+            }
+            if (rcvWnd == 0 && (flags & (TcpFlags.ACK | TcpFlags.RST | TcpFlags.SYN)) == TcpFlags.ACK
+                && state.isSynchronized() && SeqNum.le(seq, rcvNxt + 1)
+                && SeqNum.ge(seq, rcvNxt - MAX_UNSCALED_WINDOW))
+            {
+                // RFC 9293 §3.10.7.4: with RCV.WND zero "special allowance should be made to accept valid
+                // ACKs": their ACK and window fields are processed (RFC 5961 §5.2 still checks the ACK), the
+                // text is dropped. Without it two ends with closed windows never hear each other's ACKs.
+                processAck(seg, seq, seg.acknowledgmentNumber(), 0, nowNs);
             }
             return;
         }
@@ -1069,6 +1080,10 @@ public final class TcpConnection
         // RFC 9293 §3.8.6.2.1: so does a window too small for SWS avoidance (the override timeout)
         if (sndUna == sndMax && persistDeadline == NONE)
         {
+            if (persistBackoffs == 0)
+            {
+                persistStartNs = nowNs;
+            }
             persistDeadline = nowNs + persistInterval();
         }
     }
@@ -1245,8 +1260,11 @@ public final class TcpConnection
         }
         retransmissions++;
         final boolean handshake = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
+        // RFC 1122 §4.2.2.17: a receiver that keeps answering with a zero window keeps the connection alive;
+        // the user timeout then counts from its last answer, not from the first retransmission
+        final long silentSinceNs = sndWnd == 0 ? Math.max(firstRetransmitNs, lastAckRxNs) : firstRetransmitNs;
         if (handshake ? retransmissions > config.synRetries()
-            : nowNs - firstRetransmitNs >= config.userTimeoutNs())
+            : nowNs - silentSinceNs >= config.userTimeoutNs())
         {
             counters.increment(Counter.TCP_USER_TIMEOUTS);
             if (state.isSynchronized())
@@ -1311,7 +1329,9 @@ public final class TcpConnection
             persistBackoffs = 0;
             return;
         }
-        if (lastAckRxNs != 0 && nowNs - lastAckRxNs >= config.userTimeoutNs())
+        // silence counts from the later of the peer's last ACK and the start of probing: time spent idle
+        // behind a zero window with nothing to send is not the peer failing to answer
+        if (nowNs - Math.max(lastAckRxNs, persistStartNs) >= config.userTimeoutNs())
         {
             // the peer stopped answering our probes: RFC 9293 §3.8.6.1 lets a dead receiver time out
             counters.increment(Counter.TCP_USER_TIMEOUTS);

@@ -146,6 +146,22 @@ class TcpWindowTest
     }
 
     @Test
+    void idlingBehindAZeroWindowLongerThanTheUserTimeoutDoesNotAbortTheFirstProbe()
+    {
+        // found by TcpStateMachineProperties: silence must count from the start of probing, not the last ACK
+        final TcpScript t = new TcpScript(c -> c.userTimeoutNs(5 * SECOND));
+        final TcpConnection c = open(t);
+        t.send(ACK, t.peer(1), t.stack(1), 0, NONE, NONE);
+        t.s.advance(50 * SECOND); // ten user timeouts, within the ARP cache's 60 s
+        t.expectNothing();
+        t.write(c, bytes(100));
+        t.s.advance(2 * SECOND);
+        final TcpScript.Seg probe = t.next();
+        assertEquals(1, probe.data().length, "a one-byte probe, not a reset: " + probe);
+        assertEquals(TcpState.ESTABLISHED, c.state());
+    }
+
+    @Test
     void windowShrinkStopsNewDataAndProbesTheWindow()
     {
         final TcpScript t = new TcpScript();
