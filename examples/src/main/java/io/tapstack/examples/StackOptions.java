@@ -25,6 +25,9 @@ final class StackOptions
                 + "dedicated: reader and writer threads with rings to the stack thread", "shared")
             .option("loss", "P%", "drop this share of frames, both directions (seeded)", "0%")
             .option("duplicate", "P%", "duplicate this share of frames, both directions (seeded)", "0%")
+            .option("reorder", "P%", "hold back this share of frames behind the next one, both directions", "0%")
+            .option("delay", "MS", "delay every frame this many milliseconds, both directions", "0")
+            .option("jitter", "MS", "add up to this many milliseconds of random delay (reorders too)", "0")
             .option("seed", "N", "seed for the MAC, IP IDs and impairments", "1")
             .option("pcap", "FILE", "write every frame the stack sees and sends to FILE (Wireshark opens it)", "none")
             .flag("verbose", "log every protocol event (ARP, echo, drops) at debug level");
@@ -83,10 +86,34 @@ final class StackOptions
     {
         final double loss = options.getProbability("loss");
         final double duplicate = options.getProbability("duplicate");
-        if (loss == 0 && duplicate == 0)
+        final double reorder = options.getProbability("reorder");
+        final long delayNs = millisToNs(options, "delay");
+        final long jitterNs = millisToNs(options, "jitter");
+        final io.tapstack.dev.Impairment impairment = io.tapstack.dev.Impairment.NONE.withLoss(loss)
+            .withDuplicate(duplicate).withReorder(reorder, 1_000_000L).withDelayNs(delayNs, jitterNs);
+        if (impairment.isNone())
         {
             return device;
         }
-        return new ImpairedDevice(device, options.getLong("seed"), loss, duplicate);
+        return io.tapstack.dev.ImpairedDevice.builder(device).seed(options.getLong("seed")).both(impairment)
+            .clock(org.agrona.concurrent.SystemNanoClock.INSTANCE).build();
+    }
+
+    private static long millisToNs(final Options options, final String name)
+    {
+        try
+        {
+            final double ms = Double.parseDouble(options.get(name).replace("ms", "").trim());
+            if (ms < 0)
+            {
+                throw new Options.UsageException("--" + name + " must not be negative");
+            }
+            return (long)(ms * 1_000_000L);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new Options.UsageException("--" + name + " must be milliseconds like 5 or 0.5, not '"
+                + options.get(name) + "'");
+        }
     }
 }

@@ -4,7 +4,6 @@ import io.tapstack.NetStack;
 import io.tapstack.StackConfig;
 import io.tapstack.StackCounters.Counter;
 import io.tapstack.tcp.TcpConnection;
-import io.tapstack.tcp.TcpHandler;
 import io.tapstack.wire.Ipv4Address;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +22,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static io.tapstack.tap.TapInteropSupport.Netns;
@@ -120,167 +118,9 @@ class TcpKernelInteropTest
         }
     }
 
-    /** Counts and digests everything it reads; completes with the digest at end of stream. */
-    private static final class DigestSink implements TcpHandler
+    private TcpStreams.DigestSink listen(final int port) throws Exception
     {
-        final MessageDigest digest = sha256();
-        final byte[] chunk = new byte[64 * 1024];
-        final CompletableFuture<String> done = new CompletableFuture<>();
-        long bytes;
-        byte[] answerAtEnd;
-
-        @Override
-        public void onReadable(final TcpConnection c)
-        {
-            drain(c);
-        }
-
-        @Override
-        public void onEndOfStream(final TcpConnection c)
-        {
-            drain(c);
-        }
-
-        void drain(final TcpConnection c)
-        {
-            int n;
-            while ((n = c.read(chunk, 0, chunk.length)) > 0)
-            {
-                digest.update(chunk, 0, n);
-                bytes += n;
-            }
-            if (n < 0 && !done.isDone())
-            {
-                if (answerAtEnd != null)
-                {
-                    c.write(answerAtEnd, 0, answerAtEnd.length);
-                }
-                c.close();
-                done.complete(HexFormat.of().formatHex(digest.digest()));
-            }
-        }
-
-        @Override
-        public void onReset(final TcpConnection c)
-        {
-            done.completeExceptionally(new AssertionError("reset: " + c.resetReason()));
-        }
-    }
-
-    /** Streams {@code total} seeded pseudo-random bytes, digesting them, then closes. */
-    private static final class RandomSource implements TcpHandler
-    {
-        final SplittableRandom random;
-        final long total;
-        final MessageDigest digest = sha256();
-        final byte[] chunk = new byte[64 * 1024];
-        final CompletableFuture<String> sent = new CompletableFuture<>();
-        final CompletableFuture<String> reset = new CompletableFuture<>();
-        final CompletableFuture<String> received = new CompletableFuture<>();
-        final StringBuilder reply = new StringBuilder();
-        int chunkPos;
-        int chunkLen;
-        long produced;
-        boolean shutdown;
-
-        RandomSource(final long seed, final long total)
-        {
-            this.random = new SplittableRandom(seed);
-            this.total = total;
-        }
-
-        @Override
-        public void onConnected(final TcpConnection c)
-        {
-            pump(c);
-        }
-
-        @Override
-        public void onWritable(final TcpConnection c)
-        {
-            pump(c);
-        }
-
-        void pump(final TcpConnection c)
-        {
-            while (true)
-            {
-                if (chunkPos == chunkLen)
-                {
-                    if (produced == total)
-                    {
-                        if (!shutdown)
-                        {
-                            shutdown = true;
-                            c.shutdownOutput();
-                            sent.complete(HexFormat.of().formatHex(digest.digest()));
-                        }
-                        return;
-                    }
-                    chunkLen = (int)Math.min(chunk.length, total - produced);
-                    for (int i = 0; i < chunkLen; i += 8)
-                    {
-                        long v = random.nextLong();
-                        for (int j = 0; j < 8 && i + j < chunkLen; j++, v >>>= 8)
-                        {
-                            chunk[i + j] = (byte)v;
-                        }
-                    }
-                    digest.update(chunk, 0, chunkLen);
-                    produced += chunkLen;
-                    chunkPos = 0;
-                }
-                final int n = c.write(chunk, chunkPos, chunkLen - chunkPos);
-                if (n <= 0)
-                {
-                    return;
-                }
-                chunkPos += n;
-            }
-        }
-
-        @Override
-        public void onReadable(final TcpConnection c)
-        {
-            final byte[] buf = new byte[1024];
-            int n;
-            while ((n = c.read(buf, 0, buf.length)) > 0)
-            {
-                reply.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII));
-            }
-        }
-
-        @Override
-        public void onEndOfStream(final TcpConnection c)
-        {
-            onReadable(c);
-            c.close();
-            received.complete(reply.toString());
-        }
-
-        @Override
-        public void onReset(final TcpConnection c)
-        {
-            reset.complete(c.resetReason());
-            received.completeExceptionally(new AssertionError("reset: " + c.resetReason()));
-        }
-    }
-
-    private static MessageDigest sha256()
-    {
-        try
-        {
-            return MessageDigest.getInstance("SHA-256");
-        }
-        catch (final java.security.NoSuchAlgorithmException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
-    }
-
-    private DigestSink listen(final int port) throws Exception
-    {
-        final DigestSink sink = new DigestSink();
+        final TcpStreams.DigestSink sink = new TcpStreams.DigestSink();
         loop.call(() -> stack.tcp().listen(port, l ->
         {
             final TcpConnection c = l.accept();
@@ -309,9 +149,9 @@ class TcpKernelInteropTest
         return file;
     }
 
-    private static String sha256Of(final Path file) throws Exception
+    static String sha256Of(final Path file) throws Exception
     {
-        final MessageDigest digest = sha256();
+        final MessageDigest digest = TcpStreams.sha256();
         final byte[] buf = new byte[MB];
         try (var in = Files.newInputStream(file))
         {
@@ -328,7 +168,7 @@ class TcpKernelInteropTest
     void kernelSends100MegabytesToAStackListener() throws Exception
     {
         final Path file = randomFile(100L * MB, 11);
-        final DigestSink sink = listen(5001);
+        final TcpStreams.DigestSink sink = listen(5001);
         final long start = System.nanoTime();
         final Cmd.Result nc = netns.exec(LONG, "sh", "-c", "nc -N " + STACK_IP + " 5001 < " + file);
         final String digest = sink.done.get(30, TimeUnit.SECONDS);
@@ -349,7 +189,7 @@ class TcpKernelInteropTest
         try
         {
             waitForListener(5002);
-            final RandomSource source = new RandomSource(22, 100L * MB);
+            final TcpStreams.RandomSource source = new TcpStreams.RandomSource(22, 100L * MB);
             final long start = System.nanoTime();
             assertNotNull(loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5002, source),
                 Duration.ofSeconds(5)));
@@ -383,7 +223,7 @@ class TcpKernelInteropTest
         try
         {
             waitForListener(5003);
-            final RandomSource source = new RandomSource(33, 50L * MB);
+            final TcpStreams.RandomSource source = new TcpStreams.RandomSource(33, 50L * MB);
             loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5003, source), Duration.ofSeconds(5));
             assertEquals("connection reset by peer", source.reset.get(30, TimeUnit.SECONDS));
             assertTrue(loop.call(() -> stack.counters().get(Counter.TCP_RST_RX), Duration.ofSeconds(5)) > 0);
@@ -400,7 +240,7 @@ class TcpKernelInteropTest
         final Cmd.Result nc = netns.exec(Duration.ofSeconds(10), "nc", "-z", "-v", "-w", "3", STACK_IP, "9");
         assertTrue(!nc.ok() && nc.output().contains("refused"), () -> "kernel connect to a closed port: " + nc);
 
-        final RandomSource source = new RandomSource(44, 10);
+        final TcpStreams.RandomSource source = new TcpStreams.RandomSource(44, 10);
         loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 9, source), Duration.ofSeconds(5));
         assertEquals("connection refused", source.reset.get(10, TimeUnit.SECONDS));
     }
@@ -409,7 +249,7 @@ class TcpKernelInteropTest
     void halfCloseFromTheKernel() throws Exception
     {
         // the kernel sends and shuts down its side; the stack answers after end of stream, then closes
-        final DigestSink sink = listen(5004);
+        final TcpStreams.DigestSink sink = listen(5004);
         sink.answerAtEnd = "thanks".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         final Cmd.Result nc = netns.exec(Duration.ofSeconds(20), "sh", "-c", "printf hello | nc -N " + STACK_IP
             + " 5004");
@@ -438,7 +278,7 @@ class TcpKernelInteropTest
         try
         {
             waitForListener(5005);
-            final RandomSource source = new RandomSource(55, 300_000);
+            final TcpStreams.RandomSource source = new TcpStreams.RandomSource(55, 300_000);
             loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5005, source), Duration.ofSeconds(5));
             assertEquals("got 300000", source.received.get(20, TimeUnit.SECONDS));
         }
@@ -467,7 +307,7 @@ class TcpKernelInteropTest
         try
         {
             final Path file = randomFile(20L * MB, 66);
-            final DigestSink sink = listen(5006);
+            final TcpStreams.DigestSink sink = listen(5006);
             final Path received = scratch.resolve("received-lossy");
             final Process kernelListener = new ProcessBuilder("ip", "netns", "exec", netns.name, "sh", "-c",
                 "nc -l " + KERNEL_IP + " 5007 > " + received).redirectErrorStream(true).start();
@@ -475,7 +315,7 @@ class TcpKernelInteropTest
             {
                 waitForListener(5007);
                 final long start = System.nanoTime();
-                final RandomSource source = new RandomSource(77, 20L * MB);
+                final TcpStreams.RandomSource source = new TcpStreams.RandomSource(77, 20L * MB);
                 loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5007, source), Duration.ofSeconds(5));
                 final Cmd.Result nc = netns.exec(LONG, "sh", "-c", "nc -N " + STACK_IP + " 5006 < " + file);
                 assertTrue(nc.ok(), () -> "nc failed: " + nc);
@@ -520,7 +360,7 @@ class TcpKernelInteropTest
         final Path file = randomFile(100L * MB, 88);
         final String digest = sha256Of(file);
 
-        final DigestSink sink = listen(5008);
+        final TcpStreams.DigestSink sink = listen(5008);
         long start = System.nanoTime();
         final Cmd.Result toStack = netns.exec(LONG, "sh", "-c", "nc -N " + STACK_IP + " 5008 < " + file);
         assertEquals(digest, sink.done.get(30, TimeUnit.SECONDS));
@@ -534,7 +374,7 @@ class TcpKernelInteropTest
         try
         {
             waitForListener(5009);
-            final RandomSource source = new RandomSource(99, 100L * MB);
+            final TcpStreams.RandomSource source = new TcpStreams.RandomSource(99, 100L * MB);
             start = System.nanoTime();
             loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5009, source), Duration.ofSeconds(5));
             source.sent.get(60, TimeUnit.SECONDS);
