@@ -107,6 +107,21 @@ final class TapInteropSupport
             return result;
         }
 
+        /** Waits until a kernel socket listens on TCP {@code port} inside the namespace (at most 5 s). */
+        void awaitTcpListener(final int port) throws InterruptedException
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                final Cmd.Result ss = exec(Duration.ofSeconds(5), "ss", "-ltnH", "sport = :" + port);
+                if (ss.ok() && ss.output().contains(":" + port))
+                {
+                    return;
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("no kernel listener on port " + port + " in namespace " + name);
+        }
+
         @Override
         public void close()
         {

@@ -80,7 +80,7 @@ class TcpImpairedTapTest
                         "nc -l " + KERNEL_IP + " 5001 > " + received).redirectErrorStream(true).start();
                     try
                     {
-                        waitForListener(netns, 5001);
+                        netns.awaitTcpListener(5001);
                         final long start = System.nanoTime();
                         final TcpStreams.RandomSource source = new TcpStreams.RandomSource(13, BYTES);
                         loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5001, source),
@@ -137,19 +137,5 @@ class TcpImpairedTapTest
                 out.write(block);
             }
         }
-    }
-
-    private static void waitForListener(final Netns netns, final int port) throws InterruptedException
-    {
-        for (int i = 0; i < 100; i++)
-        {
-            final Cmd.Result ss = netns.exec(Duration.ofSeconds(5), "ss", "-ltnH", "sport = :" + port);
-            if (ss.ok() && ss.output().contains(":" + port))
-            {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no kernel listener on port " + port);
     }
 }

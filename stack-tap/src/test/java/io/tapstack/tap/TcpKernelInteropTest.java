@@ -188,7 +188,7 @@ class TcpKernelInteropTest
             "nc -l " + KERNEL_IP + " 5002 > " + received).redirectErrorStream(true).start();
         try
         {
-            waitForListener(5002);
+            netns.awaitTcpListener(5002);
             final TcpStreams.RandomSource source = new TcpStreams.RandomSource(22, 100L * MB);
             final long start = System.nanoTime();
             assertNotNull(loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5002, source),
@@ -222,7 +222,7 @@ class TcpKernelInteropTest
             server).redirectErrorStream(true).start();
         try
         {
-            waitForListener(5003);
+            netns.awaitTcpListener(5003);
             final TcpStreams.RandomSource source = new TcpStreams.RandomSource(33, 50L * MB);
             loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5003, source), Duration.ofSeconds(5));
             assertEquals("connection reset by peer", source.reset.get(30, TimeUnit.SECONDS));
@@ -277,7 +277,7 @@ class TcpKernelInteropTest
             server).redirectErrorStream(true).start();
         try
         {
-            waitForListener(5005);
+            netns.awaitTcpListener(5005);
             final TcpStreams.RandomSource source = new TcpStreams.RandomSource(55, 300_000);
             loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5005, source), Duration.ofSeconds(5));
             assertEquals("got 300000", source.received.get(20, TimeUnit.SECONDS));
@@ -313,7 +313,7 @@ class TcpKernelInteropTest
                 "nc -l " + KERNEL_IP + " 5007 > " + received).redirectErrorStream(true).start();
             try
             {
-                waitForListener(5007);
+                netns.awaitTcpListener(5007);
                 final long start = System.nanoTime();
                 final TcpStreams.RandomSource source = new TcpStreams.RandomSource(77, 20L * MB);
                 loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5007, source), Duration.ofSeconds(5));
@@ -373,7 +373,7 @@ class TcpKernelInteropTest
         final double stackToKernel;
         try
         {
-            waitForListener(5009);
+            netns.awaitTcpListener(5009);
             final TcpStreams.RandomSource source = new TcpStreams.RandomSource(99, 100L * MB);
             start = System.nanoTime();
             loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5009, source), Duration.ofSeconds(5));
@@ -399,14 +399,7 @@ class TcpKernelInteropTest
                 "nc -l 10.99.2.2 5010 > /dev/null").redirectErrorStream(true).start();
             try
             {
-                for (int i = 0; i < 100; i++)
-                {
-                    if (b.exec(Duration.ofSeconds(5), "ss", "-ltnH", "sport = :5010").output().contains(":5010"))
-                    {
-                        break;
-                    }
-                    Thread.sleep(50);
-                }
+                b.awaitTcpListener(5010);
                 start = System.nanoTime();
                 final Cmd.Result send = a.exec(LONG, "sh", "-c", "nc -N 10.99.2.2 5010 < " + file);
                 assertTrue(send.ok(), () -> "kernel to kernel: " + send);
@@ -421,19 +414,5 @@ class TcpKernelInteropTest
         LOG.info(String.format("throughput, 100 MB, one run: kernel->stack %.1f MB/s (%.2f of kernel->kernel), "
             + "stack->kernel %.1f MB/s (%.2f), kernel->kernel over veth %.1f MB/s", kernelToStack,
             kernelToStack / kernelToKernel, stackToKernel, stackToKernel / kernelToKernel, kernelToKernel));
-    }
-
-    private void waitForListener(final int port) throws InterruptedException
-    {
-        for (int i = 0; i < 100; i++)
-        {
-            final Cmd.Result ss = netns.exec(Duration.ofSeconds(5), "ss", "-ltnH", "sport = :" + port);
-            if (ss.ok() && ss.output().contains(":" + port))
-            {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no kernel listener on port " + port);
     }
 }
