@@ -999,7 +999,11 @@ public final class TcpConnection
                     // it is all there is and nothing is in flight (or Nagle is off), or it fills half the
                     // largest window the peer offered
                     final boolean allThereIs = length == unsent;
-                    final boolean mayGo = allThereIs && (inFlight == 0 || !nagle) || length >= maxSndWnd / 2;
+                    // both rules hold back new data only: bytes below SND.MAX were sent before and are being
+                    // retransmitted after an RTO (go-back), which must not wait (RFC 6298 §5.4)
+                    final boolean retransmission = SeqNum.lt(sndNxt, sndMax);
+                    final boolean mayGo = retransmission || allThereIs && (inFlight == 0 || !nagle)
+                        || length >= maxSndWnd / 2;
                     if (!mayGo)
                     {
                         armPersistIfStalled(nowNs);

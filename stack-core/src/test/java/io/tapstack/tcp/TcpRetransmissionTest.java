@@ -261,4 +261,25 @@ class TcpRetransmissionTest
         // RFC 6298 §5.7: no sample from the retransmitted SYN; data starts with RTO = 3 s
         assertEquals(3 * SECOND, c.rtoNs());
     }
+
+    @Test
+    void anRtoRetransmitsASegmentShorterThanTheMssDespiteNagleAndSwsAvoidance()
+    {
+        // found by TcpStateMachineProperties: after go-back, a sub-MSS segment below SND.MAX was held back by
+        // the new-data rules (RFC 9293 §3.7.4, §3.8.6.2.1) and the connection died of its user timeout
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = openWith100MsRtt(t, null);
+        t.send(ACK, t.peer(1), t.stack(1), 1000, TcpScript.NONE, TcpScript.NONE);
+        t.write(c, bytes(3000));
+        t.s.advance(300 * MS); // the SWS override timer sends what the 1000-byte window allows
+        final TcpScript.Seg first = t.next();
+        assertEquals(t.stack(1), first.seq());
+        assertEquals(1000, first.data().length);
+        t.expectNothing();
+        t.s.advance(700 * MS); // no ACK: the RTO must send those 1000 bytes again
+        final TcpScript.Seg again = t.next();
+        assertEquals(t.stack(1), again.seq(), "retransmitted from SND.UNA");
+        assertEquals(1000, again.data().length);
+        assertEquals(1, t.count(Counter.TCP_RTO_EXPIRIES));
+    }
 }
