@@ -56,6 +56,8 @@ public final class TcpLayer
     private long nowNs;
     private long nextTimerNs = Long.MAX_VALUE;
     private int nextEphemeral;
+    /** Tests only: when set, every new connection uses this ISS instead of RFC 6528's. */
+    private Integer fixedIsn;
     private long challengeWindowStartNs = Long.MIN_VALUE;
     private int challengeAcksInWindow;
 
@@ -71,6 +73,18 @@ public final class TcpLayer
         // RFC 9293 §3.7.1: MSS = MTU minus fixed IPv4 and TCP headers
         this.ourMss = ipv4.mtu() - Ipv4Header.MIN_HEADER_LENGTH - TcpHeader.MIN_HEADER_LENGTH;
         this.nextEphemeral = random.nextInt(EPHEMERAL_COUNT);
+    }
+
+    /** Tests only: pins the ISS of new connections (to cross 2^32 on the send side). */
+    void fixedIsnForTests(final Integer isn)
+    {
+        this.fixedIsn = isn;
+    }
+
+    private int isn(final int localPort, final int remoteAddress, final int remotePort, final long nowNs)
+    {
+        return fixedIsn != null ? fixedIsn : isnGenerator.isn(ipv4.ourAddress(), localPort, remoteAddress, remotePort,
+            nowNs);
     }
 
     static long key(final int localPort, final int remoteAddress, final int remotePort)
@@ -173,7 +187,7 @@ public final class TcpLayer
             c.handler(handler);
             add(c);
             counters.increment(Counter.TCP_ACTIVE_OPENS);
-            c.open(isnGenerator.isn(ipv4.ourAddress(), port, remoteAddress, remotePort, now), now);
+            c.open(isn(port, remoteAddress, remotePort, now), now);
             noteTimer(c);
             return c;
         }
@@ -278,7 +292,7 @@ public final class TcpLayer
         listener.halfOpen++;
         counters.increment(Counter.TCP_PASSIVE_OPENS);
         c.acceptSyn(listener, segment, options,
-            isnGenerator.isn(ipv4.ourAddress(), listener.port(), source, segment.sourcePort(), nowNs), nowNs);
+            isn(listener.port(), source, segment.sourcePort(), nowNs), nowNs);
         noteTimer(c);
     }
 
