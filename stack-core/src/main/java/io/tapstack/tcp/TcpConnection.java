@@ -678,6 +678,12 @@ public final class TcpConnection
             {
                 layer.events().onSendWindow(this, window, nowNs);
             }
+            if (sndWnd == 0 && window > 0 && retransmissions > 0)
+            {
+                // RFC 1122 §4.2.2.17: while the peer answered our retransmissions with a zero window it was alive;
+                // once it opens the window the user timeout counts from now, not from the first retransmission
+                firstRetransmitNs = nowNs;
+            }
             sndWnd = window;
             sndWl1 = seq;
             sndWl2 = ack;
@@ -1026,8 +1032,11 @@ public final class TcpConnection
                 }
                 advanceSndNxt(length + (fin ? 1 : 0), nowNs);
             }
-            else if (finQueued && sndNxt == finSeq)
+            else if (finQueued && sndNxt == finSeq && (sndWnd > 0 || SeqNum.ge(sndNxt, sndMax)))
             {
+                // a FIN already sent goes again into a zero window only from the RTO (RFC 9293 §3.8.6.1), which
+                // just did; resending it here too doubled every retransmission and, by moving SND.NXT past it,
+                // kept it from going again the moment the window opened
                 if (!sendSegment(sndNxt, 0, TcpFlags.FIN | TcpFlags.ACK, nowNs))
                 {
                     return;

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static io.tapstack.tcp.TcpScript.ACK;
+import static io.tapstack.tcp.TcpScript.FIN;
 import static io.tapstack.tcp.TcpScript.MS;
 import static io.tapstack.tcp.TcpScript.NONE;
 import static io.tapstack.tcp.TcpScript.PSH;
@@ -198,7 +199,8 @@ class TcpWindowTest
         t.send(ACK, t.peer(1), t.stack(1), 300, NONE, NONE);
         t.write(c, bytes(1000));
         t.expectNothing();
-        t.s.advance(SECOND);
+        // the override fires with the persist timer (one RTO, 300 ms); later the RTO would resend the 300 bytes
+        t.s.advance(300 * MS);
         t.expect(ACK, t.stack(1), t.peer(1), 300);
         t.send(ACK, t.peer(1), t.stack(301), 65535, NONE, NONE);
         t.expect(ACK | PSH, t.stack(301), t.peer(1), 700);
@@ -233,6 +235,55 @@ class TcpWindowTest
         t.expectNothing();
         t.send(ACK, t.peer(1), t.stack(1461), 2000, NONE, NONE);
         t.expect(ACK, t.stack(1461), t.peer(1), 1460);
+        t.expectNothing();
+    }
+
+    /**
+     * Found by the healthy-link property (jqwik seed -4967182014445639536, sample seed 120137): a FIN sent just as
+     * the peer's window closed. The peer (RFC-conformant) drops the FIN while its window is zero and answers every
+     * retransmission with a zero-window ACK. Each RTO sent the FIN twice, the second send moved SND.NXT past it so
+     * it did not go again when the window opened, and the RTO after that counted the whole zero-window period
+     * from the first retransmission as silence: "user timeout" although the peer had answered all along
+     * (RFC 1122 §4.2.2.17).
+     */
+    @Test
+    void finRefusedByAZeroWindowGoesOncePerRtoAgainWhenTheWindowOpensAndDoesNotTimeOut()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = open(t);
+        c.shutdownOutput();
+        t.s.step();
+        t.expect(ACK | FIN, t.stack(1), t.peer(1), 0);
+        // the peer's window closed before the FIN arrived: it acknowledges nothing, with a zero window
+        t.send(ACK, t.peer(1), t.stack(1), 0, NONE, NONE);
+        t.expectNothing();
+        long wait = 300 * MS;
+        long elapsed = 0;
+        while (elapsed < 130 * SECOND)
+        {
+            t.s.advance(wait - MS);
+            t.s.learnPeer(); // the scripted peer answers no ARP: keep its entry (60 s) fresh
+            t.s.advance(MS);
+            elapsed += wait;
+            t.expect(ACK | FIN, t.stack(1), t.peer(1), 0);
+            t.expectNothing(); // once per RTO, not twice
+            t.send(ACK, t.peer(1), t.stack(1), 0, NONE, NONE);
+            t.expectNothing();
+            wait = Math.min(wait * 2, 60 * SECOND);
+        }
+        assertEquals(TcpState.FIN_WAIT_1, c.state());
+        // the window opens: the FIN goes at once
+        t.s.advance(SECOND);
+        t.send(ACK, t.peer(1), t.stack(1), 1000, NONE, NONE);
+        t.expect(ACK | FIN, t.stack(1), t.peer(1), 0);
+        t.expectNothing();
+        // its ACK is lost: the next RTO retransmits it; the peer answered a second ago, so no user timeout
+        t.s.learnPeer();
+        t.s.advance(60 * SECOND);
+        t.expect(ACK | FIN, t.stack(1), t.peer(1), 0);
+        assertEquals(0, t.count(Counter.TCP_USER_TIMEOUTS));
+        t.send(ACK, t.peer(1), t.stack(2), 1000, NONE, NONE);
+        assertEquals(TcpState.FIN_WAIT_2, c.state());
         t.expectNothing();
     }
 }
