@@ -64,8 +64,8 @@ class TcpStateMachineProperties
     private static final int B_IP = Ipv4Address.parse("10.0.0.2");
     private static final int PORT = 7;
     private static final int MAX_CONNECTIONS = 4;
-    private static final double[] LOSS = {0, 0.01, 0.05, 0.2, 0.5, 1.0};
-    private static final double[] HEALTHY_LOSSES = {0, 0.01, 0.05};
+    static final double[] LOSS = {0, 0.01, 0.05, 0.2, 0.5, 1.0};
+    static final double[] HEALTHY_LOSSES = {0, 0.01, 0.05};
     private static final double HEALTHY_LOSS = 0.05;
 
     /**
@@ -113,7 +113,7 @@ class TcpStateMachineProperties
     }
 
     @Provide
-    Arbitrary<List<Action>> actions()
+    static Arbitrary<List<Action>> actions()
     {
         final Arbitrary<Kind> kind = Arbitraries.frequency(
             net.jqwik.api.Tuple.of(25, Kind.WRITE), net.jqwik.api.Tuple.of(20, Kind.READ),
@@ -126,7 +126,14 @@ class TcpStateMachineProperties
         return action.list().ofMinSize(1).ofMaxSize(60);
     }
 
-    @Property(tries = 1000, edgeCases = EdgeCasesMode.NONE)
+    /**
+     * The seeds CI runs are pinned so that main stays green and a failure is always reproducible; new samples are
+     * hunted with random seeds by {@code TcpStateMachineHunt} (see its comment), and what it finds is fixed and
+     * then replayed here as an {@link Example}.
+     */
+    static final String CI_SEED = "20261129";
+
+    @Property(tries = 1000, edgeCases = EdgeCasesMode.NONE, seed = CI_SEED)
     void everyConnectionStaysConsistentWhateverTheUsersAndTheLinkDo(
         @ForAll final long seed,
         @ForAll final boolean smallBuffers,
@@ -136,7 +143,7 @@ class TcpStateMachineProperties
     }
 
     /** The same with loss of at most 5% a frame per device and direction, so every run ends in the liveness check. */
-    @Property(tries = 600, edgeCases = EdgeCasesMode.NONE)
+    @Property(tries = 600, edgeCases = EdgeCasesMode.NONE, seed = CI_SEED)
     void onAHealthyLinkEverythingWrittenIsDelivered(
         @ForAll final long seed,
         @ForAll final boolean smallBuffers,
@@ -187,7 +194,7 @@ class TcpStateMachineProperties
         return actions;
     }
 
-    private static void run(final World w, final List<Action> actions)
+    static void run(final World w, final List<Action> actions)
     {
         try
         {
