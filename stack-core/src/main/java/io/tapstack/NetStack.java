@@ -8,6 +8,7 @@ import io.tapstack.link.ArpLayer;
 import io.tapstack.link.EthernetLayer;
 import io.tapstack.tcp.TcpLayer;
 import io.tapstack.time.RandomSource;
+import io.tapstack.udp.UdpLayer;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
 import org.agrona.concurrent.Agent;
@@ -37,6 +38,7 @@ public final class NetStack implements Agent
     private final Ipv4Layer ipv4;
     private final IcmpLayer icmp;
     private final TcpLayer tcp;
+    private final UdpLayer udp;
     private final int receiveBurst;
     private boolean started;
 
@@ -54,9 +56,11 @@ public final class NetStack implements Agent
         this.ipv4 = new Ipv4Layer(config, ethernet, arp, counters, random.nextInt());
         this.icmp = new IcmpLayer(config, ipv4, counters);
         this.tcp = new TcpLayer(ipv4, counters, config.tcp(), clock, random.split());
+        this.udp = new UdpLayer(config, ipv4, icmp, counters, clock, random.split());
         ethernet.upperLayers(arp, ipv4);
         ipv4.icmp(icmp);
         ipv4.tcp(tcp);
+        ipv4.udp(udp);
     }
 
     @Override
@@ -172,6 +176,12 @@ public final class NetStack implements Agent
     public TcpLayer tcp()
     {
         return tcp;
+    }
+
+    /** UDP on the stack thread: bind ports, send, and receive from the endpoints' queues. */
+    public UdpLayer udp()
+    {
+        return udp;
     }
 
     public FrameDevice device()

@@ -2,6 +2,7 @@ package io.tapstack;
 
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
+import org.agrona.ExpandableRingBuffer;
 
 import java.util.concurrent.TimeUnit;
 
@@ -11,6 +12,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class StackConfig
 {
+    /** Room for one largest UDP datagram (65,507 data bytes) with its framing in a receive queue. */
+    public static final int MIN_UDP_RECEIVE_QUEUE_BYTES = 64 * 1024;
+    /** The largest receive queue the ring behind it can hold (1 GiB). */
+    public static final int MAX_UDP_RECEIVE_QUEUE_BYTES = ExpandableRingBuffer.MAX_CAPACITY;
+
     private int ipAddress;
     private int prefixLength = 24;
     private int gateway = Ipv4Address.ANY;
@@ -33,6 +39,9 @@ public final class StackConfig
     private int icmpErrorsPerSecond = 100;
     private int icmpErrorBurst = 20;
     private boolean answerBroadcastPing = false;
+
+    private int udpReceiveQueueBytes = 256 * 1024;
+    private int udpMaxEndpoints = 1024;
     private final io.tapstack.tcp.TcpConfig tcp = new io.tapstack.tcp.TcpConfig();
 
     /** The stack's own IPv4 address (required). */
@@ -276,6 +285,35 @@ public final class StackConfig
         return answerBroadcastPing;
     }
 
+    /**
+     * Bound on each UDP endpoint's receive queue, in bytes: each datagram takes its data plus 16 bytes, 8-byte
+     * aligned (and where the ring wraps, padding to its end); one that does not fit is dropped and counted
+     * (UDP_RX_QUEUE_FULL_DROPS). Allocated at bind, rounded up to a power of two. 65,536..1 GiB, so that one
+     * largest datagram always fits an empty queue.
+     */
+    public StackConfig udpReceiveQueueBytes(final int udpReceiveQueueBytes)
+    {
+        this.udpReceiveQueueBytes = udpReceiveQueueBytes;
+        return this;
+    }
+
+    public int udpReceiveQueueBytes()
+    {
+        return udpReceiveQueueBytes;
+    }
+
+    /** Bound on bound UDP endpoints; a bind past it returns null and is counted (UDP_ENDPOINT_LIMIT). */
+    public StackConfig udpMaxEndpoints(final int udpMaxEndpoints)
+    {
+        this.udpMaxEndpoints = udpMaxEndpoints;
+        return this;
+    }
+
+    public int udpMaxEndpoints()
+    {
+        return udpMaxEndpoints;
+    }
+
     /** TCP settings (buffers, timers, limits), changed in place. */
     public io.tapstack.tcp.TcpConfig tcp()
     {
@@ -300,6 +338,10 @@ public final class StackConfig
         require(reassemblyTimeoutNs > 0, "reassemblyTimeoutNs must be > 0");
         require(reassemblyMemoryBytes >= 0, "reassemblyMemoryBytes must be >= 0");
         require(icmpErrorsPerSecond >= 0 && icmpErrorBurst >= 0, "ICMP error rate and burst must be >= 0");
+        require(udpReceiveQueueBytes >= MIN_UDP_RECEIVE_QUEUE_BYTES
+            && udpReceiveQueueBytes <= MAX_UDP_RECEIVE_QUEUE_BYTES,
+            "udpReceiveQueueBytes must be 65536..2^30 (room for one 65,507-byte datagram)");
+        require(udpMaxEndpoints > 0 && udpMaxEndpoints <= 65535, "udpMaxEndpoints must be 1..65535");
         return this;
     }
 

@@ -102,6 +102,12 @@ public final class IcmpLayer
                     LOG.debug("ICMP error type {} code {} from {}", message.type(), message.code(),
                         Ipv4Address.toString(datagram.source()));
                 }
+                if (!broadcast)
+                {
+                    // RFC 1122 §3.2.2: an error goes up to the protocol that sent the datagram it quotes
+                    ipv4.onIcmpError(message.type(), message.code(), buffer, message.dataOffset(),
+                        message.dataLength());
+                }
                 break;
             default:
                 counters.increment(Counter.ICMP_DROP_UNKNOWN_TYPE);

@@ -7,6 +7,7 @@ import io.tapstack.link.ArpCache;
 import io.tapstack.link.ArpLayer;
 import io.tapstack.link.EthernetLayer;
 import io.tapstack.tcp.TcpLayer;
+import io.tapstack.udp.UdpLayer;
 import io.tapstack.wire.EtherType;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
@@ -40,8 +41,10 @@ public final class Ipv4Layer
     private final int ttl;
     private final int mtu;
     private final Ipv4Header header = new Ipv4Header();
+    private final Ipv4Header quoted = new Ipv4Header();
     private IcmpLayer icmp;
     private TcpLayer tcp;
+    private UdpLayer udp;
 
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[Ipv4Header.MAX_DATAGRAM_LENGTH]);
     private final UnsafeBuffer fragment;
@@ -81,6 +84,11 @@ public final class Ipv4Layer
     public void tcp(final TcpLayer tcp)
     {
         this.tcp = tcp;
+    }
+
+    public void udp(final UdpLayer udp)
+    {
+        this.udp = udp;
     }
 
     public RouteTable routes()
@@ -185,6 +193,9 @@ public final class Ipv4Layer
             case IpProtocol.TCP:
                 tcp.onPacket(datagram, broadcast, nowNs);
                 break;
+            case IpProtocol.UDP:
+                udp.onPacket(datagram, broadcast, nowNs);
+                break;
             default:
                 counters.increment(Counter.IP_DROP_UNKNOWN_PROTOCOL);
                 if (LOG.isDebugEnabled())
@@ -198,6 +209,32 @@ public final class Ipv4Layer
                     icmp.sendError(IcmpMessage.TYPE_DESTINATION_UNREACHABLE, IcmpMessage.CODE_PROTOCOL_UNREACHABLE,
                         datagram.buffer(), datagram.offset(), datagram.totalLength(), nowNs);
                 }
+        }
+    }
+
+    /**
+     * An ICMP error quoting {@code length} bytes from {@code offset}: the header of a datagram we sent and the
+     * start of its payload. RFC 1122 §3.2.2: it goes to the transport protocol named in the quoted header, which
+     * finds the sender by its ports (RFC 792: at least 8 payload bytes are quoted).
+     */
+    void onIcmpError(final int type, final int code, final MutableDirectBuffer buffer, final int offset,
+        final int length)
+    {
+        quoted.wrap(buffer, offset, length);
+        if (length < Ipv4Header.MIN_HEADER_LENGTH || quoted.version() != 4
+            || quoted.headerLength() < Ipv4Header.MIN_HEADER_LENGTH || quoted.headerLength() + 8 > length
+            || (quoted.flagsAndFragmentOffset() & Ipv4Header.FRAGMENT_OFFSET_MASK) != 0)
+        {
+            LOG.debug("ICMP error type {} code {} quotes too little to tell whose datagram it was", type, code);
+            return;
+        }
+        switch (quoted.protocol())
+        {
+            case IpProtocol.UDP:
+                udp.onIcmpError(type, code, quoted);
+                break;
+            default:
+                break; // other protocols do not take ICMP errors yet: the error is only counted and logged
         }
     }
 

@@ -1,0 +1,77 @@
+package io.tapstack.udp;
+
+import io.tapstack.StackCounters.Counter;
+import io.tapstack.dev.FrameDevice;
+import io.tapstack.dev.FrameHandler;
+import io.tapstack.testkit.SingleStack;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+
+import static io.tapstack.udp.UdpFrames.fromPeer;
+import static io.tapstack.udp.UdpFrames.pattern;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Style rule 3 for UDP: receiving a datagram (validate, queue, handler, receive) and sending one back (checksum,
+ * transmit slot) allocates nothing in steady state, measured per thread over 10k datagrams.
+ */
+class UdpZeroAllocationTest
+{
+    private static final int PORT = 7;
+
+    private final UnsafeBuffer data = new UnsafeBuffer(new byte[2048]);
+    private long replies;
+    private final FrameHandler countReplies = (buffer, offset, length, now) -> replies++;
+    private final UdpHandler echo = this::echo;
+
+    /** An echo server on the stack thread: take each datagram out and send it back to its sender. */
+    private void echo(final UdpEndpoint endpoint)
+    {
+        final int length = endpoint.receive(data, 0, data.capacity());
+        if (length >= 0)
+        {
+            endpoint.send(endpoint.lastRemoteAddress(), endpoint.lastRemotePort(), data, 0, length);
+        }
+    }
+
+    @Test
+    void udpReceiveAndSendAllocateNothingPer10kDatagrams()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final SingleStack s = new SingleStack();
+        s.step();
+        s.sent();
+        s.learnPeer();
+        s.stack.udp().bind(PORT, echo);
+        final byte[] small = fromPeer(40000, PORT, pattern(56, 1));
+        final byte[] big = fromPeer(40001, PORT, pattern(1400, 2));
+        final FrameDevice peer = s.link.endB();
+
+        run(s, peer, small, big, 20_000); // warm up: JIT, lazily built structures
+        final long before = threads.getCurrentThreadAllocatedBytes();
+        run(s, peer, small, big, 10_000);
+        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertEquals(30_000, replies);
+        assertEquals(30_000, s.stack.counters().get(Counter.UDP_TX));
+        // a few bytes of slack for the measurement itself; one allocation per datagram would be >= 160 KB
+        assertTrue(allocated < 1024, "allocated " + allocated + " bytes over 10,000 datagrams echoed");
+    }
+
+    private void run(final SingleStack s, final FrameDevice peer, final byte[] small, final byte[] big, final int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            final byte[] frame = (i & 1) == 0 ? small : big;
+            final int offset = peer.claim(frame.length);
+            peer.transmitBuffer().putBytes(offset, frame);
+            peer.commit(offset);
+            s.stack.doWork(s.clock.nanoTime());
+            peer.receive(Long.MAX_VALUE, countReplies, 16);
+        }
+    }
+}
