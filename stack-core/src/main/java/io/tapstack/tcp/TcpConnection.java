@@ -36,6 +36,8 @@ public final class TcpConnection
     /** RFC 9293 §3.7.1: the MSS to assume when the peer sends none. */
     static final int DEFAULT_PEER_MSS = 536;
     private static final int MAX_UNSCALED_WINDOW = 65535;
+    /** RFC 1122 §4.2.3.5: R1 is at least 3 retransmissions and R2 beyond it, so a probe and 3 more go unanswered. */
+    static final int MIN_UNANSWERED_PROBES = 4;
 
     private final TcpLayer layer;
     private final TcpConfig config;
@@ -90,9 +92,10 @@ public final class TcpConnection
     private int dupAcks;
     private long lastSendNs;
     private int persistBackoffs;
-    private long lastAckRxNs;
-    /** When the current run of zero-window probes began. */
-    private long persistStartNs;
+    /** Probes of a zero window (persist probes or RTO retransmissions) sent since the peer's last ACK. */
+    private int unansweredProbes;
+    /** When the first of the {@code unansweredProbes} went out. */
+    private long firstUnansweredProbeNs;
     private boolean nagle;
 
     // --- acknowledgment policy
@@ -661,7 +664,7 @@ public final class TcpConnection
         }
         final int window = seg.window();
         final int flightBefore = sndMax - sndUna;
-        lastAckRxNs = nowNs;
+        unansweredProbes = 0;
         if (SeqNum.gt(ack, sndUna))
         {
             onNewAck(ack, flightBefore, nowNs);
@@ -1093,10 +1096,6 @@ public final class TcpConnection
         // RFC 9293 §3.8.6.2.1: so does a window too small for SWS avoidance (the override timeout)
         if (sndUna == sndMax && persistDeadline == NONE)
         {
-            if (persistBackoffs == 0)
-            {
-                persistStartNs = nowNs;
-            }
             persistDeadline = nowNs + persistInterval();
         }
     }
@@ -1273,11 +1272,9 @@ public final class TcpConnection
         }
         retransmissions++;
         final boolean handshake = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
-        // RFC 1122 §4.2.2.17: a receiver that keeps answering with a zero window keeps the connection alive;
-        // the user timeout then counts from its last answer, not from the first retransmission
-        final long silentSinceNs = sndWnd == 0 ? Math.max(firstRetransmitNs, lastAckRxNs) : firstRetransmitNs;
+        // RFC 1122 §4.2.2.17: a receiver that keeps answering with a zero window keeps the connection alive
         if (handshake ? retransmissions > config.synRetries()
-            : nowNs - silentSinceNs >= config.userTimeoutNs())
+            : sndWnd == 0 ? zeroWindowProbesUnanswered(nowNs) : nowNs - firstRetransmitNs >= config.userTimeoutNs())
         {
             counters.increment(Counter.TCP_USER_TIMEOUTS);
             if (state.isSynchronized())
@@ -1313,6 +1310,7 @@ public final class TcpConnection
             // RFC 9293 §3.8.6.1: retransmit even into a zero (shrunk) window, so the peer can reopen it
             rtoDeadline = nowNs + rtt.rtoNs();
             retransmitFirst(TcpEventListener.RETRANSMIT_RTO, nowNs);
+            onZeroWindowProbeSent(nowNs);
             return;
         }
         layer.events().onRetransmit(this, sndUna, Math.min(sendMss, sndMax - sndUna), TcpEventListener.RETRANSMIT_RTO,
@@ -1342,9 +1340,7 @@ public final class TcpConnection
             persistBackoffs = 0;
             return;
         }
-        // silence counts from the later of the peer's last ACK and the start of probing: time spent idle
-        // behind a zero window with nothing to send is not the peer failing to answer
-        if (nowNs - Math.max(lastAckRxNs, persistStartNs) >= config.userTimeoutNs())
+        if (zeroWindowProbesUnanswered(nowNs))
         {
             // the peer stopped answering our probes: RFC 9293 §3.8.6.1 lets a dead receiver time out
             counters.increment(Counter.TCP_USER_TIMEOUTS);
@@ -1355,6 +1351,7 @@ public final class TcpConnection
         counters.increment(Counter.TCP_ZERO_WINDOW_PROBES);
         layer.events().onRetransmit(this, sndNxt, 1, TcpEventListener.PROBE_ZERO_WINDOW, nowNs);
         sendSegment(sndNxt, 1, TcpFlags.ACK, nowNs);
+        onZeroWindowProbeSent(nowNs);
         // the probe byte counts as sent, so the peer's ACK of it is acceptable; SND.NXT stays put so the byte
         // is sent again with the rest once the window opens
         if (SeqNum.gt(sndNxt + 1, sndMax))
@@ -1364,6 +1361,26 @@ public final class TcpConnection
         persistBackoffs++;
         persistDeadline = nowNs + persistInterval();
         rtoDeadline = NONE;
+    }
+
+    private void onZeroWindowProbeSent(final long nowNs)
+    {
+        if (unansweredProbes++ == 0)
+        {
+            firstUnansweredProbeNs = nowNs;
+        }
+    }
+
+    /**
+     * RFC 1122 §4.2.2.17 and §4.2.3.5: a peer that answers the probes keeps the connection open; one that stops
+     * answering is given up after R2: the user timeout counted from the first probe it left unanswered (as
+     * Linux's icsk_probes_tstamp), and at least {@link #MIN_UNANSWERED_PROBES} probes. Counting from the peer's
+     * last ACK instead made a single lost probe fatal once the interval reached half the user timeout.
+     */
+    private boolean zeroWindowProbesUnanswered(final long nowNs)
+    {
+        return unansweredProbes >= MIN_UNANSWERED_PROBES
+            && nowNs - firstUnansweredProbeNs >= config.userTimeoutNs();
     }
 
     // ------------------------------------------------------------------------------------------------ plumbing

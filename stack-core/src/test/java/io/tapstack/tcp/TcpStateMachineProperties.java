@@ -172,6 +172,24 @@ class TcpStateMachineProperties
             + "ADVANCE 160, WRITE B#1 3107, IMPAIR A#0 317, ADVANCE 1168"));
     }
 
+    /**
+     * A sample the healthy-link hunt found (jqwik seed 4600908628880061460, try 11,982; shrunk): B's 2,920-byte
+     * receive buffer fills and its user never reads, so A probes B's zero window, the interval backing off to
+     * the 60 s cap while B answers every probe. B's answer to the probe at t = 102 s is lost (1% loss on A's
+     * receive side) and so is the probe at t = 162 s (5% on A's transmit side); at t = 222 s A reset the
+     * connection with "user timeout: zero-window probes unanswered", having counted the 120 s user timeout from
+     * B's last ACK it heard (t = 51 s): at the cap one lost probe is enough for that. Silence now counts from
+     * the first probe left unanswered, and needs 4 of them (RFC 1122 §4.2.2.17, §4.2.3.5).
+     */
+    @Example
+    void replayOneLostZeroWindowProbeAtTheCappedInterval()
+    {
+        run(new World(100818, true, HEALTHY_LOSSES), parse("ADVANCE 2, IMPAIR A#2 1, WRITE_BOTH A#0 5, "
+            + "WRITE A#0 2916, ADVANCE 13, CONNECT B#0 0, ADVANCE 13, ADVANCE 5, WRITE A#0 0, WRITE A#0 0, "
+            + "WRITE A#0 0, WRITE A#0 0, ADVANCE 13, WRITE A#0 0, WRITE A#0 0, WRITE A#0 0, WRITE A#0 0, "
+            + "WRITE A#0 0, WRITE A#0 0, ADVANCE 5"));
+    }
+
     /** Actions in their {@link Action#toString()} form, comma-separated. */
     static List<Action> parse(final String text)
     {

@@ -163,6 +163,49 @@ class TcpWindowTest
     }
 
     @Test
+    void oneLostProbeAtTheCappedIntervalDoesNotHitTheUserTimeout()
+    {
+        // found by TcpStateMachineHunt: the silence counted from the peer's last ACK, so with the probe interval
+        // at its cap (here 2 s) and a user timeout of two intervals, a single lost probe reset a live connection
+        final TcpScript t = new TcpScript(c -> c.userTimeoutNs(4 * SECOND).maxRtoNs(2 * SECOND));
+        final TcpConnection c = open(t);
+        t.send(ACK, t.peer(1), t.stack(1), 0, NONE, NONE);
+        t.write(c, bytes(100));
+        // probes at 0.3, 0.9, 2.1, 4.1 s (the interval reached its 2 s cap), each answered with a zero window
+        for (final long wait : new long[] {300 * MS, 600 * MS, 1200 * MS, 2 * SECOND})
+        {
+            t.s.advance(wait);
+            t.expect(ACK, t.stack(1), t.peer(1), 1);
+            t.send(ACK, t.peer(1), t.stack(1), 0, NONE, NONE);
+        }
+        // the probe at 6.1 s is lost: at 8.1 s the peer was silent 4 s, but only one probe went unanswered
+        // (Linux counts from the first unanswered probe too, icsk_probes_tstamp)
+        t.s.advance(2 * SECOND);
+        t.expect(ACK, t.stack(1), t.peer(1), 1);
+        t.s.advance(2 * SECOND);
+        t.expect(ACK, t.stack(1), t.peer(1), 1);
+        t.expectNothing();
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        // the peer answers again: it is alive, probing goes on
+        t.send(ACK, t.peer(1), t.stack(1), 0, NONE, NONE);
+        t.s.advance(2 * SECOND);
+        t.expect(ACK, t.stack(1), t.peer(1), 1);
+        // a peer that stops answering still times out (RFC 1122 §4.2.3.5 R2): 4 s after the first probe it
+        // left unanswered, once it left 4 unanswered (R1 is at least 3 retransmissions)
+        for (int i = 0; i < 3; i++)
+        {
+            t.s.advance(2 * SECOND);
+            t.expect(ACK, t.stack(1), t.peer(1), 1);
+        }
+        t.expectNothing();
+        t.s.advance(2 * SECOND);
+        t.expect(RST, t.stack(1), 0);
+        t.expectNothing();
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals("user timeout: zero-window probes unanswered", c.resetReason());
+    }
+
+    @Test
     void windowShrinkStopsNewDataAndProbesTheWindow()
     {
         final TcpScript t = new TcpScript();
