@@ -1,0 +1,126 @@
+package io.tapstack.socket;
+
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Where application threads wait for a socket to become ready, and where the stack thread tells them it may be.
+ * Blocking callers wait on a monitor; non-blocking ones leave an operation that the callback executor retries
+ * after each signal. The stack thread only ever takes the monitor to notify, and only when someone waits: it is
+ * never blocked by an application.
+ *
+ * <p>Lost wake-ups are excluded by a full fence on both sides (the waiter publishes itself, then re-checks its
+ * condition; the stack publishes its change, then looks for waiters); a blocked thread also re-checks every
+ * {@link #SLICE_MS} ms, so that a bug here costs latency, never a hang.
+ */
+final class Readiness
+{
+    private static final long SLICE_MS = 20;
+
+    private final Object monitor = new Object();
+    private final Object asyncLock = new Object();
+    private final Executor executor;
+    private final ConcurrentLinkedQueue<BooleanSupplier> asyncOps = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger asyncPending = new AtomicInteger();
+    private final Runnable runAsync = this::runAsync;
+    private volatile int blockedThreads;
+
+    Readiness(final Executor executor)
+    {
+        this.executor = executor;
+    }
+
+    /** Something changed: wake blocked threads and retry pending operations. Any thread; never blocks for long. */
+    void signal()
+    {
+        VarHandle.fullFence();
+        if (blockedThreads > 0)
+        {
+            synchronized (monitor)
+            {
+                monitor.notifyAll();
+            }
+        }
+        if (asyncPending.get() > 0)
+        {
+            executor.execute(runAsync);
+        }
+    }
+
+    /**
+     * Blocks until {@code ready} is true or {@code deadlineNs} (System.nanoTime) passes; {@link Long#MAX_VALUE}
+     * waits without limit. Application threads only.
+     *
+     * @return true when ready, false on timeout
+     */
+    boolean await(final BooleanSupplier ready, final long deadlineNs) throws InterruptedException
+    {
+        if (ready.getAsBoolean())
+        {
+            return true;
+        }
+        synchronized (monitor)
+        {
+            blockedThreads++;
+            try
+            {
+                VarHandle.fullFence();
+                while (!ready.getAsBoolean())
+                {
+                    final long remainingNs = deadlineNs == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNs - System.nanoTime();
+                    if (remainingNs <= 0)
+                    {
+                        return false;
+                    }
+                    monitor.wait(Math.max(1, Math.min(SLICE_MS, TimeUnit.NANOSECONDS.toMillis(remainingNs))));
+                }
+                return true;
+            }
+            finally
+            {
+                blockedThreads--;
+            }
+        }
+    }
+
+    /**
+     * Leaves an operation to be tried on the callback executor now and after every signal until it returns true
+     * (it completes its own future). Operations run one at a time, in the order they were left.
+     */
+    void submit(final BooleanSupplier operation)
+    {
+        asyncPending.incrementAndGet();
+        asyncOps.add(operation);
+        executor.execute(runAsync);
+    }
+
+    private void runAsync()
+    {
+        synchronized (asyncLock)
+        {
+            BooleanSupplier op;
+            while ((op = asyncOps.peek()) != null)
+            {
+                boolean done;
+                try
+                {
+                    done = op.getAsBoolean();
+                }
+                catch (final RuntimeException ex)
+                {
+                    done = true; // the operation completes its future exceptionally itself; never retry a throw
+                }
+                if (!done)
+                {
+                    return; // FIFO: later operations wait behind the first (a later signal retries)
+                }
+                asyncOps.poll();
+                asyncPending.decrementAndGet();
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.tapstack.socket;
+
+import java.util.concurrent.Executor;
+
+/**
+ * Sizes and threads of the socket API. Every per-socket ring is a power of two in bytes; a chunk moved through a
+ * ring is at most an eighth of it (Agrona's ring-buffer limit).
+ */
+public final class SocketConfig
+{
+    private int commandRingBytes = 1 << 20;
+    private int tcpSendRingBytes = 64 * 1024;
+    private int tcpReceiveRingBytes = 64 * 1024;
+    private int udpReceiveRingBytes = 1 << 20;
+    private int acceptQueueLength = 128;
+    private Executor callbackExecutor;
+
+    /** Commands from application threads to the stack (UDP payloads travel inside them): at least 1 MiB. */
+    public SocketConfig commandRingBytes(final int bytes)
+    {
+        this.commandRingBytes = bytes;
+        return this;
+    }
+
+    public int commandRingBytes()
+    {
+        return commandRingBytes;
+    }
+
+    /** Bytes an application may write ahead of the stack per TCP connection (on top of TCP's send buffer). */
+    public SocketConfig tcpSendRingBytes(final int bytes)
+    {
+        this.tcpSendRingBytes = bytes;
+        return this;
+    }
+
+    public int tcpSendRingBytes()
+    {
+        return tcpSendRingBytes;
+    }
+
+    /** Bytes the stack may hand ahead to a reader per TCP connection (on top of TCP's receive buffer). */
+    public SocketConfig tcpReceiveRingBytes(final int bytes)
+    {
+        this.tcpReceiveRingBytes = bytes;
+        return this;
+    }
+
+    public int tcpReceiveRingBytes()
+    {
+        return tcpReceiveRingBytes;
+    }
+
+    /** Datagrams waiting for a UDP socket's reader: at least 1 MiB so a 65,507-byte datagram fits. */
+    public SocketConfig udpReceiveRingBytes(final int bytes)
+    {
+        this.udpReceiveRingBytes = bytes;
+        return this;
+    }
+
+    public int udpReceiveRingBytes()
+    {
+        return udpReceiveRingBytes;
+    }
+
+    /** Accepted connections waiting for {@code accept()} per listener, beyond the stack's own backlog. */
+    public SocketConfig acceptQueueLength(final int length)
+    {
+        this.acceptQueueLength = length;
+        return this;
+    }
+
+    public int acceptQueueLength()
+    {
+        return acceptQueueLength;
+    }
+
+    /** Where non-blocking completions run; default: a pool of daemon threads owned by the stack. */
+    public SocketConfig callbackExecutor(final Executor executor)
+    {
+        this.callbackExecutor = executor;
+        return this;
+    }
+
+    public Executor callbackExecutor()
+    {
+        return callbackExecutor;
+    }
+
+    SocketConfig validate()
+    {
+        requirePowerOfTwo("commandRingBytes", commandRingBytes, 1 << 20);
+        requirePowerOfTwo("tcpSendRingBytes", tcpSendRingBytes, 4096);
+        requirePowerOfTwo("tcpReceiveRingBytes", tcpReceiveRingBytes, 4096);
+        requirePowerOfTwo("udpReceiveRingBytes", udpReceiveRingBytes, 1 << 20);
+        if (acceptQueueLength < 1)
+        {
+            throw new IllegalArgumentException("acceptQueueLength must be at least 1");
+        }
+        return this;
+    }
+
+    private static void requirePowerOfTwo(final String name, final int value, final int min)
+    {
+        if (value < min || Integer.bitCount(value) != 1)
+        {
+            throw new IllegalArgumentException(name + " must be a power of two of at least " + min + ", not " + value);
+        }
+    }
+}

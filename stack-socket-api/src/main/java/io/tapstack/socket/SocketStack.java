@@ -1,0 +1,603 @@
+package io.tapstack.socket;
+
+import io.tapstack.NetStack;
+import io.tapstack.StackCounters;
+import io.tapstack.wire.Ipv4Address;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What applications call, from any thread, to use one {@link NetStack}: TCP listeners and connections, UDP
+ * sockets, ping. Calls never touch the stack's objects: they go to the stack thread as commands through an
+ * Agrona {@link ManyToOneRingBuffer}, and data comes back through per-socket rings with back-pressure (a writer
+ * waits for ring space; the stack moves only what TCP's send buffer takes, and reads from TCP only what the
+ * reader's ring has room for, so the advertised window closes when a reader is slow).
+ *
+ * <p>Both styles: blocking calls with timeouts, like {@code java.net.Socket}, and non-blocking ones returning
+ * {@link CompletableFuture}s completed on the callback executor (never on the stack thread). Closing the stack
+ * fails every pending and later call with {@link StackClosedException}.
+ *
+ * <p>A {@link StackRunner} drives it: {@link #doWork} runs on the stack thread.
+ */
+public final class SocketStack implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(SocketStack.class);
+    private static final int COMMAND_BURST = 256;
+
+    // command types (the message type of the command ring); each body starts with the socket's id
+    static final int CONNECT = 1;
+    static final int PUMP_SEND = 2;
+    static final int PUMP_RECEIVE = 3;
+    static final int SHUTDOWN_OUTPUT = 4;
+    static final int CLOSE = 5;
+    static final int ABORT = 6;
+    static final int NAGLE = 7;
+    static final int LISTEN = 10;
+    static final int CLOSE_LISTENER = 11;
+    static final int ACCEPT_MORE = 12;
+    static final int UDP_BIND = 20;
+    static final int UDP_SEND = 21;
+    static final int UDP_CLOSE = 22;
+    static final int UDP_PUMP = 23;
+    static final int PING = 30;
+
+    static final int ID_OFFSET = 0;
+    static final int ARG1_OFFSET = 4;
+    static final int ARG2_OFFSET = 8;
+    static final int BODY_LENGTH = 12;
+
+    private final NetStack stack;
+    private final SocketConfig config;
+    private final ManyToOneRingBuffer commands;
+    private final Executor executor;
+    private final ExecutorService ownedExecutor;
+    private final AtomicInteger ids = new AtomicInteger();
+    /** Sockets made by application threads, waiting for the stack thread to pick them up by id. */
+    private final Map<Integer, Object> created = new ConcurrentHashMap<>();
+    /** Every socket not yet finished, to fail when the stack closes. */
+    private final Map<Object, Boolean> live = new ConcurrentHashMap<>();
+    private final MessageHandler commandHandler = this::onCommand;
+    private final UnsafeBuffer commandBody = new UnsafeBuffer(new byte[BODY_LENGTH]);
+    private final PingService pings;
+    private volatile boolean closed;
+    private volatile StackRunner runner;
+
+    // owned by the stack thread
+    private final Int2ObjectHashMap<TcpConnection> connections = new Int2ObjectHashMap<>();
+    private final Int2ObjectHashMap<TcpListener> listeners = new Int2ObjectHashMap<>();
+    private final Int2ObjectHashMap<UdpSocket> udpSockets = new Int2ObjectHashMap<>();
+
+    /** A socket API over {@code stack}, to be added to a {@link StackRunner} (which then owns the stack thread). */
+    public SocketStack(final NetStack stack, final SocketConfig config)
+    {
+        this.stack = stack;
+        this.config = config.validate();
+        this.commands = new ManyToOneRingBuffer(new UnsafeBuffer(
+            ByteBuffer.allocateDirect(config.commandRingBytes() + RingBufferDescriptor.TRAILER_LENGTH)));
+        if (config.callbackExecutor() != null)
+        {
+            this.executor = config.callbackExecutor();
+            this.ownedExecutor = null;
+        }
+        else
+        {
+            final AtomicInteger threads = new AtomicInteger();
+            this.ownedExecutor = Executors.newCachedThreadPool(r ->
+            {
+                final Thread t = new Thread(r, "tapstack-callback-" + threads.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            this.executor = ownedExecutor;
+        }
+        this.pings = new PingService(this);
+    }
+
+    public SocketStack(final NetStack stack)
+    {
+        this(stack, new SocketConfig());
+    }
+
+    // ------------------------------------------------------------------------------------- application side
+
+    /** Listens on {@code port} with the stack's default backlog. */
+    public TcpListener listen(final int port) throws IOException
+    {
+        return listen(port, stack.tcp().config().defaultBacklog());
+    }
+
+    /**
+     * Listens on {@code port}; {@code backlog} bounds half-open plus not-yet-accepted connections.
+     *
+     * @throws java.net.BindException when the port is taken
+     */
+    public TcpListener listen(final int port, final int backlog) throws IOException
+    {
+        checkOpen();
+        final TcpListener listener = new TcpListener(this, nextId(), port, backlog, config.acceptQueueLength());
+        register(listener.id(), listener);
+        send(LISTEN, listener.id(), port, backlog);
+        listener.awaitBound();
+        return listener;
+    }
+
+    /** Connects to {@code address}:{@code port}, waiting at most {@code timeout}. */
+    public TcpConnection connect(final String address, final int port, final Duration timeout) throws IOException
+    {
+        return connect(Ipv4Address.parse(address), port, timeout);
+    }
+
+    /**
+     * Connects to {@code address}:{@code port} (RFC 9293 active open), waiting at most {@code timeout}; a connect
+     * that times out is aborted.
+     *
+     * @throws ConnectException when refused (RST) or no connection can be made
+     * @throws SocketTimeoutException when the timeout passes first
+     */
+    public TcpConnection connect(final int address, final int port, final Duration timeout) throws IOException
+    {
+        final CompletableFuture<TcpConnection> future = connectAsync(address, port);
+        try
+        {
+            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        catch (final TimeoutException ex)
+        {
+            future.cancel(false);
+            throw new SocketTimeoutException("connect to " + Ipv4Address.toString(address) + ":" + port
+                + " timed out after " + timeout.toMillis() + " ms");
+        }
+        catch (final InterruptedException ex)
+        {
+            future.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while connecting");
+        }
+        catch (final ExecutionException ex)
+        {
+            throw unwrap(ex);
+        }
+    }
+
+    /**
+     * Starts a connect; the future completes on the callback executor. Cancelling it aborts the connection.
+     */
+    public CompletableFuture<TcpConnection> connectAsync(final int address, final int port)
+    {
+        final CompletableFuture<TcpConnection> failed = failIfClosed();
+        if (failed != null)
+        {
+            return failed;
+        }
+        final TcpConnection connection = new TcpConnection(this, nextId(), address, port);
+        register(connection.id(), connection);
+        connection.connectFuture().whenComplete((c, ex) ->
+        {
+            if (ex != null)
+            {
+                connection.abort();
+            }
+        });
+        try
+        {
+            send(CONNECT, connection.id(), address, port);
+        }
+        catch (final IOException ex)
+        {
+            connection.connectFuture().completeExceptionally(ex);
+        }
+        return connection.connectFuture();
+    }
+
+    /** A UDP socket on {@code port} (0: an ephemeral port). */
+    public UdpSocket bindUdp(final int port) throws IOException
+    {
+        checkOpen();
+        final UdpSocket socket = new UdpSocket(this, nextId(), config.udpReceiveRingBytes());
+        register(socket.id(), socket);
+        send(UDP_BIND, socket.id(), port, 0);
+        socket.awaitBound();
+        return socket;
+    }
+
+    /** Echo requests from this stack (ICMP, RFC 792). */
+    public Ping ping()
+    {
+        return new Ping(pings);
+    }
+
+    /** The stack's counters; readable from any thread. */
+    public StackCounters counters()
+    {
+        return stack.counters();
+    }
+
+    /** The stack's own address. */
+    public int address()
+    {
+        return stack.ipAddress();
+    }
+
+    /** The stack behind this API: its objects belong to the stack thread; from others, only counters and config. */
+    public NetStack netStack()
+    {
+        return stack;
+    }
+
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    /** Stops the runner (if it runs only this stack) and fails every open socket and pending call. */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        final StackRunner r = runner;
+        if (r != null)
+        {
+            r.remove(this);
+        }
+        failEverything();
+        if (ownedExecutor != null)
+        {
+            ownedExecutor.shutdown();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------- shared internals
+
+    SocketConfig config()
+    {
+        return config;
+    }
+
+    Executor executor()
+    {
+        return executor;
+    }
+
+    int nextId()
+    {
+        return ids.incrementAndGet();
+    }
+
+    void register(final int id, final Object socket)
+    {
+        created.put(id, socket);
+        live.put(socket, Boolean.TRUE);
+    }
+
+    void finished(final Object socket)
+    {
+        live.remove(socket);
+    }
+
+    void checkOpen() throws StackClosedException
+    {
+        if (closed)
+        {
+            throw new StackClosedException();
+        }
+    }
+
+    <T> CompletableFuture<T> failIfClosed()
+    {
+        if (closed)
+        {
+            return CompletableFuture.failedFuture(new StackClosedException());
+        }
+        return null;
+    }
+
+    /** Sends a command with no payload; waits while the command ring is full (back-pressure). */
+    void send(final int type, final int id, final int arg1, final int arg2) throws IOException
+    {
+        send(type, id, arg1, arg2, null, 0, 0);
+    }
+
+    /** Sends a command carrying {@code length} bytes of payload after its body. */
+    void send(final int type, final int id, final int arg1, final int arg2, final DirectBuffer payload,
+        final int offset, final int length) throws IOException
+    {
+        long backoffNs = 1_000;
+        while (true)
+        {
+            checkOpen();
+            final int index = commands.tryClaim(type, BODY_LENGTH + length);
+            if (index > 0)
+            {
+                final MutableDirectBuffer buffer = commands.buffer();
+                buffer.putInt(index + ID_OFFSET, id);
+                buffer.putInt(index + ARG1_OFFSET, arg1);
+                buffer.putInt(index + ARG2_OFFSET, arg2);
+                if (length > 0)
+                {
+                    buffer.putBytes(index + BODY_LENGTH, payload, offset, length);
+                }
+                commands.commit(index);
+                wake();
+                return;
+            }
+            // the ring is full: the stack thread is behind; wait for it rather than queue without bound
+            wake();
+            java.util.concurrent.locks.LockSupport.parkNanos(backoffNs);
+            backoffNs = Math.min(backoffNs * 2, 1_000_000);
+            if (Thread.interrupted())
+            {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while the command ring was full");
+            }
+        }
+    }
+
+    /** A command that must not fail (cleanup): retried quietly, dropped only once the stack is closed. */
+    void sendQuietly(final int type, final int id, final int arg1, final int arg2)
+    {
+        try
+        {
+            send(type, id, arg1, arg2);
+        }
+        catch (final IOException ex)
+        {
+            LOG.debug("command {} for socket {} not sent: {}", type, id, ex.getMessage());
+        }
+    }
+
+    private void wake()
+    {
+        final StackRunner r = runner;
+        if (r != null)
+        {
+            r.wake();
+        }
+    }
+
+    static IOException unwrap(final ExecutionException ex)
+    {
+        final Throwable cause = ex.getCause();
+        if (cause instanceof IOException io)
+        {
+            return io;
+        }
+        return new IOException(cause);
+    }
+
+    private void failEverything()
+    {
+        for (final Object socket : live.keySet())
+        {
+            if (socket instanceof TcpConnection c)
+            {
+                c.stackClosed();
+            }
+            else if (socket instanceof TcpListener l)
+            {
+                l.stackClosed();
+            }
+            else if (socket instanceof UdpSocket u)
+            {
+                u.stackClosed();
+            }
+        }
+        live.clear();
+        pings.stackClosed();
+    }
+
+    // ------------------------------------------------------------------------------------------ stack thread
+
+    void attach(final StackRunner runner)
+    {
+        this.runner = runner;
+        stack.echoListener(pings::onEchoReply);
+    }
+
+    /** True when commands wait (the runner must not sleep). Any thread. */
+    boolean hasCommands()
+    {
+        return commands.size() > 0;
+    }
+
+    /** One duty cycle on the stack thread: commands, then the stack. */
+    int doWork(final long nowNs)
+    {
+        int work = commands.read(commandHandler, COMMAND_BURST);
+        work += stack.doWork(nowNs);
+        return work;
+    }
+
+    long nextDeadlineNs()
+    {
+        return stack.nextDeadlineNs();
+    }
+
+    /** The runner stopped: tell every socket. Stack thread. */
+    void onRunnerStopped()
+    {
+        failEverything();
+    }
+
+    private void onCommand(final int type, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final int id = buffer.getInt(index + ID_OFFSET);
+        final int arg1 = buffer.getInt(index + ARG1_OFFSET);
+        final int arg2 = buffer.getInt(index + ARG2_OFFSET);
+        try
+        {
+            switch (type)
+            {
+                case CONNECT -> onConnect(id, arg1, arg2);
+                case PUMP_SEND ->
+                {
+                    final TcpConnection c = connections.get(id);
+                    if (c != null)
+                    {
+                        c.onPumpSend();
+                    }
+                }
+                case PUMP_RECEIVE ->
+                {
+                    final TcpConnection c = connections.get(id);
+                    if (c != null)
+                    {
+                        c.pumpReceive();
+                    }
+                }
+                case SHUTDOWN_OUTPUT, CLOSE, ABORT, NAGLE ->
+                {
+                    final TcpConnection c = connections.get(id);
+                    if (c != null)
+                    {
+                        c.onCommand(type, arg1);
+                    }
+                }
+                case LISTEN -> onListen(id, arg1, arg2);
+                case CLOSE_LISTENER ->
+                {
+                    final TcpListener l = listeners.remove(id);
+                    if (l != null)
+                    {
+                        l.onClose();
+                    }
+                }
+                case ACCEPT_MORE ->
+                {
+                    final TcpListener l = listeners.get(id);
+                    if (l != null)
+                    {
+                        l.pumpAccept();
+                    }
+                }
+                case UDP_BIND -> onUdpBind(id, arg1);
+                case UDP_SEND ->
+                {
+                    final UdpSocket u = udpSockets.get(id);
+                    if (u != null)
+                    {
+                        u.onSend(arg1, arg2, buffer, index + BODY_LENGTH, length - BODY_LENGTH);
+                    }
+                }
+                case UDP_PUMP ->
+                {
+                    final UdpSocket u = udpSockets.get(id);
+                    if (u != null)
+                    {
+                        u.pumpReceive();
+                    }
+                }
+                case UDP_CLOSE ->
+                {
+                    final UdpSocket u = udpSockets.remove(id);
+                    if (u != null)
+                    {
+                        u.onClose();
+                    }
+                }
+                case PING -> pings.onPingCommand(id, arg1, arg2);
+                default -> LOG.warn("unknown command {}", type);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            // a bug in the socket layer must not stop the stack thread
+            LOG.error("command {} for socket {} failed", type, id, ex);
+        }
+    }
+
+    private void onConnect(final int id, final int address, final int port)
+    {
+        final TcpConnection c = (TcpConnection)created.remove(id);
+        if (c == null)
+        {
+            return;
+        }
+        final io.tapstack.tcp.TcpConnection tcp = stack.tcp().connect(address, port, c);
+        if (tcp == null)
+        {
+            c.failConnect(new ConnectException("no connection can be made to " + Ipv4Address.toString(address)
+                + ":" + port + " (connection limit or no free local port)"));
+            return;
+        }
+        connections.put(id, c);
+        c.attach(tcp);
+    }
+
+    private void onListen(final int id, final int port, final int backlog)
+    {
+        final TcpListener l = (TcpListener)created.remove(id);
+        if (l == null)
+        {
+            return;
+        }
+        final io.tapstack.tcp.TcpListener tcpListener;
+        try
+        {
+            tcpListener = stack.tcp().listen(port, backlog, ignored -> l.onAcceptable());
+        }
+        catch (final IllegalStateException | IllegalArgumentException ex)
+        {
+            l.failBind(ex.getMessage());
+            return;
+        }
+        listeners.put(id, l);
+        l.attach(tcpListener);
+    }
+
+    private void onUdpBind(final int id, final int port)
+    {
+        final UdpSocket u = (UdpSocket)created.remove(id);
+        if (u == null)
+        {
+            return;
+        }
+        final io.tapstack.udp.UdpEndpoint endpoint = stack.udp().bind(port, u);
+        if (endpoint == null)
+        {
+            u.failBind("UDP port " + port + " is already in use (or too many sockets)");
+            return;
+        }
+        udpSockets.put(id, u);
+        u.attach(endpoint);
+    }
+
+    /** An accepted connection joins the stack-side table. Stack thread. */
+    void adopt(final TcpConnection c)
+    {
+        connections.put(c.id(), c);
+        live.put(c, Boolean.TRUE);
+    }
+
+    /** A connection is done on the stack side. Stack thread. */
+    void forget(final TcpConnection c)
+    {
+        connections.remove(c.id());
+    }
+}

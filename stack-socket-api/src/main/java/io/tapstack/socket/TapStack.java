@@ -1,0 +1,227 @@
+package io.tapstack.socket;
+
+import io.tapstack.NetStack;
+import io.tapstack.StackConfig;
+import io.tapstack.dev.FrameDevice;
+import io.tapstack.tap.TapConfig;
+import io.tapstack.tap.TapDevice;
+import io.tapstack.tap.TapFrameDevice;
+import io.tapstack.tap.TapIoThreads;
+import io.tapstack.tap.WaitableFrameDevice;
+import io.tapstack.wire.Ipv4Address;
+import io.tapstack.wire.MacAddress;
+import org.agrona.concurrent.SystemNanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+
+/**
+ * A stack on a Linux TAP device, running on its own thread, with the socket API in front:
+ * <pre>{@code
+ * try (TapStack stack = TapStack.builder().tap("tap0").ip("10.0.0.2/24").start()) {
+ *     TcpListener server = stack.sockets().listen(7);
+ *     ...
+ * }
+ * }</pre>
+ * The TAP is opened, or created (root or CAP_NET_ADMIN), and brought up; give its kernel side an address on the
+ * same subnet (in a network namespace of your own).
+ */
+public final class TapStack implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(TapStack.class);
+
+    /** Who moves frames between the TAP and the stack. */
+    public enum Mode
+    {
+        /** One thread reads and writes the TAP and runs the stack (fewest threads, lowest latency). */
+        SHARED,
+        /** TAP reader and writer threads with rings to the stack thread. */
+        DEDICATED
+    }
+
+    private final TapDevice tap;
+    private final TapIoThreads ioThreads;
+    private final WaitableFrameDevice waitable;
+    private final NetStack stack;
+    private final SocketStack sockets;
+    private final StackRunner runner;
+
+    private TapStack(final Builder b)
+    {
+        final TapDevice device = TapDevice.open(new TapConfig().name(b.tap).mtu(b.config.mtu()).up(true));
+        WaitableFrameDevice w;
+        TapIoThreads threads = null;
+        try
+        {
+            if (b.mode == Mode.DEDICATED)
+            {
+                threads = new TapIoThreads(device, TapIoThreads.DEFAULT_RING_CAPACITY, TapIoThreads.DEFAULT_BURST, true)
+                    .start();
+                w = threads.device();
+            }
+            else
+            {
+                w = new TapFrameDevice(device, true);
+            }
+            final FrameDevice wrapped = b.deviceWrapper.apply(w);
+            this.stack = new NetStack(b.config, wrapped, SystemNanoClock.INSTANCE);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (threads != null)
+            {
+                threads.close();
+            }
+            device.close();
+            throw ex;
+        }
+        this.tap = device;
+        this.ioThreads = threads;
+        this.waitable = w;
+        this.sockets = new SocketStack(stack, b.socketConfig);
+        final WaitableFrameDevice idleOn = w;
+        this.runner = new StackRunner(new Idler()
+        {
+            @Override
+            public void idle(final long timeoutNs)
+            {
+                idleOn.awaitReadable(timeoutNs);
+            }
+
+            @Override
+            public void wakeup()
+            {
+                idleOn.wakeup();
+            }
+        }, SystemNanoClock.INSTANCE, "tapstack-" + device.name()).add(sockets);
+        runner.start();
+        LOG.info("stack {}/{} (MAC {}) on {} in {} mode", Ipv4Address.toString(stack.ipAddress()),
+            b.config.prefixLength(), MacAddress.toString(stack.macAddress()), device.name(),
+            b.mode.name().toLowerCase());
+    }
+
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /** What applications call: listen, connect, UDP, ping. */
+    public SocketStack sockets()
+    {
+        return sockets;
+    }
+
+    /** Counters, config and addresses; the stack's protocol objects belong to the stack thread. */
+    public NetStack stack()
+    {
+        return stack;
+    }
+
+    public String tapName()
+    {
+        return tap.name();
+    }
+
+    /** Fails every socket, stops the stack thread, closes the TAP. */
+    @Override
+    public void close()
+    {
+        runner.close();
+        if (ioThreads != null)
+        {
+            ioThreads.close();
+        }
+        else
+        {
+            waitable.close();
+        }
+    }
+
+    /** Options of a {@link TapStack}; {@link #tap} and {@link #ip} are required. */
+    public static final class Builder
+    {
+        private String tap;
+        private final StackConfig config = new StackConfig();
+        private boolean ipSet;
+        private Mode mode = Mode.SHARED;
+        private SocketConfig socketConfig = new SocketConfig();
+        private UnaryOperator<FrameDevice> deviceWrapper = UnaryOperator.identity();
+
+        public Builder tap(final String name)
+        {
+            this.tap = name;
+            return this;
+        }
+
+        /** The stack's address and prefix length, "10.0.0.2/24". */
+        public Builder ip(final String cidr)
+        {
+            config.ipAddress(cidr);
+            ipSet = true;
+            return this;
+        }
+
+        public Builder gateway(final String address)
+        {
+            config.gateway(Ipv4Address.parse(address));
+            return this;
+        }
+
+        public Builder mtu(final int mtu)
+        {
+            config.mtu(mtu);
+            return this;
+        }
+
+        public Builder mac(final String mac)
+        {
+            config.macAddress(MacAddress.parse(mac));
+            return this;
+        }
+
+        public Builder mode(final Mode mode)
+        {
+            this.mode = mode;
+            return this;
+        }
+
+        /** Seeds the MAC, IP IDs, ports and ISN secret (reproducible runs). */
+        public Builder seed(final long seed)
+        {
+            config.seed(seed);
+            return this;
+        }
+
+        /** Any other stack setting (TCP buffers, timeouts, limits). */
+        public Builder configure(final Consumer<StackConfig> change)
+        {
+            change.accept(config);
+            return this;
+        }
+
+        public Builder socketConfig(final SocketConfig socketConfig)
+        {
+            this.socketConfig = socketConfig;
+            return this;
+        }
+
+        /** Wraps the TAP's device: impairments ({@code ImpairedDevice}), captures ({@code CaptureDevice}). */
+        public Builder device(final UnaryOperator<FrameDevice> wrapper)
+        {
+            this.deviceWrapper = wrapper;
+            return this;
+        }
+
+        /** Opens the TAP and starts the stack thread. */
+        public TapStack start()
+        {
+            if (tap == null || !ipSet)
+            {
+                throw new IllegalArgumentException("a TapStack needs tap(NAME) and ip(A.B.C.D/N)");
+            }
+            return new TapStack(this);
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package io.tapstack.socket;
+
+import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.BindException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A listening TCP port as an application sees it. The stack accepts completed handshakes into a bounded queue
+ * here ({@link SocketConfig#acceptQueueLength()}); when it is full they wait in the stack's own backlog, and
+ * beyond that SYNs are dropped (counted): nothing grows without bound.
+ */
+public final class TcpListener implements AutoCloseable
+{
+    private static final long BIND_TIMEOUT_NS = 10_000_000_000L;
+
+    private final SocketStack owner;
+    private final int id;
+    private final int port;
+    private final int backlog;
+    private final Readiness readiness;
+    private final ManyToManyConcurrentArrayQueue<TcpConnection> accepted;
+    /** Set by the stack when it left connections in the backlog because the queue here was full. */
+    private final AtomicBoolean acceptBlocked = new AtomicBoolean();
+    private volatile boolean bound;
+    private volatile IOException failure;
+    private volatile boolean closed;
+
+    // stack thread only
+    private io.tapstack.tcp.TcpListener tcpListener;
+
+    TcpListener(final SocketStack owner, final int id, final int port, final int backlog, final int queueLength)
+    {
+        this.owner = owner;
+        this.id = id;
+        this.port = port;
+        this.backlog = backlog;
+        this.readiness = new Readiness(owner.executor());
+        this.accepted = new ManyToManyConcurrentArrayQueue<>(queueLength);
+    }
+
+    int id()
+    {
+        return id;
+    }
+
+    public int port()
+    {
+        return port;
+    }
+
+    public int backlog()
+    {
+        return backlog;
+    }
+
+    /** Waits for the next connection without limit. */
+    public TcpConnection accept() throws IOException
+    {
+        return accept(null);
+    }
+
+    /**
+     * Waits at most {@code timeout} (null: no limit) for the next connection.
+     *
+     * @throws SocketTimeoutException when none arrives in time
+     */
+    public TcpConnection accept(final Duration timeout) throws IOException
+    {
+        final long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        while (true)
+        {
+            final TcpConnection c = tryAccept();
+            if (c != null)
+            {
+                return c;
+            }
+            try
+            {
+                if (!readiness.await(() -> !accepted.isEmpty() || closed || failure != null || owner.isClosed(),
+                    deadline))
+                {
+                    throw new SocketTimeoutException("accept timed out on port " + port);
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted in accept");
+            }
+        }
+    }
+
+    /** The non-blocking style: completes with the next connection on the callback executor. */
+    public CompletableFuture<TcpConnection> acceptAsync()
+    {
+        final CompletableFuture<TcpConnection> result = new CompletableFuture<>();
+        readiness.submit(() ->
+        {
+            try
+            {
+                final TcpConnection c = tryAccept();
+                if (c == null)
+                {
+                    return false;
+                }
+                result.complete(c);
+            }
+            catch (final IOException ex)
+            {
+                result.completeExceptionally(ex);
+            }
+            return true;
+        });
+        return result;
+    }
+
+    /** The next connection if one is waiting, else null. */
+    public TcpConnection tryAccept() throws IOException
+    {
+        final TcpConnection c = accepted.poll();
+        if (c != null)
+        {
+            java.lang.invoke.VarHandle.fullFence(); // the freed slot must be visible before we look at the flag
+            if (acceptBlocked.get() && acceptBlocked.compareAndSet(true, false))
+            {
+                owner.sendQuietly(SocketStack.ACCEPT_MORE, id, 0, 0);
+            }
+            return c;
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
+        owner.checkOpen();
+        if (closed)
+        {
+            throw new java.net.SocketException("listener closed");
+        }
+        return null;
+    }
+
+    /** Stops listening; connections not yet accepted are reset (RFC 9293 §3.10.4). */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        owner.sendQuietly(SocketStack.CLOSE_LISTENER, id, 0, 0);
+        readiness.signal();
+    }
+
+    void awaitBound() throws IOException
+    {
+        try
+        {
+            if (!readiness.await(() -> bound || failure != null || owner.isClosed(), System.nanoTime() + BIND_TIMEOUT_NS))
+            {
+                throw new IOException("the stack did not answer a listen on port " + port + " (is it running?)");
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted in listen");
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
+        owner.checkOpen();
+    }
+
+    // ------------------------------------------------------------------------------------------ stack thread
+
+    void attach(final io.tapstack.tcp.TcpListener listener)
+    {
+        this.tcpListener = listener;
+        bound = true;
+        readiness.signal();
+    }
+
+    void failBind(final String why)
+    {
+        failure = new BindException(why);
+        owner.finished(this);
+        readiness.signal();
+    }
+
+    /** Called by the stack's listener when a handshake completed. */
+    void onAcceptable()
+    {
+        pumpAccept();
+    }
+
+    void pumpAccept()
+    {
+        if (tcpListener == null || tcpListener.isClosed())
+        {
+            return;
+        }
+        boolean progressed = false;
+        while (tcpListener.pending() > 0)
+        {
+            if (accepted.remainingCapacity() == 0)
+            {
+                acceptBlocked.set(true);
+                java.lang.invoke.VarHandle.fullFence();
+                if (accepted.remainingCapacity() == 0 || !acceptBlocked.compareAndSet(true, false))
+                {
+                    break;
+                }
+            }
+            final io.tapstack.tcp.TcpConnection tcp = tcpListener.accept();
+            final TcpConnection c = new TcpConnection(owner, owner.nextId(), tcp.remoteAddress(), tcp.remotePort());
+            owner.adopt(c);
+            c.attachAccepted(tcp);
+            accepted.offer(c);
+            progressed = true;
+        }
+        if (progressed)
+        {
+            readiness.signal();
+        }
+    }
+
+    void onClose()
+    {
+        if (tcpListener != null)
+        {
+            tcpListener.close();
+        }
+        // accepted by the stack but never taken by the application: reset like the stack's own backlog
+        TcpConnection c;
+        while ((c = accepted.poll()) != null)
+        {
+            c.onCommand(SocketStack.ABORT, 0);
+        }
+        owner.finished(this);
+    }
+
+    void stackClosed()
+    {
+        if (failure == null)
+        {
+            failure = new StackClosedException();
+        }
+        readiness.signal();
+    }
+}
