@@ -136,8 +136,15 @@ public final class SocketStack implements AutoCloseable
      */
     public TcpListener listen(final int port, final int backlog) throws IOException
     {
+        return listen(port, backlog, SocketOptions.defaults());
+    }
+
+    /** Listens on {@code port}; every accepted connection gets {@code options}. */
+    public TcpListener listen(final int port, final int backlog, final SocketOptions options) throws IOException
+    {
         checkOpen();
-        final TcpListener listener = new TcpListener(this, nextId(), port, backlog, config.acceptQueueLength());
+        final TcpListener listener = new TcpListener(this, nextId(), port, backlog, config.acceptQueueLength(),
+            options);
         register(listener.id(), listener);
         send(LISTEN, listener.id(), port, backlog);
         listener.awaitBound();
@@ -159,7 +166,14 @@ public final class SocketStack implements AutoCloseable
      */
     public TcpConnection connect(final int address, final int port, final Duration timeout) throws IOException
     {
-        final CompletableFuture<TcpConnection> future = connectAsync(address, port);
+        return connect(address, port, timeout, SocketOptions.defaults());
+    }
+
+    /** {@link #connect(int, int, Duration)} with per-connection options (buffer sizes, Nagle, read timeout). */
+    public TcpConnection connect(final int address, final int port, final Duration timeout,
+        final SocketOptions options) throws IOException
+    {
+        final CompletableFuture<TcpConnection> future = connectAsync(address, port, options);
         try
         {
             return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -187,12 +201,19 @@ public final class SocketStack implements AutoCloseable
      */
     public CompletableFuture<TcpConnection> connectAsync(final int address, final int port)
     {
+        return connectAsync(address, port, SocketOptions.defaults());
+    }
+
+    /** {@link #connectAsync(int, int)} with per-connection options. */
+    public CompletableFuture<TcpConnection> connectAsync(final int address, final int port,
+        final SocketOptions options)
+    {
         final CompletableFuture<TcpConnection> failed = failIfClosed();
         if (failed != null)
         {
             return failed;
         }
-        final TcpConnection connection = new TcpConnection(this, nextId(), address, port);
+        final TcpConnection connection = new TcpConnection(this, nextId(), address, port, options);
         register(connection.id(), connection);
         connection.connectFuture().whenComplete((c, ex) ->
         {

@@ -40,6 +40,7 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
     private static final long STALL_CHECK_NS = 200_000_000L;
 
     private final SocketStack owner;
+    private final SocketOptions options;
     private final int id;
     private final int remoteAddress;
     private final int remotePort;
@@ -85,15 +86,18 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
     private boolean sendAborted;
     private final ControlledMessageHandler drainToTcp = this::drainToTcp;
 
-    TcpConnection(final SocketStack owner, final int id, final int remoteAddress, final int remotePort)
+    TcpConnection(final SocketStack owner, final int id, final int remoteAddress, final int remotePort,
+        final SocketOptions options)
     {
         this.owner = owner;
         this.id = id;
         this.remoteAddress = remoteAddress;
         this.remotePort = remotePort;
         this.readiness = new Readiness(owner.executor());
-        this.sendRing = ring(owner.config().tcpSendRingBytes());
-        this.receiveRing = ring(owner.config().tcpReceiveRingBytes());
+        this.options = options;
+        this.sendRing = ring(options.sendBufferBytes(owner.config()));
+        this.receiveRing = ring(options.receiveBufferBytes(owner.config()));
+        readTimeout(options.readTimeout());
         this.sendChunk = sendRing.maxMsgLength();
         this.receiveChunk = receiveRing.maxMsgLength();
         this.chunk = new byte[receiveChunk];
@@ -528,6 +532,10 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
     {
         this.tcp = connection;
         this.localPort = connection.localPort();
+        if (options.nagle() != null)
+        {
+            connection.nagle(options.nagle());
+        }
     }
 
     /** An accepted connection: it may already hold data and even the peer's FIN. */

@@ -20,6 +20,7 @@ public final class TcpListener implements AutoCloseable
     private static final long BIND_TIMEOUT_NS = 10_000_000_000L;
 
     private final SocketStack owner;
+    private final SocketOptions options;
     private final int id;
     private final int port;
     private final int backlog;
@@ -34,9 +35,11 @@ public final class TcpListener implements AutoCloseable
     // stack thread only
     private io.tapstack.tcp.TcpListener tcpListener;
 
-    TcpListener(final SocketStack owner, final int id, final int port, final int backlog, final int queueLength)
+    TcpListener(final SocketStack owner, final int id, final int port, final int backlog, final int queueLength,
+        final SocketOptions options)
     {
         this.owner = owner;
+        this.options = options;
         this.id = id;
         this.port = port;
         this.backlog = backlog;
@@ -220,7 +223,8 @@ public final class TcpListener implements AutoCloseable
                 }
             }
             final io.tapstack.tcp.TcpConnection tcp = tcpListener.accept();
-            final TcpConnection c = new TcpConnection(owner, owner.nextId(), tcp.remoteAddress(), tcp.remotePort());
+            final TcpConnection c = new TcpConnection(owner, owner.nextId(), tcp.remoteAddress(), tcp.remotePort(),
+                options);
             owner.adopt(c);
             c.attachAccepted(tcp);
             accepted.offer(c);

@@ -157,6 +157,25 @@ class TcpSocketTest
     }
 
     @Test
+    void optionsGivenToListenApplyToEveryAcceptedConnection() throws Exception
+    {
+        try (MemoryStacks s = new MemoryStacks())
+        {
+            final TcpListener listener = s.b.listen(7, 16,
+                SocketOptions.defaults().readTimeout(Duration.ofMillis(100)).nagle(false).receiveBufferBytes(5000));
+            final TcpConnection client = s.a.connect(B_IP, 7, CONNECT,
+                SocketOptions.defaults().nagle(false).sendBufferBytes(4096));
+            final TcpConnection server = listener.accept(Duration.ofSeconds(5));
+            assertThrows(SocketTimeoutException.class, () -> server.getInputStream().read());
+            final byte[] data = random(100_000, 3);
+            client.writeAsync(data, 0, data.length);
+            server.readTimeout(Duration.ofSeconds(5));
+            assertArrayEquals(data, server.getInputStream().readNBytes(data.length));
+            assertThrows(IllegalArgumentException.class, () -> SocketOptions.defaults().sendBufferBytes(100));
+        }
+    }
+
+    @Test
     void listeningOnAPortTwiceFails() throws Exception
     {
         try (MemoryStacks s = new MemoryStacks())
