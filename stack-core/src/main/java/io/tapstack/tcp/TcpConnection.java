@@ -506,19 +506,27 @@ public final class TcpConnection
         // first: sequence number acceptability (the four cases of §3.10.7.4)
         if (!acceptable(seq, segLen, rcvWnd))
         {
+            final boolean zeroWindowAck = rcvWnd == 0
+                && (flags & (TcpFlags.ACK | TcpFlags.RST | TcpFlags.SYN)) == TcpFlags.ACK
+                && state.isSynchronized() && SeqNum.le(seq, rcvNxt + 1)
+                && SeqNum.ge(seq, rcvNxt - MAX_UNSCALED_WINDOW);
             if ((flags & TcpFlags.RST) == 0)
             {
                 counters.increment(Counter.TCP_DROP_OUT_OF_WINDOW);
-                ackNow = true;
+                // a pure ACK one past RCV.NXT comes from a sender whose SND.NXT counts the probe byte our zero
+                // window dropped: taken below, not answered, or two ends with closed windows ACK each other's
+                // ACKs forever (an ACK is not acknowledged, RFC 9293 §3.10.7.4 special allowance)
+                if (!zeroWindowAck || segLen != 0 || seq != rcvNxt + 1)
+                {
+                    ackNow = true;
+                }
             }
             if (state == TcpState.TIME_WAIT && fin)
             {
                 // a retransmitted FIN: acknowledge it and restart the 2·MSL wait (§3.10.7.4 eighth)
                 closeDeadline = nowNs + config.timeWaitNs();
             }
-            if (rcvWnd == 0 && (flags & (TcpFlags.ACK | TcpFlags.RST | TcpFlags.SYN)) == TcpFlags.ACK
-                && state.isSynchronized() && SeqNum.le(seq, rcvNxt + 1)
-                && SeqNum.ge(seq, rcvNxt - MAX_UNSCALED_WINDOW))
+            if (zeroWindowAck)
             {
                 // RFC 9293 §3.10.7.4: with RCV.WND zero "special allowance should be made to accept valid
                 // ACKs": their ACK and window fields are processed (RFC 5961 §5.2 still checks the ACK), the

@@ -206,6 +206,34 @@ class TcpWindowTest
     }
 
     @Test
+    void pureAckOnePastRcvNxtIntoAZeroWindowIsTakenWithoutAnAnswer()
+    {
+        // found by TcpStateMachineProperties (CI seed, sample seed 116564) with pure ACKs at SND.MAX while
+        // probing: two ends with closed windows whose pure ACKs both carried SEQ = RCV.NXT + 1 (each counts its
+        // dropped probe byte) answered each other's ACKs forever; with 10% duplication the ACK war filled the link
+        final TcpScript t = new TcpScript(c -> c.receiveBufferBytes(1460));
+        final TcpConnection c = open(t);
+        c.nagle(false);
+        t.send(ACK | PSH, t.peer(1), t.stack(1), bytes(1460));
+        t.s.advance(40 * MS);
+        assertEquals(0, t.expect(ACK, t.stack(1), t.peer(1461), 0).window());
+        // the peer probes our zero window: the byte is dropped, the probe answered
+        t.send(ACK, t.peer(1461), t.stack(1), bytes(1));
+        assertEquals(0, t.expect(ACK, t.stack(1), t.peer(1461), 0).window());
+        t.write(c, bytes(100));
+        t.expect(ACK | PSH, t.stack(1), t.peer(1461), 100);
+        // the peer's ACK carries its SND.NXT, past the probe byte: its ACK field counts (RFC 9293 §3.10.7.4
+        // special allowance) and, being an ACK, it gets none back
+        t.send(ACK, t.peer(1462), t.stack(101));
+        t.expectNothing();
+        assertEquals(t.stack(101), c.sndUna());
+        // an old-looking pure ACK (a keep-alive, or Linux's window probe at SND.UNA - 1) is still answered
+        t.send(ACK, t.peer(1460), t.stack(101));
+        t.expect(ACK, t.stack(101), t.peer(1461), 0);
+        t.expectNothing();
+    }
+
+    @Test
     void windowShrinkStopsNewDataAndProbesTheWindow()
     {
         final TcpScript t = new TcpScript();
