@@ -982,9 +982,11 @@ public final class TcpConnection
         }
         if (ackNow)
         {
-            // RFC 9293 §3.3.1: a pure ACK carries the highest sequence number sent (SND.NXT before go-back-N), or
-            // a peer that received everything finds it unacceptable and ignores its ACK field
-            sendSegment(persistBackoffs > 0 ? sndNxt : sndMax, 0, TcpFlags.ACK, nowNs);
+            // RFC 9293 §3.3.1: a pure ACK carries the highest sequence number sent (SND.NXT before go-back-N, and
+            // past a zero-window probe byte the peer may have taken), or a peer that received everything finds it
+            // unacceptable and ignores its ACK field; a zero-window peer that dropped the probe byte takes it
+            // through the special allowance of §3.10.7.4
+            sendSegment(sndMax, 0, TcpFlags.ACK, nowNs);
         }
     }
 

@@ -207,6 +207,24 @@ class TcpStateMachineProperties
             + "WRITE B#3 549, ADVANCE 104, WRITE B#3 80150, ADVANCE 7, WRITE A#1 2537"));
     }
 
+    /**
+     * A sample the healthy-link hunt found (jqwik seed -3615305792887492507, try 5,457; shrunk): on A:59142 both
+     * ends probe each other's zero window, and when the readers free space each takes the other's probe byte.
+     * Their pure ACKs carried SND.NXT without the probe byte, one below the other's RCV.NXT: each end dropped
+     * the other's ACK as old and answered it with another such ACK, so neither learnt its byte had arrived and
+     * both reset with "user timeout: zero-window probes unanswered". A pure ACK now carries SND.MAX.
+     */
+    @Example
+    void replayProbeBytesTakenOnBothSides()
+    {
+        run(new World(0, true, HEALTHY_LOSSES), parse("IMPAIR B#0 8413, READ B#2 14, ADVANCE 600, "
+            + "CONNECT A#3 8631, ADVANCE 34412, WRITE B#0 455, READ B#2 201, READ B#1 3, WRITE_BOTH A#2 10, "
+            + "ADVANCE 10416, ADVANCE 4265, WRITE B#0 88, IMPAIR B#2 9, ADVANCE 726, READ B#2 29933, "
+            + "SHUTDOWN B#0 30, WRITE B#2 1332, WRITE A#0 86245, ADVANCE 76599, WRITE_BOTH A#3 49273, "
+            + "WRITE A#2 6, READ B#0 83, WRITE A#2 11, WRITE A#1 514, READ A#3 11590, ADVANCE 10, "
+            + "ADVANCE 19852, ADVANCE 80"));
+    }
+
     /** Actions in their {@link Action#toString()} form, comma-separated. */
     static List<Action> parse(final String text)
     {

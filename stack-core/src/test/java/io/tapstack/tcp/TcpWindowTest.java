@@ -234,6 +234,28 @@ class TcpWindowTest
     }
 
     @Test
+    void pureAckAfterAZeroWindowProbeCarriesTheSequenceNumberPastTheProbeByte()
+    {
+        // found by TcpStateMachineHunt (healthy link, jqwik seed -3615305792887492507): both ends probed each
+        // other's zero window and both took the other's probe byte when their readers freed space; their pure
+        // ACKs carried SND.NXT without the probe byte, one below the other's RCV.NXT: "old", dropped and
+        // answered with another such ACK, so neither heard the other's ACK until both timed out
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = open(t);
+        t.send(ACK, t.peer(1), t.stack(1), 0, NONE, NONE);
+        t.write(c, bytes(100));
+        t.s.advance(300 * MS);
+        t.expect(ACK, t.stack(1), t.peer(1), 1);
+        // the peer (its window reopened) takes the probe byte; its data crosses our probe, acknowledging less
+        t.send(ACK | PSH, t.peer(1), t.stack(1), 0, NONE, bytes(10));
+        t.s.advance(40 * MS);
+        // RFC 9293 §3.3.1: SEQ is SND.NXT, which counts every octet sent, the probe byte too
+        t.expect(ACK, t.stack(2), t.peer(11), 0);
+        t.expectNothing();
+        assertEquals(TcpState.ESTABLISHED, c.state());
+    }
+
+    @Test
     void windowShrinkStopsNewDataAndProbesTheWindow()
     {
         final TcpScript t = new TcpScript();
