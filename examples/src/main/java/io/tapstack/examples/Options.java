@@ -17,6 +17,9 @@ final class Options
     private final String summary;
     private final Map<String, Spec> specs = new LinkedHashMap<>();
     private final Map<String, String> values = new LinkedHashMap<>();
+    /** Declared positional arguments (name to help), in order; required unless --help. */
+    private final Map<String, String> positionalSpecs = new LinkedHashMap<>();
+    private final java.util.List<String> positionals = new java.util.ArrayList<>();
 
     Options(final String command, final String summary)
     {
@@ -29,6 +32,13 @@ final class Options
     Options option(final String name, final String argument, final String help, final String defaultValue)
     {
         specs.put(name, new Spec(name, argument, help, defaultValue));
+        return this;
+    }
+
+    /** Declares a required positional argument, such as ping's HOST; it may stand anywhere among the options. */
+    Options positional(final String name, final String help)
+    {
+        positionalSpecs.put(name, help);
         return this;
     }
 
@@ -46,7 +56,12 @@ final class Options
             final String arg = args[i];
             if (!arg.startsWith("--"))
             {
-                throw new UsageException("unexpected argument '" + arg + "'");
+                if (positionals.size() >= positionalSpecs.size())
+                {
+                    throw new UsageException("unexpected argument '" + arg + "'");
+                }
+                positionals.add(arg);
+                continue;
             }
             String name = arg.substring(2);
             String value = null;
@@ -85,8 +100,19 @@ final class Options
                     throw new UsageException("--" + spec.name() + " " + spec.argument() + " is required");
                 }
             }
+            if (positionals.size() < positionalSpecs.size())
+            {
+                throw new UsageException(new java.util.ArrayList<>(positionalSpecs.keySet()).get(positionals.size())
+                    + " is required");
+            }
         }
         return this;
+    }
+
+    /** The {@code index}th positional argument (declaration order). */
+    String positional(final int index)
+    {
+        return positionals.get(index);
     }
 
     boolean has(final String name)
@@ -156,6 +182,10 @@ final class Options
     {
         final StringBuilder sb = new StringBuilder();
         sb.append("usage: java -jar tapstack-examples.jar ").append(command);
+        for (final String name : positionalSpecs.keySet())
+        {
+            sb.append(' ').append(name);
+        }
         for (final Spec spec : specs.values())
         {
             if (spec.argument() != null && spec.defaultValue() == null)
@@ -163,7 +193,17 @@ final class Options
                 sb.append(" --").append(spec.name()).append(' ').append(spec.argument());
             }
         }
-        sb.append(" [options]\n\n").append(summary).append("\n\noptions:\n");
+        sb.append(" [options]\n\n").append(summary).append("\n\n");
+        if (!positionalSpecs.isEmpty())
+        {
+            sb.append("arguments:\n");
+            for (final Map.Entry<String, String> e : positionalSpecs.entrySet())
+            {
+                sb.append(String.format("  %-26s %s%n", e.getKey(), e.getValue()));
+            }
+            sb.append('\n');
+        }
+        sb.append("options:\n");
         for (final Spec spec : specs.values())
         {
             final String left = "  --" + spec.name() + (spec.argument() == null ? "" : " " + spec.argument());

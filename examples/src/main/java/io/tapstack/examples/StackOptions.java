@@ -3,8 +3,11 @@ package io.tapstack.examples;
 import io.tapstack.StackConfig;
 import io.tapstack.dev.FrameDevice;
 import io.tapstack.dev.ImpairedDevice;
+import io.tapstack.socket.TapStack;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
+
+import java.util.List;
 
 /** The options every stack command shares: device, addresses, impairments, logging. */
 final class StackOptions
@@ -36,7 +39,16 @@ final class StackOptions
     /** Must run before the first logger is created. */
     static void configureLogging(final Options options)
     {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", options.has("verbose") ? "debug" : "info");
+        configureLogging(options.has("verbose"));
+    }
+
+    /**
+     * Must run before the first logger is created: {@link Main} calls it before a command's class (and its
+     * static loggers) loads.
+     */
+    static void configureLogging(final boolean verbose)
+    {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "info");
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
@@ -57,6 +69,46 @@ final class StackOptions
             config.macAddress(MacAddress.parse(options.get("mac")));
         }
         return config;
+    }
+
+    /**
+     * A {@link TapStack} builder for the options: device, addresses, mode, and the impairments and capture
+     * wrapped around the TAP. Every option is checked here, before anything is opened, so that a mistake is a
+     * {@link Options.UsageException} rather than a half-opened TAP. A capture file goes into {@code closeLast}:
+     * close it after the stack.
+     */
+    static TapStack.Builder tapStack(final Options options, final List<AutoCloseable> closeLast)
+    {
+        final TapStack.Builder builder = TapStack.builder().mode(mode(options));
+        try
+        {
+            builder.tap(options.get("tap")).mtu(options.getInt("mtu")).seed(options.getLong("seed")).ip(options.get("ip"));
+            if (!"none".equals(options.get("gateway")))
+            {
+                builder.gateway(options.get("gateway"));
+            }
+            if (options.has("mac"))
+            {
+                builder.mac(options.get("mac"));
+            }
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new Options.UsageException(ex.getMessage());
+        }
+        impairment(options); // checked now; applied below when the TAP is open
+        return builder.device(device -> wrap(options, device, closeLast));
+    }
+
+    static TapStack.Mode mode(final Options options)
+    {
+        final String mode = options.get("mode");
+        return switch (mode)
+        {
+            case "shared" -> TapStack.Mode.SHARED;
+            case "dedicated" -> TapStack.Mode.DEDICATED;
+            default -> throw new Options.UsageException("--mode must be shared or dedicated, not '" + mode + "'");
+        };
     }
 
     /** Wraps the device in the impairments and capture the options ask for. */
@@ -84,19 +136,24 @@ final class StackOptions
 
     static FrameDevice impair(final Options options, final FrameDevice device)
     {
-        final double loss = options.getProbability("loss");
-        final double duplicate = options.getProbability("duplicate");
-        final double reorder = options.getProbability("reorder");
-        final long delayNs = millisToNs(options, "delay");
-        final long jitterNs = millisToNs(options, "jitter");
-        final io.tapstack.dev.Impairment impairment = io.tapstack.dev.Impairment.NONE.withLoss(loss)
-            .withDuplicate(duplicate).withReorder(reorder, 1_000_000L).withDelayNs(delayNs, jitterNs);
+        final io.tapstack.dev.Impairment impairment = impairment(options);
         if (impairment.isNone())
         {
             return device;
         }
         return io.tapstack.dev.ImpairedDevice.builder(device).seed(options.getLong("seed")).both(impairment)
             .clock(org.agrona.concurrent.SystemNanoClock.INSTANCE).build();
+    }
+
+    static io.tapstack.dev.Impairment impairment(final Options options)
+    {
+        final double loss = options.getProbability("loss");
+        final double duplicate = options.getProbability("duplicate");
+        final double reorder = options.getProbability("reorder");
+        final long delayNs = millisToNs(options, "delay");
+        final long jitterNs = millisToNs(options, "jitter");
+        return io.tapstack.dev.Impairment.NONE.withLoss(loss)
+            .withDuplicate(duplicate).withReorder(reorder, 1_000_000L).withDelayNs(delayNs, jitterNs);
     }
 
     private static long millisToNs(final Options options, final String name)

@@ -1,0 +1,221 @@
+package io.tapstack.examples;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A response: status, headers, and a body from memory or from an open file. Every response carries
+ * Content-Length (so keep-alive always knows where it ends); a file is streamed through a fixed buffer, never
+ * loaded whole.
+ */
+final class HttpResponse
+{
+    /** RFC 9110 §5.6.7 IMF-fixdate: two-digit day, always GMT. */
+    static final DateTimeFormatter HTTP_DATE =
+        DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
+    private static final byte[] NO_BODY = new byte[0];
+
+    private final int status;
+    private final String contentType;
+    private final byte[] body;
+    private final FileChannel file;
+    private final long length;
+    private final List<String> headers = new ArrayList<>();
+    private boolean close;
+
+    private HttpResponse(final int status, final String contentType, final byte[] body, final FileChannel file,
+        final long length)
+    {
+        this.status = status;
+        this.contentType = contentType;
+        this.body = body;
+        this.file = file;
+        this.length = length;
+    }
+
+    static HttpResponse of(final int status, final String contentType, final byte[] body)
+    {
+        return new HttpResponse(status, contentType, body, null, body.length);
+    }
+
+    static HttpResponse of(final int status, final String contentType, final String body)
+    {
+        return of(status, contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A file's first {@code length} bytes; the channel is closed once written. */
+    static HttpResponse file(final FileChannel channel, final long length, final String contentType)
+    {
+        return new HttpResponse(200, contentType, NO_BODY, channel, length);
+    }
+
+    /** A short HTML page naming the status, for errors. */
+    static HttpResponse error(final int status, final String detail)
+    {
+        final String title = status + " " + reason(status);
+        return of(status, "text/html; charset=utf-8", "<!DOCTYPE html>\n<html><head><title>" + title
+            + "</title></head>\n<body><h1>" + title + "</h1>\n<p>" + HttpSite.escapeHtml(detail)
+            + "</p>\n<hr><p>tapstack</p></body></html>\n");
+    }
+
+    HttpResponse header(final String name, final String value)
+    {
+        headers.add(name + ": " + value);
+        return this;
+    }
+
+    /** The connection closes after this response (its request's framing is in doubt, or the server is full). */
+    HttpResponse closeAfter()
+    {
+        this.close = true;
+        return this;
+    }
+
+    boolean closes()
+    {
+        return close;
+    }
+
+    int status()
+    {
+        return status;
+    }
+
+    long length()
+    {
+        return length;
+    }
+
+    /**
+     * Writes the status line, headers, and unless {@code headOnly} the body, through {@code buffer}.
+     *
+     * @param connection the Connection header's value, or null for none
+     * @return body bytes written
+     */
+    long writeTo(final OutputStream out, final boolean headOnly, final String connection, final String keepAlive,
+        final byte[] buffer) throws IOException
+    {
+        try
+        {
+            final StringBuilder sb = new StringBuilder(256);
+            sb.append("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");
+            sb.append("Date: ").append(HTTP_DATE.format(Instant.now())).append("\r\n");
+            sb.append("Server: tapstack\r\n");
+            if (contentType != null)
+            {
+                sb.append("Content-Type: ").append(contentType).append("\r\n");
+            }
+            sb.append("Content-Length: ").append(length).append("\r\n");
+            for (final String h : headers)
+            {
+                sb.append(h).append("\r\n");
+            }
+            if (connection != null)
+            {
+                sb.append("Connection: ").append(connection).append("\r\n");
+            }
+            if (keepAlive != null)
+            {
+                sb.append("Keep-Alive: ").append(keepAlive).append("\r\n");
+            }
+            sb.append("\r\n");
+            final byte[] head = sb.toString().getBytes(StandardCharsets.ISO_8859_1);
+            if (headOnly)
+            {
+                out.write(head, 0, head.length);
+                out.flush();
+                return 0;
+            }
+            if (file == null)
+            {
+                // head and body in one write: one segment for a small response, however Nagle is set
+                final byte[] all = new byte[head.length + body.length];
+                System.arraycopy(head, 0, all, 0, head.length);
+                System.arraycopy(body, 0, all, head.length, body.length);
+                out.write(all, 0, all.length);
+                out.flush();
+                return body.length;
+            }
+            return streamFile(out, head, buffer);
+        }
+        finally
+        {
+            if (file != null)
+            {
+                file.close();
+            }
+        }
+    }
+
+    /** The head, then the file through the fixed buffer (the head shares the first buffer-full). */
+    private long streamFile(final OutputStream out, final byte[] head, final byte[] buffer) throws IOException
+    {
+        final ByteBuffer view = ByteBuffer.wrap(buffer);
+        int filled = 0;
+        if (head.length < buffer.length)
+        {
+            System.arraycopy(head, 0, buffer, 0, head.length);
+            filled = head.length;
+        }
+        else
+        {
+            out.write(head, 0, head.length);
+        }
+        long position = 0;
+        while (position < length)
+        {
+            view.limit((int)Math.min(buffer.length, filled + (length - position))).position(filled);
+            final int n = file.read(view, position);
+            if (n < 0)
+            {
+                // the file shrank since we announced its length: the client must not take a short body for whole
+                throw new IOException("file shrank while being sent: " + position + " of " + length + " bytes");
+            }
+            position += n;
+            filled += n;
+            if (filled == buffer.length || position == length)
+            {
+                out.write(buffer, 0, filled);
+                filled = 0;
+            }
+        }
+        if (filled > 0)
+        {
+            out.write(buffer, 0, filled); // an empty file: the head alone
+        }
+        out.flush();
+        return position;
+    }
+
+    static String reason(final int status)
+    {
+        return switch (status)
+        {
+            case 100 -> "Continue";
+            case 200 -> "OK";
+            case 301 -> "Moved Permanently";
+            case 400 -> "Bad Request";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 408 -> "Request Timeout";
+            case 413 -> "Content Too Large";
+            case 417 -> "Expectation Failed";
+            case 431 -> "Request Header Fields Too Large";
+            case 500 -> "Internal Server Error";
+            case 501 -> "Not Implemented";
+            case 503 -> "Service Unavailable";
+            case 505 -> "HTTP Version Not Supported";
+            default -> "Status " + status;
+        };
+    }
+}

@@ -1,0 +1,164 @@
+package io.tapstack.examples;
+
+import io.tapstack.socket.TapStack;
+import io.tapstack.wire.Ipv4Address;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+
+/**
+ * What every command that runs a stack does the same way: parse the options (or print {@code --help}), start a
+ * {@link TapStack} from {@link StackOptions}, and for servers, run until SIGTERM or Ctrl-C, then close the
+ * services, the stack and its capture, and print the counters.
+ */
+final class StackCommand
+{
+    /** Returned by {@link #parse} when the command should go on. */
+    static final int CONTINUE = -1;
+
+    private final String name;
+    private final Options options;
+    private final List<AutoCloseable> closeLast = new ArrayList<>();
+    private TapStack stack;
+
+    StackCommand(final String name, final Options options)
+    {
+        this.name = name;
+        this.options = options;
+    }
+
+    Options options()
+    {
+        return options;
+    }
+
+    /**
+     * Parses {@code args}; prints the help or the mistake.
+     *
+     * @return {@link #CONTINUE}, or the exit status to return now (0 after --help, 2 after a mistake)
+     */
+    int parse(final String[] args)
+    {
+        try
+        {
+            options.parse(args, 0);
+        }
+        catch (final Options.UsageException ex)
+        {
+            System.err.println(name + ": " + ex.getMessage() + "\n");
+            System.err.print(options.help());
+            return 2;
+        }
+        if (options.has("help"))
+        {
+            System.out.print(options.help());
+            return 0;
+        }
+        StackOptions.configureLogging(options);
+        return CONTINUE;
+    }
+
+    /** Opens the TAP and starts the stack; prints why and returns null when it cannot. */
+    TapStack start()
+    {
+        try
+        {
+            stack = StackOptions.tapStack(options, closeLast).start();
+            return stack;
+        }
+        catch (final Options.UsageException ex)
+        {
+            System.err.println(name + ": " + ex.getMessage());
+            closeQuietly(closeLast);
+            return null;
+        }
+        catch (final RuntimeException ex)
+        {
+            // TapException (no permission, no /dev/net/tun), a bad address: the message says which
+            System.err.println(name + ": " + ex.getMessage());
+            closeQuietly(closeLast);
+            return null;
+        }
+    }
+
+    /**
+     * Blocks until the JVM is asked to stop (SIGTERM, Ctrl-C); then closes {@code services} in order, the stack,
+     * its capture, and prints {@code summary} and the stack's counters.
+     */
+    int serveUntilStopped(final Supplier<String> summary, final AutoCloseable... services) throws InterruptedException
+    {
+        final CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            try
+            {
+                closeQuietly(List.of(services));
+                stop(summary);
+            }
+            finally
+            {
+                done.countDown();
+            }
+        }, "shutdown"));
+        done.await();
+        return 0;
+    }
+
+    /** Closes the stack (failing its sockets), then its capture; prints the summary and the counters. */
+    void stop(final Supplier<String> summary)
+    {
+        stop(summary, true);
+    }
+
+    /** Closes the stack (failing its sockets), then its capture; prints the summary and, if asked, the counters. */
+    void stop(final Supplier<String> summary, final boolean printCounters)
+    {
+        if (stack == null)
+        {
+            return;
+        }
+        final TapStack s = stack;
+        stack = null;
+        try
+        {
+            s.close();
+        }
+        catch (final RuntimeException ex)
+        {
+            System.err.println(name + ": while stopping: " + ex);
+        }
+        closeQuietly(closeLast);
+        final String text = summary == null ? null : summary.get();
+        if (text != null && !text.isEmpty())
+        {
+            System.out.print(text.endsWith("\n") ? text : text + "\n");
+        }
+        if (printCounters)
+        {
+            System.out.println("counters of " + Ipv4Address.toString(s.stack().ipAddress()) + ":");
+            System.out.print(s.sockets().counters().describeNonZero());
+        }
+        System.out.flush();
+    }
+
+    private void closeQuietly(final List<AutoCloseable> closeables)
+    {
+        for (final AutoCloseable c : closeables)
+        {
+            try
+            {
+                c.close();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            catch (final Exception ex)
+            {
+                System.err.println(name + ": while stopping: " + ex);
+            }
+        }
+    }
+}
