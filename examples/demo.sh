@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# tapstack demo: starts the stack on a TAP inside a network namespace this script creates, pings it from the
-# kernel side of that namespace, prints the result and the stack's counters, and deletes the namespace.
+# tapstack demo: starts the stack's HTTP server on a TAP inside a network namespace this script creates, pings it
+# and fetches pages from it with curl from the kernel side of that namespace, prints the results and the stack's
+# counters, and deletes the namespace.
 # Nothing is sent outside the namespace. Needs root (for ip netns and /dev/net/tun).
 # (SIGTERM, not SIGINT, stops the stack: a background job of a script ignores SIGINT, and so does its JVM.)
 set -euo pipefail
@@ -17,9 +18,9 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "demo.sh: run as root (it creates a network namespace and a TAP device)" >&2
   exit 1
 fi
-if ! command -v ip >/dev/null || ! command -v ping >/dev/null; then
-  echo "demo.sh: installing iproute2 and iputils-ping" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iputils-ping >/dev/null
+if ! command -v ip >/dev/null || ! command -v ping >/dev/null || ! command -v curl >/dev/null; then
+  echo "demo.sh: installing iproute2, iputils-ping and curl" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iputils-ping curl >/dev/null
 fi
 if [ ! -f "$JAR" ]; then
   echo "demo.sh: building $JAR (mvn -B -q -DskipTests package)" >&2
@@ -39,8 +40,8 @@ echo "== creating network namespace $NS"
 ip netns add "$NS"
 ip netns exec "$NS" ip link set lo up
 
-echo "== starting the stack as $STACK_IP/24 on $TAP inside $NS"
-ip netns exec "$NS" java -jar "$JAR" ping-responder --tap "$TAP" --ip "$STACK_IP/24" ${TAPSTACK_DEMO_ARGS:-} --pcap "/tmp/tapstack-demo.pcap" &
+echo "== starting the stack's HTTP server as $STACK_IP/24 on $TAP inside $NS"
+ip netns exec "$NS" java -jar "$JAR" http --tap "$TAP" --ip "$STACK_IP/24" ${TAPSTACK_DEMO_ARGS:-} --pcap "/tmp/tapstack-demo.pcap" &
 PID=$!
 for _ in $(seq 1 100); do
   ip netns exec "$NS" ip link show "$TAP" >/dev/null 2>&1 && break
@@ -58,9 +59,18 @@ ip netns exec "$NS" ping -c 2 -s 4000 -W 2 "$STACK_IP" || status=$?
 echo "== the kernel's ARP entry for the stack"
 ip netns exec "$NS" ip neigh show "$STACK_IP"
 
+echo "== curl fetches http://$STACK_IP/ from the stack"
+page="$(ip netns exec "$NS" curl -sS --fail --max-time 10 --retry 3 --retry-connrefused "http://$STACK_IP/")" || status=1
+echo "$page" | head -n 5
+case "$page" in *"Hello from tapstack"*) ;; *) echo "demo.sh: the page is not the stack's" >&2; status=1 ;; esac
+echo "== curl fetches http://$STACK_IP/stats.json (the stack's counters)"
+stats="$(ip netns exec "$NS" curl -sS --fail --max-time 10 "http://$STACK_IP/stats.json")" || status=1
+echo "$stats" | grep -E '"(tcp_rx|tcp_tx|tcp_established|icmp_echo_replies_tx)"' || true
+case "$stats" in *'"tcp_rx"'*) ;; *) echo "demo.sh: /stats.json has no tcp_rx" >&2; status=1 ;; esac
+
 echo "== stopping the stack (its capture is in /tmp/tapstack-demo.pcap: open it in Wireshark)"
 kill -TERM "$PID"
 wait "$PID" || true
 PID=""
-if [ "$status" -eq 0 ]; then echo "demo: OK"; else echo "demo: ping failed"; fi
+if [ "$status" -eq 0 ]; then echo "demo: OK"; else echo "demo: ping or curl failed"; fi
 exit "$status"
