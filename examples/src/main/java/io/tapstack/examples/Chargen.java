@@ -62,12 +62,12 @@ final class Chargen
 
     static int run(final String[] args) throws Exception
     {
-        final StackCommand command = new StackCommand("chargen", Servers.declare(StackOptions.declare(new Options(
+        final StackCommand command = new StackCommand("chargen", StackOptions.declare(Servers.declare(new Options(
             "chargen",
             "The Character Generator Protocol (RFC 864): writes the rotating 72-character line pattern to each TCP\n"
                 + "client as fast as it reads, until it closes (what it sends is read and dropped), and answers each\n"
                 + "UDP datagram with " + UDP_LINES + " lines; a source for throughput tests. Runs until Ctrl-C.\n"
-                + "Try: nc -d STACK 19 | head -c 100M | wc -c")), 19));
+                + "Try: nc -d STACK 19 | head -c 100M | wc -c"), 19)));
         final int parsed = command.parse(args);
         if (parsed != StackCommand.CONTINUE)
         {

@@ -23,11 +23,11 @@ final class Discard
 
     static int run(final String[] args) throws Exception
     {
-        final StackCommand command = new StackCommand("discard", Servers.declare(StackOptions.declare(new Options(
+        final StackCommand command = new StackCommand("discard", StackOptions.declare(Servers.declare(new Options(
             "discard",
             "The Discard Protocol (RFC 863): reads and drops whatever TCP clients and UDP datagrams send, and logs\n"
                 + "each TCP connection's bytes and rate when it closes; a sink for throughput tests. Runs until\n"
-                + "Ctrl-C, then prints its counters. Try: head -c 100M /dev/zero | nc -N STACK 9")), 9));
+                + "Ctrl-C, then prints its counters. Try: head -c 100M /dev/zero | nc -N STACK 9"), 9)));
         final int parsed = command.parse(args);
         if (parsed != StackCommand.CONTINUE)
         {

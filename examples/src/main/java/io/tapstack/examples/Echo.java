@@ -20,10 +20,9 @@ final class Echo
 
     static int run(final String[] args) throws Exception
     {
-        final StackCommand command = new StackCommand("echo", Servers.declare(StackOptions.declare(new Options("echo",
+        final StackCommand command = new StackCommand("echo", StackOptions.declare(Servers.declare(new Options("echo",
             "The Echo Protocol (RFC 862): sends back every byte a TCP client sends until it closes, and every UDP\n"
-                + "datagram to its sender. Runs until Ctrl-C, then prints its counters. Try: nc STACK 7, nc -u STACK 7.")),
-            7));
+                + "datagram to its sender. Runs until Ctrl-C, then prints its counters. Try: nc STACK 7, nc -u STACK 7."), 7)));
         final int parsed = command.parse(args);
         if (parsed != StackCommand.CONTINUE)
         {

@@ -39,16 +39,16 @@ final class HttpServer
 
     static int run(final String[] args) throws Exception
     {
-        final StackCommand command = new StackCommand("http", Servers.declare(StackOptions.declare(new Options("http",
+        final StackCommand command = new StackCommand("http", StackOptions.declare(Servers.declare(new Options("http",
             "An HTTP/1.1 server with keep-alive: GET and HEAD of static files from --root (streamed, with content\n"
                 + "types; without --root a small built-in page), and the stack's counters at /stats (HTML, or JSON\n"
                 + "with 'Accept: application/json') and /stats.json. Runs until Ctrl-C, then prints its counters.\n"
                 + "Try: curl http://STACK/stats.json")
             .option("root", "DIR", "directory to serve files from", "none")
-            .option("keep-alive-timeout", "SECONDS", "close a connection idle this long between requests", "5")
+            .option("keep-alive-timeout", "SEC", "close a connection idle this long between requests", "5")
             .option("max-header-bytes", "N", "largest request head (request line and headers) read; larger is 431",
                 "8192")
-            .flag("access-log", "print a line per request to stdout")), 80));
+            .flag("access-log", "print a line per request to stdout"), 80)));
         final int parsed = command.parse(args);
         if (parsed != StackCommand.CONTINUE)
         {
