@@ -54,7 +54,7 @@ public final class NetStack implements Agent
         this.ethernet = new EthernetLayer(device, mac, counters);
         this.arp = new ArpLayer(config, ethernet, counters);
         this.ipv4 = new Ipv4Layer(config, ethernet, arp, counters, random.nextInt());
-        this.icmp = new IcmpLayer(config, ipv4, counters);
+        this.icmp = new IcmpLayer(config, ipv4, counters, clock);
         this.tcp = new TcpLayer(ipv4, counters, config.tcp(), clock, random.split());
         this.udp = new UdpLayer(config, ipv4, icmp, counters, clock, random.split());
         ethernet.upperLayers(arp, ipv4);

@@ -9,6 +9,7 @@ import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
 import io.tapstack.wire.IpProtocol;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.NanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +43,13 @@ public final class IcmpLayer
     private long errorTokens;
     private long errorRefillNs = Long.MIN_VALUE;
 
-    public IcmpLayer(final StackConfig config, final Ipv4Layer ipv4, final StackCounters counters)
+    /** Read only for an echo reply's RTT: the duty cycle's time is too coarse when a reply comes back within it. */
+    private final NanoClock clock;
+
+    public IcmpLayer(final StackConfig config, final Ipv4Layer ipv4, final StackCounters counters,
+        final NanoClock clock)
     {
+        this.clock = clock;
         this.ipv4 = ipv4;
         this.counters = counters;
         this.answerBroadcastPing = config.answerBroadcastPing();
@@ -158,8 +164,11 @@ public final class IcmpLayer
             return;
         }
         final int dataLength = message.dataLength();
+        // the request was stamped from the same clock when it was sent; the duty cycle's nowNs can be older than
+        // that stamp when the reply arrives in the cycle that sent the request (a TAP answers within microseconds)
         final long rttNs = dataLength >= 8
-            ? nowNs - message.buffer().getLong(message.dataOffset(), ByteOrder.BIG_ENDIAN) : -1;
+            ? Math.max(nowNs, clock.nanoTime()) - message.buffer().getLong(message.dataOffset(), ByteOrder.BIG_ENDIAN)
+            : -1;
         listener.onEchoReply(source, message.identifier(), message.sequence(), dataLength, rttNs);
     }
 

@@ -129,6 +129,12 @@ public final class SocketStack implements AutoCloseable
         return listen(port, stack.tcp().config().defaultBacklog());
     }
 
+    /** Listens on {@code port} with the default backlog; every accepted connection gets {@code options}. */
+    public TcpListener listen(final int port, final SocketOptions options) throws IOException
+    {
+        return listen(port, stack.tcp().config().defaultBacklog(), options);
+    }
+
     /**
      * Listens on {@code port}; {@code backlog} bounds half-open plus not-yet-accepted connections.
      *

@@ -47,6 +47,8 @@ public final class TapStack implements AutoCloseable
     private final NetStack stack;
     private final SocketStack sockets;
     private final StackRunner runner;
+    private final Mode mode;
+    private final java.util.List<AutoCloseable> closeAfter;
 
     private TapStack(final Builder b)
     {
@@ -80,6 +82,8 @@ public final class TapStack implements AutoCloseable
         this.tap = device;
         this.ioThreads = threads;
         this.waitable = w;
+        this.mode = b.mode;
+        this.closeAfter = new java.util.ArrayList<>(b.closeAfter);
         this.sockets = new SocketStack(stack, b.socketConfig);
         final WaitableFrameDevice idleOn = w;
         this.runner = new StackRunner(new Idler()
@@ -124,6 +128,11 @@ public final class TapStack implements AutoCloseable
         return tap.name();
     }
 
+    public Mode mode()
+    {
+        return mode;
+    }
+
     /** Fails every socket, stops the stack thread, closes the TAP. */
     @Override
     public void close()
@@ -137,6 +146,17 @@ public final class TapStack implements AutoCloseable
         {
             waitable.close();
         }
+        for (final AutoCloseable c : closeAfter)
+        {
+            try
+            {
+                c.close();
+            }
+            catch (final Exception ex)
+            {
+                LOG.warn("closing {} failed", c, ex);
+            }
+        }
     }
 
     /** Options of a {@link TapStack}; {@link #tap} and {@link #ip} are required. */
@@ -148,6 +168,7 @@ public final class TapStack implements AutoCloseable
         private Mode mode = Mode.SHARED;
         private SocketConfig socketConfig = new SocketConfig();
         private UnaryOperator<FrameDevice> deviceWrapper = UnaryOperator.identity();
+        private final java.util.List<AutoCloseable> closeAfter = new java.util.ArrayList<>();
 
         public Builder tap(final String name)
         {
@@ -211,6 +232,13 @@ public final class TapStack implements AutoCloseable
         public Builder device(final UnaryOperator<FrameDevice> wrapper)
         {
             this.deviceWrapper = wrapper;
+            return this;
+        }
+
+        /** Closes {@code resource} after the stack and the TAP (a pcap writer behind a capture device, say). */
+        public Builder closeAfter(final AutoCloseable resource)
+        {
+            closeAfter.add(resource);
             return this;
         }
 

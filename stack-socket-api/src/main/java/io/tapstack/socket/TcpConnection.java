@@ -245,6 +245,34 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
         readiness.signal();
     }
 
+    /**
+     * The close a request/response server wants: sends FIN after what was written, then reads and discards what
+     * the peer still sends until its FIN or {@code timeout}, then closes. A plain {@link #close()} with unread
+     * data resets the connection, and a reset can destroy a response the peer has not read yet.
+     */
+    public void closeAfterDraining(final Duration timeout)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        try
+        {
+            shutdownOutput();
+            final byte[] sink = new byte[4096];
+            while (true)
+            {
+                final long left = deadline - System.nanoTime();
+                if (left <= 0 || read(sink, 0, sink.length, left) < 0)
+                {
+                    break;
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            // timed out, reset or closed meanwhile: close below either way
+        }
+        close();
+    }
+
     /** Resets the connection at once (RST); unsent data is discarded. */
     public void abort()
     {

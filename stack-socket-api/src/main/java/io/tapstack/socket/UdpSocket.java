@@ -25,8 +25,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A UDP socket (RFC 768) as an application sees it. Sends go to the stack as commands carrying the payload;
  * received datagrams wait in a bounded ring (beyond it, in the stack's bounded endpoint queue, and beyond that
- * they are dropped and counted). An ICMP port unreachable about a datagram this socket sent makes the next
- * receive throw {@link PortUnreachableException}, as a connected {@code DatagramSocket} does.
+ * they are dropped and counted).
+ *
+ * <p>As with {@code java.net.DatagramSocket}: an unconnected socket (a server) sends anywhere and receives from
+ * anyone, and ICMP errors caused by its sends are not reported (one client's closed port must not fail a
+ * server's receive loop; they are counted by the stack). After {@link #connect(int, int)} it sends to and
+ * receives from that peer only, and an ICMP port unreachable from it makes the next receive throw
+ * {@link PortUnreachableException} (RFC 1122 §4.1.3.3).
  */
 public final class UdpSocket implements AutoCloseable, UdpHandler
 {
@@ -75,6 +80,9 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
     private volatile int localPort;
     private volatile IOException failure;
     private volatile boolean closed;
+    /** The connected peer, or 0 (address) / 0 (port) when unconnected; read by the stack thread. */
+    private volatile int connectedAddress;
+    private volatile int connectedPort;
 
     // stack thread only
     private UdpEndpoint endpoint;
@@ -130,6 +138,38 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
     public void send(final String address, final int port, final byte[] data) throws IOException
     {
         send(Ipv4Address.parse(address), port, data, 0, data.length);
+    }
+
+    /**
+     * Connects to one peer: sends without an address go to it, only its datagrams are received, and its ICMP
+     * port unreachable is reported by the next receive.
+     */
+    public UdpSocket connect(final int address, final int port)
+    {
+        if (port <= 0 || port > 65535)
+        {
+            throw new IllegalArgumentException("port must be 1..65535: " + port);
+        }
+        connectedPort = 0;
+        connectedAddress = address;
+        connectedPort = port;
+        return this;
+    }
+
+    /** Sends to the connected peer. */
+    public void send(final byte[] data, final int offset, final int length) throws IOException
+    {
+        final int port = connectedPort;
+        if (port == 0)
+        {
+            throw new IllegalStateException("not connected: give an address, or connect() first");
+        }
+        send(connectedAddress, port, data, offset, length);
+    }
+
+    public boolean isConnected()
+    {
+        return connectedPort != 0;
     }
 
     /**
@@ -321,6 +361,12 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
             {
                 break;
             }
+            final int peerPort = connectedPort;
+            if (peerPort != 0 && (endpoint.lastRemotePort() != peerPort
+                || endpoint.lastRemoteAddress() != connectedAddress))
+            {
+                continue; // a connected socket hears only its peer (as connect(2) on a UDP socket)
+            }
             final int index = receiveRing.tryClaim(DATAGRAM, PAYLOAD_OFFSET + length);
             if (index <= 0)
             {
@@ -373,7 +419,14 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
     public void onIcmpError(final UdpEndpoint endpoint, final int type, final int code, final int remoteAddress,
         final int remotePort)
     {
-        // RFC 1122 §4.1.3.3: pass ICMP errors to the application; here as an error in the receive order
+        // RFC 1122 §4.1.3.3: pass ICMP errors to the application; here as an error in the receive order, and
+        // (like a DatagramSocket) only to a socket connected to the peer that answered
+        if (type != io.tapstack.wire.IcmpMessage.TYPE_DESTINATION_UNREACHABLE
+            || code != io.tapstack.wire.IcmpMessage.CODE_PORT_UNREACHABLE
+            || connectedPort != remotePort || connectedAddress != remoteAddress)
+        {
+            return;
+        }
         final int index = receiveRing.tryClaim(ERROR, PAYLOAD_OFFSET);
         if (index > 0)
         {

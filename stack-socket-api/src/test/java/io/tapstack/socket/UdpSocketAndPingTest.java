@@ -63,9 +63,30 @@ class UdpSocketAndPingTest
     {
         try (MemoryStacks s = new MemoryStacks())
         {
-            final UdpSocket client = s.a.bindUdp(0);
-            client.send(B_IP, 9, "anyone?".getBytes(), 0, 7);
+            // unconnected (a server): ICMP errors are not reported, as with a DatagramSocket
+            final UdpSocket server = s.a.bindUdp(0);
+            server.send(B_IP, 9, "anyone?".getBytes(), 0, 7);
+            assertThrows(SocketTimeoutException.class, () -> server.receive(Duration.ofMillis(300)));
+            // connected: the peer's port unreachable fails the next receive
+            final UdpSocket client = s.a.bindUdp(0).connect(B_IP, 9);
+            client.send("anyone?".getBytes(), 0, 7);
             assertThrows(PortUnreachableException.class, () -> client.receive(Duration.ofSeconds(5)));
+            assertTrue(s.b.counters().get(io.tapstack.StackCounters.Counter.UDP_TO_CLOSED_PORT) >= 2);
+        }
+    }
+
+    @Test
+    void aConnectedSocketHearsOnlyItsPeer() throws Exception
+    {
+        try (MemoryStacks s = new MemoryStacks())
+        {
+            final UdpSocket server = s.b.bindUdp(7);
+            final UdpSocket other = s.b.bindUdp(8);
+            final UdpSocket client = s.a.bindUdp(0).connect(B_IP, 7);
+            other.send(A_IP, client.localPort(), "not the peer".getBytes(), 0, 12);
+            server.send(A_IP, client.localPort(), "the peer".getBytes(), 0, 8);
+            assertEquals("the peer", new String(client.receive(Duration.ofSeconds(5)).data()));
+            assertThrows(SocketTimeoutException.class, () -> client.receive(Duration.ofMillis(200)));
         }
     }
 
