@@ -373,7 +373,7 @@ public final class TcpConnection
         final long now = layer.nowNs();
         if (state.isSynchronized() || state == TcpState.SYN_RECEIVED)
         {
-            layer.sendReset(remoteAddress, localPort, remotePort, sndNxt, now);
+            layer.sendReset(remoteAddress, localPort, remotePort, resetSeq(), now);
         }
         if (reason != null)
         {
@@ -384,6 +384,19 @@ public final class TcpConnection
         {
             handler.onReset(this);
         }
+    }
+
+    /**
+     * RFC 9293 §3.10.5: a RST carries SND.NXT, the highest sequence number sent (our SND.MAX: an RTO moves our
+     * SND.NXT back, and a peer whose ACKs were lost has everything up to SND.MAX and drops a RST below its window,
+     * RFC 5961 §3.2), pulled back to the right edge of the peer's window when beyond it, as a probe byte a zero
+     * window dropped is (Linux's tcp_acceptable_seq()).
+     */
+    private int resetSeq()
+    {
+        final int rightEdge = sndUna + sndWnd;
+        final int seq = SeqNum.le(sndMax, rightEdge) ? sndMax : rightEdge;
+        return SeqNum.lt(seq, sndNxt) ? sndNxt : seq;
     }
 
     // ------------------------------------------------------------------------------------------------ arrival
@@ -1289,7 +1302,7 @@ public final class TcpConnection
             counters.increment(Counter.TCP_USER_TIMEOUTS);
             if (state.isSynchronized())
             {
-                layer.sendReset(remoteAddress, localPort, remotePort, sndNxt, nowNs);
+                layer.sendReset(remoteAddress, localPort, remotePort, resetSeq(), nowNs);
             }
             if (handshake && listener != null)
             {
@@ -1354,7 +1367,7 @@ public final class TcpConnection
         {
             // the peer stopped answering our probes: RFC 9293 §3.8.6.1 lets a dead receiver time out
             counters.increment(Counter.TCP_USER_TIMEOUTS);
-            layer.sendReset(remoteAddress, localPort, remotePort, sndNxt, nowNs);
+            layer.sendReset(remoteAddress, localPort, remotePort, resetSeq(), nowNs);
             resetBy("user timeout: zero-window probes unanswered", nowNs);
             return;
         }

@@ -327,6 +327,46 @@ class TcpCloseTest
     }
 
     @Test
+    void abortAfterAnRtoResetsAtTheHighestSequenceNumberSent()
+    {
+        // found by reading: the RST carried SND.NXT, which an RTO had moved back to SND.UNA (go-back-N); a peer
+        // that got every byte (only its ACKs were lost) has RCV.NXT at SND.MAX and drops a RST below its window
+        // (RFC 5961 §3.2), staying half-open. RFC 9293 §3.10.5: <SEQ=SND.NXT>, the highest sent (Linux's too)
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = t.passiveOpen();
+        c.nagle(false);
+        t.write(c, bytes(3000));
+        t.expect(ACK, t.stack(1), t.peer(1), 1460);
+        t.expect(ACK, t.stack(1461), t.peer(1), 1460);
+        t.expect(ACK | PSH, t.stack(2921), t.peer(1), 80);
+        // the RTO resends one segment (cwnd is one MSS): SND.NXT 1461, SND.MAX 3001
+        t.s.advance(200 * MS);
+        t.expect(ACK, t.stack(1), t.peer(1), 1460);
+        t.expectNothing();
+        c.abort();
+        t.s.step();
+        t.expect(RST, t.stack(3001), 0);
+        t.expectNothing();
+    }
+
+    @Test
+    void abortIntoAZeroWindowResetsAtItsRightEdge()
+    {
+        // a probe byte a zero window dropped is not counted: the RST goes where the peer expects it, as Linux's
+        // tcp_acceptable_seq() does (SND.NXT, or the right edge of the offered window if SND.NXT is beyond it)
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = t.passiveOpen();
+        t.send(ACK, t.peer(1), t.stack(1), 0, TcpScript.NONE, TcpScript.NONE);
+        t.write(c, bytes(100));
+        t.s.advance(200 * MS);
+        t.expect(ACK, t.stack(1), t.peer(1), 1);
+        c.abort();
+        t.s.step();
+        t.expect(RST, t.stack(1), 0);
+        t.expectNothing();
+    }
+
+    @Test
     void closeInSynSentDeletesTheConnectionQuietly()
     {
         final TcpScript t = new TcpScript();
