@@ -1,5 +1,8 @@
 package io.tapstack.examples;
 
+import io.tapstack.tap.TapInteropSupport;
+import io.tapstack.tap.Cmd;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static io.tapstack.examples.TapInteropSupport.Netns;
+import io.tapstack.tap.TapInteropSupport.Netns;
 
 /**
  * One example command running as its own JVM inside a network namespace of the test's own, on a TAP made there

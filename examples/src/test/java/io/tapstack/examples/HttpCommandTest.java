@@ -1,5 +1,8 @@
 package io.tapstack.examples;
 
+import io.tapstack.tap.TapInteropSupport;
+import io.tapstack.tap.Cmd;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

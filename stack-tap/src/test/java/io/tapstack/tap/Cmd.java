@@ -10,12 +10,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs an external command with a time limit and captures its output (stdout and stderr together). */
-final class Cmd
+public final class Cmd
 {
     /** What a command did: exit code (-1 if it timed out) and everything it printed. */
-    record Result(List<String> command, int exitCode, boolean timedOut, String output)
+    public record Result(List<String> command, int exitCode, boolean timedOut, String output)
     {
-        boolean ok()
+        public boolean ok()
         {
             return !timedOut && exitCode == 0;
         }
@@ -31,7 +31,7 @@ final class Cmd
     {
     }
 
-    static Result run(final Duration timeout, final String... command)
+    public static Result run(final Duration timeout, final String... command)
     {
         final List<String> cmd = Arrays.asList(command);
         File out = null;
@@ -70,7 +70,7 @@ final class Cmd
         }
     }
 
-    static boolean onPath(final String program)
+    public static boolean onPath(final String program)
     {
         final String path = System.getenv("PATH");
         if (path == null)

@@ -16,16 +16,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * an address (so nothing is sent there), moves it into a namespace of its own, and sends packets only there.
  * Deleting the namespace deletes the TAP with it.
  */
-final class TapInteropSupport
+public final class TapInteropSupport
 {
-    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(20);
+    public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(20);
 
     private TapInteropSupport()
     {
     }
 
     /** Skips the calling test (class) with the reason when this machine cannot run TAP integration tests. */
-    static void assumeTapInterop()
+    public static void assumeTapInterop()
     {
         assumeTrue(isRoot(), "TAP integration tests need root (CAP_NET_ADMIN to create a TAP, CAP_SYS_ADMIN for "
             + "network namespaces): run as root to include them");
@@ -34,7 +34,20 @@ final class TapInteropSupport
         assumeTrue(Cmd.onPath("ip"), "the 'ip' command (iproute2) is missing: apt-get install iproute2");
     }
 
-    static boolean isRoot()
+    /** Skips the calling test when a kernel-side tool is missing, naming the Debian package that has it. */
+    public static void assumeTools(final String... programAndPackage)
+    {
+        for (int i = 0; i + 1 < programAndPackage.length; i += 2)
+        {
+            final String program = programAndPackage[i];
+            final String pkg = programAndPackage[i + 1];
+            final boolean present = program.startsWith("/") ? java.nio.file.Files.isExecutable(java.nio.file.Path.of(program))
+                : Cmd.onPath(program);
+            assumeTrue(present, () -> "'" + program + "' is missing: apt-get install " + pkg);
+        }
+    }
+
+    public static boolean isRoot()
     {
         try
         {
@@ -54,7 +67,7 @@ final class TapInteropSupport
         return false;
     }
 
-    static String randomHex(final int digits)
+    public static String randomHex(final int digits)
     {
         final StringBuilder sb = new StringBuilder(digits);
         for (int i = 0; i < digits; i++)
@@ -65,9 +78,9 @@ final class TapInteropSupport
     }
 
     /** A network namespace of the test's own, deleted (with any interface inside it) by {@link #close()}. */
-    static final class Netns implements AutoCloseable
+    public static final class Netns implements AutoCloseable
     {
-        final String name;
+        public final String name;
         private boolean deleted;
 
         private Netns(final String name)
@@ -76,7 +89,7 @@ final class TapInteropSupport
         }
 
         /** Creates {@code ts-<random>}; skips the test when the machine refuses (no CAP_SYS_ADMIN, say). */
-        static Netns create()
+        public static Netns create()
         {
             final String name = "ts-" + randomHex(8);
             final Cmd.Result result = Cmd.run(COMMAND_TIMEOUT, "ip", "netns", "add", name);
@@ -85,7 +98,7 @@ final class TapInteropSupport
         }
 
         /** Runs a command inside the namespace. */
-        Cmd.Result exec(final Duration timeout, final String... command)
+        public Cmd.Result exec(final Duration timeout, final String... command)
         {
             final String[] full = new String[command.length + 4];
             full[0] = "ip";
@@ -97,7 +110,7 @@ final class TapInteropSupport
         }
 
         /** Runs a command inside the namespace and fails with its output unless it exits 0. */
-        Cmd.Result execOk(final String... command)
+        public Cmd.Result execOk(final String... command)
         {
             final Cmd.Result result = exec(COMMAND_TIMEOUT, command);
             if (!result.ok())
@@ -138,12 +151,12 @@ final class TapInteropSupport
     }
 
     /** The summary of an iputils ping run. */
-    record PingSummary(int transmitted, int received, double lossPercent, String line)
+    public record PingSummary(int transmitted, int received, double lossPercent, String line)
     {
         private static final Pattern SUMMARY = Pattern.compile(
             "(\\d+) packets transmitted, (\\d+) received.*?([\\d.]+)% packet loss");
 
-        static PingSummary parse(final String output)
+        public static PingSummary parse(final String output)
         {
             final Matcher m = SUMMARY.matcher(output);
             if (!m.find())
