@@ -119,6 +119,15 @@ class EchoCommandTest
                 + "        break\n"
                 + "    except socket.timeout:\n"
                 + "        print('TIMEOUT')\n";
+            // nc -u sees it too: the kernel turns the stack's port unreachable into ECONNREFUSED on nc's connected
+            // socket; with -v, nc checks the port first and exits 1 on it (without -v it just ends, exit 0) ...
+            final String twoDatagrams = "(echo x; sleep 0.5; echo y; sleep 0.5) | nc -u -v -w 1 " + STACK_IP + " ";
+            final Cmd.Result refused = echo.netns.exec(Duration.ofSeconds(20), "sh", "-c", twoDatagrams + "4444");
+            assertEquals(1, refused.exitCode(), refused::toString);
+            // ... where the open port answers and nc exits 0
+            final Cmd.Result open7 = echo.netns.exec(Duration.ofSeconds(20), "sh", "-c", twoDatagrams + "7");
+            assertEquals(0, open7.exitCode(), open7::toString);
+            assertTrue(open7.output().contains("succeeded") && open7.output().contains("y"), open7::toString);
             final Cmd.Result result = echo.netns.exec(Duration.ofSeconds(20), "/usr/bin/python3", "-c", python);
             assertTrue(result.ok(), result::toString);
             assertTrue(result.output().contains("REFUSED"), result::toString);
