@@ -26,6 +26,8 @@ final class Readiness
     private final Executor executor;
     private final ConcurrentLinkedQueue<BooleanSupplier> asyncOps = new ConcurrentLinkedQueue<>();
     private final AtomicInteger asyncPending = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean asyncScheduled =
+        new java.util.concurrent.atomic.AtomicBoolean();
     private final Runnable runAsync = this::runAsync;
     private volatile int blockedThreads;
 
@@ -46,6 +48,15 @@ final class Readiness
             }
         }
         if (asyncPending.get() > 0)
+        {
+            schedule();
+        }
+    }
+
+    /** At most one retry task queued per socket, however many signals come: the executor's queue stays bounded. */
+    private void schedule()
+    {
+        if (!asyncScheduled.get() && asyncScheduled.compareAndSet(false, true))
         {
             executor.execute(runAsync);
         }
@@ -95,11 +106,14 @@ final class Readiness
     {
         asyncPending.incrementAndGet();
         asyncOps.add(operation);
-        executor.execute(runAsync);
+        schedule();
     }
 
     private void runAsync()
     {
+        // cleared before the attempts: a signal during them schedules one more run, so none is lost
+        asyncScheduled.set(false);
+        VarHandle.fullFence();
         synchronized (asyncLock)
         {
             BooleanSupplier op;

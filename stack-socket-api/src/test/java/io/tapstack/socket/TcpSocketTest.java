@@ -377,6 +377,67 @@ class TcpSocketTest
         }
     }
 
+    @Test
+    void aNonBlockingEchoServerServesFiftyClientsAtOnce() throws Exception
+    {
+        try (MemoryStacks s = new MemoryStacks())
+        {
+            final TcpListener listener = s.b.listen(7);
+            acceptForever(listener);
+            final List<CompletableFuture<Boolean>> results = new ArrayList<>();
+            for (int i = 0; i < 50; i++)
+            {
+                final byte[] data = random(30_000 + i, 100 + i);
+                results.add(s.a.connectAsync(B_IP, 7).thenApplyAsync(c ->
+                {
+                    try (c)
+                    {
+                        c.getOutputStream().write(data);
+                        c.shutdownOutput();
+                        return Arrays.equals(data, c.getInputStream().readAllBytes());
+                    }
+                    catch (final IOException ex)
+                    {
+                        throw new RuntimeException(ex);
+                    }
+                }, runnable -> new Thread(runnable).start()));
+            }
+            for (final CompletableFuture<Boolean> r : results)
+            {
+                assertTrue(r.get(30, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    /** Accepts with acceptAsync and echoes each connection with readAsync/writeAsync chains: no thread waits. */
+    private static void acceptForever(final TcpListener listener)
+    {
+        listener.acceptAsync().thenAccept(c ->
+        {
+            acceptForever(listener);
+            echo(c, new byte[4096]);
+        });
+    }
+
+    private static void echo(final TcpConnection c, final byte[] buffer)
+    {
+        c.readAsync(buffer, 0, buffer.length).thenCompose(n ->
+        {
+            if (n < 0)
+            {
+                c.close();
+                return CompletableFuture.completedFuture(false);
+            }
+            return c.writeAsync(buffer, 0, n).thenApply(done -> true);
+        }).thenAccept(more ->
+        {
+            if (more)
+            {
+                echo(c, buffer);
+            }
+        });
+    }
+
     static byte[] random(final int length, final long seed)
     {
         final byte[] b = new byte[length];
