@@ -21,6 +21,7 @@ public final class TcpConfig
     private int initialWindowSegments = 0;
     private int challengeAcksPerSecond = 1000;
     private int maxOutOfOrderIntervals = SegmentReassembler.DEFAULT_MAX_INTERVALS;
+    private long outOfWindowAckIntervalNs = TimeUnit.MILLISECONDS.toNanos(500);
 
     /** Send buffer per connection: bytes written but not yet acknowledged. */
     public TcpConfig sendBufferBytes(final int bytes)
@@ -209,4 +210,26 @@ public final class TcpConfig
     {
         return challengeAcksPerSecond;
     }
+
+    /**
+     * RFC 5961 §7 (ACK throttling), RFC 9293 §3.10.7.4: per connection, the shortest interval between two ACKs
+     * answering unacceptable segments that carry no data (pure ACKs, SYNs), as Linux's tcp_invalid_ratelimit
+     * (500 ms); two ends that disagree cannot ping-pong ACKs without bound. Segments with data or FIN are always
+     * answered (zero-window probes). Those not answered are counted (TCP_OOW_ACKS_RATE_LIMITED); 0 disables.
+     */
+    public TcpConfig outOfWindowAckIntervalNs(final long ns)
+    {
+        if (ns < 0)
+        {
+            throw new IllegalArgumentException("outOfWindowAckIntervalNs must be >= 0: " + ns);
+        }
+        this.outOfWindowAckIntervalNs = ns;
+        return this;
+    }
+
+    public long outOfWindowAckIntervalNs()
+    {
+        return outOfWindowAckIntervalNs;
+    }
+
 }

@@ -100,6 +100,8 @@ public final class TcpConnection
 
     // --- acknowledgment policy
     private boolean ackNow;
+    /** When we last answered an unacceptable pure ACK or SYN (Linux's last_oow_ack_time); NONE before the first. */
+    private long lastOutOfWindowAckNs = NONE;
     private int fullSegmentsUnacked;
 
     // --- timers (absolute ns, NONE when off)
@@ -529,7 +531,8 @@ public final class TcpConnection
                 // a pure ACK one past RCV.NXT comes from a sender whose SND.NXT counts the probe byte our zero
                 // window dropped: taken below, not answered, or two ends with closed windows ACK each other's
                 // ACKs forever (an ACK is not acknowledged, RFC 9293 §3.10.7.4 special allowance)
-                if (!zeroWindowAck || segLen != 0 || seq != rcvNxt + 1)
+                if ((!zeroWindowAck || segLen != 0 || seq != rcvNxt + 1)
+                    && !outOfWindowAckRateLimited(segLen, (flags & TcpFlags.SYN) != 0, nowNs))
                 {
                     ackNow = true;
                 }
@@ -944,6 +947,29 @@ public final class TcpConnection
         {
             receiveText(seg, seg.sequenceNumber() + 1, seg.dataOffset(), dataLength, fin, nowNs);
         }
+    }
+
+    /**
+     * RFC 5961 §7 (ACK throttling) and Linux's tcp_oow_rate_limited: an unacceptable segment is answered with an
+     * ACK (RFC 9293 §3.10.7.4), but two ends that disagree would answer each other's ACKs without bound (an ACK
+     * war), so a pure ACK or a SYN is answered at most once per {@link TcpConfig#outOfWindowAckIntervalNs()}.
+     */
+    private boolean outOfWindowAckRateLimited(final int segLen, final boolean syn, final long nowNs)
+    {
+        if (segLen != 0 && !syn)
+        {
+            // Linux: "data packets without SYNs are not likely part of an ACK loop"; zero-window probes and
+            // retransmitted FINs are always answered
+            return false;
+        }
+        final long intervalNs = config.outOfWindowAckIntervalNs();
+        if (intervalNs > 0 && lastOutOfWindowAckNs != NONE && nowNs - lastOutOfWindowAckNs < intervalNs)
+        {
+            counters.increment(Counter.TCP_OOW_ACKS_RATE_LIMITED);
+            return true;
+        }
+        lastOutOfWindowAckNs = nowNs;
+        return false;
     }
 
     private void challengeAck()

@@ -7,11 +7,13 @@ import java.util.List;
 
 import static io.tapstack.tcp.TcpScript.ACK;
 import static io.tapstack.tcp.TcpScript.FIN;
+import static io.tapstack.tcp.TcpScript.MS;
 import static io.tapstack.tcp.TcpScript.PSH;
 import static io.tapstack.tcp.TcpScript.RST;
 import static io.tapstack.tcp.TcpScript.SYN;
 import static io.tapstack.tcp.TcpScript.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * RFC 9293 §3.10.7.4 first (sequence acceptability), second (RST), fourth (SYN), fifth (ACK), with RFC 5961's
@@ -56,6 +58,71 @@ class TcpSegmentAcceptabilityTest
         final TcpScript t = new TcpScript();
         t.passiveOpen();
         t.send(ACK, t.peer(1 - 1000), t.stack(1));
+        t.expect(ACK, t.stack(1), t.peer(1), 0);
+        t.expectNothing();
+    }
+
+    @Test
+    void outsideTheWindowPureAcksAreAnsweredOncePerIntervalSoAnAckWarIsBounded()
+    {
+        // RFC 5961 §7 (ACK throttling), Linux's tcp_oow_rate_limited (tcp_invalid_ratelimit, 500 ms): a peer that
+        // disagrees with us about the sequence space and sends an unacceptable pure ACK for every ACK it gets
+        // would ping-pong ACKs with us without bound; here it sends 1000 in 100 ms and hears back once
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = t.passiveOpen();
+        for (int i = 0; i < 1000; i++)
+        {
+            t.send(ACK, t.peer(1 - 1000), t.stack(1));
+            t.s.advance(100_000);
+        }
+        t.expect(ACK, t.stack(1), t.peer(1), 0);
+        t.expectNothing();
+        assertEquals(1000, t.count(Counter.TCP_DROP_OUT_OF_WINDOW));
+        assertEquals(999, t.count(Counter.TCP_OOW_ACKS_RATE_LIMITED));
+        // one more answer once the interval since the last answer has passed, and not a nanosecond earlier
+        t.s.advance(400 * MS - 1);
+        t.send(ACK, t.peer(1 - 1000), t.stack(1));
+        t.expectNothing();
+        t.s.advance(1);
+        t.send(ACK, t.peer(1 - 1000), t.stack(1));
+        t.expect(ACK, t.stack(1), t.peer(1), 0);
+        t.send(ACK, t.peer(1 - 1000), t.stack(1));
+        t.expectNothing();
+        assertEquals(1001, t.count(Counter.TCP_OOW_ACKS_RATE_LIMITED));
+        assertEquals(TcpState.ESTABLISHED, c.state());
+    }
+
+    @Test
+    void outOfWindowAckIntervalOfZeroAnswersEveryUnacceptablePureAck()
+    {
+        // the ping-pong the interval bounds: with it switched off, every one of the peer's ACKs gets an answer
+        final TcpScript t = new TcpScript(c -> c.outOfWindowAckIntervalNs(0));
+        t.passiveOpen();
+        for (int i = 0; i < 1000; i++)
+        {
+            t.send(ACK, t.peer(1 - 1000), t.stack(1));
+            t.expect(ACK, t.stack(1), t.peer(1), 0);
+            t.s.advance(100_000);
+        }
+        t.expectNothing();
+        assertEquals(0, t.count(Counter.TCP_OOW_ACKS_RATE_LIMITED));
+        assertThrows(IllegalArgumentException.class, () -> new TcpConfig().outOfWindowAckIntervalNs(-1));
+    }
+
+    @Test
+    void unacceptableSynsShareThePerConnectionOutOfWindowAckInterval()
+    {
+        // Linux rate-limits SYN-bearing segments too: a SYN may be part of an ACK loop, data alone is not
+        final TcpScript t = new TcpScript();
+        t.passiveOpen();
+        t.send(SYN, t.peer(0), 0);
+        t.expect(ACK, t.stack(1), t.peer(1), 0);
+        t.send(SYN, t.peer(0), 0);
+        t.send(ACK, t.peer(1 - 1000), t.stack(1));
+        t.expectNothing();
+        assertEquals(2, t.count(Counter.TCP_OOW_ACKS_RATE_LIMITED));
+        // the stack-wide RFC 5961 challenge ACK for an in-window SYN is not this limit
+        t.send(SYN, t.peer(100), 0);
         t.expect(ACK, t.stack(1), t.peer(1), 0);
         t.expectNothing();
     }

@@ -234,6 +234,42 @@ class TcpWindowTest
     }
 
     @Test
+    void zeroWindowProbesAreAnsweredEveryTimeWhileUnacceptablePureAcksAreRateLimited()
+    {
+        // Linux's tcp_oow_rate_limited: "data packets without SYNs are not likely part of an ACK loop", so a
+        // probe of our zero window (unacceptable: RFC 9293 §3.10.7.4) always gets its ACK with the window
+        // (RFC 9293 §3.8.6.1); only pure ACKs share the per-connection interval (RFC 5961 §7)
+        final TcpScript t = new TcpScript(c -> c.receiveBufferBytes(1460));
+        final TcpConnection c = open(t);
+        t.send(ACK | PSH, t.peer(1), t.stack(1), bytes(1460));
+        t.s.advance(40 * MS);
+        assertEquals(0, t.expect(ACK, t.stack(1), t.peer(1461), 0).window());
+        for (int i = 0; i < 100; i++)
+        {
+            t.send(ACK, t.peer(1461), t.stack(1), bytes(1));
+            assertEquals(0, t.expect(ACK, t.stack(1), t.peer(1461), 0).window());
+            // an old-looking pure ACK between the probes: answered the first time only
+            t.send(ACK, t.peer(1460), t.stack(1));
+            if (i == 0)
+            {
+                t.expect(ACK, t.stack(1), t.peer(1461), 0);
+            }
+            t.expectNothing();
+            t.s.advance(MS);
+        }
+        assertEquals(1460, c.readable(), "the probe bytes were dropped");
+        assertEquals(99, t.count(Counter.TCP_OOW_ACKS_RATE_LIMITED));
+        // once the application reads, the next probe byte is taken
+        c.read(new byte[1460], 0, 1460);
+        t.s.step();
+        t.expect(ACK, t.stack(1), t.peer(1461), 0);
+        t.send(ACK, t.peer(1461), t.stack(1), bytes(1));
+        t.s.advance(40 * MS);
+        t.expect(ACK, t.stack(1), t.peer(1462), 0);
+        t.expectNothing();
+    }
+
+    @Test
     void pureAckAfterAZeroWindowProbeCarriesTheSequenceNumberPastTheProbeByte()
     {
         // found by TcpStateMachineHunt (healthy link, jqwik seed -3615305792887492507): both ends probed each
