@@ -22,6 +22,7 @@ public final class TcpConfig
     private int challengeAcksPerSecond = 1000;
     private int maxOutOfOrderIntervals = SegmentReassembler.DEFAULT_MAX_INTERVALS;
     private long outOfWindowAckIntervalNs = TimeUnit.MILLISECONDS.toNanos(500);
+    private int minUnansweredProbes = 4;
 
     /** Send buffer per connection: bytes written but not yet acknowledged. */
     public TcpConfig sendBufferBytes(final int bytes)
@@ -232,4 +233,23 @@ public final class TcpConfig
         return outOfWindowAckIntervalNs;
     }
 
+    /**
+     * RFC 1122 §4.2.3.5 (R2): zero-window probes the peer must leave unanswered, besides the user timeout counted
+     * from the first of them, before the connection is given up (counted in TCP_USER_TIMEOUTS). R1 is at least 3
+     * retransmissions and R2 beyond it, so the default 4 is a probe and 3 more; at least 1.
+     */
+    public TcpConfig minUnansweredProbes(final int probes)
+    {
+        if (probes < 1)
+        {
+            throw new IllegalArgumentException("minUnansweredProbes must be >= 1: " + probes);
+        }
+        this.minUnansweredProbes = probes;
+        return this;
+    }
+
+    public int minUnansweredProbes()
+    {
+        return minUnansweredProbes;
+    }
 }

@@ -36,8 +36,6 @@ public final class TcpConnection
     /** RFC 9293 §3.7.1: the MSS to assume when the peer sends none. */
     static final int DEFAULT_PEER_MSS = 536;
     private static final int MAX_UNSCALED_WINDOW = 65535;
-    /** RFC 1122 §4.2.3.5: R1 is at least 3 retransmissions and R2 beyond it, so a probe and 3 more go unanswered. */
-    static final int MIN_UNANSWERED_PROBES = 4;
 
     private final TcpLayer layer;
     private final TcpConfig config;
@@ -1423,12 +1421,13 @@ public final class TcpConnection
     /**
      * RFC 1122 §4.2.2.17 and §4.2.3.5: a peer that answers the probes keeps the connection open; one that stops
      * answering is given up after R2: the user timeout counted from the first probe it left unanswered (as
-     * Linux's icsk_probes_tstamp), and at least {@link #MIN_UNANSWERED_PROBES} probes. Counting from the peer's
-     * last ACK instead made a single lost probe fatal once the interval reached half the user timeout.
+     * Linux's icsk_probes_tstamp), and at least {@link TcpConfig#minUnansweredProbes()} probes (R1 is at least 3
+     * retransmissions and R2 beyond it: by default a probe and 3 more). Counting from the peer's last ACK instead
+     * made a single lost probe fatal once the interval reached half the user timeout.
      */
     private boolean zeroWindowProbesUnanswered(final long nowNs)
     {
-        return unansweredProbes >= MIN_UNANSWERED_PROBES
+        return unansweredProbes >= config.minUnansweredProbes()
             && nowNs - firstUnansweredProbeNs >= config.userTimeoutNs();
     }
 

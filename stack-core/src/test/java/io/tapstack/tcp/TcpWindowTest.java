@@ -14,6 +14,7 @@ import static io.tapstack.tcp.TcpScript.RST;
 import static io.tapstack.tcp.TcpScript.SECOND;
 import static io.tapstack.tcp.TcpScript.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -144,6 +145,35 @@ class TcpWindowTest
         t.expectNothing();
         assertEquals(TcpState.CLOSED, c.state());
         assertEquals(List.of("reset: user timeout: zero-window probes unanswered"), r.events);
+    }
+
+    @Test
+    void minUnansweredProbesOfTwoGivesUpAfterTwoUnansweredProbesOnceTheUserTimeoutHasPassed()
+    {
+        // RFC 1122 §4.2.3.5 (R2): the user timeout counted from the first unanswered probe, and at least
+        // minUnansweredProbes probes (the default 4 would send two more, at 2.1 and 4.5 s, and give up at 9.3 s)
+        final TcpScript t = new TcpScript(c -> c.userTimeoutNs(SECOND).minUnansweredProbes(2));
+        final TcpScript.Recorder r = new TcpScript.Recorder();
+        final TcpConnection c = open(t);
+        c.handler(r);
+        t.send(ACK, t.peer(1), t.stack(1), 0, NONE, NONE);
+        t.write(c, bytes(100));
+        // probes at 0.3 and 0.9 s: at 0.9 s only one went unanswered, so the second goes out
+        t.s.advance(300 * MS);
+        t.expect(ACK, t.stack(1), t.peer(1), 1);
+        t.s.advance(600 * MS);
+        t.expect(ACK, t.stack(1), t.peer(1), 1);
+        t.s.advance(1200 * MS - 1);
+        t.expectNothing();
+        // at 2.1 s two probes went unanswered and the first was sent 1.8 s ago
+        t.s.advance(1);
+        t.expect(RST, t.stack(1), 0);
+        t.expectNothing();
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(List.of("reset: user timeout: zero-window probes unanswered"), r.events);
+        assertEquals(2, t.count(Counter.TCP_ZERO_WINDOW_PROBES));
+        assertEquals(1, t.count(Counter.TCP_USER_TIMEOUTS));
+        assertThrows(IllegalArgumentException.class, () -> new TcpConfig().minUnansweredProbes(0));
     }
 
     @Test
