@@ -676,7 +676,12 @@ public final class TcpConnection
         if (SeqNum.gt(ack, sndMax))
         {
             counters.increment(Counter.TCP_DROP_ACK_UNSENT);
-            ackNow = true;
+            // RFC 9293 §3.10.7.4: answer with an ACK; a pure one at most once per interval (RFC 5961 §7), or two
+            // ends that each ACK beyond the other's SND.MAX would ping-pong without bound
+            if (!outOfWindowAckRateLimited(dataLength, false, nowNs))
+            {
+                ackNow = true;
+            }
             return false;
         }
         if (SeqNum.lt(ack, sndUna - maxSndWnd))

@@ -184,6 +184,28 @@ class TcpSegmentAcceptabilityTest
     }
 
     @Test
+    void pureAcksForDataNeverSentAreAnsweredOncePerInterval()
+    {
+        // the same ACK war as out-of-window ACKs: an answer per interval for pure ACKs, every time for data
+        final TcpScript t = new TcpScript();
+        t.passiveOpen();
+        for (int i = 0; i < 1000; i++)
+        {
+            t.send(ACK, t.peer(1), t.stack(1000));
+            t.s.advance(100_000);
+        }
+        t.expect(ACK, t.stack(1), t.peer(1), 0);
+        t.expectNothing();
+        assertEquals(1000, t.count(Counter.TCP_DROP_ACK_UNSENT));
+        assertEquals(999, t.count(Counter.TCP_OOW_ACKS_RATE_LIMITED));
+        t.send(ACK | PSH, t.peer(1), t.stack(1000), bytes(10));
+        t.expect(ACK, t.stack(1), t.peer(1), 0);
+        t.s.advance(400 * MS);
+        t.send(ACK, t.peer(1), t.stack(1000));
+        t.expect(ACK, t.stack(1), t.peer(1), 0);
+    }
+
+    @Test
     void ackForDataNeverSentWhileClosingGetsAnAck()
     {
         final TcpScript t = new TcpScript();
