@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=examples/target/tapstack-examples.jar
-SIZE_MB=${1:-100}
+SIZE_MB=${1:-500}
 shift || true
 NS="tapstack-tput-$$"
 NS_A="tapstack-veth-a-$$"
