@@ -1,11 +1,15 @@
 package io.tapstack.socket;
 
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Where application threads wait for a socket to become ready, and where the stack thread tells them it may be.
@@ -96,6 +100,69 @@ final class Readiness
                 blockedThreads--;
             }
         }
+    }
+
+    /** One non-blocking try of a call: its result, or null when it would have to wait. */
+    @FunctionalInterface
+    interface Attempt<T>
+    {
+        T tryNow() throws IOException;
+    }
+
+    /**
+     * The blocking style of a call: tries it, and waits while it would block until it succeeds, throws, or
+     * {@code deadlineNs} passes ({@link Long#MAX_VALUE}: no limit).
+     *
+     * @param mayBeReady when to try again (cheap; a signal or the re-check timer also retries)
+     * @param onTimeout  what to throw when the deadline passes
+     */
+    <T> T block(final Attempt<T> attempt, final BooleanSupplier mayBeReady, final long deadlineNs,
+        final Supplier<IOException> onTimeout) throws IOException
+    {
+        while (true)
+        {
+            final T result = attempt.tryNow();
+            if (result != null)
+            {
+                return result;
+            }
+            try
+            {
+                if (!await(mayBeReady, deadlineNs))
+                {
+                    throw onTimeout.get();
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting");
+            }
+        }
+    }
+
+    /** The non-blocking style of a call: a future completed on the callback executor once the attempt succeeds. */
+    <T> CompletableFuture<T> async(final Attempt<T> attempt)
+    {
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        submit(() ->
+        {
+            try
+            {
+                final T value = attempt.tryNow();
+                if (value == null)
+                {
+                    return false;
+                }
+                result.complete(value);
+            }
+            catch (final IOException ex)
+            {
+                result.completeExceptionally(ex);
+            }
+            return true;
+        });
+        return result;
     }
 
     /**

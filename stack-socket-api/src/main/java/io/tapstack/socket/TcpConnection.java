@@ -151,25 +151,11 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
      */
     public CompletableFuture<Integer> readAsync(final byte[] dst, final int offset, final int length)
     {
-        final CompletableFuture<Integer> result = new CompletableFuture<>();
-        readiness.submit(() ->
+        return readiness.async(() ->
         {
-            try
-            {
-                final int n = tryRead(dst, offset, length);
-                if (n == 0)
-                {
-                    return false;
-                }
-                result.complete(n);
-            }
-            catch (final IOException ex)
-            {
-                result.completeExceptionally(ex);
-            }
-            return true;
+            final int n = tryRead(dst, offset, length);
+            return n == 0 ? null : n;
         });
-        return result;
     }
 
     /**
@@ -356,18 +342,8 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
             {
                 return n;
             }
-            try
-            {
-                if (!readiness.await(this::readable, deadline))
-                {
-                    throw new SocketTimeoutException("read timed out");
-                }
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted in read");
-            }
+            // no Attempt here: a read returns a primitive, and the blocking read is the fast path (no boxing)
+            awaitOrThrow(this::readable, deadline, "read");
         }
     }
 
@@ -483,6 +459,15 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
                 }
             }
             return done;
+        }
+    }
+
+    private void awaitOrThrow(final java.util.function.BooleanSupplier ready, final long deadline, final String what)
+        throws IOException
+    {
+        if (!awaitReady(ready, deadline, what))
+        {
+            throw new SocketTimeoutException(what + " timed out");
         }
     }
 

@@ -3,7 +3,6 @@ package io.tapstack.socket;
 import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.BindException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -76,51 +75,15 @@ public final class TcpListener implements AutoCloseable
     public TcpConnection accept(final Duration timeout) throws IOException
     {
         final long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-        while (true)
-        {
-            final TcpConnection c = tryAccept();
-            if (c != null)
-            {
-                return c;
-            }
-            try
-            {
-                if (!readiness.await(() -> !accepted.isEmpty() || closed || failure != null || owner.isClosed(),
-                    deadline))
-                {
-                    throw new SocketTimeoutException("accept timed out on port " + port);
-                }
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted in accept");
-            }
-        }
+        return readiness.block(this::tryAccept,
+            () -> !accepted.isEmpty() || closed || failure != null || owner.isClosed(), deadline,
+            () -> new SocketTimeoutException("accept timed out on port " + port));
     }
 
     /** The non-blocking style: completes with the next connection on the callback executor. */
     public CompletableFuture<TcpConnection> acceptAsync()
     {
-        final CompletableFuture<TcpConnection> result = new CompletableFuture<>();
-        readiness.submit(() ->
-        {
-            try
-            {
-                final TcpConnection c = tryAccept();
-                if (c == null)
-                {
-                    return false;
-                }
-                result.complete(c);
-            }
-            catch (final IOException ex)
-            {
-                result.completeExceptionally(ex);
-            }
-            return true;
-        });
-        return result;
+        return readiness.async(this::tryAccept);
     }
 
     /** The next connection if one is waiting, else null. */
@@ -163,23 +126,19 @@ public final class TcpListener implements AutoCloseable
 
     void awaitBound() throws IOException
     {
-        try
-        {
-            if (!readiness.await(() -> bound || failure != null || owner.isClosed(), System.nanoTime() + BIND_TIMEOUT_NS))
-            {
-                throw new IOException("the stack did not answer a listen on port " + port + " (is it running?)");
-            }
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted in listen");
-        }
+        readiness.block(this::boundOrFailed, () -> bound || failure != null || owner.isClosed(),
+            System.nanoTime() + BIND_TIMEOUT_NS,
+            () -> new IOException("the stack did not answer a listen on port " + port + " (is it running?)"));
+    }
+
+    private Boolean boundOrFailed() throws IOException
+    {
         if (failure != null)
         {
             throw failure;
         }
         owner.checkOpen();
+        return bound ? Boolean.TRUE : null;
     }
 
     // ------------------------------------------------------------------------------------------ stack thread

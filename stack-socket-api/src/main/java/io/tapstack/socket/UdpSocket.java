@@ -10,7 +10,6 @@ import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.lang.invoke.VarHandle;
 import java.net.BindException;
 import java.net.PortUnreachableException;
@@ -181,51 +180,15 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
     public Datagram receive(final Duration timeout) throws IOException
     {
         final long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-        while (true)
-        {
-            final Datagram d = tryReceive();
-            if (d != null)
-            {
-                return d;
-            }
-            try
-            {
-                if (!readiness.await(() -> receiveRing.size() > 0 || closed || failure != null || owner.isClosed(),
-                    deadline))
-                {
-                    throw new SocketTimeoutException("no datagram within " + timeout.toMillis() + " ms");
-                }
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted in receive");
-            }
-        }
+        return readiness.block(this::tryReceive,
+            () -> receiveRing.size() > 0 || closed || failure != null || owner.isClosed(), deadline,
+            () -> new SocketTimeoutException("no datagram within " + timeout.toMillis() + " ms"));
     }
 
     /** The non-blocking style: completes with the next datagram on the callback executor. */
     public CompletableFuture<Datagram> receiveAsync()
     {
-        final CompletableFuture<Datagram> result = new CompletableFuture<>();
-        readiness.submit(() ->
-        {
-            try
-            {
-                final Datagram d = tryReceive();
-                if (d == null)
-                {
-                    return false;
-                }
-                result.complete(d);
-            }
-            catch (final IOException ex)
-            {
-                result.completeExceptionally(ex);
-            }
-            return true;
-        });
-        return result;
+        return readiness.async(this::tryReceive);
     }
 
     /** The next datagram if one is waiting, else null. */
@@ -295,24 +258,19 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
 
     void awaitBound() throws IOException
     {
-        try
-        {
-            if (!readiness.await(() -> bound || failure != null || owner.isClosed(),
-                System.nanoTime() + BIND_TIMEOUT_NS))
-            {
-                throw new IOException("the stack did not answer a UDP bind (is it running?)");
-            }
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted in bind");
-        }
+        readiness.block(this::boundOrFailed, () -> bound || failure != null || owner.isClosed(),
+            System.nanoTime() + BIND_TIMEOUT_NS,
+            () -> new IOException("the stack did not answer a UDP bind (is it running?)"));
+    }
+
+    private Boolean boundOrFailed() throws IOException
+    {
         if (failure != null)
         {
             throw failure;
         }
         owner.checkOpen();
+        return bound ? Boolean.TRUE : null;
     }
 
     // ------------------------------------------------------------------------------------------ stack thread
