@@ -381,7 +381,7 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
                 {
                     return -1;
                 }
-                if (receiveRing.read(takeChunk, 1) == 0)
+                if (readOne(receiveRing, takeChunk) == 0)
                 {
                     if (failure != null)
                     {
@@ -400,6 +400,17 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
                 resumeReceive();
             }
         }
+    }
+
+    /**
+     * Reads one message; 0 only when the ring is empty (a read that meets the padding before the ring's wrap
+     * returns 0 although a message waits at the start: read again then).
+     */
+    static int readOne(final OneToOneRingBuffer ring, final MessageHandler handler)
+    {
+        final long before = ring.consumerPosition();
+        final int n = ring.read(handler, 1);
+        return n == 0 && ring.consumerPosition() != before ? ring.read(handler, 1) : n;
     }
 
     private void takeChunk(final int type, final MutableDirectBuffer buffer, final int index, final int length)
@@ -613,13 +624,16 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
             return; // onConnected pumps
         }
         int moved = 0;
-        int n;
+        long before;
         sendAborted = false;
-        // one read stops at the ring's end (Agrona reads contiguous blocks): go on until empty or TCP is full
-        while (!sendAborted && (n = sendRing.controlledRead(drainToTcp, Integer.MAX_VALUE)) > 0)
+        // one read stops at the ring's end (Agrona reads contiguous blocks), and a read that meets only the
+        // padding before the wrap returns 0 messages although it moved the head: go on while the head moves
+        do
         {
-            moved += n;
+            before = sendRing.consumerPosition();
+            moved += sendRing.controlledRead(drainToTcp, Integer.MAX_VALUE);
         }
+        while (!sendAborted && sendRing.consumerPosition() != before);
         if (moved > 0)
         {
             readiness.signal();

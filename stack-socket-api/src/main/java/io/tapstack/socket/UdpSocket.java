@@ -198,7 +198,7 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
         {
             taken = null;
             takenError = null;
-            if (receiveRing.read(takeDatagram, 1) > 0)
+            if (TcpConnection.readOne(receiveRing, takeDatagram) > 0)
             {
                 VarHandle.fullFence(); // the freed ring space must be visible before we look at the flag
                 if (receiveBlocked.get() && receiveBlocked.compareAndSet(true, false))
