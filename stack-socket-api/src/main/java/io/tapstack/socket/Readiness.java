@@ -24,6 +24,7 @@ import java.util.function.Supplier;
 final class Readiness
 {
     private static final long SLICE_MS = 20;
+    private static final int SPINS = 300;
 
     private final Object monitor = new Object();
     private final Object asyncLock = new Object();
@@ -74,9 +75,15 @@ final class Readiness
      */
     boolean await(final BooleanSupplier ready, final long deadlineNs) throws InterruptedException
     {
-        if (ready.getAsBoolean())
+        // a short spin first: a reply often comes within microseconds, and parking and waking a thread costs
+        // tens of them; bounded, so that on two cores a spinning waiter never starves the stack for long
+        for (int i = 0; i < SPINS; i++)
         {
-            return true;
+            if (ready.getAsBoolean())
+            {
+                return true;
+            }
+            Thread.onSpinWait();
         }
         synchronized (monitor)
         {

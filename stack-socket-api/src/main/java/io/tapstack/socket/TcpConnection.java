@@ -72,6 +72,8 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
     private int chunkEnd;
     private boolean endOfStreamSeen;
     private final MessageHandler takeChunk = this::takeChunk;
+    /** Stored once: a bound method reference made per read would allocate per read. */
+    private final java.util.function.BooleanSupplier readableCondition = this::readable;
 
     // writer side (under writeLock)
     private final Object writeLock = new Object();
@@ -343,7 +345,7 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
                 return n;
             }
             // no Attempt here: a read returns a primitive, and the blocking read is the fast path (no boxing)
-            awaitOrThrow(this::readable, deadline, "read");
+            awaitOrThrow(readableCondition, deadline, "read");
         }
     }
 
