@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -27,13 +28,11 @@ final class Readiness
     private static final int SPINS = 300;
 
     private final Object monitor = new Object();
-    private final Object asyncLock = new Object();
     private final Executor executor;
-    private final ConcurrentLinkedQueue<BooleanSupplier> asyncOps = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger asyncPending = new AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicBoolean asyncScheduled =
-        new java.util.concurrent.atomic.AtomicBoolean();
-    private final Runnable runAsync = this::runAsync;
+    /** Pending non-blocking operations, in two independent lanes: a write waiting for room must never hold up
+     * a read (the peer may be waiting for us to read before it reads what we write). */
+    private final Lane readLane = new Lane();
+    private final Lane writeLane = new Lane();
     private volatile int blockedThreads;
 
     Readiness(final Executor executor)
@@ -52,19 +51,8 @@ final class Readiness
                 monitor.notifyAll();
             }
         }
-        if (asyncPending.get() > 0)
-        {
-            schedule();
-        }
-    }
-
-    /** At most one retry task queued per socket, however many signals come: the executor's queue stays bounded. */
-    private void schedule()
-    {
-        if (!asyncScheduled.get() && asyncScheduled.compareAndSet(false, true))
-        {
-            executor.execute(runAsync);
-        }
+        readLane.signal();
+        writeLane.signal();
     }
 
     /**
@@ -152,7 +140,7 @@ final class Readiness
     <T> CompletableFuture<T> async(final Attempt<T> attempt)
     {
         final CompletableFuture<T> result = new CompletableFuture<>();
-        submit(() ->
+        readLane.submit(() ->
         {
             try
             {
@@ -172,42 +160,75 @@ final class Readiness
         return result;
     }
 
-    /**
-     * Leaves an operation to be tried on the callback executor now and after every signal until it returns true
-     * (it completes its own future). Operations run one at a time, in the order they were left.
-     */
-    void submit(final BooleanSupplier operation)
+    /** Leaves a write-side operation (see {@link Lane#submit}): it never waits behind a read. */
+    void submitWrite(final BooleanSupplier operation)
     {
-        asyncPending.incrementAndGet();
-        asyncOps.add(operation);
-        schedule();
+        writeLane.submit(operation);
     }
 
-    private void runAsync()
+    /** One FIFO of pending non-blocking operations, retried on the callback executor after each signal. */
+    private final class Lane
     {
-        // cleared before the attempts: a signal during them schedules one more run, so none is lost
-        asyncScheduled.set(false);
-        VarHandle.fullFence();
-        synchronized (asyncLock)
+        private final Object lock = new Object();
+        private final ConcurrentLinkedQueue<BooleanSupplier> ops = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger pending = new AtomicInteger();
+        private final AtomicBoolean scheduled = new AtomicBoolean();
+        private final Runnable run = this::run;
+
+        void signal()
         {
-            BooleanSupplier op;
-            while ((op = asyncOps.peek()) != null)
+            if (pending.get() > 0)
             {
-                boolean done;
-                try
+                schedule();
+            }
+        }
+
+        /**
+         * Leaves an operation to be tried on the callback executor now and after every signal until it returns
+         * true (it completes its own future). Operations of a lane run one at a time, in the order they were left.
+         */
+        void submit(final BooleanSupplier operation)
+        {
+            pending.incrementAndGet();
+            ops.add(operation);
+            schedule();
+        }
+
+        /** At most one retry task queued per lane, however many signals come: the executor's queue stays bounded. */
+        private void schedule()
+        {
+            if (!scheduled.get() && scheduled.compareAndSet(false, true))
+            {
+                executor.execute(run);
+            }
+        }
+
+        private void run()
+        {
+            // cleared before the attempts: a signal during them schedules one more run, so none is lost
+            scheduled.set(false);
+            VarHandle.fullFence();
+            synchronized (lock)
+            {
+                BooleanSupplier op;
+                while ((op = ops.peek()) != null)
                 {
-                    done = op.getAsBoolean();
+                    boolean done;
+                    try
+                    {
+                        done = op.getAsBoolean();
+                    }
+                    catch (final RuntimeException ex)
+                    {
+                        done = true; // the operation completes its future exceptionally itself; never retry a throw
+                    }
+                    if (!done)
+                    {
+                        return; // FIFO: later operations wait behind the first (a later signal retries)
+                    }
+                    ops.poll();
+                    pending.decrementAndGet();
                 }
-                catch (final RuntimeException ex)
-                {
-                    done = true; // the operation completes its future exceptionally itself; never retry a throw
-                }
-                if (!done)
-                {
-                    return; // FIFO: later operations wait behind the first (a later signal retries)
-                }
-                asyncOps.poll();
-                asyncPending.decrementAndGet();
             }
         }
     }

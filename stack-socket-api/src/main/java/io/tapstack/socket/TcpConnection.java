@@ -86,6 +86,8 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
     private boolean endOfStreamWritten;
     private boolean forgotten;
     private boolean sendAborted;
+    /** TCP closed the connection in order; it is forgotten once the reader has been handed everything. */
+    private boolean terminated;
     private final ControlledMessageHandler drainToTcp = this::drainToTcp;
 
     TcpConnection(final SocketStack owner, final int id, final int remoteAddress, final int remotePort,
@@ -168,7 +170,7 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
     {
         final CompletableFuture<Void> result = new CompletableFuture<>();
         final int[] written = {0};
-        readiness.submit(() ->
+        readiness.submitWrite(() ->
         {
             try
             {
@@ -675,6 +677,10 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
     {
         if (tcp == null || closedByApplication)
         {
+            if (terminated)
+            {
+                forget();
+            }
             return;
         }
         boolean progressed = false;
@@ -718,6 +724,10 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
         if (progressed)
         {
             readiness.signal();
+        }
+        if (terminated && endOfStreamWritten)
+        {
+            forget();
         }
     }
 
@@ -782,8 +792,10 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
     @Override
     public void onClosed(final io.tapstack.tcp.TcpConnection connection)
     {
+        // an orderly end: TCP may still hold bytes the reader's ring had no room for; the connection stays known
+        // (PUMP_RECEIVE finds it) until they and the end of stream are handed over
+        terminated = true;
         pumpReceive();
-        forget();
         readiness.signal();
     }
 
