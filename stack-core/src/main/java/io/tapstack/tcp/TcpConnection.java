@@ -567,7 +567,14 @@ public final class TcpConnection
             }
             if (state == TcpState.CLOSING || state == TcpState.LAST_ACK || state == TcpState.TIME_WAIT)
             {
+                // RFC 9293 §3.10.7.4 second: enter CLOSED and delete the TCB; the user already closed, so it is
+                // told the connection is gone (TIME-WAIT told it on entry), or its socket would wait forever
+                final boolean notify = state != TcpState.TIME_WAIT;
                 terminate(TcpState.CLOSED, nowNs);
+                if (notify)
+                {
+                    notifyClosed();
+                }
                 return;
             }
             resetBy(state == TcpState.SYN_RECEIVED ? "connection refused" : "connection reset by peer", nowNs);
@@ -631,7 +638,7 @@ public final class TcpConnection
             if (readClosed && dataLength > 0)
             {
                 // RFC 1122 §4.2.2.13 (Linux too): data after close() cannot be delivered: reset
-                abortWith("data arrived after close", false);
+                abortWith("data arrived after close", true); // the owner learns the connection is gone
                 return;
             }
             receiveText(seg, seq, dataOffset, dataLength, fin, nowNs);
@@ -1285,7 +1292,13 @@ public final class TcpConnection
             closeDeadline = NONE;
             if (state == TcpState.TIME_WAIT || state == TcpState.FIN_WAIT_2)
             {
+                // FIN-WAIT-2 times out only after the user's close: it is told the connection is gone
+                final boolean notify = state == TcpState.FIN_WAIT_2;
                 terminate(TcpState.CLOSED, nowNs);
+                if (notify)
+                {
+                    notifyClosed();
+                }
                 return;
             }
         }

@@ -105,6 +105,51 @@ class TcpCloseTest
     }
 
     @Test
+    void finWait2TimeoutTellsTheHandlerTheConnectionIsGone()
+    {
+        final TcpScript t = new TcpScript(c -> c.finWait2TimeoutNs(30 * SECOND));
+        final TcpScript.Recorder r = new TcpScript.Recorder();
+        final TcpConnection c = t.passiveOpen(1460, r);
+        c.close();
+        t.s.step();
+        t.next();
+        t.send(ACK, t.peer(1), t.stack(2));
+        t.s.advance(30 * SECOND);
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(List.of("closed"), r.events);
+    }
+
+    @Test
+    void resetInLastAckAndClosingTellsTheHandlerTheConnectionIsGone()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpScript.Recorder r = new TcpScript.Recorder();
+        final TcpConnection c = t.passiveOpen(1460, r);
+        t.send(FIN | ACK, t.peer(1), t.stack(1));
+        t.next();
+        c.close();
+        t.s.step();
+        t.next();
+        assertEquals(TcpState.LAST_ACK, c.state());
+        t.send(RST, t.peer(2), 0);
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(List.of("end", "closed"), r.events);
+
+        final TcpScript t2 = new TcpScript();
+        final TcpScript.Recorder r2 = new TcpScript.Recorder();
+        final TcpConnection c2 = t2.passiveOpen(1460, r2);
+        c2.close();
+        t2.s.step();
+        t2.next();
+        t2.send(FIN | ACK, t2.peer(1), t2.stack(1));
+        t2.next();
+        assertEquals(TcpState.CLOSING, c2.state());
+        t2.send(RST, t2.peer(2), 0);
+        assertEquals(TcpState.CLOSED, c2.state());
+        assertEquals(List.of("end", "closed"), r2.events);
+    }
+
+    @Test
     void finWait2AfterHalfCloseHasNoTimeout()
     {
         final TcpScript t = new TcpScript(c -> c.finWait2TimeoutNs(30 * SECOND));
@@ -302,13 +347,16 @@ class TcpCloseTest
     void dataAfterCloseIsAnsweredWithReset()
     {
         final TcpScript t = new TcpScript();
-        final TcpConnection c = t.passiveOpen();
+        final TcpScript.Recorder r = new TcpScript.Recorder();
+        final TcpConnection c = t.passiveOpen(1460, r);
         c.close();
         t.s.step();
         t.expect(FIN | ACK, t.stack(1), t.peer(1));
         t.send(ACK | PSH, t.peer(1), t.stack(2), bytes(10));
         t.expect(RST, t.stack(2), 0);
         assertEquals(TcpState.CLOSED, c.state());
+        // the owner hears of it: a socket layer forgets the connection only when told (no leak)
+        assertEquals(List.of("reset: data arrived after close"), r.events);
     }
 
     @Test

@@ -279,6 +279,12 @@ public final class SocketStack implements AutoCloseable
         return closed;
     }
 
+    /** Sockets not yet finished (open, closing, or holding bytes for a reader): a leak shows here first. */
+    public int openSockets()
+    {
+        return live.size();
+    }
+
     /** Stops the runner (if it runs only this stack) and fails every open socket and pending call. */
     @Override
     public void close()

@@ -647,6 +647,10 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
             if (closeRequested)
             {
                 tcp.close();
+                if (tcp.state() == io.tapstack.tcp.TcpState.CLOSED)
+                {
+                    forget(); // closed at once (in SYN-SENT, or reset for unread data): no callback follows
+                }
             }
             else if (shutdownRequested)
             {

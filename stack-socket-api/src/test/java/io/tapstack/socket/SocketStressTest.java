@@ -82,6 +82,14 @@ class SocketStressTest
             }
             assertTrue(failures.isEmpty(), failures.toString());
             assertTrue(connections.get() > THREADS, "only " + connections.get() + " connections");
+            // every connection ended (closed, aborted, reset) leaves no socket behind: only the listener remains
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while ((s.a.openSockets() != 0 || s.b.openSockets() != 1) && System.nanoTime() < deadline)
+            {
+                Thread.sleep(50);
+            }
+            assertTrue(s.a.openSockets() == 0 && s.b.openSockets() == 1, "sockets left: A " + s.a.openSockets()
+                + ", B " + s.b.openSockets() + " (B's listener is one)");
             System.out.println("stress: " + connections.get() + " connections, " + bytes.get()
                 + " bytes echoed, base seed " + baseSeed);
         }
