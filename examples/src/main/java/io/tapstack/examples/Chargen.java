@@ -1,9 +1,7 @@
 package io.tapstack.examples;
 
 import io.tapstack.socket.SocketOptions;
-import io.tapstack.socket.TapStack;
 import io.tapstack.socket.TcpConnection;
-import io.tapstack.wire.Ipv4Address;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,43 +60,14 @@ final class Chargen
 
     static int run(final String[] args) throws Exception
     {
-        final StackCommand command = new StackCommand("chargen", StackOptions.declare(Servers.declare(new Options(
-            "chargen",
+        final byte[] lines = pattern(UDP_LINES * LINE_BYTES);
+        return Servers.runTcpAndUdp("chargen", "RFC 864",
             "The Character Generator Protocol (RFC 864): writes the rotating 72-character line pattern to each TCP\n"
                 + "client as fast as it reads, until it closes (what it sends is read and dropped), and answers each\n"
                 + "UDP datagram with " + UDP_LINES + " lines; a source for throughput tests. Runs until Ctrl-C.\n"
-                + "Try: nc -d STACK 19 | head -c 100M | wc -c"), 19)));
-        final int parsed = command.parse(args);
-        if (parsed != StackCommand.CONTINUE)
-        {
-            return parsed;
-        }
-        final TapStack stack = command.start();
-        if (stack == null)
-        {
-            return 1;
-        }
-        final int port = command.options().getInt("port");
-        final TcpServer tcp;
-        final UdpServer udp;
-        try
-        {
-            tcp = new TcpServer("chargen", stack.sockets().listen(port, 128,
-                SocketOptions.defaults().sendBufferBytes(RING_BYTES)),
-                command.options().getInt("max-clients"), Chargen::serve, null).start();
-            final byte[] lines = pattern(UDP_LINES * LINE_BYTES);
-            udp = new UdpServer("chargen", stack.sockets().bindUdp(port),
-                (socket, d) -> socket.send(d.address(), d.port(), lines, 0, lines.length)).start();
-        }
-        catch (final IOException ex)
-        {
-            System.err.println("chargen: " + ex.getMessage());
-            command.stop(null);
-            return 1;
-        }
-        LOG.info("chargen (RFC 864) listening on {} TCP {} and UDP {}; Ctrl-C to stop",
-            Ipv4Address.toString(stack.sockets().address()), port, port);
-        return command.serveUntilStopped(() -> tcp.summary() + udp.summary(), tcp, udp);
+                + "Try: nc -d STACK 19 | head -c 100M | wc -c",
+            19, args, SocketOptions.defaults().sendBufferBytes(RING_BYTES), Chargen::serve,
+            (socket, d) -> socket.send(d.address(), d.port(), lines, 0, lines.length));
     }
 
     private static void serve(final TcpConnection c) throws IOException

@@ -1,7 +1,6 @@
 package io.tapstack.examples;
 
 import io.tapstack.socket.SocketOptions;
-import io.tapstack.socket.TapStack;
 import io.tapstack.socket.TcpConnection;
 import io.tapstack.wire.Ipv4Address;
 import org.slf4j.Logger;
@@ -23,42 +22,13 @@ final class Discard
 
     static int run(final String[] args) throws Exception
     {
-        final StackCommand command = new StackCommand("discard", StackOptions.declare(Servers.declare(new Options(
-            "discard",
+        return Servers.runTcpAndUdp("discard", "RFC 863",
             "The Discard Protocol (RFC 863): reads and drops whatever TCP clients and UDP datagrams send, and logs\n"
                 + "each TCP connection's bytes and rate when it closes; a sink for throughput tests. Runs until\n"
-                + "Ctrl-C, then prints its counters. Try: head -c 100M /dev/zero | nc -N STACK 9"), 9)));
-        final int parsed = command.parse(args);
-        if (parsed != StackCommand.CONTINUE)
-        {
-            return parsed;
-        }
-        final TapStack stack = command.start();
-        if (stack == null)
-        {
-            return 1;
-        }
-        final int port = command.options().getInt("port");
-        final TcpServer tcp;
-        final UdpServer udp;
-        try
-        {
-            tcp = new TcpServer("discard", stack.sockets().listen(port, 128,
-                SocketOptions.defaults().receiveBufferBytes(RING_BYTES)),
-                command.options().getInt("max-clients"), Discard::serve, null).start();
-            udp = new UdpServer("discard", stack.sockets().bindUdp(port), (socket, d) ->
+                + "Ctrl-C, then prints its counters. Try: head -c 100M /dev/zero | nc -N STACK 9",
+            9, args, SocketOptions.defaults().receiveBufferBytes(RING_BYTES), Discard::serve, (socket, d) ->
             {
-            }).start();
-        }
-        catch (final IOException ex)
-        {
-            System.err.println("discard: " + ex.getMessage());
-            command.stop(null);
-            return 1;
-        }
-        LOG.info("discard (RFC 863) listening on {} TCP {} and UDP {}; Ctrl-C to stop",
-            Ipv4Address.toString(stack.sockets().address()), port, port);
-        return command.serveUntilStopped(() -> tcp.summary() + udp.summary(), tcp, udp);
+            });
     }
 
     private static void serve(final TcpConnection c) throws IOException

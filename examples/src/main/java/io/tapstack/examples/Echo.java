@@ -1,11 +1,7 @@
 package io.tapstack.examples;
 
 import io.tapstack.socket.SocketOptions;
-import io.tapstack.socket.TapStack;
 import io.tapstack.socket.TcpConnection;
-import io.tapstack.wire.Ipv4Address;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 
@@ -20,40 +16,12 @@ final class Echo
 
     static int run(final String[] args) throws Exception
     {
-        final StackCommand command = new StackCommand("echo", StackOptions.declare(Servers.declare(new Options("echo",
+        // no Nagle: an echo is interactive, and each reply is written as soon as it is read
+        return Servers.runTcpAndUdp("echo", "RFC 862",
             "The Echo Protocol (RFC 862): sends back every byte a TCP client sends until it closes, and every UDP\n"
-                + "datagram to its sender. Runs until Ctrl-C, then prints its counters. Try: nc STACK 7, nc -u STACK 7."), 7)));
-        final int parsed = command.parse(args);
-        if (parsed != StackCommand.CONTINUE)
-        {
-            return parsed;
-        }
-        final Logger log = LoggerFactory.getLogger("echo");
-        final TapStack stack = command.start();
-        if (stack == null)
-        {
-            return 1;
-        }
-        final int port = command.options().getInt("port");
-        final TcpServer tcp;
-        final UdpServer udp;
-        try
-        {
-            // no Nagle: an echo is interactive, and each reply is written as soon as it is read
-            tcp = new TcpServer("echo", stack.sockets().listen(port, 128, SocketOptions.defaults().nagle(false)),
-                command.options().getInt("max-clients"), Echo::serve, null).start();
-            udp = new UdpServer("echo", stack.sockets().bindUdp(port),
-                (socket, d) -> socket.send(d.address(), d.port(), d.data(), 0, d.data().length)).start();
-        }
-        catch (final IOException ex)
-        {
-            System.err.println("echo: " + ex.getMessage());
-            command.stop(null);
-            return 1;
-        }
-        log.info("echo (RFC 862) listening on {} TCP {} and UDP {}; Ctrl-C to stop",
-            Ipv4Address.toString(stack.sockets().address()), port, port);
-        return command.serveUntilStopped(() -> tcp.summary() + udp.summary(), tcp, udp);
+                + "datagram to its sender. Runs until Ctrl-C, then prints its counters. Try: nc STACK 7, nc -u STACK 7.",
+            7, args, SocketOptions.defaults().nagle(false), Echo::serve,
+            (socket, d) -> socket.send(d.address(), d.port(), d.data(), 0, d.data().length));
     }
 
     private static void serve(final TcpConnection c) throws IOException

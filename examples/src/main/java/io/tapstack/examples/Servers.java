@@ -1,5 +1,12 @@
 package io.tapstack.examples;
 
+import io.tapstack.socket.SocketOptions;
+import io.tapstack.socket.TapStack;
+import io.tapstack.wire.Ipv4Address;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+
 /** Options the server commands share beyond {@link StackOptions}. */
 final class Servers
 {
@@ -8,6 +15,49 @@ final class Servers
 
     private Servers()
     {
+    }
+
+    /**
+     * The whole of a small TCP-and-UDP server command (echo, discard, chargen): parses the options, starts the
+     * stack on its TAP, serves both protocols on {@code --port} until Ctrl-C, then prints a summary and the
+     * counters.
+     *
+     * @return the process exit status
+     */
+    static int runTcpAndUdp(final String name, final String protocol, final String description, final int defaultPort,
+        final String[] args, final SocketOptions tcpOptions, final TcpServer.Handler tcp, final UdpServer.Handler udp)
+        throws Exception
+    {
+        final StackCommand command = new StackCommand(name,
+            StackOptions.declare(declare(new Options(name, description), defaultPort)));
+        final int parsed = command.parse(args);
+        if (parsed != StackCommand.CONTINUE)
+        {
+            return parsed;
+        }
+        final TapStack stack = command.start();
+        if (stack == null)
+        {
+            return 1;
+        }
+        final int port = command.options().getInt("port");
+        final TcpServer tcpServer;
+        final UdpServer udpServer;
+        try
+        {
+            tcpServer = new TcpServer(name, stack.sockets().listen(port, tcpOptions),
+                command.options().getInt("max-clients"), tcp, null).start();
+            udpServer = new UdpServer(name, stack.sockets().bindUdp(port), udp).start();
+        }
+        catch (final IOException ex)
+        {
+            System.err.println(name + ": " + ex.getMessage());
+            command.stop(null);
+            return 1;
+        }
+        LoggerFactory.getLogger(name).info("{} ({}) listening on {} TCP {} and UDP {}; Ctrl-C to stop", name,
+            protocol, Ipv4Address.toString(stack.sockets().address()), port, port);
+        return command.serveUntilStopped(() -> tcpServer.summary() + udpServer.summary(), tcpServer, udpServer);
     }
 
     static Options declare(final Options options, final int defaultPort)
