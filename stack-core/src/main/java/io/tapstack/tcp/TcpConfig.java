@@ -16,6 +16,7 @@ public final class TcpConfig
     private long userTimeoutNs = TimeUnit.SECONDS.toNanos(120);
     private int synRetries = 6;
     private int maxConnections = 1024;
+    private int maxTimeWait = 1024;
     private int defaultBacklog = 128;
     private boolean nagle = true;
     private int initialWindowSegments = 0;
@@ -139,6 +140,26 @@ public final class TcpConfig
     public int synRetries()
     {
         return synRetries;
+    }
+
+    /**
+     * Connections in TIME-WAIT at most (Linux's tcp_max_tw_buckets). They do not count against
+     * {@link #maxConnections()}: a server closing many short connections must not refuse new ones for 2·MSL.
+     * Beyond the bound a connection closes without TIME-WAIT (counted), as Linux does when its buckets run out.
+     */
+    public TcpConfig maxTimeWait(final int max)
+    {
+        if (max < 0)
+        {
+            throw new IllegalArgumentException("maxTimeWait must not be negative: " + max);
+        }
+        this.maxTimeWait = max;
+        return this;
+    }
+
+    public int maxTimeWait()
+    {
+        return maxTimeWait;
     }
 
     public TcpConfig maxConnections(final int max)

@@ -107,6 +107,8 @@ public final class TcpConnection
     private long delayedAckDeadline = NONE;
     private long persistDeadline = NONE;
     private long closeDeadline = NONE;
+    /** Counted in the layer's TIME-WAIT total (owned by {@link TcpLayer}). */
+    boolean countedInTimeWait;
 
     TcpConnection(final TcpLayer layer, final TcpConfig config, final StackCounters counters, final int localPort,
         final int remoteAddress, final int remotePort, final int ourMss)
@@ -904,6 +906,7 @@ public final class TcpConnection
         peerFinReceived = true;
         rcvNxt += 1;
         ackNow = true;
+        boolean closedHere = false;
         switch (state)
         {
             case SYN_RECEIVED:
@@ -913,7 +916,8 @@ public final class TcpConnection
             case FIN_WAIT_1:
                 if (finQueued && SeqNum.gt(sndUna, finSeq))
                 {
-                    enterTimeWait(nowNs);
+                    enterTimeWait(nowNs, false);
+                    closedHere = true;
                 }
                 else
                 {
@@ -921,7 +925,8 @@ public final class TcpConnection
                 }
                 break;
             case FIN_WAIT_2:
-                enterTimeWait(nowNs);
+                enterTimeWait(nowNs, false);
+                closedHere = true;
                 break;
             default:
         }
@@ -929,15 +934,44 @@ public final class TcpConnection
         {
             handler.onEndOfStream(this);
         }
+        if (closedHere)
+        {
+            notifyClosed(); // after the end of stream: the owner hears "end" before "closed"
+        }
     }
 
     private void enterTimeWait(final long nowNs)
     {
+        enterTimeWait(nowNs, true);
+    }
+
+    private void enterTimeWait(final long nowNs, final boolean notify)
+    {
+        if (!layer.enterTimeWait(this))
+        {
+            // TIME-WAIT bound reached: close without it (Linux's tw bucket overflow); the risk is an old
+            // duplicate segment meeting a new incarnation of this 4-tuple within 2·MSL. The peer's FIN is
+            // still acknowledged first, or it would retransmit it into a closed port.
+            if (ackNow)
+            {
+                sendSegment(sndMax, 0, TcpFlags.ACK, nowNs);
+                ackNow = false;
+            }
+            terminate(TcpState.CLOSED, nowNs);
+            if (notify)
+            {
+                notifyClosed();
+            }
+            return;
+        }
         transition(TcpState.TIME_WAIT, nowNs);
         rtoDeadline = NONE;
         persistDeadline = NONE;
         closeDeadline = nowNs + config.timeWaitNs();
-        notifyClosed();
+        if (notify)
+        {
+            notifyClosed();
+        }
     }
 
     private void notifyClosed()

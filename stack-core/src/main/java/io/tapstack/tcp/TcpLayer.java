@@ -60,6 +60,7 @@ public final class TcpLayer
     private Integer fixedIsn;
     private long challengeWindowStartNs = Long.MIN_VALUE;
     private int challengeAcksInWindow;
+    private int timeWaitCount;
 
     public TcpLayer(final Ipv4Layer ipv4, final StackCounters counters, final TcpConfig config, final NanoClock clock,
         final RandomSource random)
@@ -119,6 +120,31 @@ public final class TcpLayer
         return connections.size();
     }
 
+    /** Connections in TIME-WAIT (not counted against the connection limit). */
+    public int timeWaitCount()
+    {
+        return timeWaitCount;
+    }
+
+    /** Connections that count against {@link TcpConfig#maxConnections()}: all but those in TIME-WAIT. */
+    private boolean atConnectionLimit()
+    {
+        return connections.size() - timeWaitCount >= config.maxConnections();
+    }
+
+    /** A connection enters TIME-WAIT: false when the TIME-WAIT bound is reached (it closes at once, counted). */
+    boolean enterTimeWait(final TcpConnection c)
+    {
+        if (timeWaitCount >= config.maxTimeWait())
+        {
+            counters.increment(Counter.TCP_TIME_WAIT_OVERFLOWS);
+            return false;
+        }
+        timeWaitCount++;
+        c.countedInTimeWait = true;
+        return true;
+    }
+
     // ------------------------------------------------------------------------------------------------ API
 
     /**
@@ -170,7 +196,7 @@ public final class TcpLayer
     public TcpConnection connect(final int remoteAddress, final int remotePort, final TcpHandler handler)
     {
         final long now = nowNs();
-        if (connections.size() >= config.maxConnections())
+        if (atConnectionLimit())
         {
             counters.increment(Counter.TCP_CONNECTION_LIMIT);
             return null;
@@ -281,7 +307,7 @@ public final class TcpLayer
             LOG.debug("listen queue of port {} full: SYN dropped", listener.port());
             return;
         }
-        if (connections.size() >= config.maxConnections())
+        if (atConnectionLimit())
         {
             counters.increment(Counter.TCP_CONNECTION_LIMIT);
             return;
@@ -493,6 +519,11 @@ public final class TcpLayer
         {
             connections.remove(c.key);
             all.remove(c);
+        }
+        if (c.countedInTimeWait)
+        {
+            c.countedInTimeWait = false;
+            timeWaitCount--;
         }
     }
 

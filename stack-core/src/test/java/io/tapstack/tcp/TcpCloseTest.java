@@ -1,5 +1,6 @@
 package io.tapstack.tcp;
 
+import io.tapstack.StackCounters.Counter;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -147,6 +148,46 @@ class TcpCloseTest
         t2.send(RST, t2.peer(2), 0);
         assertEquals(TcpState.CLOSED, c2.state());
         assertEquals(List.of("end", "closed"), r2.events);
+    }
+
+    @Test
+    void timeWaitDoesNotCountAgainstTheConnectionLimit()
+    {
+        // a server that closes first keeps each connection in TIME-WAIT for 2·MSL; with one connection allowed,
+        // a new one is still accepted while the old one waits
+        final TcpScript t = new TcpScript(c -> c.maxConnections(1).timeWaitNs(60 * SECOND));
+        final TcpConnection first = t.passiveOpen();
+        first.close();
+        t.s.step();
+        t.expect(FIN | ACK, t.stack(1), t.peer(1));
+        t.send(FIN | ACK, t.peer(1), t.stack(2));
+        t.expect(ACK, t.stack(2), t.peer(2));
+        assertEquals(TcpState.TIME_WAIT, first.state());
+        assertEquals(1, t.tcp.timeWaitCount());
+        t.peerPort = 40010;
+        final TcpConnection second = t.passiveOpen();
+        assertEquals(TcpState.ESTABLISHED, second.state());
+        assertEquals(0, t.count(Counter.TCP_CONNECTION_LIMIT));
+        t.s.advance(60 * SECOND);
+        assertEquals(0, t.tcp.timeWaitCount());
+    }
+
+    @Test
+    void beyondTheTimeWaitBoundAConnectionClosesAtOnceAfterAcknowledgingTheFin()
+    {
+        final TcpScript t = new TcpScript(c -> c.maxTimeWait(0));
+        final TcpScript.Recorder r = new TcpScript.Recorder();
+        final TcpConnection c = t.passiveOpen(1460, r);
+        c.close();
+        t.s.step();
+        t.expect(FIN | ACK, t.stack(1), t.peer(1));
+        t.send(FIN | ACK, t.peer(1), t.stack(2));
+        t.expect(ACK, t.stack(2), t.peer(2));
+        t.expectNothing();
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(1, t.count(Counter.TCP_TIME_WAIT_OVERFLOWS));
+        assertEquals(0, t.tcp.connectionCount());
+        assertEquals(List.of("end", "closed"), r.events);
     }
 
     @Test
