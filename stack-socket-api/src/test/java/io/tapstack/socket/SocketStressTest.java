@@ -36,7 +36,8 @@ class SocketStressTest
     {
         final long seconds = Long.getLong("tapstack.stress.seconds", 8);
         final long baseSeed = Long.getLong("tapstack.stress.seed", System.nanoTime());
-        // TIME-WAIT connections count against the connection limit (1,024): keep them short here
+        // thousands of connections a second: a short TIME-WAIT keeps them within maxTimeWait (beyond it a
+        // connection would skip TIME-WAIT, which is fine too, but this exercises the normal path)
         try (MemoryStacks s = new MemoryStacks(c ->
         {
             c.tcp().timeWaitNs(TimeUnit.MILLISECONDS.toNanos(200));
