@@ -76,8 +76,9 @@ final class PingCommand
         final StackCommand command = new StackCommand("ping", StackOptions.declare(new Options("ping",
             "Sends ICMP echo requests from the stack to HOST and prints each reply like ping(8), then a summary;\n"
                 + "exits 0 if any reply came. The TAP's kernel side must be up with its address before the stack\n"
-                + "starts, for example: ip tuntap add dev tap0 mode tap && ip addr add 10.0.0.1/24 dev tap0 &&\n"
-                + "ip link set tap0 up")
+                + "starts; inside a namespace of your own (ip netns add lab), for example:\n"
+                + "ip netns exec lab sh -c 'ip tuntap add dev tap0 mode tap && ip addr add 10.0.0.1/24 dev tap0 &&\n"
+                + "ip link set tap0 up', then: ip netns exec lab java -jar tapstack-examples.jar ping 10.0.0.1 ...")
             .positional("HOST", "the IPv4 address to ping (on the stack's subnet, or behind --gateway)")
             .option("count", "N", "echo requests to send; 0 sends until Ctrl-C", "4")
             .option("size", "N", "data bytes in each request (8..65507; the reply line counts 8 more)",
