@@ -155,17 +155,13 @@ final class PingCommand
             {
                 final int sequence = seq;
                 tally.sent();
-                final long sentNs = System.nanoTime();
                 pending.add(stack.sockets().ping().echoAsync(address, size)
                     .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
                     .handle((rtt, ex) ->
                     {
                         if (ex == null)
                         {
-                            // the stack's own RTT when it has one; it reads 0 when the reply came in the duty
-                            // cycle that sent the request (then our wall time, an upper bound, is the better figure)
-                            final long ns = rtt.isZero() ? System.nanoTime() - sentNs : rtt.toNanos();
-                            final double ms = ns / 1e6;
+                            final double ms = rtt.toNanos() / 1e6; // the stack's RTT: stamped and read on its clock
                             tally.replied(ms);
                             System.out.printf("%d bytes from %s: icmp_seq=%d time=%s ms%n", size + 8, host, sequence,
                                 formatMs(ms));

@@ -37,7 +37,6 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
     private static final int END_OF_STREAM = 2;
     /** Room kept free in a ring beyond a chunk: its record header and alignment. */
     private static final int SLACK = 2 * RingBufferDescriptor.TRAILER_LENGTH;
-    private static final long STALL_CHECK_NS = 200_000_000L;
 
     private final SocketStack owner;
     private final SocketOptions options;
@@ -74,6 +73,7 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
     private final MessageHandler takeChunk = this::takeChunk;
     /** Stored once: a bound method reference made per read would allocate per read. */
     private final java.util.function.BooleanSupplier readableCondition = this::readable;
+    private final java.util.function.BooleanSupplier writableCondition = this::writable;
 
     // writer side (under writeLock)
     private final Object writeLock = new Object();
@@ -197,12 +197,9 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
         while (done < length)
         {
             done += tryWrite(src, offset + done, length - done);
-            if (done < length && !awaitReady(() -> failure != null || owner.isClosed()
-                || sendRing.size() < sendRing.capacity() / 2, System.nanoTime() + STALL_CHECK_NS, "write"))
+            if (done < length)
             {
-                // no progress for a while: ring the stack's doorbell again, so that a lost one costs only time
-                sendScheduled.set(true);
-                owner.send(SocketStack.PUMP_SEND, id, 0, 0);
+                awaitReady(writableCondition, Long.MAX_VALUE, "write");
             }
         }
     }
@@ -349,6 +346,12 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
             // no Attempt here: a read returns a primitive, and the blocking read is the fast path (no boxing)
             awaitOrThrow(readableCondition, deadline, "read");
         }
+    }
+
+    /** A blocked writer may go on: half the send ring is free, or it is to learn of a failure. */
+    private boolean writable()
+    {
+        return failure != null || owner.isClosed() || sendRing.size() < sendRing.capacity() / 2;
     }
 
     /** For diagnostics only: a racy view of both sides' state. */
