@@ -46,6 +46,7 @@ public final class SocketStack implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(SocketStack.class);
     private static final int COMMAND_BURST = 256;
+    private static final long BIND_TIMEOUT_NS = 10_000_000_000L;
 
     // command types (the message type of the command ring); each body starts with the socket's id
     static final int CONNECT = 1;
@@ -78,7 +79,7 @@ public final class SocketStack implements AutoCloseable
     /** Sockets made by application threads, waiting for the stack thread to pick them up by id. */
     private final Map<Integer, Object> created = new ConcurrentHashMap<>();
     /** Every socket not yet finished, to fail when the stack closes. */
-    private final Map<Object, Boolean> live = new ConcurrentHashMap<>();
+    private final Map<Object, Runnable> live = new ConcurrentHashMap<>();
     private final MessageHandler commandHandler = this::onCommand;
     private final UnsafeBuffer commandBody = new UnsafeBuffer(new byte[BODY_LENGTH]);
     private final PingService pings;
@@ -151,7 +152,7 @@ public final class SocketStack implements AutoCloseable
         checkOpen();
         final TcpListener listener = new TcpListener(this, nextId(), port, backlog, config.acceptQueueLength(),
             options);
-        register(listener.id(), listener);
+        register(listener.id(), listener, listener::stackClosed);
         send(LISTEN, listener.id(), port, backlog);
         listener.awaitBound();
         return listener;
@@ -220,7 +221,7 @@ public final class SocketStack implements AutoCloseable
             return failed;
         }
         final TcpConnection connection = new TcpConnection(this, nextId(), address, port, options);
-        register(connection.id(), connection);
+        register(connection.id(), connection, connection::stackClosed);
         connection.connectFuture().whenComplete((c, ex) ->
         {
             if (ex != null)
@@ -244,7 +245,7 @@ public final class SocketStack implements AutoCloseable
     {
         checkOpen();
         final UdpSocket socket = new UdpSocket(this, nextId(), config.udpReceiveRingBytes());
-        register(socket.id(), socket);
+        register(socket.id(), socket, socket::stackClosed);
         send(UDP_BIND, socket.id(), port, 0);
         socket.awaitBound();
         return socket;
@@ -323,15 +324,36 @@ public final class SocketStack implements AutoCloseable
         return ids.incrementAndGet();
     }
 
-    void register(final int id, final Object socket)
+    /** @param onStackClosed what fails the socket's calls when the stack closes under it */
+    void register(final int id, final Object socket, final Runnable onStackClosed)
     {
         created.put(id, socket);
-        live.put(socket, Boolean.TRUE);
+        live.put(socket, onStackClosed);
     }
 
     void finished(final Object socket)
     {
         live.remove(socket);
+    }
+
+    /**
+     * Waits until the stack thread has bound a new socket ({@code bound}) or refused it ({@code failure}); the
+     * stack answers within a duty cycle, so a long silence means it is not running.
+     */
+    void awaitBound(final Readiness readiness, final java.util.function.BooleanSupplier bound,
+        final java.util.function.Supplier<IOException> failure, final String what) throws IOException
+    {
+        readiness.block(() ->
+        {
+            final IOException refused = failure.get();
+            if (refused != null)
+            {
+                throw refused;
+            }
+            checkOpen();
+            return bound.getAsBoolean() ? Boolean.TRUE : null;
+        }, () -> bound.getAsBoolean() || failure.get() != null || closed, System.nanoTime() + BIND_TIMEOUT_NS,
+            () -> new IOException("the stack did not answer " + what + " (is it running?)"));
     }
 
     void checkOpen() throws StackClosedException
@@ -426,20 +448,9 @@ public final class SocketStack implements AutoCloseable
 
     private void failEverything()
     {
-        for (final Object socket : live.keySet())
+        for (final Runnable onStackClosed : live.values())
         {
-            if (socket instanceof TcpConnection c)
-            {
-                c.stackClosed();
-            }
-            else if (socket instanceof TcpListener l)
-            {
-                l.stackClosed();
-            }
-            else if (socket instanceof UdpSocket u)
-            {
-                u.stackClosed();
-            }
+            onStackClosed.run();
         }
         live.clear();
         pings.stackClosed();
@@ -625,7 +636,7 @@ public final class SocketStack implements AutoCloseable
     void adopt(final TcpConnection c)
     {
         connections.put(c.id(), c);
-        live.put(c, Boolean.TRUE);
+        live.put(c, c::stackClosed);
     }
 
     /** A connection is done on the stack side. Stack thread. */

@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class TcpListener implements AutoCloseable
 {
-    private static final long BIND_TIMEOUT_NS = 10_000_000_000L;
 
     private final SocketStack owner;
     private final SocketOptions options;
@@ -126,19 +125,7 @@ public final class TcpListener implements AutoCloseable
 
     void awaitBound() throws IOException
     {
-        readiness.block(this::boundOrFailed, () -> bound || failure != null || owner.isClosed(),
-            System.nanoTime() + BIND_TIMEOUT_NS,
-            () -> new IOException("the stack did not answer a listen on port " + port + " (is it running?)"));
-    }
-
-    private Boolean boundOrFailed() throws IOException
-    {
-        if (failure != null)
-        {
-            throw failure;
-        }
-        owner.checkOpen();
-        return bound ? Boolean.TRUE : null;
+        owner.awaitBound(readiness, () -> bound, () -> failure, "a listen on port " + port);
     }
 
     // ------------------------------------------------------------------------------------------ stack thread

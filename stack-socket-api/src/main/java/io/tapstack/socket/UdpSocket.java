@@ -36,7 +36,6 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
 {
     /** The largest UDP payload over IPv4: 65,535 - 20 (IPv4 header) - 8 (UDP header). */
     public static final int MAX_PAYLOAD = 65_507;
-    private static final long BIND_TIMEOUT_NS = 10_000_000_000L;
     private static final int DATAGRAM = 1;
     private static final int ERROR = 2;
     private static final int ADDRESS_OFFSET = 0;
@@ -258,19 +257,7 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
 
     void awaitBound() throws IOException
     {
-        readiness.block(this::boundOrFailed, () -> bound || failure != null || owner.isClosed(),
-            System.nanoTime() + BIND_TIMEOUT_NS,
-            () -> new IOException("the stack did not answer a UDP bind (is it running?)"));
-    }
-
-    private Boolean boundOrFailed() throws IOException
-    {
-        if (failure != null)
-        {
-            throw failure;
-        }
-        owner.checkOpen();
-        return bound ? Boolean.TRUE : null;
+        owner.awaitBound(readiness, () -> bound, () -> failure, "a UDP bind");
     }
 
     // ------------------------------------------------------------------------------------------ stack thread
