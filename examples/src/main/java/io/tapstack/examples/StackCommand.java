@@ -3,7 +3,6 @@ package io.tapstack.examples;
 import io.tapstack.socket.TapStack;
 import io.tapstack.wire.Ipv4Address;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
@@ -20,7 +19,6 @@ final class StackCommand
 
     private final String name;
     private final Options options;
-    private final List<AutoCloseable> closeLast = new ArrayList<>();
     private TapStack stack;
 
     StackCommand(final String name, final Options options)
@@ -65,20 +63,18 @@ final class StackCommand
     {
         try
         {
-            stack = StackOptions.tapStack(options, closeLast).start();
+            stack = StackOptions.tapStack(options).start();
             return stack;
         }
         catch (final Options.UsageException ex)
         {
             System.err.println(name + ": " + ex.getMessage());
-            closeQuietly(closeLast);
             return null;
         }
         catch (final RuntimeException ex)
         {
             // TapException (no permission, no /dev/net/tun), a bad address: the message says which
             System.err.println(name + ": " + ex.getMessage());
-            closeQuietly(closeLast);
             return null;
         }
     }
@@ -106,13 +102,13 @@ final class StackCommand
         return 0;
     }
 
-    /** Closes the stack (failing its sockets), then its capture; prints the summary and the counters. */
+    /** Closes the stack (failing its sockets) and its capture; prints the summary and the counters. */
     void stop(final Supplier<String> summary)
     {
         stop(summary, true);
     }
 
-    /** Closes the stack (failing its sockets), then its capture; prints the summary and, if asked, the counters. */
+    /** Closes the stack (failing its sockets) and its capture; prints the summary and, if asked, the counters. */
     void stop(final Supplier<String> summary, final boolean printCounters)
     {
         if (stack == null)
@@ -129,7 +125,6 @@ final class StackCommand
         {
             System.err.println(name + ": while stopping: " + ex);
         }
-        closeQuietly(closeLast);
         final String text = summary == null ? null : summary.get();
         if (text != null && !text.isEmpty())
         {

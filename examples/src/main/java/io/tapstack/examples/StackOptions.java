@@ -74,10 +74,10 @@ final class StackOptions
     /**
      * A {@link TapStack} builder for the options: device, addresses, mode, and the impairments and capture
      * wrapped around the TAP. Every option is checked here, before anything is opened, so that a mistake is a
-     * {@link Options.UsageException} rather than a half-opened TAP. A capture file goes into {@code closeLast}:
-     * close it after the stack.
+     * {@link Options.UsageException} rather than a half-opened TAP. A capture file is closed by the stack after
+     * it stops ({@link TapStack.Builder#closeAfter}).
      */
-    static TapStack.Builder tapStack(final Options options, final List<AutoCloseable> closeLast)
+    static TapStack.Builder tapStack(final Options options)
     {
         final TapStack.Builder builder = TapStack.builder().mode(mode(options));
         try
@@ -97,7 +97,7 @@ final class StackOptions
             throw new Options.UsageException(ex.getMessage());
         }
         impairment(options); // checked now; applied below when the TAP is open
-        return builder.device(device -> wrap(options, device, closeLast));
+        return builder.device(device -> wrap(options, device, builder::closeAfter));
     }
 
     static TapStack.Mode mode(final Options options)
@@ -112,7 +112,9 @@ final class StackOptions
     }
 
     /** Wraps the device in the impairments and capture the options ask for. */
-    static FrameDevice wrap(final Options options, final FrameDevice device, final java.util.List<AutoCloseable> closeLast)
+    /** @param closeAfter takes what must be closed after the stack (the pcap writer) */
+    static FrameDevice wrap(final Options options, final FrameDevice device,
+        final java.util.function.Consumer<AutoCloseable> closeAfter)
     {
         FrameDevice wrapped = impair(options, device);
         if (!"none".equals(options.get("pcap")))
@@ -122,7 +124,7 @@ final class StackOptions
                 final io.tapstack.trace.PcapWriter pcap = io.tapstack.trace.PcapWriter.create(
                     java.nio.file.Path.of(options.get("pcap")))
                     .timeOffsetNs(System.currentTimeMillis() * 1_000_000L - System.nanoTime());
-                closeLast.add(pcap);
+                closeAfter.accept(pcap);
                 wrapped = new io.tapstack.trace.CaptureDevice(wrapped, pcap,
                     org.agrona.concurrent.SystemNanoClock.INSTANCE);
             }

@@ -40,13 +40,13 @@ class CommandLineTest
     {
         final Options options = StackOptions.declare(new Options("echo", "test"));
         options.parse(new String[] {"--tap", "t", "--ip", "10.0.0.2/24", "--mode", "turbo"}, 0);
-        assertThrows(Options.UsageException.class, () -> StackOptions.tapStack(options, new java.util.ArrayList<>()));
+        assertThrows(Options.UsageException.class, () -> StackOptions.tapStack(options));
         final Options loss = StackOptions.declare(new Options("echo", "test"));
         loss.parse(new String[] {"--tap", "t", "--ip", "10.0.0.2/24", "--loss", "150%"}, 0);
-        assertThrows(Options.UsageException.class, () -> StackOptions.tapStack(loss, new java.util.ArrayList<>()));
+        assertThrows(Options.UsageException.class, () -> StackOptions.tapStack(loss));
         final Options ip = StackOptions.declare(new Options("echo", "test"));
         ip.parse(new String[] {"--tap", "t", "--ip", "10.0.0.300/24"}, 0);
-        assertThrows(Options.UsageException.class, () -> StackOptions.tapStack(ip, new java.util.ArrayList<>()));
+        assertThrows(Options.UsageException.class, () -> StackOptions.tapStack(ip));
     }
 
     @Test

@@ -77,6 +77,7 @@ public final class TapStack implements AutoCloseable
                 threads.close();
             }
             device.close();
+            closeAll(b.closeAfter);
             throw ex;
         }
         this.tap = device;
@@ -146,7 +147,12 @@ public final class TapStack implements AutoCloseable
         {
             waitable.close();
         }
-        for (final AutoCloseable c : closeAfter)
+        closeAll(closeAfter);
+    }
+
+    private static void closeAll(final java.util.List<AutoCloseable> resources)
+    {
+        for (final AutoCloseable c : resources)
         {
             try
             {
@@ -235,7 +241,10 @@ public final class TapStack implements AutoCloseable
             return this;
         }
 
-        /** Closes {@code resource} after the stack and the TAP (a pcap writer behind a capture device, say). */
+        /**
+         * Closes {@code resource} after the stack and the TAP (a pcap writer behind a capture device, say), or
+         * when {@link #start()} fails; may be called from the {@link #device} wrapper while the stack starts.
+         */
         public Builder closeAfter(final AutoCloseable resource)
         {
             closeAfter.add(resource);
