@@ -1,6 +1,5 @@
 package io.tapstack;
 
-import io.tapstack.dev.FrameDevice;
 import io.tapstack.dev.FrameHandler;
 import io.tapstack.testkit.Frames;
 import io.tapstack.testkit.SingleStack;
@@ -36,28 +35,14 @@ class ZeroAllocationTest
             Frames.icmp(IcmpMessage.TYPE_ECHO_REQUEST, 0, 1, 1, new byte[56]));
         final byte[] bigRequest = Frames.ipv4(STACK_MAC, PEER_MAC, PEER_IP, STACK_IP, IpProtocol.ICMP, 2, 0,
             Frames.icmp(IcmpMessage.TYPE_ECHO_REQUEST, 0, 1, 2, new byte[1400]));
-        final FrameDevice peer = s.link.endB();
 
-        run(s, peer, request, bigRequest, 20_000); // warm up: JIT, lazily built structures
+        s.exchange(request, bigRequest, 20_000, countReplies); // warm up: JIT, lazily built structures
         final long before = threads.getCurrentThreadAllocatedBytes();
-        run(s, peer, request, bigRequest, 10_000);
+        s.exchange(request, bigRequest, 10_000, countReplies);
         final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
         assertEquals(30_000, replies);
         // a few bytes of slack for the measurement itself; one allocation per frame would be >= 160 KB
         assertTrue(allocated < 1024, "allocated " + allocated + " bytes over 10,000 echo requests");
-    }
-
-    private void run(final SingleStack s, final FrameDevice peer, final byte[] small, final byte[] big, final int n)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            final byte[] frame = (i & 1) == 0 ? small : big;
-            final int offset = peer.claim(frame.length);
-            peer.transmitBuffer().putBytes(offset, frame);
-            peer.commit(offset);
-            s.stack.doWork(s.clock.nanoTime());
-            peer.receive(Long.MAX_VALUE, countReplies, 16);
-        }
     }
 }

@@ -52,6 +52,20 @@ public final class SingleStack
         stack.doWork(clock.nanoTime());
     }
 
+    /**
+     * {@code n} times: injects {@code a} or {@code b} (alternating, {@code a} first) and hands what the stack sent
+     * back to {@code sent} (up to 16 frames each time). Allocates nothing itself: the loop of the zero-allocation
+     * tests.
+     */
+    public void exchange(final byte[] a, final byte[] b, final int n, final io.tapstack.dev.FrameHandler sent)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            inject((i & 1) == 0 ? a : b);
+            peer.receive(Long.MAX_VALUE, sent, 16);
+        }
+    }
+
     /** Runs one duty cycle now. */
     public int step()
     {

@@ -1,7 +1,6 @@
 package io.tapstack.udp;
 
 import io.tapstack.StackCounters.Counter;
-import io.tapstack.dev.FrameDevice;
 import io.tapstack.dev.FrameHandler;
 import io.tapstack.testkit.SingleStack;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -49,29 +48,15 @@ class UdpZeroAllocationTest
         s.stack.udp().bind(PORT, echo);
         final byte[] small = fromPeer(40000, PORT, pattern(56, 1));
         final byte[] big = fromPeer(40001, PORT, pattern(1400, 2));
-        final FrameDevice peer = s.link.endB();
 
-        run(s, peer, small, big, 20_000); // warm up: JIT, lazily built structures
+        s.exchange(small, big, 20_000, countReplies); // warm up: JIT, lazily built structures
         final long before = threads.getCurrentThreadAllocatedBytes();
-        run(s, peer, small, big, 10_000);
+        s.exchange(small, big, 10_000, countReplies);
         final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
         assertEquals(30_000, replies);
         assertEquals(30_000, s.stack.counters().get(Counter.UDP_TX));
         // a few bytes of slack for the measurement itself; one allocation per datagram would be >= 160 KB
         assertTrue(allocated < 1024, "allocated " + allocated + " bytes over 10,000 datagrams echoed");
-    }
-
-    private void run(final SingleStack s, final FrameDevice peer, final byte[] small, final byte[] big, final int n)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            final byte[] frame = (i & 1) == 0 ? small : big;
-            final int offset = peer.claim(frame.length);
-            peer.transmitBuffer().putBytes(offset, frame);
-            peer.commit(offset);
-            s.stack.doWork(s.clock.nanoTime());
-            peer.receive(Long.MAX_VALUE, countReplies, 16);
-        }
     }
 }
