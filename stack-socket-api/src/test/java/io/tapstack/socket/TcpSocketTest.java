@@ -352,28 +352,7 @@ class TcpSocketTest
             });
             acceptor.setDaemon(true);
             acceptor.start();
-            final List<CompletableFuture<Boolean>> results = new ArrayList<>();
-            for (int i = 0; i < 50; i++)
-            {
-                final byte[] data = random(20_000 + i, i);
-                results.add(CompletableFuture.supplyAsync(() ->
-                {
-                    try (TcpConnection c = s.a.connect(B_IP, 7, CONNECT))
-                    {
-                        c.getOutputStream().write(data);
-                        c.shutdownOutput();
-                        return Arrays.equals(data, c.getInputStream().readAllBytes());
-                    }
-                    catch (final IOException ex)
-                    {
-                        throw new RuntimeException(ex);
-                    }
-                }, runnable -> new Thread(runnable).start()));
-            }
-            for (final CompletableFuture<Boolean> r : results)
-            {
-                assertTrue(r.get(30, TimeUnit.SECONDS));
-            }
+            fiftyClientsGetTheirOwnEcho(s, 20_000, 0, false);
         }
     }
 
@@ -384,28 +363,39 @@ class TcpSocketTest
         {
             final TcpListener listener = s.b.listen(7);
             acceptForever(listener);
-            final List<CompletableFuture<Boolean>> results = new ArrayList<>();
-            for (int i = 0; i < 50; i++)
+            fiftyClientsGetTheirOwnEcho(s, 30_000, 100, true);
+        }
+    }
+
+    /**
+     * 50 clients at once, a thread each, connected by {@code connect} or {@code connectAsync}: each writes
+     * {@code baseLength + i} random bytes, half-closes, and must read back exactly what it wrote.
+     */
+    private static void fiftyClientsGetTheirOwnEcho(final MemoryStacks s, final int baseLength, final long baseSeed,
+        final boolean connectAsync) throws Exception
+    {
+        final List<CompletableFuture<Boolean>> results = new ArrayList<>();
+        for (int i = 0; i < 50; i++)
+        {
+            final byte[] data = random(baseLength + i, baseSeed + i);
+            results.add(CompletableFuture.supplyAsync(() ->
             {
-                final byte[] data = random(30_000 + i, 100 + i);
-                results.add(s.a.connectAsync(B_IP, 7).thenApplyAsync(c ->
+                try (TcpConnection c = connectAsync ? s.a.connectAsync(B_IP, 7).get(5, TimeUnit.SECONDS)
+                    : s.a.connect(B_IP, 7, CONNECT))
                 {
-                    try (c)
-                    {
-                        c.getOutputStream().write(data);
-                        c.shutdownOutput();
-                        return Arrays.equals(data, c.getInputStream().readAllBytes());
-                    }
-                    catch (final IOException ex)
-                    {
-                        throw new RuntimeException(ex);
-                    }
-                }, runnable -> new Thread(runnable).start()));
-            }
-            for (final CompletableFuture<Boolean> r : results)
-            {
-                assertTrue(r.get(30, TimeUnit.SECONDS));
-            }
+                    c.getOutputStream().write(data);
+                    c.shutdownOutput();
+                    return Arrays.equals(data, c.getInputStream().readAllBytes());
+                }
+                catch (final Exception ex)
+                {
+                    throw new RuntimeException(ex);
+                }
+            }, runnable -> new Thread(runnable).start()));
+        }
+        for (final CompletableFuture<Boolean> r : results)
+        {
+            assertTrue(r.get(30, TimeUnit.SECONDS));
         }
     }
 
