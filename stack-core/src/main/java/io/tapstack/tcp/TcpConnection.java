@@ -273,7 +273,13 @@ public final class TcpConnection
     /** Room left in the send buffer. */
     public int writable()
     {
-        return canSend() && !finQueued ? sendBuffer.free() : 0;
+        return isOutputOpen() ? sendBuffer.free() : 0;
+    }
+
+    /** True while {@link #write} can take bytes (when there is room): not closed, reset or shut down for output. */
+    public boolean isOutputOpen()
+    {
+        return canSend() && !finQueued;
     }
 
     /** Bytes ready to read. */

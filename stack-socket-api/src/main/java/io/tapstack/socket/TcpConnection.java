@@ -665,14 +665,13 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
     private ControlledMessageHandler.Action drainToTcp(final int type, final MutableDirectBuffer buffer,
         final int index, final int length)
     {
-        final boolean canSend = tcp.write(buffer, index, 0) >= 0;
-        if (canSend && tcp.writable() < length)
+        if (tcp.isOutputOpen())
         {
-            sendAborted = true;
-            return ControlledMessageHandler.Action.ABORT; // TCP's send buffer is full: onWritable resumes
-        }
-        if (canSend)
-        {
+            if (tcp.writable() < length)
+            {
+                sendAborted = true;
+                return ControlledMessageHandler.Action.ABORT; // TCP's send buffer is full: onWritable resumes
+            }
             tcp.write(buffer, index, length);
         }
         // else TCP can no longer send (reset, closed): the bytes are dropped and the failure tells the writer
