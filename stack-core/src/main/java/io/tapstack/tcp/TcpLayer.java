@@ -52,6 +52,8 @@ public final class TcpLayer
     private final Int2ObjectHashMap<TcpListener> listeners = new Int2ObjectHashMap<>();
     private final ArrayList<TcpConnection> all = new ArrayList<>();
     private final ArrayList<TcpConnection> dirty = new ArrayList<>();
+    /** What each connection sees of this layer: its owner and its output (not public methods of the layer). */
+    private final Host host = new Host();
     private TcpEventListener events = NO_EVENTS;
     private long nowNs;
     private long nextTimerNs = Long.MAX_VALUE;
@@ -88,9 +90,9 @@ public final class TcpLayer
             nowNs);
     }
 
-    static long key(final int localPort, final int remoteAddress, final int remotePort)
+    private static long key(final int localPort, final int remoteAddress, final int remotePort)
     {
-        return ((long)localPort << 48) | ((long)remotePort << 32) | (remoteAddress & 0xFFFF_FFFFL);
+        return TcpConnection.key(localPort, remoteAddress, remotePort);
     }
 
     public TcpConfig config()
@@ -104,13 +106,8 @@ public final class TcpLayer
         this.events = listener == null ? NO_EVENTS : listener;
     }
 
-    TcpEventListener events()
-    {
-        return events;
-    }
-
     /** The time of the current duty cycle, or the clock's when called between cycles. */
-    long nowNs()
+    private long nowNs()
     {
         return Math.max(nowNs, clock.nanoTime());
     }
@@ -133,7 +130,7 @@ public final class TcpLayer
     }
 
     /** A connection enters TIME-WAIT: false when the TIME-WAIT bound is reached (it closes at once, counted). */
-    boolean enterTimeWait(final TcpConnection c)
+    private boolean enterTimeWait(final TcpConnection c)
     {
         if (timeWaitCount >= config.maxTimeWait())
         {
@@ -209,7 +206,7 @@ public final class TcpLayer
             {
                 continue;
             }
-            final TcpConnection c = new TcpConnection(this, config, counters, port, remoteAddress, remotePort, ourMss);
+            final TcpConnection c = new TcpConnection(host, host, config, counters, port, remoteAddress, remotePort, ourMss);
             c.handler(handler);
             add(c);
             counters.increment(Counter.TCP_ACTIVE_OPENS);
@@ -312,7 +309,7 @@ public final class TcpLayer
             counters.increment(Counter.TCP_CONNECTION_LIMIT);
             return;
         }
-        final TcpConnection c = new TcpConnection(this, config, counters, listener.port(), source,
+        final TcpConnection c = new TcpConnection(host, host, config, counters, listener.port(), source,
             segment.sourcePort(), ourMss);
         add(c);
         listener.halfOpen++;
@@ -323,7 +320,7 @@ public final class TcpLayer
     }
 
     /** RFC 9293 §3.10.7.4 / RFC 6191: a new SYN for a 4-tuple in TIME-WAIT starts a new connection. */
-    void reopenFromTimeWait(final TcpConnection old, final long nowNs)
+    private void reopenFromTimeWait(final TcpConnection old, final long nowNs)
     {
         remove(old);
         onSegmentWithoutConnection(old.remoteAddress(), nowNs);
@@ -352,7 +349,7 @@ public final class TcpLayer
     // ------------------------------------------------------------------------------------------------ output
 
     /** A reset with {@code seq} and no ACK (RFC 9293 §3.10.7: sent for aborts and bad ACKs). */
-    void sendReset(final int remote, final int localPort, final int remotePort, final int seq, final long nowNs)
+    private void sendReset(final int remote, final int localPort, final int remotePort, final int seq, final long nowNs)
     {
         sendControl(remote, localPort, remotePort, seq, 0, TcpFlags.RST, nowNs);
     }
@@ -389,7 +386,7 @@ public final class TcpLayer
     }
 
     /** Writes one segment of {@code c}, its data copied once from the send buffer into the transmit slot. */
-    boolean sendSegment(final TcpConnection c, final int seq, final int ack, final int flags, final int window,
+    private boolean sendSegment(final TcpConnection c, final int seq, final int ack, final int flags, final int window,
         final int mssOption, final SendBuffer data, final int dataOffset, final int dataLength, final long nowNs)
     {
         final int optionsLength = mssOption > 0 ? 4 : 0;
@@ -482,9 +479,8 @@ public final class TcpLayer
     }
 
     /** RFC 5961 §7: at most {@link TcpConfig#challengeAcksPerSecond()} challenge ACKs per second, stack-wide. */
-    boolean allowChallengeAck()
+    private boolean allowChallengeAck(final long now)
     {
-        final long now = nowNs();
         if (challengeWindowStartNs == Long.MIN_VALUE || now - challengeWindowStartNs >= 1_000_000_000L)
         {
             challengeWindowStartNs = now;
@@ -493,7 +489,7 @@ public final class TcpLayer
         return ++challengeAcksInWindow <= config.challengeAcksPerSecond();
     }
 
-    void markDirty(final TcpConnection c)
+    private void markDirty(final TcpConnection c)
     {
         if (!c.dirty)
         {
@@ -513,7 +509,7 @@ public final class TcpLayer
         all.add(c);
     }
 
-    void remove(final TcpConnection c)
+    private void remove(final TcpConnection c)
     {
         if (connections.get(c.key) == c)
         {
@@ -531,5 +527,67 @@ public final class TcpLayer
     {
         counters.increment(counter);
         LOG.debug("dropped a TCP segment: {}", why);
+    }
+
+    /** The layer as each connection's {@link TcpConnectionOwner} and {@link TcpOutput}. */
+    private final class Host implements TcpConnectionOwner, TcpOutput
+    {
+        @Override
+        public TcpEventListener events()
+        {
+            return events;
+        }
+
+        @Override
+        public long nowNs()
+        {
+            return TcpLayer.this.nowNs();
+        }
+
+        @Override
+        public void markDirty(final TcpConnection connection)
+        {
+            TcpLayer.this.markDirty(connection);
+        }
+
+        @Override
+        public void closed(final TcpConnection connection)
+        {
+            remove(connection);
+        }
+
+        @Override
+        public boolean enterTimeWait(final TcpConnection connection)
+        {
+            return TcpLayer.this.enterTimeWait(connection);
+        }
+
+        @Override
+        public void reopenFromTimeWait(final TcpConnection connection, final long nowNs)
+        {
+            TcpLayer.this.reopenFromTimeWait(connection, nowNs);
+        }
+
+        @Override
+        public boolean allowChallengeAck(final long nowNs)
+        {
+            return TcpLayer.this.allowChallengeAck(nowNs);
+        }
+
+        @Override
+        public boolean sendSegment(final TcpConnection connection, final int seq, final int ack, final int flags,
+            final int window, final int mssOption, final SendBuffer data, final int dataOffset, final int dataLength,
+            final long nowNs)
+        {
+            return TcpLayer.this.sendSegment(connection, seq, ack, flags, window, mssOption, data, dataOffset,
+                dataLength, nowNs);
+        }
+
+        @Override
+        public void sendReset(final int remoteAddress, final int localPort, final int remotePort, final int seq,
+            final long nowNs)
+        {
+            TcpLayer.this.sendReset(remoteAddress, localPort, remotePort, seq, nowNs);
+        }
     }
 }

@@ -1,0 +1,29 @@
+package io.tapstack.tcp;
+
+/**
+ * What a {@link TcpConnection} needs from whoever holds it: the {@link TcpLayer}, or a test. With {@link TcpOutput}
+ * it is all a connection knows of the world around it. Owned by the stack thread.
+ */
+interface TcpConnectionOwner
+{
+    /** The listener that follows every connection's events. */
+    TcpEventListener events();
+
+    /** The time of the current duty cycle, for calls the application makes. */
+    long nowNs();
+
+    /** The connection has output to send at the next flush. */
+    void markDirty(TcpConnection connection);
+
+    /** The connection reached CLOSED: forget it. */
+    void closed(TcpConnection connection);
+
+    /** The connection enters TIME-WAIT: false when the TIME-WAIT bound is reached (it closes at once). */
+    boolean enterTimeWait(TcpConnection connection);
+
+    /** RFC 9293 §3.10.7.4 / RFC 6191: a new SYN reuses the 4-tuple of this connection, which has closed. */
+    void reopenFromTimeWait(TcpConnection connection, long nowNs);
+
+    /** RFC 5961 §7: whether the stack-wide challenge-ACK budget allows one more now. */
+    boolean allowChallengeAck(long nowNs);
+}

@@ -1,0 +1,163 @@
+package io.tapstack.tcp;
+
+import io.tapstack.StackCounters;
+import io.tapstack.StackCounters.Counter;
+import io.tapstack.wire.SeqNum;
+import io.tapstack.wire.TcpFlags;
+import io.tapstack.wire.TcpHeader;
+import io.tapstack.wire.TcpOptions;
+
+/**
+ * Opening a connection: active open (SYN-SENT), passive open (SYN-RECEIVED from a listener), simultaneous open,
+ * the SYN and SYN-ACK and their retransmission. Read RFC 9293 §3.5 (figures 6-8), §3.7.1 (MSS), §3.10.1 (OPEN),
+ * §3.10.7.2-3 (a SYN to LISTEN, segments in SYN-SENT) and RFC 6298 §5.7 (the RTO after a SYN timeout) first.
+ * Owned by the stack thread.
+ */
+final class TcpHandshake
+{
+    private final TcpConnection connection;
+    private final TcpSender snd;
+    private final TcpReceiver rcv;
+    private final StackCounters counters;
+    private final int ourMss;
+
+    TcpHandshake(final TcpConnection connection, final TcpSender snd, final TcpReceiver rcv,
+        final StackCounters counters, final int ourMss)
+    {
+        this.connection = connection;
+        this.snd = snd;
+        this.rcv = rcv;
+        this.counters = counters;
+        this.ourMss = ourMss;
+    }
+
+    /** Active open (RFC 9293 §3.10.1): send SYN, enter SYN-SENT. */
+    void open(final int isn, final long nowNs)
+    {
+        snd.initSendSequence(isn);
+        connection.transition(TcpState.SYN_SENT, nowNs);
+        sendSyn(nowNs);
+    }
+
+    /** Passive open on a SYN for a listener (RFC 9293 §3.10.7.2): send SYN-ACK, enter SYN-RECEIVED. */
+    void acceptSyn(final TcpHeader seg, final TcpOptions options, final int isn, final long nowNs)
+    {
+        rcv.onSyn(seg.sequenceNumber());
+        applyPeerOptions(options);
+        snd.initSendSequence(isn);
+        // RFC 9293 §3.10.7.2: the SYN's window is the send window (not scaled on a SYN)
+        snd.initSendWindow(seg.window(), seg.sequenceNumber(), snd.iss);
+        connection.transition(TcpState.SYN_RECEIVED, nowNs);
+        sendSyn(nowNs);
+    }
+
+    private void applyPeerOptions(final TcpOptions options)
+    {
+        // RFC 9293 §3.7.1: effective send MSS is the peer's MSS (536 if absent) bounded by our MTU
+        final int peerMss = options.mss > 0 ? options.mss : TcpConnection.DEFAULT_PEER_MSS;
+        snd.sendMss = Math.max(64, Math.min(peerMss, ourMss));
+    }
+
+    /** RFC 9293 §3.10.7.3: a segment in SYN-SENT. */
+    void onSegmentInSynSent(final TcpHeader seg, final TcpOptions options, final long nowNs)
+    {
+        final int flags = seg.flags();
+        final boolean hasAck = (flags & TcpFlags.ACK) != 0;
+        final int ack = seg.acknowledgmentNumber();
+        if (hasAck && (SeqNum.le(ack, snd.iss) || SeqNum.gt(ack, snd.sndMax)))
+        {
+            // first: an ACK for something we never sent
+            if ((flags & TcpFlags.RST) == 0)
+            {
+                connection.sendReset(ack, nowNs);
+            }
+            return;
+        }
+        if ((flags & TcpFlags.RST) != 0)
+        {
+            // second: RFC 5961 §3.2 in SYN-SENT: a RST is valid only if it acknowledges our SYN
+            if (hasAck)
+            {
+                counters.increment(Counter.TCP_RST_RX);
+                connection.resetBy("connection refused", nowNs);
+            }
+            return;
+        }
+        if ((flags & TcpFlags.SYN) == 0)
+        {
+            return;
+        }
+        // fourth: the SYN
+        rcv.onSyn(seg.sequenceNumber());
+        applyPeerOptions(options);
+        if (hasAck)
+        {
+            snd.sndUna = ack;
+            snd.initSendWindow(seg.window(), seg.sequenceNumber(), ack);
+            snd.sampleRtt(ack, nowNs);
+            snd.retransmissions = 0;
+            snd.rtoDeadline = TcpConnection.NONE;
+            snd.rtt.onEstablishedAfterSynTimeout(); // RFC 6298 §5.7: RTO = 3 s when the SYN timed out without a sample
+            snd.cc.init(snd.sendMss, nowNs);
+            rcv.ackNow = true;
+            connection.transition(TcpState.ESTABLISHED, nowNs);
+            counters.increment(Counter.TCP_ESTABLISHED);
+            connection.notifyConnected();
+            connection.acceptTextOnSynAck(seg, nowNs);
+        }
+        else
+        {
+            // simultaneous open (§3.10.7.3 fourth, figure 8): SYN-RECEIVED, send SYN-ACK with our ISS
+            snd.sndWnd = seg.window();
+            snd.maxSndWnd = snd.sndWnd;
+            snd.sndWl1 = seg.sequenceNumber();
+            snd.sndNxt = snd.iss;
+            connection.transition(TcpState.SYN_RECEIVED, nowNs);
+            sendSyn(nowNs);
+        }
+    }
+
+    /** Our SYN-ACK was lost and the peer sent its SYN again (SYN-RECEIVED): answer with the SYN-ACK again. */
+    void resendSynAck(final long nowNs)
+    {
+        snd.sndNxt = snd.iss;
+        sendSyn(nowNs);
+    }
+
+    /**
+     * RFC 9293 §3.10.7.4 fifth in SYN-RECEIVED: an ACK of our SYN completes the handshake.
+     *
+     * @return false when the ACK is not acceptable (a reset was sent; drop the segment)
+     */
+    boolean onAckInSynReceived(final TcpHeader seg, final int seq, final int ack, final long nowNs)
+    {
+        if (SeqNum.lt(snd.sndUna, ack) && SeqNum.le(ack, snd.sndMax))
+        {
+            snd.updateSendWindowOnEstablish(seg.window(), seq, ack);
+            snd.rtt.onEstablishedAfterSynTimeout(); // RFC 6298 §5.7: RTO = 3 s when the SYN-ACK timed out
+            snd.cc.init(snd.sendMss, nowNs);
+            connection.transition(TcpState.ESTABLISHED, nowNs);
+            counters.increment(Counter.TCP_ESTABLISHED);
+            connection.notifyEstablished();
+            return true;
+        }
+        connection.sendReset(ack, nowNs);
+        return false;
+    }
+
+    /** RFC 6298 §5.4 and RFC 5681 §3.1: the SYN (or SYN-ACK) timed out: send it again with a smaller window. */
+    void onSynTimeout(final long nowNs)
+    {
+        snd.cc.onSynRetransmitted(nowNs);
+        connection.events().onRetransmit(connection, snd.iss, 0, TcpEventListener.RETRANSMIT_SYN, nowNs);
+        counters.increment(Counter.TCP_RETRANSMITTED_SEGMENTS);
+        sendSyn(nowNs);
+    }
+
+    private void sendSyn(final long nowNs)
+    {
+        final int flags = connection.state() == TcpState.SYN_RECEIVED ? TcpFlags.SYN | TcpFlags.ACK : TcpFlags.SYN;
+        connection.emit(snd.iss, 0, flags, nowNs);
+        snd.onSynSent(nowNs);
+    }
+}

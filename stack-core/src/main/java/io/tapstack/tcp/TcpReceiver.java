@@ -1,0 +1,213 @@
+package io.tapstack.tcp;
+
+import io.tapstack.StackCounters;
+import io.tapstack.StackCounters.Counter;
+import io.tapstack.wire.SeqNum;
+import io.tapstack.wire.TcpHeader;
+
+import static io.tapstack.tcp.TcpConnection.NONE;
+
+/**
+ * The receiving half of a connection: the receive sequence space, reassembly and delivery into the receive buffer,
+ * the window we announce (never moving its right edge left, SWS avoidance), and when to acknowledge (at once, or
+ * delayed). Read RFC 9293 §3.3.1 (receive sequence space), §3.8.6.2.2 (receiver SWS avoidance), §3.8.6.3 (delayed
+ * ACK), §3.10.7.4 first and seventh, RFC 5681 §4.2 (ACK at once for out-of-order data) and RFC 5961 §7 first.
+ *
+ * <p>In-order bytes and out-of-order segments share one ring ({@link SegmentReassembler}); the window we announce
+ * has a right edge that never moves left (§3.8.6.2.1) and grows only by at least min(buffer/2, MSS) at a time
+ * (receiver SWS avoidance, §3.8.6.2.2). Owned by the stack thread.
+ */
+final class TcpReceiver
+{
+    private final TcpConfig config;
+    private final StackCounters counters;
+    final ReceiveBuffer receiveBuffer;
+    private final SegmentReassembler reassembler;
+
+    // --- receive sequence space (RFC 9293 §3.3.1)
+    int irs;
+    int rcvNxt;
+    /** RCV.NXT + RCV.WND as last announced: never moves left (RFC 9293 §3.8.6.2.1). */
+    int rcvAnnouncedEdge;
+    /** The peer's FIN arrived but bytes before it are still missing. */
+    boolean peerFinPending;
+    int peerFinSeq;
+    /** The peer's FIN is in RCV.NXT: every byte before it has arrived. */
+    boolean peerFinReceived;
+
+    // --- acknowledgment policy
+    boolean ackNow;
+    /** When we last answered an unacceptable pure ACK or SYN (Linux's last_oow_ack_time); NONE before the first. */
+    private long lastOutOfWindowAckNs = NONE;
+    private int fullSegmentsUnacked;
+    long delayedAckDeadline = NONE;
+
+    TcpReceiver(final TcpConfig config, final StackCounters counters)
+    {
+        this.config = config;
+        this.counters = counters;
+        this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes());
+        this.reassembler = new SegmentReassembler(receiveBuffer, config.maxOutOfOrderIntervals());
+    }
+
+    /** The peer's SYN arrived (RFC 9293 §3.10.7.2-3): RCV.NXT is one past it. */
+    void onSyn(final int seq)
+    {
+        irs = seq;
+        rcvNxt = seq + 1;
+        rcvAnnouncedEdge = rcvNxt;
+    }
+
+    /** RFC 9293 §3.10.7.4 first: the four cases of segment acceptability. */
+    boolean acceptable(final int seq, final int segLen, final int rcvWnd)
+    {
+        if (segLen == 0)
+        {
+            return rcvWnd == 0 ? seq == rcvNxt : SeqNum.inWindow(seq, rcvNxt, rcvWnd);
+        }
+        if (rcvWnd == 0)
+        {
+            return false;
+        }
+        return SeqNum.inWindow(seq, rcvNxt, rcvWnd) || SeqNum.inWindow(seq + segLen - 1, rcvNxt, rcvWnd);
+    }
+
+    /**
+     * RFC 5961 §7 (ACK throttling) and Linux's tcp_oow_rate_limited: an unacceptable segment is answered with an
+     * ACK (RFC 9293 §3.10.7.4), but two ends that disagree would answer each other's ACKs without bound (an ACK
+     * war), so a pure ACK or a SYN is answered at most once per {@link TcpConfig#outOfWindowAckIntervalNs()}.
+     */
+    boolean outOfWindowAckRateLimited(final int segLen, final boolean syn, final long nowNs)
+    {
+        if (segLen != 0 && !syn)
+        {
+            // Linux: "data packets without SYNs are not likely part of an ACK loop"; zero-window probes and
+            // retransmitted FINs are always answered
+            return false;
+        }
+        final long intervalNs = config.outOfWindowAckIntervalNs();
+        if (intervalNs > 0 && lastOutOfWindowAckNs != NONE && nowNs - lastOutOfWindowAckNs < intervalNs)
+        {
+            counters.increment(Counter.TCP_OOW_ACKS_RATE_LIMITED);
+            return true;
+        }
+        lastOutOfWindowAckNs = nowNs;
+        return false;
+    }
+
+    /** A FIN at {@code finAt}: noted if it lies within the window (its bytes before it may still be missing). */
+    void notePeerFin(final int finAt)
+    {
+        if (SeqNum.lt(finAt, rcvNxt + announcedWindow()) || finAt == rcvNxt + announcedWindow())
+        {
+            peerFinPending = true;
+            peerFinSeq = finAt;
+        }
+    }
+
+    /** True when the noted FIN is next in sequence: every byte before it has arrived. */
+    boolean peerFinDue()
+    {
+        return peerFinPending && peerFinSeq == rcvNxt;
+    }
+
+    /**
+     * RFC 9293 §3.10.7.4 seventh: takes the segment text into the buffer (within the announced window), delivers
+     * what is now in order, and decides when to acknowledge.
+     *
+     * @return bytes newly delivered in order (readable by the application)
+     */
+    int receiveData(final TcpHeader seg, final int seq, final int dataOffset, final int dataLength, final int sendMss,
+        final long nowNs)
+    {
+        final boolean inOrder = seq == rcvNxt || SeqNum.lt(seq, rcvNxt);
+        final int accepted = reassembler.insert(seq, rcvNxt, seg.buffer(), dataOffset,
+            Math.min(dataLength, Math.max(0, SeqNum.diff(rcvAnnouncedEdge, seq))));
+        final int delivered = reassembler.drain(rcvNxt);
+        rcvNxt += delivered;
+        if (!inOrder || reassembler.intervalCount() > 0 || delivered > dataLength)
+        {
+            // RFC 5681 §4.2: out-of-order data, or data that fills a hole, is acknowledged at once
+            counters.increment(Counter.TCP_OUT_OF_ORDER_SEGMENTS);
+            ackNow = true;
+        }
+        else if (dataLength >= sendMss)
+        {
+            // RFC 9293 §3.8.6.3: acknowledge at least every second full-sized segment
+            if (++fullSegmentsUnacked >= 2)
+            {
+                ackNow = true;
+            }
+        }
+        if (accepted == 0 && delivered == 0)
+        {
+            ackNow = true; // a duplicate: tell the sender where we are
+        }
+        if (!ackNow && delayedAckDeadline == NONE)
+        {
+            delayedAckDeadline = nowNs + config.delayedAckNs();
+        }
+        return delivered;
+    }
+
+    /** RFC 9293 §3.10.7.4 eighth: the FIN is consumed; false when it was already (a retransmitted FIN). */
+    boolean consumePeerFin()
+    {
+        peerFinPending = false;
+        ackNow = true;
+        if (peerFinReceived)
+        {
+            return false;
+        }
+        peerFinReceived = true;
+        rcvNxt += 1;
+        return true;
+    }
+
+    /** True once the peer's FIN arrived and every byte before it was read. */
+    boolean isEndOfStream()
+    {
+        return peerFinReceived && receiveBuffer.isEmpty();
+    }
+
+    /** An ACK went out: nothing more to acknowledge until new data arrives. */
+    void onAckSent()
+    {
+        ackNow = false;
+        fullSegmentsUnacked = 0;
+        delayedAckDeadline = NONE;
+    }
+
+    /**
+     * The window to put in the next segment, updating the announced right edge (never moves left).
+     *
+     * @param open whether the connection has a receive window at all (SYN-SENT and later)
+     */
+    int advertiseWindow(final boolean open, final int sendMss)
+    {
+        if (!open)
+        {
+            return 0;
+        }
+        if (windowIncreaseWorthAnnouncing(sendMss) || SeqNum.lt(rcvAnnouncedEdge, rcvNxt))
+        {
+            rcvAnnouncedEdge = rcvNxt + Math.min(receiveBuffer.free(), TcpConnection.MAX_UNSCALED_WINDOW);
+        }
+        return announcedWindow();
+    }
+
+    /** RFC 9293 §3.8.6.2.2: announce more window only in steps of at least min(buffer/2, MSS). */
+    boolean windowIncreaseWorthAnnouncing(final int sendMss)
+    {
+        final int possibleEdge = rcvNxt + Math.min(receiveBuffer.free(), TcpConnection.MAX_UNSCALED_WINDOW);
+        final int increase = SeqNum.diff(possibleEdge, rcvAnnouncedEdge);
+        // RFC 9293 §3.8.6.2.2: a closed window, too, reopens only by a worthwhile step (no tiny windows)
+        return increase >= Math.min(receiveBuffer.capacity() / 2, sendMss);
+    }
+
+    /** RCV.WND as last announced. */
+    int announcedWindow()
+    {
+        return Math.max(0, SeqNum.diff(rcvAnnouncedEdge, rcvNxt));
+    }
+}

@@ -1,0 +1,562 @@
+package io.tapstack.tcp;
+
+import io.tapstack.StackCounters;
+import io.tapstack.StackCounters.Counter;
+import io.tapstack.wire.SeqNum;
+import io.tapstack.wire.TcpFlags;
+import io.tapstack.wire.TcpHeader;
+
+import static io.tapstack.tcp.TcpConnection.NONE;
+
+/**
+ * The sending half of a connection: the send sequence space, segmentation (Nagle, sender SWS avoidance),
+ * retransmission (RTO with go-back-N, fast retransmit, NewReno partial ACKs), the persist timer and zero-window
+ * probes, RTT samples and the congestion-control hook. Read RFC 9293 §3.3.1 (send sequence space), §3.8.6 (windows,
+ * persist, SWS), §3.10.7.4 fifth (the ACK field), RFC 6298 (RTO), RFC 5681 and 6582 (congestion control) and
+ * RFC 1122 §4.2.2.17 / §4.2.3.5 (probing a zero window, giving up) first.
+ *
+ * <p>Sequence space: SND.UNA ≤ SND.NXT ≤ SND.MAX. SND.MAX is the highest sequence number sent; after an RTO
+ * SND.NXT goes back to SND.UNA and the data is sent again (go-back-N), so an ACK is acceptable up to SND.MAX.
+ * The send buffer holds the bytes from {@code dataStart} (the sequence number of its first byte; SND.UNA once
+ * the SYN is acknowledged). A queued FIN has the sequence number after the last byte written.
+ *
+ * <p>It emits segments through its connection ({@link TcpConnection#emit}), which adds the receiver's ACK and
+ * window; state transitions stay with the connection. Owned by the stack thread.
+ */
+final class TcpSender
+{
+    private final TcpConnection connection;
+    private final TcpConfig config;
+    private final StackCounters counters;
+    final SendBuffer sendBuffer;
+    final RttEstimator rtt;
+    final CongestionControl cc;
+
+    // --- send sequence space (RFC 9293 §3.3.1)
+    int iss;
+    int sndUna;
+    int sndNxt;
+    /** The highest sequence number sent; SND.NXT ≤ SND.MAX. */
+    int sndMax;
+    int sndWnd;
+    int sndWl1;
+    int sndWl2;
+    /** The largest window the peer has offered (RFC 9293 §3.8.6.2.1; RFC 5961 §5.2's MAX.SND.WND). */
+    int maxSndWnd;
+    int sendMss;
+    /** The sequence number of the send buffer's first byte. */
+    int dataStart;
+    boolean finQueued;
+    /** The FIN's sequence number, valid while {@code finQueued}. */
+    int finSeq;
+    boolean nagle;
+
+    // --- RTT sampling (RFC 6298 §3: one segment timed at a time, Karn's rule)
+    private boolean rttTiming;
+    private int rttSeq;
+    private long rttStartNs;
+
+    // --- retransmission and probing
+    int retransmissions;
+    /** When the first retransmission without an ACK since went out (user timeout, RFC 1122 §4.2.2.17). */
+    long firstRetransmitNs;
+    private int dupAcks;
+    long lastSendNs;
+    private int persistBackoffs;
+    /** Probes of a zero window (persist probes or RTO retransmissions) sent since the peer's last ACK. */
+    private int unansweredProbes;
+    /** When the first of the {@code unansweredProbes} went out. */
+    private long firstUnansweredProbeNs;
+
+    // --- timers (absolute ns, NONE when off)
+    long rtoDeadline = NONE;
+    long persistDeadline = NONE;
+
+    TcpSender(final TcpConnection connection, final TcpConfig config, final StackCounters counters,
+        final int ourMss)
+    {
+        this.connection = connection;
+        this.config = config;
+        this.counters = counters;
+        this.sendMss = Math.min(TcpConnection.DEFAULT_PEER_MSS, ourMss);
+        this.sendBuffer = new SendBuffer(config.sendBufferBytes());
+        this.rtt = new RttEstimator(config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs(),
+            RttEstimator.DEFAULT_GRANULARITY_NS);
+        this.cc = new NewReno(config.initialWindowSegments());
+        this.nagle = config.nagle();
+    }
+
+    void initSendSequence(final int isn)
+    {
+        iss = isn;
+        sndUna = isn;
+        sndNxt = isn;
+        sndMax = isn;
+        dataStart = isn + 1;
+    }
+
+    /** The send window from a SYN or SYN-ACK (RFC 9293 §3.10.7.2-3: not scaled on a SYN). */
+    void initSendWindow(final int window, final int seq, final int ack)
+    {
+        sndWnd = window;
+        maxSndWnd = window;
+        sndWl1 = seq;
+        sndWl2 = ack;
+    }
+
+    /** The send window from the ACK that completes a passive open (RFC 9293 §3.10.7.4 fifth, SYN-RECEIVED). */
+    void updateSendWindowOnEstablish(final int window, final int seq, final int ack)
+    {
+        sndWnd = window;
+        maxSndWnd = Math.max(maxSndWnd, window);
+        sndWl1 = seq;
+        sndWl2 = ack;
+    }
+
+    /** RFC 9293 §3.10.4: the FIN goes after the bytes written so far. */
+    void queueFin()
+    {
+        finQueued = true;
+        finSeq = dataStart + sendBuffer.size();
+    }
+
+    boolean finAcked()
+    {
+        return finQueued && SeqNum.gt(sndUna, finSeq);
+    }
+
+    /**
+     * RFC 9293 §3.10.5: a RST carries SND.NXT, the highest sequence number sent (our SND.MAX: an RTO moves our
+     * SND.NXT back, and a peer whose ACKs were lost has everything up to SND.MAX and drops a RST below its window,
+     * RFC 5961 §3.2), pulled back to the right edge of the peer's window when beyond it, as a probe byte a zero
+     * window dropped is (Linux's tcp_acceptable_seq()).
+     */
+    int resetSeq()
+    {
+        final int rightEdge = sndUna + sndWnd;
+        final int seq = SeqNum.le(sndMax, rightEdge) ? sndMax : rightEdge;
+        return SeqNum.lt(seq, sndNxt) ? sndNxt : seq;
+    }
+
+    // ------------------------------------------------------------------------------------------------ the ACK field
+
+    /**
+     * RFC 9293 §3.10.7.4 fifth: an acceptable ACK (RFC 5961 §5.2 checked by the caller): new data acknowledged,
+     * a duplicate ACK, or a window update.
+     */
+    void onAcceptableAck(final TcpHeader seg, final int seq, final int ack, final int dataLength, final long nowNs)
+    {
+        final int window = seg.window();
+        final int flightBefore = sndMax - sndUna;
+        unansweredProbes = 0;
+        if (SeqNum.gt(ack, sndUna))
+        {
+            onNewAck(ack, flightBefore, nowNs);
+        }
+        else if (ack == sndUna && dataLength == 0 && (seg.flags() & TcpFlags.FIN) == 0 && window == sndWnd
+            && window != 0 && sndMax != sndUna)
+        {
+            onDuplicateAck(nowNs);
+        }
+        // RFC 9293 §3.10.7.4: update the send window only from a newer segment (SND.WL1/WL2)
+        if (SeqNum.lt(sndWl1, seq) || (sndWl1 == seq && SeqNum.le(sndWl2, ack)))
+        {
+            if (window != sndWnd)
+            {
+                connection.events().onSendWindow(connection, window, nowNs);
+            }
+            if (sndWnd == 0 && window > 0 && retransmissions > 0)
+            {
+                // RFC 1122 §4.2.2.17: while the peer answered our retransmissions with a zero window it was alive;
+                // once it opens the window the user timeout counts from now, not from the first retransmission
+                firstRetransmitNs = nowNs;
+            }
+            sndWnd = window;
+            sndWl1 = seq;
+            sndWl2 = ack;
+            maxSndWnd = Math.max(maxSndWnd, window);
+            if (window > 0)
+            {
+                persistDeadline = NONE;
+                persistBackoffs = 0;
+            }
+        }
+    }
+
+    private void onNewAck(final int ack, final int flightBefore, final long nowNs)
+    {
+        // bytes of sequence space newly acknowledged, then how much of that is data in the send buffer
+        final int acked = ack - sndUna;
+        int dataAcked = SeqNum.diff(ack, dataStart);
+        dataAcked = Math.max(0, Math.min(dataAcked, sendBuffer.size()));
+        if (dataAcked > 0)
+        {
+            sendBuffer.release(dataAcked);
+            dataStart += dataAcked;
+        }
+        sndUna = ack;
+        if (SeqNum.lt(sndNxt, sndUna))
+        {
+            sndNxt = sndUna;
+        }
+        sampleRtt(ack, nowNs);
+        retransmissions = 0;
+        firstRetransmitNs = NONE;
+
+        // congestion control (RFC 5681 §3.2, RFC 6582 §3.2 steps 5-6)
+        if (cc.inRecovery())
+        {
+            if (cc.isFullAck(ack))
+            {
+                cc.onFullAck(sndMax - sndUna, nowNs);
+                dupAcks = 0;
+            }
+            else
+            {
+                cc.onPartialAck(acked, nowNs);
+                // RFC 6582 §3.2 step 5: retransmit the first unacknowledged segment at once
+                retransmitFirst(TcpEventListener.RETRANSMIT_PARTIAL_ACK, nowNs);
+            }
+        }
+        else
+        {
+            dupAcks = 0;
+            if (dataAcked > 0)
+            {
+                cc.onAck(dataAcked, flightBefore, nowNs);
+            }
+        }
+
+        // RFC 6298 §5.2-5.3: stop the timer when all is acknowledged, else restart it
+        rtoDeadline = sndUna == sndMax ? NONE : nowNs + rtt.rtoNs();
+        if (dataAcked > 0 && !finQueued)
+        {
+            connection.onSendBufferFreed();
+        }
+    }
+
+    private void onDuplicateAck(final long nowNs)
+    {
+        counters.increment(Counter.TCP_DUP_ACKS_RX);
+        dupAcks++;
+        if (cc.inRecovery())
+        {
+            // RFC 5681 §3.2 step 4: inflate by one segment per further duplicate
+            cc.onDuplicateAckInRecovery(nowNs);
+        }
+        else if (dupAcks == 3)
+        {
+            // RFC 5681 §3.2 steps 1-3 with RFC 6582's guard against a second recovery for the same loss
+            if (cc.onThirdDuplicateAck(sndUna, sndMax - sndUna, sndMax, nowNs))
+            {
+                counters.increment(Counter.TCP_FAST_RETRANSMITS);
+                retransmitFirst(TcpEventListener.RETRANSMIT_FAST, nowNs);
+            }
+        }
+    }
+
+    /** RTT sample from the ACK of the timed segment (RFC 6298 §3, Karn: never from a retransmission). */
+    void sampleRtt(final int ack, final long nowNs)
+    {
+        if (rttTiming && SeqNum.ge(ack, rttSeq))
+        {
+            rttTiming = false;
+            final long before = rtt.rtoNs();
+            rtt.sample(nowNs - rttStartNs);
+            if (rtt.rtoNs() != before)
+            {
+                connection.events().onRtoChange(connection, rtt.rtoNs(), nowNs);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ output
+
+    /** Sends the data (and FIN) that the windows, Nagle and SWS avoidance allow now. */
+    void sendData(final long nowNs)
+    {
+        if (sndUna == sndMax && lastSendNs != 0 && sendBuffer.size() > 0)
+        {
+            // RFC 5681 §4.1: restart from the initial window after an idle period longer than the RTO
+            cc.onIdle(nowNs - lastSendNs, rtt.rtoNs(), nowNs);
+        }
+        final int dataEnd = dataStart + sendBuffer.size();
+        while (true)
+        {
+            final int inFlight = sndNxt - sndUna;
+            final int window = Math.min(sndWnd, cc.cwnd());
+            final int usable = window - inFlight;
+            final int unsent = SeqNum.diff(dataEnd, sndNxt);
+            if (unsent > 0)
+            {
+                final int length = Math.min(Math.min(unsent, sendMss), Math.max(usable, 0));
+                if (length <= 0)
+                {
+                    armPersistIfStalled(nowNs);
+                    return;
+                }
+                if (length < sendMss)
+                {
+                    // RFC 9293 §3.7.4 Nagle and §3.8.6.2.1 sender SWS avoidance: a short segment goes only when
+                    // it is all there is and nothing is in flight (or Nagle is off), or it fills half the
+                    // largest window the peer offered
+                    final boolean allThereIs = length == unsent;
+                    // both rules hold back new data only: bytes below SND.MAX were sent before and are being
+                    // retransmitted after an RTO (go-back), which must not wait (RFC 6298 §5.4)
+                    final boolean retransmission = SeqNum.lt(sndNxt, sndMax);
+                    final boolean mayGo = retransmission || allThereIs && (inFlight == 0 || !nagle)
+                        || length >= maxSndWnd / 2;
+                    if (!mayGo)
+                    {
+                        armPersistIfStalled(nowNs);
+                        return;
+                    }
+                }
+                final boolean fin = finQueued && sndNxt + length == finSeq;
+                int flags = TcpFlags.ACK;
+                if (length == unsent)
+                {
+                    flags |= TcpFlags.PSH;
+                }
+                if (fin)
+                {
+                    flags |= TcpFlags.FIN;
+                }
+                if (!connection.emit(sndNxt, length, flags, nowNs))
+                {
+                    return;
+                }
+                advanceSndNxt(length + (fin ? 1 : 0), nowNs);
+            }
+            else if (finQueued && sndNxt == finSeq && (sndWnd > 0 || SeqNum.ge(sndNxt, sndMax)))
+            {
+                // a FIN already sent goes again into a zero window only from the RTO (RFC 9293 §3.8.6.1), which
+                // just did; resending it here too doubled every retransmission and, by moving SND.NXT past it,
+                // kept it from going again the moment the window opened
+                if (!connection.emit(sndNxt, 0, TcpFlags.FIN | TcpFlags.ACK, nowNs))
+                {
+                    return;
+                }
+                advanceSndNxt(1, nowNs);
+            }
+            else
+            {
+                return;
+            }
+        }
+    }
+
+    private void advanceSndNxt(final int length, final long nowNs)
+    {
+        final boolean newData = SeqNum.ge(sndNxt, sndMax);
+        sndNxt += length;
+        if (SeqNum.gt(sndNxt, sndMax))
+        {
+            if (newData && !rttTiming)
+            {
+                // time one segment at a time (RFC 6298 §3, without timestamps)
+                startRttTiming(sndNxt, nowNs);
+            }
+            sndMax = sndNxt;
+        }
+        if (rtoDeadline == NONE)
+        {
+            rtoDeadline = nowNs + rtt.rtoNs();
+        }
+        if (finQueued && sndNxt == finSeq + 1)
+        {
+            connection.onFinSent(nowNs);
+        }
+    }
+
+    /** SYN or SYN-ACK sent (again): SND.NXT past it, timed if it is the first, the RTO running. */
+    void onSynSent(final long nowNs)
+    {
+        if (SeqNum.ge(sndNxt, sndMax))
+        {
+            sndNxt = iss + 1;
+            sndMax = iss + 1;
+            if (!rttTiming && retransmissions == 0)
+            {
+                startRttTiming(iss + 1, nowNs);
+            }
+        }
+        else
+        {
+            sndNxt = iss + 1;
+        }
+        rtoDeadline = nowNs + rtt.rtoNs();
+    }
+
+    private void startRttTiming(final int seq, final long nowNs)
+    {
+        rttTiming = true;
+        rttSeq = seq;
+        rttStartNs = nowNs;
+    }
+
+    private void armPersistIfStalled(final long nowNs)
+    {
+        // RFC 9293 §3.8.6.1: a zero window with data waiting and nothing in flight starts the persist timer;
+        // RFC 9293 §3.8.6.2.1: so does a window too small for SWS avoidance (the override timeout)
+        if (sndUna == sndMax && persistDeadline == NONE)
+        {
+            persistDeadline = nowNs + persistInterval();
+        }
+    }
+
+    private long persistInterval()
+    {
+        long interval = Math.max(rtt.rtoNs(), config.minRtoNs());
+        for (int i = 0; i < persistBackoffs && interval < config.maxRtoNs(); i++)
+        {
+            interval <<= 1;
+        }
+        return Math.min(interval, config.maxRtoNs());
+    }
+
+    private void retransmitFirst(final String reason, final long nowNs)
+    {
+        final int dataEnd = dataStart + sendBuffer.size();
+        // RFC 9293 §3.3.1: resend only what was sent (up to SND.MAX), or the peer's ACK of it looks unacceptable
+        final int sentEnd = SeqNum.lt(sndMax, dataEnd) ? sndMax : dataEnd;
+        final int length = Math.min(sendMss, Math.max(0, SeqNum.diff(sentEnd, sndUna)));
+        final boolean fin = finQueued && sndUna + length == finSeq && SeqNum.gt(sndMax, finSeq);
+        if (length == 0 && !fin)
+        {
+            return;
+        }
+        rttTiming = false; // Karn: no sample from a retransmitted segment
+        connection.events().onRetransmit(connection, sndUna, length, reason, nowNs);
+        int flags = TcpFlags.ACK | (fin ? TcpFlags.FIN : 0);
+        if (length > 0)
+        {
+            flags |= TcpFlags.PSH;
+        }
+        connection.emit(sndUna, length, flags, nowNs);
+        counters.increment(Counter.TCP_RETRANSMITTED_SEGMENTS);
+    }
+
+    // ------------------------------------------------------------------------------------------------ timers
+
+    /**
+     * RFC 6298 §5.5 and RFC 1122 §4.2.2.17: counts one more retransmission and says whether the connection gives up
+     * now (SYN retries spent; the user timeout passed; a zero window whose probes went unanswered).
+     */
+    boolean retransmissionLimitReached(final boolean handshake, final long nowNs)
+    {
+        if (firstRetransmitNs == NONE || retransmissions == 0)
+        {
+            firstRetransmitNs = nowNs;
+        }
+        retransmissions++;
+        // RFC 1122 §4.2.2.17: a receiver that keeps answering with a zero window keeps the connection alive
+        return handshake ? retransmissions > config.synRetries()
+            : sndWnd == 0 ? zeroWindowProbesUnanswered(nowNs) : nowNs - firstRetransmitNs >= config.userTimeoutNs();
+    }
+
+    /** RFC 6298 §5.5-5.6: back off the timer; no RTT sample from what is resent (Karn). */
+    void backOff(final long nowNs)
+    {
+        rtt.backoff();
+        connection.events().onRtoChange(connection, rtt.rtoNs(), nowNs);
+        rttTiming = false;
+        counters.increment(Counter.TCP_RTO_EXPIRIES);
+    }
+
+    /** RFC 6298 §5.4-5.7 and RFC 5681 §3.1: after the back-off, go back to SND.UNA and resend from there. */
+    void onRetransmissionTimeout(final long nowNs)
+    {
+        cc.onRetransmissionTimeout(sndMax - sndUna, sndMax, nowNs);
+        dupAcks = 0;
+        // go back: everything from SND.UNA is sent again as the window allows
+        sndNxt = sndUna;
+        if (sndWnd == 0)
+        {
+            // RFC 9293 §3.8.6.1: retransmit even into a zero (shrunk) window, so the peer can reopen it
+            rtoDeadline = nowNs + rtt.rtoNs();
+            retransmitFirst(TcpEventListener.RETRANSMIT_RTO, nowNs);
+            onZeroWindowProbeSent(nowNs);
+            return;
+        }
+        connection.events().onRetransmit(connection, sndUna, Math.min(sendMss, sndMax - sndUna),
+            TcpEventListener.RETRANSMIT_RTO, nowNs);
+        counters.increment(Counter.TCP_RETRANSMITTED_SEGMENTS);
+        rtoDeadline = nowNs + rtt.rtoNs();
+    }
+
+    /**
+     * RFC 9293 §3.8.6.1 / RFC 1122 §4.2.2.17: the persist timer fired: send one byte past the closed window to learn
+     * when it opens (or, for a small open window, what SWS avoidance held back).
+     *
+     * @param synchronizedState whether the connection is past the handshake
+     * @return false when the peer stopped answering the probes and the connection must give up
+     */
+    boolean onPersistTimeout(final boolean synchronizedState, final long nowNs)
+    {
+        final int dataEnd = dataStart + sendBuffer.size();
+        final int unsent = SeqNum.diff(dataEnd, sndNxt);
+        if (sndWnd != 0 && unsent > 0 && sndUna == sndMax && synchronizedState)
+        {
+            // RFC 9293 §3.8.6.2.1: the SWS override timeout sends what the small window allows
+            final int length = Math.min(Math.min(unsent, sendMss), sndWnd);
+            if (connection.emit(sndNxt, length, TcpFlags.ACK | (length == unsent ? TcpFlags.PSH : 0), nowNs))
+            {
+                advanceSndNxt(length, nowNs);
+            }
+            persistBackoffs = 0;
+            return true;
+        }
+        if (sndWnd != 0 || unsent <= 0 || !synchronizedState)
+        {
+            persistBackoffs = 0;
+            return true;
+        }
+        if (zeroWindowProbesUnanswered(nowNs))
+        {
+            // the peer stopped answering our probes: RFC 9293 §3.8.6.1 lets a dead receiver time out
+            return false;
+        }
+        counters.increment(Counter.TCP_ZERO_WINDOW_PROBES);
+        connection.events().onRetransmit(connection, sndNxt, 1, TcpEventListener.PROBE_ZERO_WINDOW, nowNs);
+        connection.emit(sndNxt, 1, TcpFlags.ACK, nowNs);
+        onZeroWindowProbeSent(nowNs);
+        // the probe byte counts as sent, so the peer's ACK of it is acceptable; SND.NXT stays put so the byte
+        // is sent again with the rest once the window opens
+        if (SeqNum.gt(sndNxt + 1, sndMax))
+        {
+            sndMax = sndNxt + 1;
+        }
+        persistBackoffs++;
+        persistDeadline = nowNs + persistInterval();
+        rtoDeadline = NONE;
+        return true;
+    }
+
+    private void onZeroWindowProbeSent(final long nowNs)
+    {
+        if (unansweredProbes++ == 0)
+        {
+            firstUnansweredProbeNs = nowNs;
+        }
+    }
+
+    /**
+     * RFC 1122 §4.2.2.17 and §4.2.3.5: a peer that answers the probes keeps the connection open; one that stops
+     * answering is given up after R2: the user timeout counted from the first probe it left unanswered (as
+     * Linux's icsk_probes_tstamp), and at least {@link TcpConfig#minUnansweredProbes()} probes (R1 is at least 3
+     * retransmissions and R2 beyond it: by default a probe and 3 more). Counting from the peer's last ACK instead
+     * made a single lost probe fatal once the interval reached half the user timeout.
+     */
+    private boolean zeroWindowProbesUnanswered(final long nowNs)
+    {
+        return unansweredProbes >= config.minUnansweredProbes()
+            && nowNs - firstUnansweredProbeNs >= config.userTimeoutNs();
+    }
+
+    void stopTimers()
+    {
+        rtoDeadline = NONE;
+        persistDeadline = NONE;
+    }
+}
