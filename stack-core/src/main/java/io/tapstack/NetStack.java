@@ -55,7 +55,7 @@ public final class NetStack implements Agent
         this.arp = new ArpLayer(config, ethernet, counters);
         this.ipv4 = new Ipv4Layer(config, ethernet, arp, counters, random.nextInt());
         this.icmp = new IcmpLayer(config, ipv4, counters, clock);
-        this.tcp = new TcpLayer(ipv4, counters, config.tcp(), clock, random.split());
+        this.tcp = new TcpLayer(ipv4, counters, config.tcp(), random.split());
         this.udp = new UdpLayer(config, ipv4, icmp, counters, clock, random.split());
         ethernet.upperLayers(arp, ipv4);
         ipv4.icmp(icmp);
@@ -100,6 +100,7 @@ public final class NetStack implements Agent
         {
             start(nowNs);
         }
+        tcp.onTime(nowNs);
         int work = device.receive(nowNs, ethernet, receiveBurst);
         work += arp.onTimer(nowNs);
         work += ipv4.onTimer(nowNs);

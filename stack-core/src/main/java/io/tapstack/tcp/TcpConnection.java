@@ -57,6 +57,10 @@ public final class TcpConnection
     boolean dirty;
     /** Counted in the layer's TIME-WAIT total (owned by {@link TcpLayer}). */
     boolean countedInTimeWait;
+    /** The owner's slot for this connection (its timer id), -1 when it holds none (owned by {@link TcpLayer}). */
+    int slot = -1;
+    /** The owner's duty cycle that last ran this connection's timers (owned by {@link TcpLayer}). */
+    long timerRound;
 
     TcpConnection(final TcpConnectionOwner owner, final TcpOutput output, final TcpConfig config, final StackCounters counters,
         final int localPort, final int remoteAddress, final int remotePort, final int ourMss)

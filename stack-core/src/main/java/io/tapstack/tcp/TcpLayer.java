@@ -14,11 +14,14 @@ import io.tapstack.wire.TcpOptions;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
-import org.agrona.concurrent.NanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.tapstack.time.DeadlineQueue;
+import org.agrona.collections.IntArrayList;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 
 /**
  * TCP demultiplexing and the stack-side API. Read RFC 9293 §3.1 (header), §3.10 (events) and RFC 1122
@@ -41,7 +44,6 @@ public final class TcpLayer
     private final Ipv4Layer ipv4;
     private final StackCounters counters;
     private final TcpConfig config;
-    private final NanoClock clock;
     private final RandomSource random;
     private final IsnGenerator isnGenerator;
     private final int ourMss;
@@ -50,13 +52,22 @@ public final class TcpLayer
     private final TcpOptions options = new TcpOptions();
     private final Long2ObjectHashMap<TcpConnection> connections = new Long2ObjectHashMap<>();
     private final Int2ObjectHashMap<TcpListener> listeners = new Int2ObjectHashMap<>();
-    private final ArrayList<TcpConnection> all = new ArrayList<>();
+    /** Every connection by its slot (its timer id); free slots are reused, so removal is O(1). */
+    private TcpConnection[] bySlot = new TcpConnection[64];
+    private final IntArrayList freeSlots = new IntArrayList();
+    private int slotsInUse;
+    /** Each connection's earliest deadline, by slot: a duty cycle with nothing due does not look at connections. */
+    private final DeadlineQueue timers = new DeadlineQueue(64);
+    /** Counts the duty cycles that ran timers: a connection's timers run at most once in each. */
+    private long timerRound;
+    /** Connections whose timers ran in this duty cycle and are due again at once: run in the next one. */
+    private final IntArrayList dueAgain = new IntArrayList();
     private final ArrayList<TcpConnection> dirty = new ArrayList<>();
     /** What each connection sees of this layer: its owner and its output (not public methods of the layer). */
     private final Host host = new Host();
     private TcpEventListener events = NO_EVENTS;
+    /** The time of the current duty cycle (the latest time given to this layer): application calls happen then. */
     private long nowNs;
-    private long nextTimerNs = Long.MAX_VALUE;
     private int nextEphemeral;
     /** Tests only: when set, every new connection uses this ISS instead of RFC 6528's. */
     private Integer fixedIsn;
@@ -64,13 +75,12 @@ public final class TcpLayer
     private int challengeAcksInWindow;
     private int timeWaitCount;
 
-    public TcpLayer(final Ipv4Layer ipv4, final StackCounters counters, final TcpConfig config, final NanoClock clock,
+    public TcpLayer(final Ipv4Layer ipv4, final StackCounters counters, final TcpConfig config,
         final RandomSource random)
     {
         this.ipv4 = ipv4;
         this.counters = counters;
         this.config = config;
-        this.clock = clock;
         this.random = random;
         this.isnGenerator = new IsnGenerator(random);
         // RFC 9293 §3.7.1: MSS = MTU minus fixed IPv4 and TCP headers
@@ -106,10 +116,14 @@ public final class TcpLayer
         this.events = listener == null ? NO_EVENTS : listener;
     }
 
-    /** The time of the current duty cycle, or the clock's when called between cycles. */
-    private long nowNs()
+    /**
+     * The time of the duty cycle that starts: calls the application makes on connections until the next one (close,
+     * abort, shutdownOutput, from a handler or between cycles) happen at this time. {@code NetStack.doWork} and the
+     * socket API call it first; every other entry point takes {@code nowNs} itself.
+     */
+    public void onTime(final long nowNs)
     {
-        return Math.max(nowNs, clock.nanoTime());
+        this.nowNs = nowNs;
     }
 
     public int connectionCount()
@@ -174,11 +188,11 @@ public final class TcpLayer
     void closeListener(final TcpListener listener)
     {
         listeners.remove(listener.port());
-        // half-open connections of this listener are reset too (RFC 9293 §3.10.4: closing LISTEN)
-        for (int i = all.size() - 1; i >= 0; i--)
+        // half-open connections of this listener are reset too (RFC 9293 §3.10.4: closing LISTEN); newest first
+        for (int slot = bySlot.length - 1; slot >= 0; slot--)
         {
-            final TcpConnection c = all.get(i);
-            if (c.listener == listener)
+            final TcpConnection c = bySlot[slot];
+            if (c != null && c.listener == listener)
             {
                 c.abort();
             }
@@ -190,9 +204,11 @@ public final class TcpLayer
      *
      * @return the connection in SYN-SENT, or null when no connection can be made (limit reached, no port)
      */
-    public TcpConnection connect(final int remoteAddress, final int remotePort, final TcpHandler handler)
+    public TcpConnection connect(final int remoteAddress, final int remotePort, final TcpHandler handler,
+        final long nowNs)
     {
-        final long now = nowNs();
+        this.nowNs = nowNs;
+        final long now = nowNs;
         if (atConnectionLimit())
         {
             counters.increment(Counter.TCP_CONNECTION_LIMIT);
@@ -428,29 +444,38 @@ public final class TcpLayer
     public int onTimer(final long nowNs)
     {
         this.nowNs = nowNs;
+        timerRound++;
         int work = 0;
-        if (nowNs >= nextTimerNs)
+        while (timers.nextDeadlineNs() <= nowNs)
         {
-            long next = Long.MAX_VALUE;
-            for (int i = all.size() - 1; i >= 0; i--)
+            final int slot = timers.peekId();
+            final TcpConnection c = bySlot[slot];
+            if (c.timerRound == timerRound)
             {
-                if (i >= all.size())
-                {
-                    continue;
-                }
-                final TcpConnection c = all.get(i);
-                if (c.nextDeadlineNs() <= nowNs)
-                {
-                    work++;
-                    c.onTimer(nowNs);
-                }
+                // due again in the cycle it ran in (a zero-length timer): once per duty cycle, as before the queue
+                timers.cancel(slot);
+                dueAgain.addInt(slot);
+                continue;
             }
-            for (int i = 0, n = all.size(); i < n; i++)
+            // the queue holds each connection's earliest deadline; the connection re-checks each of its timers
+            timers.cancel(slot);
+            c.timerRound = timerRound;
+            if (c.nextDeadlineNs() <= nowNs)
             {
-                next = Math.min(next, all.get(i).nextDeadlineNs());
+                work++;
+                c.onTimer(nowNs);
             }
-            nextTimerNs = next;
+            noteTimer(c);
         }
+        for (int i = 0, n = dueAgain.size(); i < n; i++)
+        {
+            final TcpConnection c = bySlot[dueAgain.getInt(i)];
+            if (c != null)
+            {
+                noteTimer(c);
+            }
+        }
+        dueAgain.clear();
         work += flush(nowNs);
         return work;
     }
@@ -475,7 +500,7 @@ public final class TcpLayer
 
     public long nextDeadlineNs()
     {
-        return dirty.isEmpty() ? nextTimerNs : Long.MIN_VALUE;
+        return dirty.isEmpty() ? timers.nextDeadlineNs() : Long.MIN_VALUE;
     }
 
     /** RFC 5961 §7: at most {@link TcpConfig#challengeAcksPerSecond()} challenge ACKs per second, stack-wide. */
@@ -498,15 +523,33 @@ public final class TcpLayer
         }
     }
 
+    /** Puts the connection's earliest deadline in the queue (or takes it out), if the connection still lives. */
     private void noteTimer(final TcpConnection c)
     {
-        nextTimerNs = Math.min(nextTimerNs, c.nextDeadlineNs());
+        if (c.slot >= 0 && bySlot[c.slot] == c)
+        {
+            timers.schedule(c.slot, c.nextDeadlineNs());
+        }
     }
 
     private void add(final TcpConnection c)
     {
         connections.put(c.key, c);
-        all.add(c);
+        final int slot;
+        if (freeSlots.isEmpty())
+        {
+            slot = slotsInUse++;
+            if (slot == bySlot.length)
+            {
+                bySlot = Arrays.copyOf(bySlot, slot * 2);
+            }
+        }
+        else
+        {
+            slot = freeSlots.popInt();
+        }
+        bySlot[slot] = c;
+        c.slot = slot;
     }
 
     private void remove(final TcpConnection c)
@@ -514,7 +557,13 @@ public final class TcpLayer
         if (connections.get(c.key) == c)
         {
             connections.remove(c.key);
-            all.remove(c);
+        }
+        if (c.slot >= 0 && bySlot[c.slot] == c)
+        {
+            timers.cancel(c.slot);
+            bySlot[c.slot] = null;
+            freeSlots.pushInt(c.slot);
+            c.slot = -1;
         }
         if (c.countedInTimeWait)
         {
@@ -541,7 +590,7 @@ public final class TcpLayer
         @Override
         public long nowNs()
         {
-            return TcpLayer.this.nowNs();
+            return nowNs;
         }
 
         @Override

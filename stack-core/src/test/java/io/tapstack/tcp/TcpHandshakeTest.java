@@ -43,7 +43,7 @@ class TcpHandshakeTest
     {
         final TcpScript t = new TcpScript();
         final TcpScript.Recorder r = new TcpScript.Recorder();
-        final TcpConnection c = t.tcp.connect(io.tapstack.testkit.SingleStack.PEER_IP, t.peerPort, r);
+        final TcpConnection c = t.tcp.connect(io.tapstack.testkit.SingleStack.PEER_IP, t.peerPort, r, t.s.clock.nanoTime());
         t.stackPort = c.localPort();
         assertTrue(c.localPort() >= 49152, "ephemeral port");
         t.s.step();

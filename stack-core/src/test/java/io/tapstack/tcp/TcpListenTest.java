@@ -129,7 +129,7 @@ class TcpListenTest
         t.send(SYN, t.peer(0), 0);
         t.expectNothing();
         assertEquals(1, t.count(Counter.TCP_CONNECTION_LIMIT));
-        assertNull(t.tcp.connect(io.tapstack.testkit.SingleStack.PEER_IP, 9, null));
+        assertNull(t.tcp.connect(io.tapstack.testkit.SingleStack.PEER_IP, 9, null, t.s.clock.nanoTime()));
         assertEquals(2, t.count(Counter.TCP_CONNECTION_LIMIT));
         assertEquals(1, t.tcp.connectionCount());
     }

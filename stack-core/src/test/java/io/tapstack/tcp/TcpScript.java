@@ -248,7 +248,7 @@ final class TcpScript
     /** connect() → SYN; the stack's ephemeral port becomes {@link #stackPort}. */
     TcpConnection connect(final TcpHandler handler)
     {
-        final TcpConnection c = tcp.connect(PEER_IP, peerPort, handler);
+        final TcpConnection c = tcp.connect(PEER_IP, peerPort, handler, s.clock.nanoTime());
         assertNotNull(c);
         stackPort = c.localPort();
         s.step();

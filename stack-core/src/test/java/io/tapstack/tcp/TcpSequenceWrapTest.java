@@ -83,7 +83,7 @@ class TcpSequenceWrapTest
             {
                 atA.onEndOfStream(conn);
             }
-        });
+        }, net.clock.nanoTime());
         assertTrue(net.runUntil(() -> atA.endOfStream && atB.endOfStream, 600 * SECOND),
             "A got " + atA.received.size() + " of " + down.length + ", B got " + atB.received.size() + " of " + up.length);
         assertEquals(0xFFFF_FF00, client.iss());

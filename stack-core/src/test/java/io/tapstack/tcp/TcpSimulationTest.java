@@ -283,7 +283,7 @@ class TcpSimulationTest
                 c.handler(b);
                 b.start(c);
             });
-            assertTrue(net.a.tcp().connect(B, PORT, a) != null, "connect");
+            assertTrue(net.a.tcp().connect(B, PORT, a, net.clock.nanoTime()) != null, "connect");
             final boolean finished = net.runUntil(() -> a.done() && b.done() || a.reset || b.reset
                 || a.firstMismatch >= 0 || b.firstMismatch >= 0, maxNs);
             final String status = "A: " + a.status() + "; B: " + b.status();
@@ -352,7 +352,7 @@ class TcpSimulationTest
         n.verify("lostAcksBothWays", () ->
         {
             net.b.tcp().listen(PORT, l -> b.start(l.accept().handler(b)));
-            net.a.tcp().connect(B, PORT, a);
+            net.a.tcp().connect(B, PORT, a, net.clock.nanoTime());
             assertTrue(net.runUntil(() -> a.connection != null && b.connection != null, SECOND), "connected");
             net.runFor(100 * MS);
             // both write at the same instant; the data goes out in the next duty cycle of each stack
@@ -454,7 +454,7 @@ class TcpSimulationTest
             reader.read(Integer.MAX_VALUE);
         });
         final long start = net.nowNs();
-        net.a.tcp().connect(B, PORT, new TcpPeers.Sender(data, true));
+        net.a.tcp().connect(B, PORT, new TcpPeers.Sender(data, true), net.clock.nanoTime());
         assertTrue(net.runUntil(() -> reader.received == bytes, 600 * SECOND), "clean transfer");
         return net.nowNs() - start;
     }
@@ -474,7 +474,7 @@ class TcpSimulationTest
         n.verify("slowReader", () ->
         {
             net.b.tcp().listen(PORT, l -> reader.connection = l.accept().handler(reader));
-            net.a.tcp().connect(B, PORT, sender);
+            net.a.tcp().connect(B, PORT, sender, net.clock.nanoTime());
             assertTrue(net.runUntil(() -> reader.connection != null && reader.connection.readable() > 0,
                 10 * SECOND), "connected");
 
@@ -529,7 +529,7 @@ class TcpSimulationTest
         n.verify("slowReaderLossy", () ->
         {
             net.b.tcp().listen(PORT, l -> reader.connection = l.accept().handler(reader));
-            net.a.tcp().connect(B, PORT, new TcpPeers.Sender(data, true));
+            net.a.tcp().connect(B, PORT, new TcpPeers.Sender(data, true), net.clock.nanoTime());
             assertTrue(net.runUntil(() -> reader.connection != null, 30 * SECOND), "connected");
             for (int tick = 0; tick < 300; tick++)
             {

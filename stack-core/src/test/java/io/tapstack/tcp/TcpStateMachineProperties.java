@@ -386,7 +386,7 @@ class TcpStateMachineProperties
                 return;
             }
             final End end = new End(side);
-            end.connection = stacks[side].tcp().connect(side == 0 ? B_IP : A_IP, PORT, end);
+            end.connection = stacks[side].tcp().connect(side == 0 ? B_IP : A_IP, PORT, end, clock.nanoTime());
             if (end.connection != null)
             {
                 connections++;

@@ -38,7 +38,7 @@ class TcpTransferTest
             sink.drain(c);
         });
         final TcpPeers.Sender sender = new TcpPeers.Sender(data, true);
-        assertNotNull(net.a.tcp().connect(B, 5000, sender));
+        assertNotNull(net.a.tcp().connect(B, 5000, sender, net.clock.nanoTime()));
         assertTrue(net.runUntil(() -> sink.closed && sender.closed, maxNs),
             "transfer did not finish: received " + sink.received.size() + " of " + data.length);
         return sink;

@@ -145,7 +145,7 @@ class SequenceTraceTest
             {
                 closed[0] = true;
             }
-        });
+        }, net.clock.nanoTime());
         assertTrue(net.runUntil(() -> closed[0] && closed[1], 10 * SECOND));
         writer.close();
 

@@ -464,6 +464,9 @@ public final class SocketStack implements AutoCloseable
         stack.echoListener(pings::onEchoReply);
     }
 
+    /** The time of the duty cycle running the commands (stack thread). */
+    private long cycleNs;
+
     /** True when commands wait (the runner must not sleep). Any thread. */
     boolean hasCommands()
     {
@@ -473,6 +476,9 @@ public final class SocketStack implements AutoCloseable
     /** One duty cycle on the stack thread: commands, then the stack. */
     int doWork(final long nowNs)
     {
+        // commands run at this cycle's time (time flows one way: the runner reads the clock, the stack does not)
+        cycleNs = nowNs;
+        stack.tcp().onTime(nowNs);
         int work = commands.read(commandHandler, COMMAND_BURST);
         work += stack.doWork(nowNs);
         return work;
@@ -583,7 +589,7 @@ public final class SocketStack implements AutoCloseable
         {
             return;
         }
-        final io.tapstack.tcp.TcpConnection tcp = stack.tcp().connect(address, port, c);
+        final io.tapstack.tcp.TcpConnection tcp = stack.tcp().connect(address, port, c, cycleNs);
         if (tcp == null)
         {
             c.failConnect(new ConnectException("no connection can be made to " + Ipv4Address.toString(address)

@@ -83,7 +83,7 @@ class TcpImpairedTapTest
                         netns.awaitTcpListener(5001);
                         final long start = System.nanoTime();
                         final TcpStreams.RandomSource source = new TcpStreams.RandomSource(13, BYTES);
-                        loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5001, source),
+                        loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5001, source, stack.clock().nanoTime()),
                             Duration.ofSeconds(5));
                         final Cmd.Result nc = netns.exec(Duration.ofSeconds(90), "sh", "-c",
                             "nc -N " + STACK_IP + " 5000 < " + file);
