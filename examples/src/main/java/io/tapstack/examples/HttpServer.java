@@ -1,8 +1,8 @@
 package io.tapstack.examples;
 
 import io.tapstack.socket.SocketOptions;
-import io.tapstack.socket.TapStack;
 import io.tapstack.socket.TcpConnection;
+import io.tapstack.tap.TapStack;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
 import org.slf4j.Logger;
