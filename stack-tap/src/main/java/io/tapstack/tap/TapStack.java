@@ -22,7 +22,7 @@ import java.util.function.UnaryOperator;
  * A stack on a Linux TAP device, running on its own thread, with the socket API in front:
  * <pre>{@code
  * try (TapStack stack = TapStack.builder().tap("tap0").ip("10.0.0.2/24").start()) {
- *     TcpListener server = stack.sockets().listen(7);
+ *     TcpServerSocket server = stack.sockets().listen(7);
  *     ...
  * }
  * }</pre>
