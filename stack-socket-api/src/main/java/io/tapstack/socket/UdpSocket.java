@@ -23,9 +23,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A UDP socket (RFC 768) as an application sees it, the counterpart of {@code java.net.DatagramSocket}. Sends go to the stack as commands carrying the payload;
- * received datagrams wait in a bounded ring (beyond it, in the stack's bounded endpoint queue, and beyond that
- * they are dropped and counted).
+ * A UDP socket (RFC 768) as an application sees it, the counterpart of {@code java.net.DatagramSocket}. Sends
+ * go to the stack as commands carrying the payload; received datagrams wait in a bounded ring (beyond it, in the
+ * stack's bounded endpoint queue, and beyond that they are dropped and counted).
  *
  * <p>As with {@code java.net.DatagramSocket}: an unconnected socket (a server) sends anywhere and receives from
  * anyone, and ICMP errors caused by its sends are not reported (one client's closed port must not fail a
