@@ -1,7 +1,7 @@
 package io.tapstack.examples;
 
 import io.tapstack.socket.SocketOptions;
-import io.tapstack.socket.TcpConnection;
+import io.tapstack.socket.TcpSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +70,7 @@ final class Chargen
             (socket, d) -> socket.send(d.address(), d.port(), lines, 0, lines.length));
     }
 
-    private static void serve(final TcpConnection c) throws IOException
+    private static void serve(final TcpSocket c) throws IOException
     {
         // RFC 864: data the client sends is thrown away; its FIN (or reset) ends the stream
         final AtomicBoolean peerDone = new AtomicBoolean();
@@ -97,7 +97,7 @@ final class Chargen
     }
 
     /** Reads and drops with the non-blocking style; {@code onEnd} runs once at end of stream or failure. */
-    private static void readUntilEnd(final TcpConnection c, final byte[] buffer,
+    private static void readUntilEnd(final TcpSocket c, final byte[] buffer,
         final BiConsumer<Integer, Throwable> onEnd)
     {
         c.readAsync(buffer, 0, buffer.length).whenComplete((n, ex) ->

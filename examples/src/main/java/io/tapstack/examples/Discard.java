@@ -1,7 +1,7 @@
 package io.tapstack.examples;
 
 import io.tapstack.socket.SocketOptions;
-import io.tapstack.socket.TcpConnection;
+import io.tapstack.socket.TcpSocket;
 import io.tapstack.wire.Ipv4Address;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +31,7 @@ final class Discard
             });
     }
 
-    private static void serve(final TcpConnection c) throws IOException
+    private static void serve(final TcpSocket c) throws IOException
     {
         final byte[] buffer = new byte[BUFFER_BYTES];
         final long start = System.nanoTime();
@@ -52,7 +52,7 @@ final class Discard
         }
     }
 
-    static String peer(final TcpConnection c)
+    static String peer(final TcpSocket c)
     {
         return Ipv4Address.toString(c.remoteAddress()) + ":" + c.remotePort();
     }

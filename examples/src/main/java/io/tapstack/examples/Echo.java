@@ -1,7 +1,7 @@
 package io.tapstack.examples;
 
 import io.tapstack.socket.SocketOptions;
-import io.tapstack.socket.TcpConnection;
+import io.tapstack.socket.TcpSocket;
 
 import java.io.IOException;
 
@@ -24,7 +24,7 @@ final class Echo
             (socket, d) -> socket.send(d.address(), d.port(), d.data(), 0, d.data().length));
     }
 
-    private static void serve(final TcpConnection c) throws IOException
+    private static void serve(final TcpSocket c) throws IOException
     {
         final byte[] buffer = new byte[BUFFER_BYTES];
         int n;

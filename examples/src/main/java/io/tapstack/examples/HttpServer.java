@@ -1,8 +1,8 @@
 package io.tapstack.examples;
 
 import io.tapstack.socket.SocketOptions;
-import io.tapstack.socket.TapStack;
-import io.tapstack.socket.TcpConnection;
+import io.tapstack.socket.TcpSocket;
+import io.tapstack.tap.TapStack;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
 import org.slf4j.Logger;
@@ -128,7 +128,7 @@ final class HttpServer
         }
     }
 
-    private static void serve(final TcpConnection c, final HttpSite site, final HttpStats stats,
+    private static void serve(final TcpSocket c, final HttpSite site, final HttpStats stats,
         final HttpSession.Limits limits, final Consumer<String> accessLog) throws IOException
     {
         stats.connectionOpened();
@@ -151,7 +151,7 @@ final class HttpServer
      * Half-closes, then reads what the client still sends for a moment before closing: closing with unread data
      * resets the connection, and a reset can destroy the response before the client has read it (RFC 9112 §9.6).
      */
-    private static void lingeringClose(final TcpConnection c) throws IOException
+    private static void lingeringClose(final TcpSocket c) throws IOException
     {
         c.shutdownOutput();
         c.readTimeout(LINGER);
@@ -173,7 +173,7 @@ final class HttpServer
     }
 
     /** Beyond --max-clients: a 503 rather than a reset, so the client knows to come back. */
-    private static void turnAway(final TcpConnection c) throws IOException
+    private static void turnAway(final TcpSocket c) throws IOException
     {
         HttpResponse.error(503, "too many connections; try again shortly").header("Retry-After", "1")
             .writeTo(c.getOutputStream(), false, "close", null, new byte[0]);

@@ -1,6 +1,6 @@
 package io.tapstack.examples;
 
-import io.tapstack.socket.TapStack;
+import io.tapstack.tap.TapStack;
 import io.tapstack.wire.Ipv4Address;
 
 import java.time.Duration;

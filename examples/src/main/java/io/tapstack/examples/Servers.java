@@ -1,7 +1,7 @@
 package io.tapstack.examples;
 
 import io.tapstack.socket.SocketOptions;
-import io.tapstack.socket.TapStack;
+import io.tapstack.tap.TapStack;
 import io.tapstack.wire.Ipv4Address;
 import org.slf4j.LoggerFactory;
 

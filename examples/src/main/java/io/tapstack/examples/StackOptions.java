@@ -3,7 +3,7 @@ package io.tapstack.examples;
 import io.tapstack.StackConfig;
 import io.tapstack.dev.FrameDevice;
 import io.tapstack.dev.ImpairedDevice;
-import io.tapstack.socket.TapStack;
+import io.tapstack.tap.TapStack;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
 

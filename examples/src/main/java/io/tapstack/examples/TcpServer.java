@@ -1,8 +1,8 @@
 package io.tapstack.examples;
 
 import io.tapstack.socket.StackClosedException;
-import io.tapstack.socket.TcpConnection;
-import io.tapstack.socket.TcpListener;
+import io.tapstack.socket.TcpServerSocket;
+import io.tapstack.socket.TcpSocket;
 import io.tapstack.wire.Ipv4Address;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,11 +30,11 @@ final class TcpServer implements AutoCloseable
     @FunctionalInterface
     interface Handler
     {
-        void serve(TcpConnection connection) throws IOException;
+        void serve(TcpSocket connection) throws IOException;
     }
 
     private final String name;
-    private final TcpListener listener;
+    private final TcpServerSocket listener;
     private final int maxClients;
     private final Handler handler;
     private final Handler turnAway;
@@ -50,7 +50,7 @@ final class TcpServer implements AutoCloseable
     /**
      * @param turnAway what to do with a connection beyond {@code maxClients} before it is closed (null: reset it)
      */
-    TcpServer(final String name, final TcpListener listener, final int maxClients, final Handler handler,
+    TcpServer(final String name, final TcpServerSocket listener, final int maxClients, final Handler handler,
         final Handler turnAway)
     {
         this.name = name;
@@ -113,7 +113,7 @@ final class TcpServer implements AutoCloseable
     {
         while (!closed)
         {
-            final TcpConnection c;
+            final TcpSocket c;
             try
             {
                 c = listener.accept();
@@ -148,7 +148,7 @@ final class TcpServer implements AutoCloseable
         }
     }
 
-    private void turnAway(final TcpConnection c)
+    private void turnAway(final TcpSocket c)
     {
         turnedAway.incrementAndGet();
         LOG.warn("{}: {} connections already: turning away {}:{}", name, maxClients,
@@ -169,7 +169,7 @@ final class TcpServer implements AutoCloseable
         }
     }
 
-    private void serve(final TcpConnection c)
+    private void serve(final TcpSocket c)
     {
         final int now = open.incrementAndGet();
         maxOpen.accumulateAndGet(now, Math::max);

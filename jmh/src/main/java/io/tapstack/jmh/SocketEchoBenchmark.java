@@ -7,8 +7,8 @@ import io.tapstack.socket.Idler;
 import io.tapstack.socket.SocketOptions;
 import io.tapstack.socket.SocketStack;
 import io.tapstack.socket.StackRunner;
-import io.tapstack.socket.TcpConnection;
-import io.tapstack.socket.TcpListener;
+import io.tapstack.socket.TcpServerSocket;
+import io.tapstack.socket.TcpSocket;
 import io.tapstack.wire.Ipv4Address;
 import org.agrona.concurrent.SystemNanoClock;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A request and its echo through the whole application socket API: the benchmark thread writes {@code size}
- * bytes on a blocking {@link TcpConnection} and reads the echo back; an echo thread on the other side reads and
+ * bytes on a blocking {@link TcpSocket} and reads the echo back; an echo thread on the other side reads and
  * writes them back. Between them: the command ring, the per-connection rings, the stack thread ({@link StackRunner}
  * running two {@link NetStack}s joined by a zero-latency {@link MemoryLink}), TCP both ways with Nagle off, and
  * the wake-ups of blocked threads. It measures the API's round-trip latency, thread hand-offs included.
@@ -53,7 +53,7 @@ public class SocketEchoBenchmark
     public int size;
 
     private StackRunner runner;
-    private TcpConnection client;
+    private TcpSocket client;
     private InputStream in;
     private OutputStream out;
     private Thread echo;
@@ -70,9 +70,9 @@ public class SocketEchoBenchmark
             link.endB(), SystemNanoClock.INSTANCE));
         runner = new StackRunner(Idler.parking(), SystemNanoClock.INSTANCE, "benchmark-stacks").add(a).add(b).start();
         final SocketOptions noDelay = SocketOptions.defaults().nagle(false);
-        final TcpListener listener = b.listen(7, noDelay);
+        final TcpServerSocket listener = b.listen(7, noDelay);
         client = a.connect(Ipv4Address.parse("10.0.0.2"), 7, Duration.ofSeconds(5), noDelay);
-        final TcpConnection server = listener.accept(Duration.ofSeconds(5));
+        final TcpSocket server = listener.accept(Duration.ofSeconds(5));
         echo = new Thread(() ->
         {
             final byte[] buffer = new byte[65536];

@@ -2,6 +2,9 @@ package io.tapstack.socket;
 
 import io.tapstack.NetStack;
 import io.tapstack.StackCounters;
+import io.tapstack.tcp.TcpConnection;
+import io.tapstack.tcp.TcpListener;
+import io.tapstack.udp.UdpEndpoint;
 import io.tapstack.wire.Ipv4Address;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -14,6 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.BindException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -28,6 +33,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * What applications call, from any thread, to use one {@link NetStack}: TCP listeners and connections, UDP
@@ -87,8 +95,8 @@ public final class SocketStack implements AutoCloseable
     private volatile StackRunner runner;
 
     // owned by the stack thread
-    private final Int2ObjectHashMap<TcpConnection> connections = new Int2ObjectHashMap<>();
-    private final Int2ObjectHashMap<TcpListener> listeners = new Int2ObjectHashMap<>();
+    private final Int2ObjectHashMap<TcpSocketPump> connections = new Int2ObjectHashMap<>();
+    private final Int2ObjectHashMap<TcpServerSocket> listeners = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<UdpSocket> udpSockets = new Int2ObjectHashMap<>();
 
     /** A socket API over {@code stack}, to be added to a {@link StackRunner} (which then owns the stack thread). */
@@ -125,13 +133,13 @@ public final class SocketStack implements AutoCloseable
     // ------------------------------------------------------------------------------------- application side
 
     /** Listens on {@code port} with the stack's default backlog. */
-    public TcpListener listen(final int port) throws IOException
+    public TcpServerSocket listen(final int port) throws IOException
     {
         return listen(port, stack.tcp().config().defaultBacklog());
     }
 
     /** Listens on {@code port} with the default backlog; every accepted connection gets {@code options}. */
-    public TcpListener listen(final int port, final SocketOptions options) throws IOException
+    public TcpServerSocket listen(final int port, final SocketOptions options) throws IOException
     {
         return listen(port, stack.tcp().config().defaultBacklog(), options);
     }
@@ -139,18 +147,18 @@ public final class SocketStack implements AutoCloseable
     /**
      * Listens on {@code port}; {@code backlog} bounds half-open plus not-yet-accepted connections.
      *
-     * @throws java.net.BindException when the port is taken
+     * @throws BindException when the port is taken
      */
-    public TcpListener listen(final int port, final int backlog) throws IOException
+    public TcpServerSocket listen(final int port, final int backlog) throws IOException
     {
         return listen(port, backlog, SocketOptions.defaults());
     }
 
     /** Listens on {@code port}; every accepted connection gets {@code options}. */
-    public TcpListener listen(final int port, final int backlog, final SocketOptions options) throws IOException
+    public TcpServerSocket listen(final int port, final int backlog, final SocketOptions options) throws IOException
     {
         checkOpen();
-        final TcpListener listener = new TcpListener(this, nextId(), port, backlog, config.acceptQueueLength(),
+        final TcpServerSocket listener = new TcpServerSocket(this, nextId(), port, backlog, config.acceptQueueLength(),
             options);
         register(listener.id(), listener, listener::stackClosed);
         send(LISTEN, listener.id(), port, backlog);
@@ -159,7 +167,7 @@ public final class SocketStack implements AutoCloseable
     }
 
     /** Connects to {@code address}:{@code port}, waiting at most {@code timeout}. */
-    public TcpConnection connect(final String address, final int port, final Duration timeout) throws IOException
+    public TcpSocket connect(final String address, final int port, final Duration timeout) throws IOException
     {
         return connect(Ipv4Address.parse(address), port, timeout);
     }
@@ -171,16 +179,16 @@ public final class SocketStack implements AutoCloseable
      * @throws ConnectException when refused (RST) or no connection can be made
      * @throws SocketTimeoutException when the timeout passes first
      */
-    public TcpConnection connect(final int address, final int port, final Duration timeout) throws IOException
+    public TcpSocket connect(final int address, final int port, final Duration timeout) throws IOException
     {
         return connect(address, port, timeout, SocketOptions.defaults());
     }
 
     /** {@link #connect(int, int, Duration)} with per-connection options (buffer sizes, Nagle, read timeout). */
-    public TcpConnection connect(final int address, final int port, final Duration timeout,
+    public TcpSocket connect(final int address, final int port, final Duration timeout,
         final SocketOptions options) throws IOException
     {
-        final CompletableFuture<TcpConnection> future = connectAsync(address, port, options);
+        final CompletableFuture<TcpSocket> future = connectAsync(address, port, options);
         try
         {
             return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -195,7 +203,7 @@ public final class SocketStack implements AutoCloseable
         {
             future.cancel(false);
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while connecting");
+            throw new InterruptedIOException("interrupted while connecting");
         }
         catch (final ExecutionException ex)
         {
@@ -206,21 +214,21 @@ public final class SocketStack implements AutoCloseable
     /**
      * Starts a connect; the future completes on the callback executor. Cancelling it aborts the connection.
      */
-    public CompletableFuture<TcpConnection> connectAsync(final int address, final int port)
+    public CompletableFuture<TcpSocket> connectAsync(final int address, final int port)
     {
         return connectAsync(address, port, SocketOptions.defaults());
     }
 
     /** {@link #connectAsync(int, int)} with per-connection options. */
-    public CompletableFuture<TcpConnection> connectAsync(final int address, final int port,
+    public CompletableFuture<TcpSocket> connectAsync(final int address, final int port,
         final SocketOptions options)
     {
-        final CompletableFuture<TcpConnection> failed = failIfClosed();
+        final CompletableFuture<TcpSocket> failed = failIfClosed();
         if (failed != null)
         {
             return failed;
         }
-        final TcpConnection connection = new TcpConnection(this, nextId(), address, port, options);
+        final TcpSocket connection = new TcpSocket(this, nextId(), address, port, options);
         register(connection.id(), connection, connection::stackClosed);
         connection.connectFuture().whenComplete((c, ex) ->
         {
@@ -340,15 +348,15 @@ public final class SocketStack implements AutoCloseable
      * Waits until the stack thread has bound a new socket ({@code bound}) or refused it ({@code failure}); the
      * stack answers within a duty cycle, so a long silence means it is not running.
      */
-    void awaitBound(final Readiness readiness, final java.util.function.BooleanSupplier bound,
-        final java.util.function.Supplier<IOException> failure, final String what) throws IOException
+    void awaitBound(final Readiness readiness, final BooleanSupplier bound,
+        final Supplier<IOException> failure, final String what) throws IOException
     {
         readiness.block(() ->
         {
             final IOException refused = failure.get();
             if (refused != null)
             {
-                throw refused;
+                throw Failures.forCaller(refused);
             }
             checkOpen();
             return bound.getAsBoolean() ? Boolean.TRUE : null;
@@ -404,12 +412,12 @@ public final class SocketStack implements AutoCloseable
             }
             // the ring is full: the stack thread is behind; wait for it rather than queue without bound
             wake();
-            java.util.concurrent.locks.LockSupport.parkNanos(backoffNs);
+            LockSupport.parkNanos(backoffNs);
             backoffNs = Math.min(backoffNs * 2, 1_000_000);
             if (Thread.interrupted())
             {
                 Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while the command ring was full");
+                throw new InterruptedIOException("interrupted while the command ring was full");
             }
         }
     }
@@ -436,12 +444,13 @@ public final class SocketStack implements AutoCloseable
         }
     }
 
+    /** What a blocked caller throws for a failed future: its cause, copied into the caller's thread. */
     static IOException unwrap(final ExecutionException ex)
     {
         final Throwable cause = ex.getCause();
         if (cause instanceof IOException io)
         {
-            return io;
+            return Failures.forCaller(io);
         }
         return new IOException(cause);
     }
@@ -507,7 +516,7 @@ public final class SocketStack implements AutoCloseable
                 case CONNECT -> onConnect(id, arg1, arg2);
                 case PUMP_SEND ->
                 {
-                    final TcpConnection c = connections.get(id);
+                    final TcpSocketPump c = connections.get(id);
                     if (c != null)
                     {
                         c.onPumpSend();
@@ -515,7 +524,7 @@ public final class SocketStack implements AutoCloseable
                 }
                 case PUMP_RECEIVE ->
                 {
-                    final TcpConnection c = connections.get(id);
+                    final TcpSocketPump c = connections.get(id);
                     if (c != null)
                     {
                         c.pumpReceive();
@@ -523,7 +532,7 @@ public final class SocketStack implements AutoCloseable
                 }
                 case SHUTDOWN_OUTPUT, CLOSE, ABORT, NAGLE ->
                 {
-                    final TcpConnection c = connections.get(id);
+                    final TcpSocketPump c = connections.get(id);
                     if (c != null)
                     {
                         c.onCommand(type, arg1);
@@ -532,7 +541,7 @@ public final class SocketStack implements AutoCloseable
                 case LISTEN -> onListen(id, arg1, arg2);
                 case CLOSE_LISTENER ->
                 {
-                    final TcpListener l = listeners.remove(id);
+                    final TcpServerSocket l = listeners.remove(id);
                     if (l != null)
                     {
                         l.onClose();
@@ -540,7 +549,7 @@ public final class SocketStack implements AutoCloseable
                 }
                 case ACCEPT_MORE ->
                 {
-                    final TcpListener l = listeners.get(id);
+                    final TcpServerSocket l = listeners.get(id);
                     if (l != null)
                     {
                         l.pumpAccept();
@@ -584,30 +593,30 @@ public final class SocketStack implements AutoCloseable
 
     private void onConnect(final int id, final int address, final int port)
     {
-        final TcpConnection c = (TcpConnection)created.remove(id);
+        final TcpSocket c = (TcpSocket)created.remove(id);
         if (c == null)
         {
             return;
         }
-        final io.tapstack.tcp.TcpConnection tcp = stack.tcp().connect(address, port, c, cycleNs);
+        final TcpConnection tcp = stack.tcp().connect(address, port, c.pump(), cycleNs);
         if (tcp == null)
         {
-            c.failConnect(new ConnectException("no connection can be made to " + Ipv4Address.toString(address)
+            c.pump().failConnect(new ConnectException("no connection can be made to " + Ipv4Address.toString(address)
                 + ":" + port + " (connection limit or no free local port)"));
             return;
         }
-        connections.put(id, c);
-        c.attach(tcp);
+        connections.put(id, c.pump());
+        c.pump().attach(tcp);
     }
 
     private void onListen(final int id, final int port, final int backlog)
     {
-        final TcpListener l = (TcpListener)created.remove(id);
+        final TcpServerSocket l = (TcpServerSocket)created.remove(id);
         if (l == null)
         {
             return;
         }
-        final io.tapstack.tcp.TcpListener tcpListener;
+        final TcpListener tcpListener;
         try
         {
             tcpListener = stack.tcp().listen(port, backlog, ignored -> l.onAcceptable());
@@ -628,7 +637,7 @@ public final class SocketStack implements AutoCloseable
         {
             return;
         }
-        final io.tapstack.udp.UdpEndpoint endpoint = stack.udp().bind(port, u);
+        final UdpEndpoint endpoint = stack.udp().bind(port, u.handler());
         if (endpoint == null)
         {
             u.failBind("UDP port " + port + " is already in use (or too many sockets)");
@@ -639,14 +648,14 @@ public final class SocketStack implements AutoCloseable
     }
 
     /** An accepted connection joins the stack-side table. Stack thread. */
-    void adopt(final TcpConnection c)
+    void adopt(final TcpSocket c)
     {
-        connections.put(c.id(), c);
+        connections.put(c.id(), c.pump());
         live.put(c, c::stackClosed);
     }
 
     /** A connection is done on the stack side. Stack thread. */
-    void forget(final TcpConnection c)
+    void forget(final TcpSocket c)
     {
         connections.remove(c.id());
     }

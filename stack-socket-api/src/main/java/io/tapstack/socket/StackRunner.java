@@ -64,12 +64,6 @@ public final class StackRunner implements AutoCloseable
         return this;
     }
 
-    /** True when called on the stack thread (where blocking calls would deadlock). */
-    public boolean isStackThread()
-    {
-        return Thread.currentThread() == thread;
-    }
-
     /** The stack thread's id, or -1 before start (tests measure its allocations). */
     long threadId()
     {

@@ -2,6 +2,7 @@ package io.tapstack.socket;
 
 import io.tapstack.udp.UdpEndpoint;
 import io.tapstack.udp.UdpHandler;
+import io.tapstack.wire.IcmpMessage;
 import io.tapstack.wire.Ipv4Address;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
@@ -22,9 +23,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A UDP socket (RFC 768) as an application sees it. Sends go to the stack as commands carrying the payload;
- * received datagrams wait in a bounded ring (beyond it, in the stack's bounded endpoint queue, and beyond that
- * they are dropped and counted).
+ * A UDP socket (RFC 768) as an application sees it, the counterpart of {@code java.net.DatagramSocket}. Sends
+ * go to the stack as commands carrying the payload; received datagrams wait in a bounded ring (beyond it, in the
+ * stack's bounded endpoint queue, and beyond that they are dropped and counted).
  *
  * <p>As with {@code java.net.DatagramSocket}: an unconnected socket (a server) sends anywhere and receives from
  * anyone, and ICMP errors caused by its sends are not reported (one client's closed port must not fail a
@@ -32,7 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * receives from that peer only, and an ICMP port unreachable from it makes the next receive throw
  * {@link PortUnreachableException} (RFC 1122 §4.1.3.3).
  */
-public final class UdpSocket implements AutoCloseable, UdpHandler
+public final class UdpSocket implements AutoCloseable
 {
     /** The largest UDP payload over IPv4: 65,535 - 20 (IPv4 header) - 8 (UDP header). */
     public static final int MAX_PAYLOAD = 65_507;
@@ -83,6 +84,8 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
     private volatile int connectedPort;
 
     // stack thread only
+    /** UDP's callbacks, kept off this class's public methods. */
+    private final UdpHandler handler = new Handler();
     private UdpEndpoint endpoint;
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[MAX_PAYLOAD]);
 
@@ -165,11 +168,6 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
         send(connectedAddress, port, data, offset, length);
     }
 
-    public boolean isConnected()
-    {
-        return connectedPort != 0;
-    }
-
     /**
      * Waits at most {@code timeout} (null: no limit) for a datagram.
      *
@@ -197,7 +195,7 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
         {
             taken = null;
             takenError = null;
-            if (TcpConnection.readOne(receiveRing, takeDatagram) > 0)
+            if (TcpSocket.readOne(receiveRing, takeDatagram) > 0)
             {
                 VarHandle.fullFence(); // the freed ring space must be visible before we look at the flag
                 if (receiveBlocked.get() && receiveBlocked.compareAndSet(true, false))
@@ -217,9 +215,10 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
 
     private void check() throws IOException
     {
-        if (failure != null)
+        final IOException failed = failure;
+        if (failed != null)
         {
-            throw failure;
+            throw Failures.forCaller(failed);
         }
         owner.checkOpen();
         if (closed)
@@ -261,6 +260,12 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
     }
 
     // ------------------------------------------------------------------------------------------ stack thread
+
+    /** What the stack's endpoint calls back. */
+    UdpHandler handler()
+    {
+        return handler;
+    }
 
     void attach(final UdpEndpoint endpoint)
     {
@@ -354,31 +359,34 @@ public final class UdpSocket implements AutoCloseable, UdpHandler
         readiness.signal();
     }
 
-    @Override
-    public void onReadable(final UdpEndpoint endpoint)
+    private final class Handler implements UdpHandler
     {
-        pumpReceive();
-    }
-
-    @Override
-    public void onIcmpError(final UdpEndpoint endpoint, final int type, final int code, final int remoteAddress,
-        final int remotePort)
-    {
-        // RFC 1122 §4.1.3.3: pass ICMP errors to the application; here as an error in the receive order, and
-        // (like a DatagramSocket) only to a socket connected to the peer that answered
-        if (type != io.tapstack.wire.IcmpMessage.TYPE_DESTINATION_UNREACHABLE
-            || code != io.tapstack.wire.IcmpMessage.CODE_PORT_UNREACHABLE
-            || connectedPort != remotePort || connectedAddress != remoteAddress)
+        @Override
+        public void onReadable(final UdpEndpoint endpoint)
         {
-            return;
+            pumpReceive();
         }
-        final int index = receiveRing.tryClaim(ERROR, PAYLOAD_OFFSET);
-        if (index > 0)
+
+        @Override
+        public void onIcmpError(final UdpEndpoint endpoint, final int type, final int code, final int remoteAddress,
+            final int remotePort)
         {
-            receiveRing.buffer().putInt(index + ADDRESS_OFFSET, remoteAddress);
-            receiveRing.buffer().putInt(index + PORT_OFFSET, remotePort);
-            receiveRing.commit(index);
-            readiness.signal();
+            // RFC 1122 §4.1.3.3: pass ICMP errors to the application; here as an error in the receive order, and
+            // (like a DatagramSocket) only to a socket connected to the peer that answered
+            if (type != IcmpMessage.TYPE_DESTINATION_UNREACHABLE
+                || code != IcmpMessage.CODE_PORT_UNREACHABLE
+                || connectedPort != remotePort || connectedAddress != remoteAddress)
+            {
+                return;
+            }
+            final int index = receiveRing.tryClaim(ERROR, PAYLOAD_OFFSET);
+            if (index > 0)
+            {
+                receiveRing.buffer().putInt(index + ADDRESS_OFFSET, remoteAddress);
+                receiveRing.buffer().putInt(index + PORT_OFFSET, remotePort);
+                receiveRing.commit(index);
+                readiness.signal();
+            }
         }
     }
 }

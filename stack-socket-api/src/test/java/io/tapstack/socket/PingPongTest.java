@@ -25,9 +25,9 @@ class PingPongTest
         try (MemoryStacks s = new MemoryStacks())
         {
             final SocketOptions noDelay = SocketOptions.defaults().nagle(false);
-            final TcpListener listener = s.b.listen(7, noDelay);
-            final TcpConnection client = s.a.connect(B_IP, 7, Duration.ofSeconds(5), noDelay);
-            final TcpConnection server = listener.accept(Duration.ofSeconds(5));
+            final TcpServerSocket listener = s.b.listen(7, noDelay);
+            final TcpSocket client = s.a.connect(B_IP, 7, Duration.ofSeconds(5), noDelay);
+            final TcpSocket server = listener.accept(Duration.ofSeconds(5));
             final Thread echo = new Thread(() ->
             {
                 final byte[] buffer = new byte[65536];
@@ -73,9 +73,9 @@ class PingPongTest
         try (MemoryStacks s = new MemoryStacks())
         {
             final SocketOptions noDelay = SocketOptions.defaults().nagle(false);
-            final TcpListener listener = s.b.listen(7, noDelay);
-            final TcpConnection client = s.a.connect(B_IP, 7, Duration.ofSeconds(5), noDelay);
-            final TcpConnection server = listener.accept(Duration.ofSeconds(5));
+            final TcpServerSocket listener = s.b.listen(7, noDelay);
+            final TcpSocket client = s.a.connect(B_IP, 7, Duration.ofSeconds(5), noDelay);
+            final TcpSocket server = listener.accept(Duration.ofSeconds(5));
             final byte[] request = new byte[100];
             final byte[] got = new byte[100];
             final byte[] echoed = new byte[100];

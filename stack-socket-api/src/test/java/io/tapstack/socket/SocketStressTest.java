@@ -44,7 +44,7 @@ class SocketStressTest
             return c;
         }, new SocketConfig(), new SocketConfig()))
         {
-            final TcpListener listener = s.b.listen(7);
+            final TcpServerSocket listener = s.b.listen(7);
             final Thread acceptor = new Thread(() -> serve(listener), "acceptor");
             acceptor.setDaemon(true);
             acceptor.start();
@@ -99,7 +99,7 @@ class SocketStressTest
     /** One connection's random life; returns the bytes verified. */
     private static long oneConnection(final MemoryStacks s, final Random random) throws Exception
     {
-        final TcpConnection c = s.a.connect(B_IP, 7, Duration.ofSeconds(10));
+        final TcpSocket c = s.a.connect(B_IP, 7, Duration.ofSeconds(10));
         c.readTimeout(Duration.ofSeconds(20));
         final int length = random.nextInt(10) == 0 ? random.nextInt(200_000) + 1 : random.nextInt(5_000) + 1;
         final byte[] data = new byte[length];
@@ -209,13 +209,13 @@ class SocketStressTest
         }
     }
 
-    private static void serve(final TcpListener listener)
+    private static void serve(final TcpServerSocket listener)
     {
         try
         {
             while (true)
             {
-                final TcpConnection c = listener.accept();
+                final TcpSocket c = listener.accept();
                 final Thread t = new Thread(() ->
                 {
                     final byte[] buffer = new byte[16 * 1024];

@@ -27,9 +27,9 @@ class SocketZeroAllocationTest
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         try (MemoryStacks s = new MemoryStacks())
         {
-            final TcpListener listener = s.b.listen(9);
-            final TcpConnection client = s.a.connect(B_IP, 9, Duration.ofSeconds(5));
-            final TcpConnection server = listener.accept(Duration.ofSeconds(5));
+            final TcpServerSocket listener = s.b.listen(9);
+            final TcpSocket client = s.a.connect(B_IP, 9, Duration.ofSeconds(5));
+            final TcpSocket server = listener.accept(Duration.ofSeconds(5));
             final byte[] chunk = new byte[16 * 1024];
             final Thread writer = new Thread(() ->
             {

@@ -40,10 +40,10 @@ class TcpSocketTest
     {
         try (MemoryStacks s = new MemoryStacks())
         {
-            final TcpListener listener = s.b.listen(7);
+            final TcpServerSocket listener = s.b.listen(7);
             final Thread server = new Thread(() ->
             {
-                try (TcpConnection c = listener.accept(Duration.ofSeconds(5)))
+                try (TcpSocket c = listener.accept(Duration.ofSeconds(5)))
                 {
                     final InputStream in = c.getInputStream();
                     final OutputStream out = c.getOutputStream();
@@ -62,7 +62,7 @@ class TcpSocketTest
             });
             server.start();
             final byte[] data = random(4 << 20, 1);
-            try (TcpConnection c = s.a.connect(B_IP, 7, CONNECT))
+            try (TcpSocket c = s.a.connect(B_IP, 7, CONNECT))
             {
                 assertEquals(B_IP, c.remoteAddress());
                 assertEquals(7, c.remotePort());
@@ -94,10 +94,10 @@ class TcpSocketTest
     {
         try (MemoryStacks s = new MemoryStacks())
         {
-            final TcpListener listener = s.b.listen(8080);
-            final CompletableFuture<TcpConnection> accepted = listener.acceptAsync();
-            final TcpConnection client = s.a.connectAsync(B_IP, 8080).get(5, TimeUnit.SECONDS);
-            final TcpConnection server = accepted.get(5, TimeUnit.SECONDS);
+            final TcpServerSocket listener = s.b.listen(8080);
+            final CompletableFuture<TcpSocket> accepted = listener.acceptAsync();
+            final TcpSocket client = s.a.connectAsync(B_IP, 8080).get(5, TimeUnit.SECONDS);
+            final TcpSocket server = accepted.get(5, TimeUnit.SECONDS);
             final byte[] hello = "hello, stack".getBytes();
             final byte[] got = new byte[64];
             final CompletableFuture<Integer> read = server.readAsync(got, 0, got.length);
@@ -145,10 +145,10 @@ class TcpSocketTest
     {
         try (MemoryStacks s = new MemoryStacks())
         {
-            final TcpListener listener = s.b.listen(7);
+            final TcpServerSocket listener = s.b.listen(7);
             assertThrows(SocketTimeoutException.class, () -> listener.accept(Duration.ofMillis(100)));
-            final TcpConnection client = s.a.connect(B_IP, 7, CONNECT);
-            final TcpConnection server = listener.accept(Duration.ofSeconds(5));
+            final TcpSocket client = s.a.connect(B_IP, 7, CONNECT);
+            final TcpSocket server = listener.accept(Duration.ofSeconds(5));
             server.readTimeout(Duration.ofMillis(100));
             assertThrows(SocketTimeoutException.class, () -> server.getInputStream().read());
             client.getOutputStream().write(42);
@@ -161,11 +161,11 @@ class TcpSocketTest
     {
         try (MemoryStacks s = new MemoryStacks())
         {
-            final TcpListener listener = s.b.listen(7, 16,
+            final TcpServerSocket listener = s.b.listen(7, 16,
                 SocketOptions.defaults().readTimeout(Duration.ofMillis(100)).nagle(false).receiveBufferBytes(5000));
-            final TcpConnection client = s.a.connect(B_IP, 7, CONNECT,
+            final TcpSocket client = s.a.connect(B_IP, 7, CONNECT,
                 SocketOptions.defaults().nagle(false).sendBufferBytes(4096));
-            final TcpConnection server = listener.accept(Duration.ofSeconds(5));
+            final TcpSocket server = listener.accept(Duration.ofSeconds(5));
             assertThrows(SocketTimeoutException.class, () -> server.getInputStream().read());
             final byte[] data = random(100_000, 3);
             client.writeAsync(data, 0, data.length);
@@ -190,8 +190,8 @@ class TcpSocketTest
     {
         try (MemoryStacks s = new MemoryStacks())
         {
-            final TcpListener listener = s.b.listen(7);
-            final TcpConnection client = s.a.connect(B_IP, 7, CONNECT);
+            final TcpServerSocket listener = s.b.listen(7);
+            final TcpSocket client = s.a.connect(B_IP, 7, CONNECT);
             listener.accept(Duration.ofSeconds(5));
             final AtomicReference<Throwable> thrown = new AtomicReference<>();
             final Thread reader = new Thread(() ->
@@ -219,9 +219,9 @@ class TcpSocketTest
     {
         try (MemoryStacks s = new MemoryStacks())
         {
-            final TcpListener listener = s.b.listen(7);
-            final TcpConnection client = s.a.connect(B_IP, 7, CONNECT);
-            final TcpConnection server = listener.accept(Duration.ofSeconds(5));
+            final TcpServerSocket listener = s.b.listen(7);
+            final TcpSocket client = s.a.connect(B_IP, 7, CONNECT);
+            final TcpSocket server = listener.accept(Duration.ofSeconds(5));
             server.abort();
             final SocketException ex = assertThrows(SocketException.class, () -> client.getInputStream().read());
             assertTrue(ex.getMessage().contains("reset"), ex.getMessage());
@@ -232,11 +232,11 @@ class TcpSocketTest
     void closingTheStackFailsEveryPendingCall() throws Exception
     {
         final MemoryStacks s = new MemoryStacks();
-        final TcpListener listener = s.b.listen(7);
-        final TcpConnection client = s.a.connect(B_IP, 7, CONNECT);
-        final CompletableFuture<TcpConnection> pendingAccept = listener.acceptAsync();
-        final TcpConnection server = pendingAccept.get(5, TimeUnit.SECONDS);
-        final CompletableFuture<TcpConnection> secondAccept = listener.acceptAsync();
+        final TcpServerSocket listener = s.b.listen(7);
+        final TcpSocket client = s.a.connect(B_IP, 7, CONNECT);
+        final CompletableFuture<TcpSocket> pendingAccept = listener.acceptAsync();
+        final TcpSocket server = pendingAccept.get(5, TimeUnit.SECONDS);
+        final CompletableFuture<TcpSocket> secondAccept = listener.acceptAsync();
         final CompletableFuture<Integer> pendingRead = server.readAsync(new byte[10], 0, 10);
         final AtomicReference<Throwable> blockedRead = new AtomicReference<>();
         final Thread reader = new Thread(() ->
@@ -270,9 +270,9 @@ class TcpSocketTest
     {
         try (MemoryStacks s = new MemoryStacks())
         {
-            final TcpListener listener = s.b.listen(7);
-            final TcpConnection client = s.a.connect(B_IP, 7, CONNECT);
-            final TcpConnection server = listener.accept(Duration.ofSeconds(5));
+            final TcpServerSocket listener = s.b.listen(7);
+            final TcpSocket client = s.a.connect(B_IP, 7, CONNECT);
+            final TcpSocket server = listener.accept(Duration.ofSeconds(5));
             client.getOutputStream().write("request".getBytes());
             client.shutdownOutput();
             assertEquals("request", new String(server.getInputStream().readAllBytes()));
@@ -295,9 +295,9 @@ class TcpSocketTest
         }, new SocketConfig().tcpSendRingBytes(8192).tcpReceiveRingBytes(8192),
             new SocketConfig().tcpSendRingBytes(8192).tcpReceiveRingBytes(8192)))
         {
-            final TcpListener listener = s.b.listen(7);
-            final TcpConnection client = s.a.connect(B_IP, 7, CONNECT);
-            final TcpConnection server = listener.accept(Duration.ofSeconds(5));
+            final TcpServerSocket listener = s.b.listen(7);
+            final TcpSocket client = s.a.connect(B_IP, 7, CONNECT);
+            final TcpSocket server = listener.accept(Duration.ofSeconds(5));
             final byte[] data = random(1 << 20, 7);
             final CompletableFuture<Void> written = client.writeAsync(data, 0, data.length);
             Thread.sleep(200);
@@ -321,14 +321,14 @@ class TcpSocketTest
     {
         try (MemoryStacks s = new MemoryStacks())
         {
-            final TcpListener listener = s.b.listen(7);
+            final TcpServerSocket listener = s.b.listen(7);
             final Thread acceptor = new Thread(() ->
             {
                 try
                 {
                     while (true)
                     {
-                        final TcpConnection c = listener.accept();
+                        final TcpSocket c = listener.accept();
                         final Thread t = new Thread(() ->
                         {
                             try (c)
@@ -361,7 +361,7 @@ class TcpSocketTest
     {
         try (MemoryStacks s = new MemoryStacks())
         {
-            final TcpListener listener = s.b.listen(7);
+            final TcpServerSocket listener = s.b.listen(7);
             acceptForever(listener);
             fiftyClientsGetTheirOwnEcho(s, 30_000, 100, true);
         }
@@ -380,7 +380,7 @@ class TcpSocketTest
             final byte[] data = random(baseLength + i, baseSeed + i);
             results.add(CompletableFuture.supplyAsync(() ->
             {
-                try (TcpConnection c = connectAsync ? s.a.connectAsync(B_IP, 7).get(5, TimeUnit.SECONDS)
+                try (TcpSocket c = connectAsync ? s.a.connectAsync(B_IP, 7).get(5, TimeUnit.SECONDS)
                     : s.a.connect(B_IP, 7, CONNECT))
                 {
                     c.getOutputStream().write(data);
@@ -400,7 +400,7 @@ class TcpSocketTest
     }
 
     /** Accepts with acceptAsync and echoes each connection with readAsync/writeAsync chains: no thread waits. */
-    private static void acceptForever(final TcpListener listener)
+    private static void acceptForever(final TcpServerSocket listener)
     {
         listener.acceptAsync().thenAccept(c ->
         {
@@ -409,7 +409,7 @@ class TcpSocketTest
         });
     }
 
-    private static void echo(final TcpConnection c, final byte[] buffer)
+    private static void echo(final TcpSocket c, final byte[] buffer)
     {
         c.readAsync(buffer, 0, buffer.length).thenCompose(n ->
         {

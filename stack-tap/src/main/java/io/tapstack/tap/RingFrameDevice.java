@@ -162,18 +162,6 @@ public final class RingFrameDevice implements WaitableFrameDevice
         }
     }
 
-    /** Bytes waiting on the receive ring. */
-    public int receiveBacklog()
-    {
-        return receiveRing.size();
-    }
-
-    /** Bytes waiting on the transmit ring. */
-    public int transmitBacklog()
-    {
-        return transmitRing.size();
-    }
-
     /** Does nothing: the rings belong to {@link TapIoThreads}, whose close stops the threads. */
     @Override
     public void close()

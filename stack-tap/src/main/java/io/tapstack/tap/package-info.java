@@ -17,5 +17,7 @@
  *     }
  * }
  * }</pre>
+ * {@link io.tapstack.tap.TapStack} does all of that on its own thread and puts the socket API
+ * ({@code io.tapstack.socket}) in front: a stack on a TAP in three lines.
  */
 package io.tapstack.tap;

@@ -2,11 +2,9 @@ package io.tapstack.socket;
 
 import io.tapstack.wire.Ipv4Address;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.io.IOException;
@@ -14,83 +12,72 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.lang.invoke.VarHandle;
-import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
- * A TCP connection as an application sees it: {@link #getInputStream()} / {@link #getOutputStream()} like
- * {@code java.net.Socket}, or {@link #readAsync} / {@link #writeAsync} completing on the callback executor.
+ * A TCP connection as an application sees it, the counterpart of {@code java.net.Socket}:
+ * {@link #getInputStream()} / {@link #getOutputStream()}, or {@link #readAsync} / {@link #writeAsync} completing
+ * on the callback executor.
  *
  * <p>Bytes travel through two single-producer rings: the application writes into the send ring and the stack
  * thread moves into TCP's send buffer only what it takes; the stack reads from TCP's receive buffer only what
  * the receive ring has room for, so a slow reader closes TCP's window instead of growing a queue. Reads are
- * serialized among reader threads, writes among writer threads; a reader and a writer may run at once.
+ * serialized among reader threads, writes among writer threads; a reader and a writer may run at once. The
+ * stack thread's half (TCP's callbacks, the pumps) is a {@link TcpSocketPump}, out of the application's sight.
  */
-public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHandler
+public final class TcpSocket implements AutoCloseable
 {
-    private static final int DATA = 1;
-    private static final int END_OF_STREAM = 2;
-    /** Room kept free in a ring beyond a chunk: its record header and alignment. */
-    private static final int SLACK = 2 * RingBufferDescriptor.TRAILER_LENGTH;
+    static final int DATA = 1;
+    static final int END_OF_STREAM = 2;
 
     private final SocketStack owner;
-    private final SocketOptions options;
     private final int id;
     private final int remoteAddress;
     private final int remotePort;
-    private final Readiness readiness;
-    private final OneToOneRingBuffer sendRing;
-    private final OneToOneRingBuffer receiveRing;
     private final int sendChunk;
-    private final int receiveChunk;
-    private final CompletableFuture<TcpConnection> connectFuture = new CompletableFuture<>();
-    /** Set by the application after it wrote into the send ring; cleared by the stack before it drains. */
-    private final AtomicBoolean sendScheduled = new AtomicBoolean();
-    /** Set by the stack when the receive ring was too full to move more; cleared by whoever asks it to resume. */
-    private final AtomicBoolean receiveBlocked = new AtomicBoolean();
-    private final Input input = new Input();
-    private final Output output = new Output();
-    private volatile IOException failure;
-    private volatile boolean peerClosedAndDrained;
-    private volatile boolean closedByApplication;
+    private final TcpSocketPump pump;
+    private final InputStream input = new SocketInputStream(this);
+    private final OutputStream output = new SocketOutputStream(this);
     private volatile boolean outputShutdown;
-    private volatile boolean finished;
-    private volatile int localPort;
     private volatile long readTimeoutNs = Long.MAX_VALUE;
+
+    // shared with the stack thread's pump (the rings are single-producer: the application writes the send ring,
+    // the stack the receive ring)
+    final Readiness readiness;
+    final OneToOneRingBuffer sendRing;
+    final OneToOneRingBuffer receiveRing;
+    final CompletableFuture<TcpSocket> connectFuture = new CompletableFuture<>();
+    /** Set by the application after it wrote into the send ring; cleared by the stack before it drains. */
+    final AtomicBoolean sendScheduled = new AtomicBoolean();
+    /** Set by the stack when the receive ring was too full to move more; cleared by whoever asks it to resume. */
+    final AtomicBoolean receiveBlocked = new AtomicBoolean();
+    /** Why the connection failed, as the stack thread (or {@link #abort()}) saw it; callers get a copy. */
+    volatile IOException failure;
+    volatile boolean closedByApplication;
+    volatile int localPort;
 
     // reader side (under readLock)
     private final Object readLock = new Object();
     private final byte[] chunk;
-    private final UnsafeBuffer chunkBuffer;
     private int chunkStart;
     private int chunkEnd;
     private boolean endOfStreamSeen;
     private final MessageHandler takeChunk = this::takeChunk;
     /** Stored once: a bound method reference made per read would allocate per read. */
-    private final java.util.function.BooleanSupplier readableCondition = this::readable;
-    private final java.util.function.BooleanSupplier writableCondition = this::writable;
+    private final BooleanSupplier readableCondition = this::readable;
+    private final BooleanSupplier writableCondition = this::writable;
 
     // writer side (under writeLock)
     private final Object writeLock = new Object();
     private final UnsafeBuffer writeSource = new UnsafeBuffer(0, 0);
 
-    // stack thread only
-    private io.tapstack.tcp.TcpConnection tcp;
-    private boolean closeRequested;
-    private boolean shutdownRequested;
-    private boolean endOfStreamWritten;
-    private boolean forgotten;
-    private boolean sendAborted;
-    /** TCP closed the connection in order; it is forgotten once the reader has been handed everything. */
-    private boolean terminated;
-    private final ControlledMessageHandler drainToTcp = this::drainToTcp;
-
-    TcpConnection(final SocketStack owner, final int id, final int remoteAddress, final int remotePort,
+    TcpSocket(final SocketStack owner, final int id, final int remoteAddress, final int remotePort,
         final SocketOptions options)
     {
         this.owner = owner;
@@ -98,14 +85,12 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
         this.remoteAddress = remoteAddress;
         this.remotePort = remotePort;
         this.readiness = new Readiness(owner.executor());
-        this.options = options;
         this.sendRing = ring(options.sendBufferBytes(owner.config()));
         this.receiveRing = ring(options.receiveBufferBytes(owner.config()));
         readTimeout(options.readTimeout());
         this.sendChunk = sendRing.maxMsgLength();
-        this.receiveChunk = receiveRing.maxMsgLength();
-        this.chunk = new byte[receiveChunk];
-        this.chunkBuffer = new UnsafeBuffer(chunk);
+        this.chunk = new byte[receiveRing.maxMsgLength()];
+        this.pump = new TcpSocketPump(this, owner, options);
     }
 
     private static OneToOneRingBuffer ring(final int bytes)
@@ -119,7 +104,13 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
         return id;
     }
 
-    CompletableFuture<TcpConnection> connectFuture()
+    /** The stack thread's half of this socket. */
+    TcpSocketPump pump()
+    {
+        return pump;
+    }
+
+    CompletableFuture<TcpSocket> connectFuture()
     {
         return connectFuture;
     }
@@ -274,34 +265,38 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
     }
 
     /** Nagle's algorithm (RFC 9293 §3.7.4) on or off; {@code setNagle(false)} is TCP_NODELAY. */
-    public TcpConnection nagle(final boolean enabled) throws IOException
+    public TcpSocket nagle(final boolean enabled) throws IOException
     {
         owner.send(SocketStack.NAGLE, id, enabled ? 1 : 0, 0);
         return this;
     }
 
     /** How long a blocking read waits for data; {@link Duration#ZERO} or null waits forever. */
-    public TcpConnection readTimeout(final Duration timeout)
+    public TcpSocket readTimeout(final Duration timeout)
     {
         readTimeoutNs = timeout == null || timeout.isZero() ? Long.MAX_VALUE : timeout.toNanos();
         return this;
     }
 
+    /** The stack's own IPv4 address (an int, as {@link Ipv4Address} reads it). */
     public int localAddress()
     {
         return owner.address();
     }
 
+    /** The local port: ephemeral for a connect, the listening port for an accepted socket; 0 until known. */
     public int localPort()
     {
         return localPort;
     }
 
+    /** The peer's IPv4 address. */
     public int remoteAddress()
     {
         return remoteAddress;
     }
 
+    /** The peer's port. */
     public int remotePort()
     {
         return remotePort;
@@ -329,7 +324,8 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
             + Ipv4Address.toString(remoteAddress) + ":" + remotePort;
     }
 
-    private int read(final byte[] dst, final int offset, final int length, final long timeoutNs) throws IOException
+    /** The read behind {@link #read(byte[], int, int)} and the input stream, with a timeout of its own. */
+    int read(final byte[] dst, final int offset, final int length, final long timeoutNs) throws IOException
     {
         if (length == 0)
         {
@@ -348,6 +344,11 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
         }
     }
 
+    long readTimeoutNs()
+    {
+        return readTimeoutNs;
+    }
+
     /** A blocked writer may go on: half the send ring is free, or it is to learn of a failure. */
     private boolean writable()
     {
@@ -357,12 +358,9 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
     /** For diagnostics only: a racy view of both sides' state. */
     String describe()
     {
-        final io.tapstack.tcp.TcpConnection t = tcp;
         return this + " sendRing=" + sendRing.size() + " receiveRing=" + receiveRing.size() + " sendScheduled="
             + sendScheduled.get() + " receiveBlocked=" + receiveBlocked.get() + " chunk=" + (chunkEnd - chunkStart)
-            + " failure=" + failure + " tcp=" + (t == null ? "none" : t + " state=" + t.state() + " readable="
-            + t.readable() + " writable=" + t.writable() + " sndWnd=" + t.sndWnd() + " inflight="
-            + (t.sndMax() - t.sndUna()) + " buffered=" + t.sendBuffered());
+            + " failure=" + failure + " tcp=" + pump.describe();
     }
 
     private boolean readable()
@@ -390,9 +388,10 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
                 }
                 if (readOne(receiveRing, takeChunk) == 0)
                 {
-                    if (failure != null)
+                    final IOException failed = failure;
+                    if (failed != null)
                     {
-                        throw failure;
+                        throw Failures.forCaller(failed);
                     }
                     if (owner.isClosed())
                     {
@@ -450,9 +449,10 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
             writeSource.wrap(src);
             while (done < length)
             {
-                if (failure != null)
+                final IOException failed = failure;
+                if (failed != null)
                 {
-                    throw failure;
+                    throw Failures.forCaller(failed);
                 }
                 owner.checkOpen();
                 if (outputShutdown)
@@ -480,7 +480,7 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
         }
     }
 
-    private void awaitOrThrow(final java.util.function.BooleanSupplier ready, final long deadline, final String what)
+    private void awaitOrThrow(final BooleanSupplier ready, final long deadline, final String what)
         throws IOException
     {
         if (!awaitReady(ready, deadline, what))
@@ -489,7 +489,7 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
         }
     }
 
-    private boolean awaitReady(final java.util.function.BooleanSupplier ready, final long deadline, final String what)
+    private boolean awaitReady(final BooleanSupplier ready, final long deadline, final String what)
         throws IOException
     {
         try
@@ -503,262 +503,7 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
         }
     }
 
-    private final class Input extends InputStream
-    {
-        private final byte[] one = new byte[1];
-
-        @Override
-        public int read() throws IOException
-        {
-            final int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(final byte[] b, final int off, final int len) throws IOException
-        {
-            return TcpConnection.this.read(b, off, len, readTimeoutNs);
-        }
-
-        @Override
-        public int available()
-        {
-            return TcpConnection.this.available();
-        }
-
-        @Override
-        public void close()
-        {
-            TcpConnection.this.close();
-        }
-    }
-
-    private final class Output extends OutputStream
-    {
-        private final byte[] one = new byte[1];
-
-        @Override
-        public void write(final int b) throws IOException
-        {
-            one[0] = (byte)b;
-            TcpConnection.this.write(one, 0, 1);
-        }
-
-        @Override
-        public void write(final byte[] b, final int off, final int len) throws IOException
-        {
-            TcpConnection.this.write(b, off, len);
-        }
-
-        @Override
-        public void close()
-        {
-            TcpConnection.this.close();
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------ stack thread
-
-    void attach(final io.tapstack.tcp.TcpConnection connection)
-    {
-        this.tcp = connection;
-        this.localPort = connection.localPort();
-        if (options.nagle() != null)
-        {
-            connection.nagle(options.nagle());
-        }
-    }
-
-    /** An accepted connection: it may already hold data and even the peer's FIN. */
-    void attachAccepted(final io.tapstack.tcp.TcpConnection connection)
-    {
-        attach(connection);
-        connection.handler(this);
-        connectFuture.complete(this);
-        pumpReceive();
-    }
-
-    void failConnect(final IOException ex)
-    {
-        failure = ex;
-        owner.finished(this);
-        owner.executor().execute(() -> connectFuture.completeExceptionally(ex));
-        readiness.signal();
-    }
-
-    void onPumpSend()
-    {
-        sendScheduled.set(false);
-        VarHandle.fullFence(); // clear the flag before looking at the ring (see tryWrite)
-        pumpSend();
-    }
-
-    void onCommand(final int type, final int arg)
-    {
-        if (tcp == null)
-        {
-            return;
-        }
-        switch (type)
-        {
-            case SocketStack.SHUTDOWN_OUTPUT ->
-            {
-                shutdownRequested = true;
-                pumpSend();
-            }
-            case SocketStack.CLOSE ->
-            {
-                closeRequested = true;
-                pumpSend();
-            }
-            case SocketStack.ABORT ->
-            {
-                tcp.abort();
-                forget();
-            }
-            case SocketStack.NAGLE -> tcp.nagle(arg != 0);
-            default ->
-            {
-            }
-        }
-    }
-
-    /** Moves what TCP's send buffer takes from the send ring; FIN once the ring is empty and asked for. */
-    private void pumpSend()
-    {
-        if (tcp == null || tcp.state() == io.tapstack.tcp.TcpState.SYN_SENT)
-        {
-            return; // onConnected pumps
-        }
-        int moved = 0;
-        long before;
-        sendAborted = false;
-        // one read stops at the ring's end (Agrona reads contiguous blocks), and a read that meets only the
-        // padding before the wrap returns 0 messages although it moved the head: go on while the head moves
-        do
-        {
-            before = sendRing.consumerPosition();
-            moved += sendRing.controlledRead(drainToTcp, Integer.MAX_VALUE);
-        }
-        while (!sendAborted && sendRing.consumerPosition() != before);
-        if (moved > 0)
-        {
-            readiness.signal();
-        }
-        if (sendRing.size() == 0)
-        {
-            if (closeRequested)
-            {
-                tcp.close();
-                if (tcp.state() == io.tapstack.tcp.TcpState.CLOSED)
-                {
-                    forget(); // closed at once (in SYN-SENT, or reset for unread data): no callback follows
-                }
-            }
-            else if (shutdownRequested)
-            {
-                tcp.shutdownOutput();
-            }
-        }
-    }
-
-    private ControlledMessageHandler.Action drainToTcp(final int type, final MutableDirectBuffer buffer,
-        final int index, final int length)
-    {
-        if (tcp.isOutputOpen())
-        {
-            if (tcp.writable() < length)
-            {
-                sendAborted = true;
-                return ControlledMessageHandler.Action.ABORT; // TCP's send buffer is full: onWritable resumes
-            }
-            tcp.write(buffer, index, length);
-        }
-        // else TCP can no longer send (reset, closed): the bytes are dropped and the failure tells the writer
-        return ControlledMessageHandler.Action.CONTINUE;
-    }
-
-    /** Moves what the receive ring has room for out of TCP's receive buffer; end of stream after the data. */
-    void pumpReceive()
-    {
-        if (tcp == null || closedByApplication)
-        {
-            if (terminated)
-            {
-                forget();
-            }
-            return;
-        }
-        boolean progressed = false;
-        while (true)
-        {
-            final int readable = tcp.readable();
-            if (readable > 0)
-            {
-                final int free = receiveRing.capacity() - receiveRing.size() - SLACK;
-                final int n = Math.min(Math.min(readable, receiveChunk), free);
-                final int index = n > 0 ? receiveRing.tryClaim(DATA, n) : RingBuffer.INSUFFICIENT_CAPACITY;
-                if (index > 0)
-                {
-                    tcp.read(receiveRing.buffer(), index, n);
-                    receiveRing.commit(index);
-                    progressed = true;
-                    continue;
-                }
-                if (blockReceive())
-                {
-                    continue;
-                }
-                break;
-            }
-            if (tcp.isEndOfStream() && !endOfStreamWritten)
-            {
-                final int index = receiveRing.tryClaim(END_OF_STREAM, 0);
-                if (index > 0)
-                {
-                    receiveRing.commit(index);
-                    endOfStreamWritten = true;
-                    progressed = true;
-                }
-                else if (blockReceive())
-                {
-                    continue;
-                }
-            }
-            break;
-        }
-        if (progressed)
-        {
-            readiness.signal();
-        }
-        if (terminated && endOfStreamWritten)
-        {
-            forget();
-        }
-    }
-
-    /** The ring is full: ask the reader to wake us; true if it drained meanwhile (try again now). */
-    private boolean blockReceive()
-    {
-        receiveBlocked.set(true);
-        VarHandle.fullFence();
-        if (receiveRing.capacity() - receiveRing.size() - SLACK >= Math.min(receiveChunk, 4096))
-        {
-            return receiveBlocked.compareAndSet(true, false);
-        }
-        return false;
-    }
-
-    private void forget()
-    {
-        if (!forgotten)
-        {
-            forgotten = true;
-            owner.forget(this);
-            owner.finished(this);
-        }
-    }
-
+    /** The stack closed under this socket: every pending and later call fails. Any thread. */
     void stackClosed()
     {
         if (failure == null)
@@ -766,65 +511,6 @@ public final class TcpConnection implements AutoCloseable, io.tapstack.tcp.TcpHa
             failure = new StackClosedException();
         }
         connectFuture.completeExceptionally(new StackClosedException());
-        readiness.signal();
-    }
-
-    @Override
-    public void onConnected(final io.tapstack.tcp.TcpConnection connection)
-    {
-        localPort = connection.localPort();
-        owner.executor().execute(() -> connectFuture.complete(this));
-        pumpSend();
-    }
-
-    @Override
-    public void onReadable(final io.tapstack.tcp.TcpConnection connection)
-    {
-        pumpReceive();
-    }
-
-    @Override
-    public void onWritable(final io.tapstack.tcp.TcpConnection connection)
-    {
-        pumpSend();
-    }
-
-    @Override
-    public void onEndOfStream(final io.tapstack.tcp.TcpConnection connection)
-    {
-        pumpReceive();
-    }
-
-    @Override
-    public void onClosed(final io.tapstack.tcp.TcpConnection connection)
-    {
-        // an orderly end: TCP may still hold bytes the reader's ring had no room for; the connection stays known
-        // (PUMP_RECEIVE finds it) until they and the end of stream are handed over
-        terminated = true;
-        pumpReceive();
-        readiness.signal();
-    }
-
-    @Override
-    public void onReset(final io.tapstack.tcp.TcpConnection connection)
-    {
-        final String reason = connection.resetReason();
-        final IOException ex;
-        if (!connectFuture.isDone())
-        {
-            ex = new ConnectException((reason == null ? "connection failed" : reason) + ": "
-                + Ipv4Address.toString(remoteAddress) + ":" + remotePort);
-            owner.executor().execute(() -> connectFuture.completeExceptionally(ex));
-        }
-        else
-        {
-            ex = new SocketException(reason == null ? "connection reset" : "connection reset: " + reason);
-        }
-        if (failure == null)
-        {
-            failure = ex;
-        }
-        forget();
         readiness.signal();
     }
 }

@@ -1,29 +1,33 @@
 package io.tapstack.socket;
 
+import io.tapstack.tcp.TcpConnection;
+import io.tapstack.tcp.TcpListener;
 import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
 
 import java.io.IOException;
+import java.lang.invoke.VarHandle;
 import java.net.BindException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A listening TCP port as an application sees it. The stack accepts completed handshakes into a bounded queue
- * here ({@link SocketConfig#acceptQueueLength()}); when it is full they wait in the stack's own backlog, and
- * beyond that SYNs are dropped (counted): nothing grows without bound.
+ * A listening TCP port as an application sees it, the counterpart of {@code java.net.ServerSocket}. The stack
+ * accepts completed handshakes into a bounded queue here ({@link SocketConfig#acceptQueueLength()}); when it is
+ * full they wait in the stack's own backlog, and beyond that SYNs are dropped (counted): nothing grows without
+ * bound.
  */
-public final class TcpListener implements AutoCloseable
+public final class TcpServerSocket implements AutoCloseable
 {
-
     private final SocketStack owner;
     private final SocketOptions options;
     private final int id;
     private final int port;
     private final int backlog;
     private final Readiness readiness;
-    private final ManyToManyConcurrentArrayQueue<TcpConnection> accepted;
+    private final ManyToManyConcurrentArrayQueue<TcpSocket> accepted;
     /** Set by the stack when it left connections in the backlog because the queue here was full. */
     private final AtomicBoolean acceptBlocked = new AtomicBoolean();
     private volatile boolean bound;
@@ -31,9 +35,9 @@ public final class TcpListener implements AutoCloseable
     private volatile boolean closed;
 
     // stack thread only
-    private io.tapstack.tcp.TcpListener tcpListener;
+    private TcpListener tcpListener;
 
-    TcpListener(final SocketStack owner, final int id, final int port, final int backlog, final int queueLength,
+    TcpServerSocket(final SocketStack owner, final int id, final int port, final int backlog, final int queueLength,
         final SocketOptions options)
     {
         this.owner = owner;
@@ -50,18 +54,20 @@ public final class TcpListener implements AutoCloseable
         return id;
     }
 
+    /** The port it listens on. */
     public int port()
     {
         return port;
     }
 
+    /** The stack's bound on half-open plus not-yet-accepted connections for this port. */
     public int backlog()
     {
         return backlog;
     }
 
     /** Waits for the next connection without limit. */
-    public TcpConnection accept() throws IOException
+    public TcpSocket accept() throws IOException
     {
         return accept(null);
     }
@@ -71,7 +77,7 @@ public final class TcpListener implements AutoCloseable
      *
      * @throws SocketTimeoutException when none arrives in time
      */
-    public TcpConnection accept(final Duration timeout) throws IOException
+    public TcpSocket accept(final Duration timeout) throws IOException
     {
         final long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
         return readiness.block(this::tryAccept,
@@ -80,32 +86,33 @@ public final class TcpListener implements AutoCloseable
     }
 
     /** The non-blocking style: completes with the next connection on the callback executor. */
-    public CompletableFuture<TcpConnection> acceptAsync()
+    public CompletableFuture<TcpSocket> acceptAsync()
     {
         return readiness.async(this::tryAccept);
     }
 
     /** The next connection if one is waiting, else null. */
-    public TcpConnection tryAccept() throws IOException
+    public TcpSocket tryAccept() throws IOException
     {
-        final TcpConnection c = accepted.poll();
+        final TcpSocket c = accepted.poll();
         if (c != null)
         {
-            java.lang.invoke.VarHandle.fullFence(); // the freed slot must be visible before we look at the flag
+            VarHandle.fullFence(); // the freed slot must be visible before we look at the flag
             if (acceptBlocked.get() && acceptBlocked.compareAndSet(true, false))
             {
                 owner.sendQuietly(SocketStack.ACCEPT_MORE, id, 0, 0);
             }
             return c;
         }
-        if (failure != null)
+        final IOException failed = failure;
+        if (failed != null)
         {
-            throw failure;
+            throw Failures.forCaller(failed);
         }
         owner.checkOpen();
         if (closed)
         {
-            throw new java.net.SocketException("listener closed");
+            throw new SocketException("listener closed");
         }
         return null;
     }
@@ -130,7 +137,7 @@ public final class TcpListener implements AutoCloseable
 
     // ------------------------------------------------------------------------------------------ stack thread
 
-    void attach(final io.tapstack.tcp.TcpListener listener)
+    void attach(final TcpListener listener)
     {
         this.tcpListener = listener;
         bound = true;
@@ -162,17 +169,17 @@ public final class TcpListener implements AutoCloseable
             if (accepted.remainingCapacity() == 0)
             {
                 acceptBlocked.set(true);
-                java.lang.invoke.VarHandle.fullFence();
+                VarHandle.fullFence();
                 if (accepted.remainingCapacity() == 0 || !acceptBlocked.compareAndSet(true, false))
                 {
                     break;
                 }
             }
-            final io.tapstack.tcp.TcpConnection tcp = tcpListener.accept();
-            final TcpConnection c = new TcpConnection(owner, owner.nextId(), tcp.remoteAddress(), tcp.remotePort(),
+            final TcpConnection tcp = tcpListener.accept();
+            final TcpSocket c = new TcpSocket(owner, owner.nextId(), tcp.remoteAddress(), tcp.remotePort(),
                 options);
             owner.adopt(c);
-            c.attachAccepted(tcp);
+            c.pump().attachAccepted(tcp);
             accepted.offer(c);
             progressed = true;
         }
@@ -189,10 +196,10 @@ public final class TcpListener implements AutoCloseable
             tcpListener.close();
         }
         // accepted by the stack but never taken by the application: reset like the stack's own backlog
-        TcpConnection c;
+        TcpSocket c;
         while ((c = accepted.poll()) != null)
         {
-            c.onCommand(SocketStack.ABORT, 0);
+            c.pump().onCommand(SocketStack.ABORT, 0);
         }
         owner.finished(this);
     }

@@ -1,19 +1,20 @@
-package io.tapstack.socket;
+package io.tapstack.tap;
 
 import io.tapstack.NetStack;
 import io.tapstack.StackConfig;
 import io.tapstack.dev.FrameDevice;
-import io.tapstack.tap.TapConfig;
-import io.tapstack.tap.TapDevice;
-import io.tapstack.tap.TapFrameDevice;
-import io.tapstack.tap.TapIoThreads;
-import io.tapstack.tap.WaitableFrameDevice;
+import io.tapstack.socket.Idler;
+import io.tapstack.socket.SocketConfig;
+import io.tapstack.socket.SocketStack;
+import io.tapstack.socket.StackRunner;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
 import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
@@ -21,7 +22,7 @@ import java.util.function.UnaryOperator;
  * A stack on a Linux TAP device, running on its own thread, with the socket API in front:
  * <pre>{@code
  * try (TapStack stack = TapStack.builder().tap("tap0").ip("10.0.0.2/24").start()) {
- *     TcpListener server = stack.sockets().listen(7);
+ *     TcpServerSocket server = stack.sockets().listen(7);
  *     ...
  * }
  * }</pre>
@@ -48,7 +49,7 @@ public final class TapStack implements AutoCloseable
     private final SocketStack sockets;
     private final StackRunner runner;
     private final Mode mode;
-    private final java.util.List<AutoCloseable> closeAfter;
+    private final List<AutoCloseable> closeAfter;
 
     private TapStack(final Builder b)
     {
@@ -84,7 +85,7 @@ public final class TapStack implements AutoCloseable
         this.ioThreads = threads;
         this.waitable = w;
         this.mode = b.mode;
-        this.closeAfter = new java.util.ArrayList<>(b.closeAfter);
+        this.closeAfter = new ArrayList<>(b.closeAfter);
         this.sockets = new SocketStack(stack, b.socketConfig);
         final WaitableFrameDevice idleOn = w;
         this.runner = new StackRunner(new Idler()
@@ -150,7 +151,7 @@ public final class TapStack implements AutoCloseable
         closeAll(closeAfter);
     }
 
-    private static void closeAll(final java.util.List<AutoCloseable> resources)
+    private static void closeAll(final List<AutoCloseable> resources)
     {
         for (final AutoCloseable c : resources)
         {
@@ -174,7 +175,7 @@ public final class TapStack implements AutoCloseable
         private Mode mode = Mode.SHARED;
         private SocketConfig socketConfig = new SocketConfig();
         private UnaryOperator<FrameDevice> deviceWrapper = UnaryOperator.identity();
-        private final java.util.List<AutoCloseable> closeAfter = new java.util.ArrayList<>();
+        private final List<AutoCloseable> closeAfter = new ArrayList<>();
 
         public Builder tap(final String name)
         {

@@ -1,0 +1,328 @@
+package io.tapstack.socket;
+
+import io.tapstack.tcp.TcpConnection;
+import io.tapstack.tcp.TcpHandler;
+import io.tapstack.tcp.TcpState;
+import io.tapstack.wire.Ipv4Address;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+import java.io.IOException;
+import java.lang.invoke.VarHandle;
+import java.net.ConnectException;
+import java.net.SocketException;
+
+/**
+ * The stack thread's half of a {@link TcpSocket}: TCP's callbacks, the socket's commands, and the pumps that
+ * move bytes between TCP's buffers and the socket's rings. A separate object so that the class applications
+ * hold has none of TCP's callbacks among its public methods. Owned by the stack thread.
+ */
+final class TcpSocketPump implements TcpHandler
+{
+    /** Room kept free in a ring beyond a chunk: its record header and alignment. */
+    private static final int SLACK = 2 * RingBufferDescriptor.TRAILER_LENGTH;
+
+    private final TcpSocket socket;
+    private final SocketStack owner;
+    private final SocketOptions options;
+    private final OneToOneRingBuffer sendRing;
+    private final OneToOneRingBuffer receiveRing;
+    private final int receiveChunk;
+    private final ControlledMessageHandler drainToTcp = this::drainToTcp;
+    private TcpConnection tcp;
+    private boolean closeRequested;
+    private boolean shutdownRequested;
+    private boolean endOfStreamWritten;
+    private boolean forgotten;
+    private boolean sendAborted;
+    /** TCP closed the connection in order; it is forgotten once the reader has been handed everything. */
+    private boolean terminated;
+
+    TcpSocketPump(final TcpSocket socket, final SocketStack owner, final SocketOptions options)
+    {
+        this.socket = socket;
+        this.owner = owner;
+        this.options = options;
+        this.sendRing = socket.sendRing;
+        this.receiveRing = socket.receiveRing;
+        this.receiveChunk = receiveRing.maxMsgLength();
+    }
+
+    TcpSocket socket()
+    {
+        return socket;
+    }
+
+    /** For diagnostics only, from any thread: a racy view of TCP's side. */
+    String describe()
+    {
+        final TcpConnection t = tcp;
+        return t == null ? "none" : t + " state=" + t.state() + " readable=" + t.readable() + " writable="
+            + t.writable() + " sndWnd=" + t.sndWnd() + " inflight=" + (t.sndMax() - t.sndUna()) + " buffered="
+            + t.sendBuffered();
+    }
+
+    void attach(final TcpConnection connection)
+    {
+        this.tcp = connection;
+        socket.localPort = connection.localPort();
+        if (options.nagle() != null)
+        {
+            connection.nagle(options.nagle());
+        }
+    }
+
+    /** An accepted connection: it may already hold data and even the peer's FIN. */
+    void attachAccepted(final TcpConnection connection)
+    {
+        attach(connection);
+        connection.handler(this);
+        socket.connectFuture.complete(socket);
+        pumpReceive();
+    }
+
+    void failConnect(final IOException ex)
+    {
+        socket.failure = ex;
+        owner.finished(socket);
+        owner.executor().execute(() -> socket.connectFuture.completeExceptionally(ex));
+        socket.readiness.signal();
+    }
+
+    void onPumpSend()
+    {
+        socket.sendScheduled.set(false);
+        VarHandle.fullFence(); // clear the flag before looking at the ring (see TcpSocket.tryWrite)
+        pumpSend();
+    }
+
+    void onCommand(final int type, final int arg)
+    {
+        if (tcp == null)
+        {
+            return;
+        }
+        switch (type)
+        {
+            case SocketStack.SHUTDOWN_OUTPUT ->
+            {
+                shutdownRequested = true;
+                pumpSend();
+            }
+            case SocketStack.CLOSE ->
+            {
+                closeRequested = true;
+                pumpSend();
+            }
+            case SocketStack.ABORT ->
+            {
+                tcp.abort();
+                forget();
+            }
+            case SocketStack.NAGLE -> tcp.nagle(arg != 0);
+            default ->
+            {
+            }
+        }
+    }
+
+    /** Moves what TCP's send buffer takes from the send ring; FIN once the ring is empty and asked for. */
+    private void pumpSend()
+    {
+        if (tcp == null || tcp.state() == TcpState.SYN_SENT)
+        {
+            return; // onConnected pumps
+        }
+        int moved = 0;
+        long before;
+        sendAborted = false;
+        // one read stops at the ring's end (Agrona reads contiguous blocks), and a read that meets only the
+        // padding before the wrap returns 0 messages although it moved the head: go on while the head moves
+        do
+        {
+            before = sendRing.consumerPosition();
+            moved += sendRing.controlledRead(drainToTcp, Integer.MAX_VALUE);
+        }
+        while (!sendAborted && sendRing.consumerPosition() != before);
+        if (moved > 0)
+        {
+            socket.readiness.signal();
+        }
+        if (sendRing.size() == 0)
+        {
+            if (closeRequested)
+            {
+                tcp.close();
+                if (tcp.state() == TcpState.CLOSED)
+                {
+                    forget(); // closed at once (in SYN-SENT, or reset for unread data): no callback follows
+                }
+            }
+            else if (shutdownRequested)
+            {
+                tcp.shutdownOutput();
+            }
+        }
+    }
+
+    private ControlledMessageHandler.Action drainToTcp(final int type, final MutableDirectBuffer buffer,
+        final int index, final int length)
+    {
+        if (tcp.isOutputOpen())
+        {
+            if (tcp.writable() < length)
+            {
+                sendAborted = true;
+                return ControlledMessageHandler.Action.ABORT; // TCP's send buffer is full: onWritable resumes
+            }
+            tcp.write(buffer, index, length);
+        }
+        // else TCP can no longer send (reset, closed): the bytes are dropped and the failure tells the writer
+        return ControlledMessageHandler.Action.CONTINUE;
+    }
+
+    /** Moves what the receive ring has room for out of TCP's receive buffer; end of stream after the data. */
+    void pumpReceive()
+    {
+        if (tcp == null || socket.closedByApplication)
+        {
+            if (terminated)
+            {
+                forget();
+            }
+            return;
+        }
+        boolean progressed = false;
+        while (true)
+        {
+            final int readable = tcp.readable();
+            if (readable > 0)
+            {
+                final int free = receiveRing.capacity() - receiveRing.size() - SLACK;
+                final int n = Math.min(Math.min(readable, receiveChunk), free);
+                final int index = n > 0 ? receiveRing.tryClaim(TcpSocket.DATA, n) : RingBuffer.INSUFFICIENT_CAPACITY;
+                if (index > 0)
+                {
+                    tcp.read(receiveRing.buffer(), index, n);
+                    receiveRing.commit(index);
+                    progressed = true;
+                    continue;
+                }
+                if (blockReceive())
+                {
+                    continue;
+                }
+                break;
+            }
+            if (tcp.isEndOfStream() && !endOfStreamWritten)
+            {
+                final int index = receiveRing.tryClaim(TcpSocket.END_OF_STREAM, 0);
+                if (index > 0)
+                {
+                    receiveRing.commit(index);
+                    endOfStreamWritten = true;
+                    progressed = true;
+                }
+                else if (blockReceive())
+                {
+                    continue;
+                }
+            }
+            break;
+        }
+        if (progressed)
+        {
+            socket.readiness.signal();
+        }
+        if (terminated && endOfStreamWritten)
+        {
+            forget();
+        }
+    }
+
+    /** The ring is full: ask the reader to wake us; true if it drained meanwhile (try again now). */
+    private boolean blockReceive()
+    {
+        socket.receiveBlocked.set(true);
+        VarHandle.fullFence();
+        if (receiveRing.capacity() - receiveRing.size() - SLACK >= Math.min(receiveChunk, 4096))
+        {
+            return socket.receiveBlocked.compareAndSet(true, false);
+        }
+        return false;
+    }
+
+    private void forget()
+    {
+        if (!forgotten)
+        {
+            forgotten = true;
+            owner.forget(socket);
+            owner.finished(socket);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ TCP's callbacks
+
+    @Override
+    public void onConnected(final TcpConnection connection)
+    {
+        socket.localPort = connection.localPort();
+        owner.executor().execute(() -> socket.connectFuture.complete(socket));
+        pumpSend();
+    }
+
+    @Override
+    public void onReadable(final TcpConnection connection)
+    {
+        pumpReceive();
+    }
+
+    @Override
+    public void onWritable(final TcpConnection connection)
+    {
+        pumpSend();
+    }
+
+    @Override
+    public void onEndOfStream(final TcpConnection connection)
+    {
+        pumpReceive();
+    }
+
+    @Override
+    public void onClosed(final TcpConnection connection)
+    {
+        // an orderly end: TCP may still hold bytes the reader's ring had no room for; the connection stays known
+        // (PUMP_RECEIVE finds it) until they and the end of stream are handed over
+        terminated = true;
+        pumpReceive();
+        socket.readiness.signal();
+    }
+
+    @Override
+    public void onReset(final TcpConnection connection)
+    {
+        final String reason = connection.resetReason();
+        final IOException ex;
+        if (!socket.connectFuture.isDone())
+        {
+            ex = new ConnectException((reason == null ? "connection failed" : reason) + ": "
+                + Ipv4Address.toString(socket.remoteAddress()) + ":" + socket.remotePort());
+            owner.executor().execute(() -> socket.connectFuture.completeExceptionally(ex));
+        }
+        else
+        {
+            ex = new SocketException(reason == null ? "connection reset" : "connection reset: " + reason);
+        }
+        if (socket.failure == null)
+        {
+            socket.failure = ex;
+        }
+        forget();
+        socket.readiness.signal();
+    }
+}
