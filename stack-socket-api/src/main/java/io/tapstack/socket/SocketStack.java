@@ -7,6 +7,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -90,6 +91,8 @@ public final class SocketStack implements AutoCloseable
     private final Int2ObjectHashMap<TcpConnection> connections = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<TcpListener> listeners = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<UdpSocket> udpSockets = new Int2ObjectHashMap<>();
+    /** The time commands run at in this duty cycle (the stack takes time as a parameter, never reads a clock). */
+    private long commandNowNs;
 
     /** A socket API over {@code stack}, to be added to a {@link StackRunner} (which then owns the stack thread). */
     public SocketStack(final NetStack stack, final SocketConfig config)
@@ -470,11 +473,16 @@ public final class SocketStack implements AutoCloseable
         return commands.size() > 0;
     }
 
-    /** One duty cycle on the stack thread: commands, then the stack. */
-    int doWork(final long nowNs)
+    /**
+     * One duty cycle on the stack thread: commands at {@code nowNs}, then the stack. When commands ran, the stack's
+     * cycle reads {@code clock} again: a reply it reads to a request a command just sent (a TAP answers within
+     * microseconds) must not get the request's own time, or the ping's RTT would be 0.
+     */
+    int doWork(final long nowNs, final NanoClock clock)
     {
+        commandNowNs = nowNs;
         int work = commands.read(commandHandler, COMMAND_BURST);
-        work += stack.doWork(nowNs);
+        work += stack.doWork(work > 0 ? clock.nanoTime() : nowNs);
         return work;
     }
 
@@ -546,7 +554,7 @@ public final class SocketStack implements AutoCloseable
                     final UdpSocket u = udpSockets.get(id);
                     if (u != null)
                     {
-                        u.onSend(arg1, arg2, buffer, index + BODY_LENGTH, length - BODY_LENGTH);
+                        u.onSend(arg1, arg2, buffer, index + BODY_LENGTH, length - BODY_LENGTH, commandNowNs);
                     }
                 }
                 case UDP_PUMP ->
@@ -565,7 +573,7 @@ public final class SocketStack implements AutoCloseable
                         u.onClose();
                     }
                 }
-                case PING -> pings.onPingCommand(id, arg1, arg2);
+                case PING -> pings.onPingCommand(id, arg1, arg2, commandNowNs);
                 default -> LOG.warn("unknown command {}", type);
             }
         }

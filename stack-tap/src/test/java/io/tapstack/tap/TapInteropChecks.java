@@ -206,7 +206,8 @@ abstract class TapInteropChecks
         for (int sequence = 1; sequence <= count; sequence++)
         {
             final int seq = sequence;
-            final boolean sent = loop.call(() -> stack.ping(destination, identifier, seq, 56), Duration.ofSeconds(5));
+            final boolean sent = loop.call(() -> stack.ping(destination, identifier, seq, 56,
+                SystemNanoClock.INSTANCE.nanoTime()), Duration.ofSeconds(5));
             assertTrue(sent, "ping " + seq + " could not be sent");
             Thread.sleep(50);
         }
