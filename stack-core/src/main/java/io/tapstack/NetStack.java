@@ -1,6 +1,8 @@
 package io.tapstack;
 
+import io.tapstack.StackCounters.Counter;
 import io.tapstack.dev.FrameDevice;
+import io.tapstack.dev.FrameHandler;
 import io.tapstack.ip.EchoListener;
 import io.tapstack.ip.IcmpLayer;
 import io.tapstack.ip.Ipv4Layer;
@@ -9,28 +11,28 @@ import io.tapstack.link.EthernetLayer;
 import io.tapstack.tcp.TcpLayer;
 import io.tapstack.time.RandomSource;
 import io.tapstack.udp.UdpLayer;
+import io.tapstack.wire.EtherType;
+import io.tapstack.wire.IpProtocol;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
-import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.NanoClock;
+import org.agrona.MutableDirectBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The composition root: one device, the layers above it, one clock. An Agrona {@link Agent}: each duty
- * cycle reads the clock once and hands that time to everything, so the stack never reads a clock itself and
- * runs the same way in a simulation as on a TAP.
+ * The composition root: one device and the layers above it. Whoever drives it reads the clock once per duty
+ * cycle and hands that time to {@link #doWork(long)} (and to every call made between cycles), so the stack never
+ * reads a clock itself and runs the same way in a simulation as on a TAP.
  *
  * <p>Owned by one thread (the one calling {@link #doWork}); every method except {@link #counters()} must be
  * called on it.
  */
-public final class NetStack implements Agent
+public final class NetStack
 {
     private static final Logger LOG = LoggerFactory.getLogger(NetStack.class);
 
     private final StackConfig config;
     private final FrameDevice device;
-    private final NanoClock clock;
     private final StackCounters counters = new StackCounters();
     private final RandomSource random;
     private final EthernetLayer ethernet;
@@ -40,13 +42,15 @@ public final class NetStack implements Agent
     private final TcpLayer tcp;
     private final UdpLayer udp;
     private final int receiveBurst;
+    /** The device's handler: one frame up the layers, a failure contained to that frame. */
+    private final FrameHandler input = this::onFrame;
     private boolean started;
 
-    public NetStack(final StackConfig config, final FrameDevice device, final NanoClock clock)
+    /** A stack on {@code device}; it runs when its owner calls {@link #doWork} with the time. */
+    public NetStack(final StackConfig config, final FrameDevice device)
     {
         this.config = config.validate();
         this.device = device;
-        this.clock = clock;
         this.random = new RandomSource(config.seed());
         final long mac = config.macAddress() != -1 ? config.macAddress()
             : MacAddress.locallyAdministered(random.nextLong());
@@ -54,25 +58,16 @@ public final class NetStack implements Agent
         this.ethernet = new EthernetLayer(device, mac, counters);
         this.arp = new ArpLayer(config, ethernet, counters);
         this.ipv4 = new Ipv4Layer(config, ethernet, arp, counters, random.nextInt());
-        this.icmp = new IcmpLayer(config, ipv4, counters, clock);
+        this.icmp = new IcmpLayer(config, ipv4, counters);
         this.tcp = new TcpLayer(ipv4, counters, config.tcp(), random.split());
-        this.udp = new UdpLayer(config, ipv4, icmp, counters, clock, random.split());
-        ethernet.upperLayers(arp, ipv4);
+        this.udp = new UdpLayer(config, ipv4, icmp, counters, random.split());
+        ethernet.register(EtherType.ARP, (buffer, offset, length, linkBroadcast, nowNs) ->
+            arp.onPacket(buffer, offset, length, nowNs));
+        ethernet.register(EtherType.IPV4, ipv4);
         ipv4.icmp(icmp);
-        ipv4.tcp(tcp);
-        ipv4.udp(udp);
-    }
-
-    @Override
-    public String roleName()
-    {
-        return "tapstack-" + Ipv4Address.toString(config.ipAddress());
-    }
-
-    @Override
-    public void onStart()
-    {
-        start(clock.nanoTime());
+        ipv4.register(IpProtocol.ICMP, icmp);
+        ipv4.register(IpProtocol.TCP, tcp);
+        ipv4.register(IpProtocol.UDP, udp);
     }
 
     /** Announces the stack (gratuitous ARP). Called by the first duty cycle if not before. */
@@ -87,12 +82,6 @@ public final class NetStack implements Agent
         }
     }
 
-    @Override
-    public int doWork()
-    {
-        return doWork(clock.nanoTime());
-    }
-
     /** One duty cycle at time {@code nowNs}: received frames first, then timers. Returns the work done. */
     public int doWork(final long nowNs)
     {
@@ -101,11 +90,26 @@ public final class NetStack implements Agent
             start(nowNs);
         }
         tcp.onTime(nowNs);
-        int work = device.receive(nowNs, ethernet, receiveBurst);
+        int work = device.receive(nowNs, input, receiveBurst);
         work += arp.onTimer(nowNs);
         work += ipv4.onTimer(nowNs);
         work += tcp.onTimer(nowNs);
         return work;
+    }
+
+    private void onFrame(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
+    {
+        try
+        {
+            ethernet.onFrame(buffer, offset, length, nowNs);
+        }
+        catch (final RuntimeException ex)
+        {
+            // a bug, never bad input (that is validated and counted): the layer that held state for this frame
+            // has released it; keep the event loop alive, but say so loudly
+            counters.increment(Counter.STACK_INTERNAL_ERRORS);
+            LOG.error("internal error while handling a {}-byte frame; frame dropped", length, ex);
+        }
     }
 
     /** The earliest time at which {@link #doWork} has something to do without new input. */
@@ -115,21 +119,18 @@ public final class NetStack implements Agent
             Math.min(tcp.nextDeadlineNs(), device.nextDeadlineNs()));
     }
 
-    @Override
-    public void onClose()
-    {
-        device.close();
-    }
-
     /**
      * Sends an ICMP echo request; replies go to the {@link #echoListener}.
      *
      * @param dataLength bytes of data after the 8-byte ICMP header (at least 8 to carry the send time)
+     * @param nowNs the send time, stamped into the request: the RTT is the time of the duty cycle that reads the
+     * reply minus this
      * @return false if it could not be sent now (no route, device full); counted
      */
-    public boolean ping(final int destination, final int identifier, final int sequence, final int dataLength)
+    public boolean ping(final int destination, final int identifier, final int sequence, final int dataLength,
+        final long nowNs)
     {
-        return icmp.sendEchoRequest(destination, identifier, sequence, dataLength, clock.nanoTime());
+        return icmp.sendEchoRequest(destination, identifier, sequence, dataLength, nowNs);
     }
 
     public void echoListener(final EchoListener listener)
@@ -188,10 +189,5 @@ public final class NetStack implements Agent
     public FrameDevice device()
     {
         return device;
-    }
-
-    public NanoClock clock()
-    {
-        return clock;
     }
 }

@@ -34,7 +34,7 @@ class TwoStackPingTest
         net.a.echoListener((src, id, seq, len, rtt) -> replies.add(new Reply(src, id, seq, len, rtt)));
         net.runFor(10 * MS);
 
-        assertTrue(net.a.ping(B, 77, 1, 56));
+        assertTrue(net.a.ping(B, 77, 1, 56, net.nowNs()));
         assertTrue(net.runUntil(() -> replies.size() == 1, SECOND));
 
         final Reply reply = replies.get(0);
@@ -48,7 +48,7 @@ class TwoStackPingTest
         assertEquals(1, net.b.counters().get(Counter.ICMP_ECHO_REPLIES_TX));
 
         // the second ping finds the next hop in the cache: one round trip
-        assertTrue(net.a.ping(B, 77, 2, 56));
+        assertTrue(net.a.ping(B, 77, 2, 56, net.nowNs()));
         assertTrue(net.runUntil(() -> replies.size() == 2, SECOND));
         assertEquals(2 * MS, replies.get(1).rttNs());
         assertEquals(1, net.a.counters().get(Counter.ARP_TX_REQUESTS));
@@ -62,7 +62,7 @@ class TwoStackPingTest
         final List<Reply> replies = new ArrayList<>();
         net.a.echoListener((src, id, seq, len, rtt) -> replies.add(new Reply(src, id, seq, len, rtt)));
 
-        assertTrue(net.a.ping(B, 9, 1, dataLength - 8));
+        assertTrue(net.a.ping(B, 9, 1, dataLength - 8, net.nowNs()));
         assertTrue(net.runUntil(() -> replies.size() == 1, SECOND));
 
         assertEquals(dataLength - 8, replies.get(0).length());
@@ -90,7 +90,7 @@ class TwoStackPingTest
             // like ping(8): one request a second until a reply arrives
             for (int seq = 1; seq <= 20 && replies.isEmpty(); seq++)
             {
-                net.a.ping(B, 1, seq, 56);
+                net.a.ping(B, 1, seq, 56, net.nowNs());
                 net.runUntil(() -> !replies.isEmpty(), SECOND);
             }
             assertFalse(replies.isEmpty(), "seed " + seed + " got no reply through 30% loss");
@@ -113,8 +113,8 @@ class TwoStackPingTest
         net.b.echoListener((src, id, seq, len, rtt) -> repliesB.add(new Reply(src, id, seq, len, rtt)));
         for (int seq = 0; seq < 100; seq++)
         {
-            net.a.ping(B, 1, seq, 100);
-            net.b.ping(A, 2, seq, 200);
+            net.a.ping(B, 1, seq, 100, net.nowNs());
+            net.b.ping(A, 2, seq, 200, net.nowNs());
             net.runFor(10 * MS);
         }
         assertEquals(100, repliesA.size());

@@ -65,9 +65,9 @@ public class SocketEchoBenchmark
     {
         final MemoryLink link = new MemoryLink(SystemNanoClock.INSTANCE, 0, 8192, 1514);
         final SocketStack a = new SocketStack(new NetStack(new StackConfig().ipAddress("10.0.0.1/24").seed(1),
-            link.endA(), SystemNanoClock.INSTANCE));
+            link.endA()));
         final SocketStack b = new SocketStack(new NetStack(new StackConfig().ipAddress("10.0.0.2/24").seed(2),
-            link.endB(), SystemNanoClock.INSTANCE));
+            link.endB()));
         runner = new StackRunner(Idler.parking(), SystemNanoClock.INSTANCE, "benchmark-stacks").add(a).add(b).start();
         final SocketOptions noDelay = SocketOptions.defaults().nagle(false);
         final TcpServerSocket listener = b.listen(7, noDelay);

@@ -9,7 +9,6 @@ import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
 import io.tapstack.wire.IpProtocol;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.NanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +21,7 @@ import java.nio.ByteOrder;
  * sends echo requests and reports replies with their RTT; sends rate-limited errors. Owned by the stack
  * thread.
  */
-public final class IcmpLayer
+public final class IcmpLayer implements Ipv4Transport
 {
     private static final Logger LOG = LoggerFactory.getLogger(IcmpLayer.class);
     /** RFC 1812 §4.3.2.3: an error quotes as much of the datagram as fits in 576 bytes. */
@@ -43,13 +42,8 @@ public final class IcmpLayer
     private long errorTokens;
     private long errorRefillNs = Long.MIN_VALUE;
 
-    /** Read only for an echo reply's RTT: the duty cycle's time is too coarse when a reply comes back within it. */
-    private final NanoClock clock;
-
-    public IcmpLayer(final StackConfig config, final Ipv4Layer ipv4, final StackCounters counters,
-        final NanoClock clock)
+    public IcmpLayer(final StackConfig config, final Ipv4Layer ipv4, final StackCounters counters)
     {
-        this.clock = clock;
         this.ipv4 = ipv4;
         this.counters = counters;
         this.answerBroadcastPing = config.answerBroadcastPing();
@@ -64,6 +58,7 @@ public final class IcmpLayer
     }
 
     /** One received ICMP message inside {@code datagram}. */
+    @Override
     public void onPacket(final Ipv4Header datagram, final boolean broadcast, final long nowNs)
     {
         counters.increment(Counter.ICMP_RX);
@@ -112,7 +107,7 @@ public final class IcmpLayer
                 {
                     // RFC 1122 §3.2.2: an error goes up to the protocol that sent the datagram it quotes
                     ipv4.onIcmpError(message.type(), message.code(), buffer, message.dataOffset(),
-                        message.dataLength());
+                        message.dataLength(), nowNs);
                 }
                 break;
             default:
@@ -164,10 +159,10 @@ public final class IcmpLayer
             return;
         }
         final int dataLength = message.dataLength();
-        // the request was stamped from the same clock when it was sent; the duty cycle's nowNs can be older than
-        // that stamp when the reply arrives in the cycle that sent the request (a TAP answers within microseconds)
+        // the request carries the time it was sent; whoever drives the stack must not hand a cycle that reads a
+        // reply an older time than the one that sent its request (a TAP answers within microseconds)
         final long rttNs = dataLength >= 8
-            ? Math.max(nowNs, clock.nanoTime()) - message.buffer().getLong(message.dataOffset(), ByteOrder.BIG_ENDIAN)
+            ? nowNs - message.buffer().getLong(message.dataOffset(), ByteOrder.BIG_ENDIAN)
             : -1;
         listener.onEchoReply(source, message.identifier(), message.sequence(), dataLength, rttNs);
     }

@@ -5,14 +5,12 @@ import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
 import io.tapstack.link.ArpCache;
 import io.tapstack.link.ArpLayer;
+import io.tapstack.link.EtherTypeHandler;
 import io.tapstack.link.EthernetLayer;
-import io.tapstack.tcp.TcpLayer;
-import io.tapstack.udp.UdpLayer;
 import io.tapstack.wire.EtherType;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
 import io.tapstack.wire.IcmpMessage;
-import io.tapstack.wire.IpProtocol;
 import io.tapstack.wire.MacAddress;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -26,9 +24,10 @@ import org.slf4j.LoggerFactory;
  * <p>In: validates, accepts our address and broadcasts, reassembles fragments, dispatches on protocol. Out:
  * {@link #beginDatagram} / {@link #commitDatagram}: a datagram that fits the MTU and whose next hop is known
  * is written straight into a device slot; anything else (too big, next hop unresolved) is built in a scratch
- * buffer and then fragmented and/or queued for ARP. Owned by the stack thread.
+ * buffer and then fragmented and/or queued for ARP. Protocols above register an {@link Ipv4Transport} by
+ * protocol number. Owned by the stack thread.
  */
-public final class Ipv4Layer
+public final class Ipv4Layer implements EtherTypeHandler
 {
     private static final Logger LOG = LoggerFactory.getLogger(Ipv4Layer.class);
 
@@ -42,9 +41,10 @@ public final class Ipv4Layer
     private final int mtu;
     private final Ipv4Header header = new Ipv4Header();
     private final Ipv4Header quoted = new Ipv4Header();
+    /** Protocols above IP by protocol number (0-255); null: none, answered with protocol unreachable. */
+    private final Ipv4Transport[] transports = new Ipv4Transport[256];
+    /** Sends the errors IP itself reports (protocol unreachable, reassembly time exceeded). */
     private IcmpLayer icmp;
-    private TcpLayer tcp;
-    private UdpLayer udp;
 
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[Ipv4Header.MAX_DATAGRAM_LENGTH]);
     private final UnsafeBuffer fragment;
@@ -75,20 +75,21 @@ public final class Ipv4Layer
         this.identification = initialIdentification & 0xFFFF;
     }
 
+    /** The ICMP that sends the errors IP reports itself; it still receives ICMP only if registered. */
     public void icmp(final IcmpLayer icmp)
     {
         this.icmp = icmp;
         reassembler.timeoutListener(icmp::onReassemblyTimeout);
     }
 
-    public void tcp(final TcpLayer tcp)
+    /** Delivers datagrams of {@code protocol} (and ICMP errors about the ones it sent) to {@code transport}. */
+    public void register(final int protocol, final Ipv4Transport transport)
     {
-        this.tcp = tcp;
-    }
-
-    public void udp(final UdpLayer udp)
-    {
-        this.udp = udp;
+        if (protocol < 0 || protocol >= transports.length)
+        {
+            throw new IllegalArgumentException("IP protocol numbers are 0-255: " + protocol);
+        }
+        transports[protocol] = transport;
     }
 
     public RouteTable routes()
@@ -116,7 +117,24 @@ public final class Ipv4Layer
      *
      * @param linkBroadcast the frame was sent to the Ethernet broadcast address
      */
+    @Override
     public void onPacket(final MutableDirectBuffer buffer, final int offset, final int length,
+        final boolean linkBroadcast, final long nowNs)
+    {
+        try
+        {
+            receive(buffer, offset, length, linkBroadcast, nowNs);
+        }
+        catch (final RuntimeException ex)
+        {
+            // a bug above us (bad input is counted, never thrown): the datagram a transport was building when it
+            // threw is ours to release, so the next one can begin; the stack counts and logs the error
+            abortDatagram();
+            throw ex;
+        }
+    }
+
+    private void receive(final MutableDirectBuffer buffer, final int offset, final int length,
         final boolean linkBroadcast, final long nowNs)
     {
         counters.increment(Counter.IP_RX);
@@ -185,30 +203,22 @@ public final class Ipv4Layer
 
     private void deliver(final Ipv4Header datagram, final boolean broadcast, final long nowNs)
     {
-        switch (datagram.protocol())
+        final Ipv4Transport transport = transports[datagram.protocol()];
+        if (transport != null)
         {
-            case IpProtocol.ICMP:
-                icmp.onPacket(datagram, broadcast, nowNs);
-                break;
-            case IpProtocol.TCP:
-                tcp.onPacket(datagram, broadcast, nowNs);
-                break;
-            case IpProtocol.UDP:
-                udp.onPacket(datagram, broadcast, nowNs);
-                break;
-            default:
-                counters.increment(Counter.IP_DROP_UNKNOWN_PROTOCOL);
-                if (LOG.isDebugEnabled())
-                {
-                    LOG.debug("no handler for protocol {} from {}", datagram.protocol(),
-                        Ipv4Address.toString(datagram.source()));
-                }
-                if (!broadcast)
-                {
-                    // RFC 1122 §3.2.2.1: protocol unreachable; never in answer to a broadcast
-                    icmp.sendError(IcmpMessage.TYPE_DESTINATION_UNREACHABLE, IcmpMessage.CODE_PROTOCOL_UNREACHABLE,
-                        datagram.buffer(), datagram.offset(), datagram.totalLength(), nowNs);
-                }
+            transport.onPacket(datagram, broadcast, nowNs);
+            return;
+        }
+        counters.increment(Counter.IP_DROP_UNKNOWN_PROTOCOL);
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("no handler for protocol {} from {}", datagram.protocol(), Ipv4Address.toString(datagram.source()));
+        }
+        if (!broadcast)
+        {
+            // RFC 1122 §3.2.2.1: protocol unreachable; never in answer to a broadcast
+            icmp.sendError(IcmpMessage.TYPE_DESTINATION_UNREACHABLE, IcmpMessage.CODE_PROTOCOL_UNREACHABLE,
+                datagram.buffer(), datagram.offset(), datagram.totalLength(), nowNs);
         }
     }
 
@@ -218,7 +228,7 @@ public final class Ipv4Layer
      * finds the sender by its ports (RFC 792: at least 8 payload bytes are quoted).
      */
     void onIcmpError(final int type, final int code, final MutableDirectBuffer buffer, final int offset,
-        final int length)
+        final int length, final long nowNs)
     {
         quoted.wrap(buffer, offset, length);
         if (length < Ipv4Header.MIN_HEADER_LENGTH || quoted.version() != 4
@@ -228,13 +238,11 @@ public final class Ipv4Layer
             LOG.debug("ICMP error type {} code {} quotes too little to tell whose datagram it was", type, code);
             return;
         }
-        switch (quoted.protocol())
+        final Ipv4Transport transport = transports[quoted.protocol()];
+        if (transport != null)
         {
-            case IpProtocol.UDP:
-                udp.onIcmpError(type, code, quoted);
-                break;
-            default:
-                break; // other protocols do not take ICMP errors yet: the error is only counted and logged
+            // a transport that does not take ICMP errors (the default) leaves the error counted and logged only
+            transport.onIcmpError(type, code, quoted, nowNs);
         }
     }
 
@@ -344,6 +352,7 @@ public final class Ipv4Layer
         }
     }
 
+    /** Releases the datagram begun by {@link #beginDatagram} without sending it; nothing when none is open. */
     public void abortDatagram()
     {
         if (open && !inScratch)

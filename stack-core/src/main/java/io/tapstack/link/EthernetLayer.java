@@ -4,8 +4,6 @@ import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
 import io.tapstack.dev.FrameDevice;
 import io.tapstack.dev.FrameHandler;
-import io.tapstack.ip.Ipv4Layer;
-import io.tapstack.wire.EtherType;
 import io.tapstack.wire.EthernetFrame;
 import io.tapstack.wire.MacAddress;
 import org.agrona.DirectBuffer;
@@ -13,9 +11,15 @@ import org.agrona.MutableDirectBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Arrays;
+
 /**
- * Ethernet II (RFC 894): accepts frames for our MAC or broadcast and dispatches on EtherType; writes the
- * header of outgoing frames in place into a device slot. Owned by the stack thread.
+ * Ethernet II (RFC 894): accepts frames for our MAC or broadcast and dispatches on EtherType to the
+ * {@link EtherTypeHandler} registered for it; writes the header of outgoing frames in place into a device slot.
+ * Owned by the stack thread.
+ *
+ * <p>A handler that throws (a bug: bad input is counted, never thrown) is not caught here: the layer that owns
+ * any half-done state releases it, and the stack counts the error and drops the frame.
  */
 public final class EthernetLayer implements FrameHandler
 {
@@ -25,8 +29,9 @@ public final class EthernetLayer implements FrameHandler
     private final StackCounters counters;
     private final long macAddress;
     private final EthernetFrame frame = new EthernetFrame();
-    private ArpLayer arp;
-    private Ipv4Layer ipv4;
+    /** Registered EtherTypes and their handlers, side by side; a linear scan: there are two or three. */
+    private int[] etherTypes = new int[0];
+    private EtherTypeHandler[] handlers = new EtherTypeHandler[0];
 
     public EthernetLayer(final FrameDevice device, final long macAddress, final StackCounters counters)
     {
@@ -35,10 +40,22 @@ public final class EthernetLayer implements FrameHandler
         this.counters = counters;
     }
 
-    public void upperLayers(final ArpLayer arp, final Ipv4Layer ipv4)
+    /** Delivers the payload of frames of {@code etherType} to {@code handler} (replacing any handler before). */
+    public void register(final int etherType, final EtherTypeHandler handler)
     {
-        this.arp = arp;
-        this.ipv4 = ipv4;
+        for (int i = 0; i < etherTypes.length; i++)
+        {
+            if (etherTypes[i] == etherType)
+            {
+                handlers[i] = handler;
+                return;
+            }
+        }
+        final int n = etherTypes.length;
+        etherTypes = Arrays.copyOf(etherTypes, n + 1);
+        handlers = Arrays.copyOf(handlers, n + 1);
+        etherTypes[n] = etherType;
+        handlers[n] = handler;
     }
 
     public long macAddress()
@@ -54,21 +71,6 @@ public final class EthernetLayer implements FrameHandler
 
     @Override
     public void onFrame(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
-    {
-        try
-        {
-            dispatch(buffer, offset, length, nowNs);
-        }
-        catch (final RuntimeException ex)
-        {
-            // a bug, never bad input (that is validated and counted): keep the event loop alive, but say so loudly
-            counters.increment(Counter.STACK_INTERNAL_ERRORS);
-            ipv4.abortDatagram();
-            LOG.error("internal error while handling a {}-byte frame; frame dropped", length, ex);
-        }
-    }
-
-    private void dispatch(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
     {
         counters.increment(Counter.ETH_RX_FRAMES);
         frame.wrap(buffer, offset, length);
@@ -93,20 +95,20 @@ public final class EthernetLayer implements FrameHandler
         }
         final int payloadOffset = frame.payloadOffset();
         final int payloadLength = frame.payloadLength();
-        switch (frame.etherType())
+        final int etherType = frame.etherType();
+        final int[] types = etherTypes;
+        for (int i = 0; i < types.length; i++)
         {
-            case EtherType.ARP:
-                arp.onPacket(buffer, payloadOffset, payloadLength, nowNs);
-                break;
-            case EtherType.IPV4:
-                ipv4.onPacket(buffer, payloadOffset, payloadLength, destination == MacAddress.BROADCAST, nowNs);
-                break;
-            default:
-                counters.increment(Counter.ETH_DROP_UNKNOWN_ETHERTYPE);
-                if (LOG.isDebugEnabled())
-                {
-                    LOG.debug("dropped a frame with EtherType 0x{}: not ARP or IPv4", Integer.toHexString(frame.etherType()));
-                }
+            if (types[i] == etherType)
+            {
+                handlers[i].onPacket(buffer, payloadOffset, payloadLength, destination == MacAddress.BROADCAST, nowNs);
+                return;
+            }
+        }
+        counters.increment(Counter.ETH_DROP_UNKNOWN_ETHERTYPE);
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("dropped a frame with EtherType 0x{}: not ARP or IPv4", Integer.toHexString(etherType));
         }
     }
 

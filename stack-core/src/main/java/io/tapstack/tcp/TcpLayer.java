@@ -3,6 +3,7 @@ package io.tapstack.tcp;
 import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
 import io.tapstack.ip.Ipv4Layer;
+import io.tapstack.ip.Ipv4Transport;
 import io.tapstack.time.RandomSource;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
@@ -32,7 +33,7 @@ import java.util.Arrays;
  * with a reset (RFC 9293 §3.10.7.1). Owns every connection and listener, their timers, and the queue of
  * connections with output to send. Owned by the stack thread.
  */
-public final class TcpLayer
+public final class TcpLayer implements Ipv4Transport
 {
     private static final Logger LOG = LoggerFactory.getLogger(TcpLayer.class);
     private static final int EPHEMERAL_FIRST = 49152;
@@ -237,6 +238,7 @@ public final class TcpLayer
     // ------------------------------------------------------------------------------------------------ input
 
     /** One received TCP segment inside {@code datagram}. */
+    @Override
     public void onPacket(final Ipv4Header datagram, final boolean broadcast, final long nowNs)
     {
         this.nowNs = nowNs;

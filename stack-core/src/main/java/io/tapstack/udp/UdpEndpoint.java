@@ -72,14 +72,15 @@ public final class UdpEndpoint
      * Sends one datagram of {@code length} bytes from {@code src} (0..65,507; larger than the MTU goes out
      * fragmented).
      *
+     * @param nowNs the stack's time (the caller's duty cycle): ARP and IP timers run on it
      * @return true if handed to IP; false if it could not be sent (too big, closed, port 0, no route, device
      * full), counted
      * @throws IndexOutOfBoundsException if {@code src} does not hold {@code length} bytes at {@code offset}
      */
     public boolean send(final int remoteAddress, final int remotePort, final DirectBuffer src, final int offset,
-        final int length)
+        final int length, final long nowNs)
     {
-        return layer.send(this, remoteAddress, remotePort, src, offset, length);
+        return layer.send(this, remoteAddress, remotePort, src, offset, length, nowNs);
     }
 
     /**

@@ -5,6 +5,7 @@ import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
 import io.tapstack.ip.IcmpLayer;
 import io.tapstack.ip.Ipv4Layer;
+import io.tapstack.ip.Ipv4Transport;
 import io.tapstack.time.RandomSource;
 import io.tapstack.wire.IcmpMessage;
 import io.tapstack.wire.Ipv4Address;
@@ -14,7 +15,6 @@ import io.tapstack.wire.UdpHeader;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.concurrent.NanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * 65,507 bytes from bound ports (IP fragments what exceeds the MTU), and hands ICMP errors about them to the
  * endpoint that sent them. Owns every endpoint. Owned by the stack thread.
  */
-public final class UdpLayer
+public final class UdpLayer implements Ipv4Transport
 {
     private static final Logger LOG = LoggerFactory.getLogger(UdpLayer.class);
     /** RFC 6335 §6: the dynamic (ephemeral) ports are 49152-65535. */
@@ -39,7 +39,6 @@ public final class UdpLayer
     private final Ipv4Layer ipv4;
     private final IcmpLayer icmp;
     private final StackCounters counters;
-    private final NanoClock clock;
     private final RandomSource random;
     private final int maxEndpoints;
     private final int receiveQueueBytes;
@@ -48,24 +47,16 @@ public final class UdpLayer
     private final UdpHeader quoted = new UdpHeader();
     /** Bound endpoints by local port; at most {@link #maxEndpoints}. */
     private final Int2ObjectHashMap<UdpEndpoint> endpoints = new Int2ObjectHashMap<>();
-    private long nowNs = Long.MIN_VALUE;
 
     public UdpLayer(final StackConfig config, final Ipv4Layer ipv4, final IcmpLayer icmp,
-        final StackCounters counters, final NanoClock clock, final RandomSource random)
+        final StackCounters counters, final RandomSource random)
     {
         this.ipv4 = ipv4;
         this.icmp = icmp;
         this.counters = counters;
-        this.clock = clock;
         this.random = random;
         this.maxEndpoints = config.udpMaxEndpoints();
         this.receiveQueueBytes = config.udpReceiveQueueBytes();
-    }
-
-    /** The time of the current duty cycle, or the clock's when called between cycles. */
-    private long nowNs()
-    {
-        return Math.max(nowNs, clock.nanoTime());
     }
 
     public int endpointCount()
@@ -135,9 +126,9 @@ public final class UdpLayer
     // ------------------------------------------------------------------------------------------------ input
 
     /** One received UDP datagram inside {@code datagram}. */
+    @Override
     public void onPacket(final Ipv4Header datagram, final boolean broadcast, final long nowNs)
     {
-        this.nowNs = nowNs;
         counters.increment(Counter.UDP_RX);
         final int source = datagram.source();
         received.wrap(datagram.buffer(), datagram.payloadOffset(), datagram.payloadLength());
@@ -202,7 +193,8 @@ public final class UdpLayer
      * RFC 1122 §4.1.3.3: an ICMP error quoting {@code quotedDatagram}, an IP header followed by at least the 8
      * bytes of a UDP header (checked by IP), goes to the endpoint that sent it.
      */
-    public void onIcmpError(final int type, final int code, final Ipv4Header quotedDatagram)
+    @Override
+    public void onIcmpError(final int type, final int code, final Ipv4Header quotedDatagram, final long nowNs)
     {
         quoted.wrap(quotedDatagram.buffer(), quotedDatagram.payloadOffset(), UdpHeader.HEADER_LENGTH);
         final int localPort = quoted.sourcePort();
@@ -234,7 +226,7 @@ public final class UdpLayer
 
     /** Writes one datagram from {@code endpoint}, its data copied once from {@code src} into the transmit slot. */
     boolean send(final UdpEndpoint endpoint, final int remoteAddress, final int remotePort, final DirectBuffer src,
-        final int offset, final int length)
+        final int offset, final int length, final long nowNs)
     {
         if (length > UdpHeader.MAX_DATA_LENGTH)
         {
@@ -249,9 +241,8 @@ public final class UdpLayer
             counters.increment(Counter.UDP_TX_INVALID);
             return false;
         }
-        final long now = nowNs();
         final int udpLength = UdpHeader.HEADER_LENGTH + length;
-        final int payload = ipv4.beginDatagram(remoteAddress, IpProtocol.UDP, udpLength, now);
+        final int payload = ipv4.beginDatagram(remoteAddress, IpProtocol.UDP, udpLength, nowNs);
         if (payload < 0)
         {
             counters.increment(Counter.UDP_TX_FAILED);
@@ -267,7 +258,7 @@ public final class UdpLayer
                 .destinationPort(remotePort)
                 .length(udpLength)
                 .updateChecksum(ipv4.ourAddress(), remoteAddress);
-            ipv4.commitDatagram(now);
+            ipv4.commitDatagram(nowNs);
             committed = true;
         }
         finally

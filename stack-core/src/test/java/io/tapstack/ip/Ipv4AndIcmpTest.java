@@ -182,7 +182,7 @@ class Ipv4AndIcmpTest
         s = new SingleStack(c -> c.gateway(gateway));
         s.step();
         s.sent();
-        s.stack.ping(Ipv4Address.parse("192.0.2.7"), 1, 1, 8);
+        s.stack.ping(Ipv4Address.parse("192.0.2.7"), 1, 1, 8, s.clock.nanoTime());
         final Frames arp = s.sent().get(0);
         assertTrue(arp.isArp());
         assertEquals(gateway, arp.arpTpa());
@@ -191,7 +191,7 @@ class Ipv4AndIcmpTest
     @Test
     void countsNoRouteWithoutAGateway()
     {
-        assertTrue(!s.stack.ping(Ipv4Address.parse("192.0.2.7"), 1, 1, 8));
+        assertTrue(!s.stack.ping(Ipv4Address.parse("192.0.2.7"), 1, 1, 8, s.clock.nanoTime()));
         assertEquals(1, s.stack.counters().get(Counter.IP_TX_NO_ROUTE));
     }
 

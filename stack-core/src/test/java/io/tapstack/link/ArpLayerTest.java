@@ -78,8 +78,8 @@ class ArpLayerTest
         s.step();
         s.sent();
         final long start = s.clock.nanoTime();
-        s.stack.ping(PEER_IP, 1, 1, 56);
-        s.stack.ping(PEER_IP, 1, 2, 56);
+        s.stack.ping(PEER_IP, 1, 1, 56, s.clock.nanoTime());
+        s.stack.ping(PEER_IP, 1, 2, 56, s.clock.nanoTime());
         assertEquals(2, s.stack.arp().queuedPackets());
 
         final List<Long> requestTimes = new java.util.ArrayList<>();
@@ -108,7 +108,7 @@ class ArpLayerTest
         s.sent();
         for (int seq = 1; seq <= 5; seq++)
         {
-            s.stack.ping(PEER_IP, 1, seq, 56);
+            s.stack.ping(PEER_IP, 1, seq, 56, s.clock.nanoTime());
         }
         assertEquals(1, s.sent().size()); // one ARP request for five packets
         s.inject(Frames.arp(ArpPacket.OPER_REPLY, STACK_MAC, PEER_MAC, PEER_IP, STACK_MAC, STACK_IP));
@@ -130,7 +130,7 @@ class ArpLayerTest
         s.sent();
         for (int seq = 1; seq <= 5; seq++)
         {
-            s.stack.ping(PEER_IP, 1, seq, 56);
+            s.stack.ping(PEER_IP, 1, seq, 56, s.clock.nanoTime());
         }
         assertEquals(3, s.stack.arp().queuedPackets());
         assertEquals(2, s.stack.counters().get(Counter.ARP_QUEUE_FULL_DROPS));
@@ -143,10 +143,10 @@ class ArpLayerTest
         s.step();
         s.sent();
         s.learnPeer();
-        s.stack.ping(PEER_IP, 1, 1, 56);
+        s.stack.ping(PEER_IP, 1, 1, 56, s.clock.nanoTime());
         assertTrue(s.sent().get(0).isIcmp());
         s.advance(11 * SECOND);
-        s.stack.ping(PEER_IP, 1, 2, 56);
+        s.stack.ping(PEER_IP, 1, 2, 56, s.clock.nanoTime());
         final Frames f = s.sent().get(0);
         assertTrue(f.isArp());
         assertEquals(PEER_IP, f.arpTpa());

@@ -362,7 +362,7 @@ class TcpStateMachineProperties
                 {
                     config.tcp().receiveBufferBytes(2920).sendBufferBytes(4096);
                 }
-                stacks[side] = new NetStack(config, devices[side], clock);
+                stacks[side] = new NetStack(config, devices[side]);
                 stacks[side].tcp().eventListener(this);
                 final int s = side;
                 stacks[side].tcp().listen(PORT, l ->

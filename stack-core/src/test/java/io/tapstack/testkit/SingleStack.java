@@ -36,7 +36,7 @@ public final class SingleStack
     public SingleStack(final UnaryOperator<StackConfig> config)
     {
         stack = new NetStack(config.apply(new StackConfig().ipAddress("10.0.0.2/24").macAddress(STACK_MAC).seed(7)),
-            link.endA(), clock);
+            link.endA());
     }
 
     /** Sends a frame to the stack and runs one duty cycle. */

@@ -44,9 +44,9 @@ public final class TwoStacks
     {
         link = new MemoryLink(clock, latencyNs, 8192, 1514).observer(capture);
         a = new NetStack(configA.apply(new StackConfig().ipAddress("10.0.0.1/24").seed(1)),
-            deviceA.apply(link.endA()), clock);
+            deviceA.apply(link.endA()));
         b = new NetStack(configB.apply(new StackConfig().ipAddress("10.0.0.2/24").seed(2)),
-            deviceB.apply(link.endB()), clock);
+            deviceB.apply(link.endB()));
     }
 
     public long nowNs()

@@ -393,7 +393,7 @@ class UdpLayerTest
         final List<Frames> out = s.sent();
         assertEquals(1, out.size());
         assertEquals(IcmpMessage.CODE_PORT_UNREACHABLE, out.get(0).icmpCode());
-        assertFalse(endpoint.send(PEER_IP, PEER_PORT, rx, 0, 1), "a closed endpoint cannot send");
+        assertFalse(endpoint.send(PEER_IP, PEER_PORT, rx, 0, 1, s.clock.nanoTime()), "a closed endpoint cannot send");
         assertEquals(1, count(Counter.UDP_TX_INVALID));
         assertEquals(1, recorder.readable);
 
@@ -469,7 +469,7 @@ class UdpLayerTest
         final UnsafeBuffer src = new UnsafeBuffer(new byte[400]);
         src.putBytes(17, data);
 
-        assertTrue(endpoint.send(PEER_IP, PEER_PORT, src, 17, data.length));
+        assertTrue(endpoint.send(PEER_IP, PEER_PORT, src, 17, data.length, s.clock.nanoTime()));
 
         final List<Frames> out = s.sent();
         assertEquals(1, out.size());
@@ -494,15 +494,15 @@ class UdpLayerTest
         final UdpEndpoint endpoint = s.stack.udp().bind(PORT, recorder);
         final UnsafeBuffer src = new UnsafeBuffer(new byte[70_000]);
 
-        assertFalse(endpoint.send(PEER_IP, PEER_PORT, src, 0, UdpHeader.MAX_DATA_LENGTH + 1));
-        assertFalse(endpoint.send(PEER_IP, 0, src, 0, 10));
-        assertThrows(IndexOutOfBoundsException.class, () -> endpoint.send(PEER_IP, PEER_PORT, src, 69_990, 20));
+        assertFalse(endpoint.send(PEER_IP, PEER_PORT, src, 0, UdpHeader.MAX_DATA_LENGTH + 1, s.clock.nanoTime()));
+        assertFalse(endpoint.send(PEER_IP, 0, src, 0, 10, s.clock.nanoTime()));
+        assertThrows(IndexOutOfBoundsException.class, () -> endpoint.send(PEER_IP, PEER_PORT, src, 69_990, 20, s.clock.nanoTime()));
 
         assertTrue(s.sent().isEmpty());
         assertEquals(1, count(Counter.UDP_TX_TOO_BIG));
         assertEquals(1, count(Counter.UDP_TX_INVALID));
         assertEquals(0, count(Counter.UDP_TX));
-        assertTrue(endpoint.send(PEER_IP, PEER_PORT, src, 0, 10), "and the next datagram still goes");
+        assertTrue(endpoint.send(PEER_IP, PEER_PORT, src, 0, 10, s.clock.nanoTime()), "and the next datagram still goes");
     }
 
     @Test
@@ -510,7 +510,7 @@ class UdpLayerTest
     {
         final UdpEndpoint endpoint = s.stack.udp().bind(PORT, recorder);
 
-        assertFalse(endpoint.send(Ipv4Address.parse("192.0.2.7"), 53, rx, 0, 10));
+        assertFalse(endpoint.send(Ipv4Address.parse("192.0.2.7"), 53, rx, 0, 10, s.clock.nanoTime()));
 
         assertEquals(1, count(Counter.UDP_TX_FAILED));
         assertEquals(1, count(Counter.IP_TX_NO_ROUTE));
@@ -528,7 +528,7 @@ class UdpLayerTest
 
     private byte[] sendAndCaptureIpPacket(final UdpEndpoint endpoint, final int remotePort)
     {
-        assertTrue(endpoint.send(PEER_IP, remotePort, rx, 0, 40));
+        assertTrue(endpoint.send(PEER_IP, remotePort, rx, 0, 40, s.clock.nanoTime()));
         final byte[] frame = s.sentRaw().get(0);
         return Arrays.copyOfRange(frame, 14, frame.length);
     }

@@ -58,7 +58,7 @@ class UdpTwoStackTest
     private byte[] roundTrip(final UdpEndpoint from, final int toAddress, final UdpEndpoint to, final byte[] data)
     {
         src.putBytes(0, data);
-        assertTrue(from.send(toAddress, to.localPort(), src, 0, data.length));
+        assertTrue(from.send(toAddress, to.localPort(), src, 0, data.length, net.nowNs()));
         assertTrue(net.runUntil(() -> to.queuedDatagrams() == 1, SECOND), "the datagram arrives");
         final int length = to.receive(dst, 0, dst.capacity());
         final byte[] received = new byte[length];
@@ -100,7 +100,7 @@ class UdpTwoStackTest
         net.runFor(10 * TwoStacks.MS);
         net.capture.clear();
 
-        assertFalse(a.send(B, 5353, src, 0, UdpHeader.MAX_DATA_LENGTH + 1));
+        assertFalse(a.send(B, 5353, src, 0, UdpHeader.MAX_DATA_LENGTH + 1, net.nowNs()));
 
         net.runFor(SECOND);
         assertEquals(1, net.a.counters().get(Counter.UDP_TX_TOO_BIG));
@@ -115,7 +115,7 @@ class UdpTwoStackTest
         final UdpEndpoint a = net.a.udp().bind(0, handler);
 
         src.putBytes(0, "anyone on 9999?".getBytes());
-        assertTrue(a.send(B, 9999, src, 0, 15));
+        assertTrue(a.send(B, 9999, src, 0, 15, net.nowNs()));
         assertTrue(net.runUntil(() -> !handler.errors.isEmpty(), SECOND));
 
         assertEquals(List.of(new IcmpError(IcmpMessage.TYPE_DESTINATION_UNREACHABLE,
@@ -134,7 +134,7 @@ class UdpTwoStackTest
         final Handler handler = new Handler();
         final UdpEndpoint a = net.a.udp().bind(0, handler);
 
-        assertTrue(a.send(B, 9999, src, 0, 10_000));
+        assertTrue(a.send(B, 9999, src, 0, 10_000, net.nowNs()));
         assertTrue(net.runUntil(() -> !handler.errors.isEmpty(), SECOND));
 
         assertEquals(new IcmpError(3, 3, B, 9999), handler.errors.get(0));

@@ -3,6 +3,7 @@ package io.tapstack.udp;
 import io.tapstack.StackCounters.Counter;
 import io.tapstack.dev.FrameHandler;
 import io.tapstack.testkit.SingleStack;
+import io.tapstack.time.ManualClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +23,8 @@ class UdpZeroAllocationTest
     private static final int PORT = 7;
 
     private final UnsafeBuffer data = new UnsafeBuffer(new byte[2048]);
+    /** The stack's clock, read by the echo server for the time of its send. */
+    private ManualClock clock;
     private long replies;
     private final FrameHandler countReplies = (buffer, offset, length, now) -> replies++;
     private final UdpHandler echo = this::echo;
@@ -32,7 +35,7 @@ class UdpZeroAllocationTest
         final int length = endpoint.receive(data, 0, data.capacity());
         if (length >= 0)
         {
-            endpoint.send(endpoint.lastRemoteAddress(), endpoint.lastRemotePort(), data, 0, length);
+            endpoint.send(endpoint.lastRemoteAddress(), endpoint.lastRemotePort(), data, 0, length, clock.nanoTime());
         }
     }
 
@@ -42,6 +45,7 @@ class UdpZeroAllocationTest
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         final SingleStack s = new SingleStack();
+        clock = s.clock;
         s.step();
         s.sent();
         s.learnPeer();

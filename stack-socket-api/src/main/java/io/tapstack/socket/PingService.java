@@ -46,9 +46,9 @@ final class PingService
 
     // stack thread
 
-    void onPingCommand(final int sequence, final int address, final int dataLength)
+    void onPingCommand(final int sequence, final int address, final int dataLength, final long nowNs)
     {
-        if (!owner.netStack().ping(address, IDENTIFIER, sequence, dataLength))
+        if (!owner.netStack().ping(address, IDENTIFIER, sequence, dataLength, nowNs))
         {
             final CompletableFuture<Duration> reply = pending.get(sequence);
             if (reply != null)

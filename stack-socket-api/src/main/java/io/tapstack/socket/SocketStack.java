@@ -10,6 +10,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -98,6 +99,8 @@ public final class SocketStack implements AutoCloseable
     private final Int2ObjectHashMap<TcpSocketPump> connections = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<TcpServerSocket> listeners = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<UdpSocket> udpSockets = new Int2ObjectHashMap<>();
+    /** The time commands run at in this duty cycle (the stack takes time as a parameter, never reads a clock). */
+    private long commandNowNs;
 
     /** A socket API over {@code stack}, to be added to a {@link StackRunner} (which then owns the stack thread). */
     public SocketStack(final NetStack stack, final SocketConfig config)
@@ -473,23 +476,24 @@ public final class SocketStack implements AutoCloseable
         stack.echoListener(pings::onEchoReply);
     }
 
-    /** The time of the duty cycle running the commands (stack thread). */
-    private long cycleNs;
-
     /** True when commands wait (the runner must not sleep). Any thread. */
     boolean hasCommands()
     {
         return commands.size() > 0;
     }
 
-    /** One duty cycle on the stack thread: commands, then the stack. */
-    int doWork(final long nowNs)
+    /**
+     * One duty cycle on the stack thread: commands at {@code nowNs}, then the stack. When commands ran, the stack's
+     * cycle reads {@code clock} again: a reply it reads to a request a command just sent (a TAP answers within
+     * microseconds) must not get the request's own time, or the ping's RTT would be 0.
+     */
+    int doWork(final long nowNs, final NanoClock clock)
     {
         // commands run at this cycle's time (time flows one way: the runner reads the clock, the stack does not)
-        cycleNs = nowNs;
+        commandNowNs = nowNs;
         stack.tcp().onTime(nowNs);
         int work = commands.read(commandHandler, COMMAND_BURST);
-        work += stack.doWork(nowNs);
+        work += stack.doWork(work > 0 ? clock.nanoTime() : nowNs);
         return work;
     }
 
@@ -561,7 +565,7 @@ public final class SocketStack implements AutoCloseable
                     final UdpSocket u = udpSockets.get(id);
                     if (u != null)
                     {
-                        u.onSend(arg1, arg2, buffer, index + BODY_LENGTH, length - BODY_LENGTH);
+                        u.onSend(arg1, arg2, buffer, index + BODY_LENGTH, length - BODY_LENGTH, commandNowNs);
                     }
                 }
                 case UDP_PUMP ->
@@ -580,7 +584,7 @@ public final class SocketStack implements AutoCloseable
                         u.onClose();
                     }
                 }
-                case PING -> pings.onPingCommand(id, arg1, arg2);
+                case PING -> pings.onPingCommand(id, arg1, arg2, commandNowNs);
                 default -> LOG.warn("unknown command {}", type);
             }
         }
@@ -598,7 +602,7 @@ public final class SocketStack implements AutoCloseable
         {
             return;
         }
-        final TcpConnection tcp = stack.tcp().connect(address, port, c.pump(), cycleNs);
+        final TcpConnection tcp = stack.tcp().connect(address, port, c.pump(), commandNowNs);
         if (tcp == null)
         {
             c.pump().failConnect(new ConnectException("no connection can be made to " + Ipv4Address.toString(address)

@@ -105,7 +105,7 @@ public final class StackRunner implements AutoCloseable
                 long deadline = Long.MAX_VALUE;
                 for (final SocketStack s : cycle)
                 {
-                    work += s.doWork(now);
+                    work += s.doWork(now, clock);
                     deadline = Math.min(deadline, s.nextDeadlineNs());
                 }
                 if (work == 0)

@@ -282,9 +282,11 @@ public final class UdpSocket implements AutoCloseable
         readiness.signal();
     }
 
-    void onSend(final int address, final int port, final MutableDirectBuffer buffer, final int offset, final int length)
+    void onSend(final int address, final int port, final MutableDirectBuffer buffer, final int offset, final int length,
+        final long nowNs)
     {
-        endpoint.send(address, port, buffer, offset, length); // a failure is counted by the stack (UDP: no promise)
+        // a failure is counted by the stack (UDP: no promise)
+        endpoint.send(address, port, buffer, offset, length, nowNs);
     }
 
     /** Moves queued datagrams into the ring while a largest datagram still fits. */

@@ -30,9 +30,9 @@ final class MemoryStacks implements AutoCloseable
     {
         final MemoryLink link = new MemoryLink(SystemNanoClock.INSTANCE, 50_000L, 8192, 1514);
         final NetStack stackA = new NetStack(config.apply(new StackConfig().ipAddress("10.0.0.1/24").seed(1)),
-            link.endA(), SystemNanoClock.INSTANCE);
+            link.endA());
         final NetStack stackB = new NetStack(config.apply(new StackConfig().ipAddress("10.0.0.2/24").seed(2)),
-            link.endB(), SystemNanoClock.INSTANCE);
+            link.endB());
         a = new SocketStack(stackA, socketsA);
         b = new SocketStack(stackB, socketsB);
         runner = new StackRunner(Idler.parking(), SystemNanoClock.INSTANCE, "memory-stacks").add(a).add(b).start();

@@ -69,7 +69,7 @@ public final class TapStack implements AutoCloseable
                 w = new TapFrameDevice(device, true);
             }
             final FrameDevice wrapped = b.deviceWrapper.apply(w);
-            this.stack = new NetStack(b.config, wrapped, SystemNanoClock.INSTANCE);
+            this.stack = new NetStack(b.config, wrapped);
         }
         catch (final RuntimeException ex)
         {

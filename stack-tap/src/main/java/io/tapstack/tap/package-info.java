@@ -12,7 +12,7 @@
  * Both implement {@link io.tapstack.tap.WaitableFrameDevice}, so one stack loop serves either:
  * <pre>{@code
  * while (running) {
- *     if (stack.doWork() == 0) {
+ *     if (stack.doWork(clock.nanoTime()) == 0) {
  *         device.awaitReadable(Math.min(maxIdleNs, stack.nextDeadlineNs() - clock.nanoTime()));
  *     }
  * }

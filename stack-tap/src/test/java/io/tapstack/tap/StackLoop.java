@@ -1,6 +1,8 @@
 package io.tapstack.tap;
 
 import io.tapstack.NetStack;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs a {@link NetStack} on a thread of its own (the SHARED mode, or the stack thread of the DEDICATED mode):
  * doWork, and when it did nothing, wait on the device for at most 1 ms or until the stack's next deadline.
+ * It reads the clock for each duty cycle after the tasks ran, so a reply is never older than a request a task sent.
  * Other threads hand it work with {@link #call}, since the stack may only be touched from its thread.
  */
 final class StackLoop implements AutoCloseable
@@ -20,6 +23,7 @@ final class StackLoop implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(StackLoop.class);
     private static final long MAX_IDLE_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
+    private final NanoClock clock = SystemNanoClock.INSTANCE;
     private final NetStack stack;
     private final WaitableFrameDevice device;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -52,10 +56,10 @@ final class StackLoop implements AutoCloseable
                 {
                     task.run();
                 }
-                final int work = stack.doWork();
+                final int work = stack.doWork(clock.nanoTime());
                 if (work == 0)
                 {
-                    final long untilDeadline = stack.nextDeadlineNs() - stack.clock().nanoTime();
+                    final long untilDeadline = stack.nextDeadlineNs() - clock.nanoTime();
                     device.awaitReadable(Math.max(0, Math.min(MAX_IDLE_NS, untilDeadline)));
                 }
             }

@@ -86,7 +86,7 @@ abstract class TapInteropChecks
             netns.execOk("ip", "link", "set", tapName, "up");
 
             device = attach(tap);
-            stack = new NetStack(new StackConfig().ipAddress(STACK_IP + "/24"), device, SystemNanoClock.INSTANCE);
+            stack = new NetStack(new StackConfig().ipAddress(STACK_IP + "/24"), device);
             stack.echoListener((source, identifier, sequence, payloadLength, rttNs) ->
                 replies.add(new Reply(source, identifier, sequence, payloadLength, rttNs)));
             loop = new StackLoop(stack, device, tapName).start();
@@ -206,7 +206,8 @@ abstract class TapInteropChecks
         for (int sequence = 1; sequence <= count; sequence++)
         {
             final int seq = sequence;
-            final boolean sent = loop.call(() -> stack.ping(destination, identifier, seq, 56), Duration.ofSeconds(5));
+            final boolean sent = loop.call(() -> stack.ping(destination, identifier, seq, 56,
+                SystemNanoClock.INSTANCE.nanoTime()), Duration.ofSeconds(5));
             assertTrue(sent, "ping " + seq + " could not be sent");
             Thread.sleep(50);
         }

@@ -62,8 +62,7 @@ class TcpImpairedTapTest
                     .withReorder(0.10, 1_000_000L).withDelayNs(5_000_000L, 0);
                 final ImpairedDevice impaired = ImpairedDevice.builder(tapDevice).seed(7).both(impairment)
                     .clock(SystemNanoClock.INSTANCE).build();
-                final NetStack stack = new NetStack(new StackConfig().ipAddress(STACK_IP + "/24"), impaired,
-                    SystemNanoClock.INSTANCE);
+                final NetStack stack = new NetStack(new StackConfig().ipAddress(STACK_IP + "/24"), impaired);
                 try (StackLoop loop = new StackLoop(stack, tapDevice, tapName).start())
                 {
                     final Path file = scratch.resolve("to-stack");
@@ -83,7 +82,7 @@ class TcpImpairedTapTest
                         netns.awaitTcpListener(5001);
                         final long start = System.nanoTime();
                         final TcpStreams.RandomSource source = new TcpStreams.RandomSource(13, BYTES);
-                        loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5001, source, stack.clock().nanoTime()),
+                        loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5001, source, System.nanoTime()),
                             Duration.ofSeconds(5));
                         final Cmd.Result nc = netns.exec(Duration.ofSeconds(90), "sh", "-c",
                             "nc -N " + STACK_IP + " 5000 < " + file);

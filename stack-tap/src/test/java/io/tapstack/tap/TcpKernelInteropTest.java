@@ -5,7 +5,6 @@ import io.tapstack.StackConfig;
 import io.tapstack.StackCounters.Counter;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.wire.Ipv4Address;
-import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,7 +69,7 @@ class TcpKernelInteropTest
             final TapFrameDevice device = new TapFrameDevice(tap);
             final StackConfig config = new StackConfig().ipAddress(STACK_IP + "/24");
             config.tcp().sendBufferBytes(256 * 1024).receiveBufferBytes(64 * 1024);
-            stack = new NetStack(config, device, SystemNanoClock.INSTANCE);
+            stack = new NetStack(config, device);
             loop = new StackLoop(stack, device, tapName).start();
             scratch = Files.createTempDirectory("tapstack-tcp");
         }
@@ -191,7 +190,7 @@ class TcpKernelInteropTest
             netns.awaitTcpListener(5002);
             final TcpStreams.RandomSource source = new TcpStreams.RandomSource(22, 100L * MB);
             final long start = System.nanoTime();
-            assertNotNull(loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5002, source, stack.clock().nanoTime()),
+            assertNotNull(loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5002, source, System.nanoTime()),
                 Duration.ofSeconds(5)));
             final String sentDigest = source.sent.get(60, TimeUnit.SECONDS);
             assertTrue(listener.waitFor(60, TimeUnit.SECONDS), "nc -l did not finish");
@@ -224,7 +223,7 @@ class TcpKernelInteropTest
         {
             netns.awaitTcpListener(5003);
             final TcpStreams.RandomSource source = new TcpStreams.RandomSource(33, 50L * MB);
-            loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5003, source, stack.clock().nanoTime()), Duration.ofSeconds(5));
+            loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5003, source, System.nanoTime()), Duration.ofSeconds(5));
             assertEquals("connection reset by peer", source.reset.get(30, TimeUnit.SECONDS));
             assertTrue(loop.call(() -> stack.counters().get(Counter.TCP_RST_RX), Duration.ofSeconds(5)) > 0);
         }
@@ -241,7 +240,7 @@ class TcpKernelInteropTest
         assertTrue(!nc.ok() && nc.output().contains("refused"), () -> "kernel connect to a closed port: " + nc);
 
         final TcpStreams.RandomSource source = new TcpStreams.RandomSource(44, 10);
-        loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 9, source, stack.clock().nanoTime()), Duration.ofSeconds(5));
+        loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 9, source, System.nanoTime()), Duration.ofSeconds(5));
         assertEquals("connection refused", source.reset.get(10, TimeUnit.SECONDS));
     }
 
@@ -279,7 +278,7 @@ class TcpKernelInteropTest
         {
             netns.awaitTcpListener(5005);
             final TcpStreams.RandomSource source = new TcpStreams.RandomSource(55, 300_000);
-            loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5005, source, stack.clock().nanoTime()), Duration.ofSeconds(5));
+            loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5005, source, System.nanoTime()), Duration.ofSeconds(5));
             assertEquals("got 300000", source.received.get(20, TimeUnit.SECONDS));
         }
         finally
@@ -316,7 +315,7 @@ class TcpKernelInteropTest
                 netns.awaitTcpListener(5007);
                 final long start = System.nanoTime();
                 final TcpStreams.RandomSource source = new TcpStreams.RandomSource(77, 20L * MB);
-                loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5007, source, stack.clock().nanoTime()), Duration.ofSeconds(5));
+                loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5007, source, System.nanoTime()), Duration.ofSeconds(5));
                 final Cmd.Result nc = netns.exec(LONG, "sh", "-c", "nc -N " + STACK_IP + " 5006 < " + file);
                 assertTrue(nc.ok(), () -> "nc failed: " + nc);
                 assertEquals(sha256Of(file), sink.done.get(60, TimeUnit.SECONDS));
@@ -376,7 +375,7 @@ class TcpKernelInteropTest
             netns.awaitTcpListener(5009);
             final TcpStreams.RandomSource source = new TcpStreams.RandomSource(99, 100L * MB);
             start = System.nanoTime();
-            loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5009, source, stack.clock().nanoTime()), Duration.ofSeconds(5));
+            loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5009, source, System.nanoTime()), Duration.ofSeconds(5));
             source.sent.get(60, TimeUnit.SECONDS);
             assertTrue(listener.waitFor(60, TimeUnit.SECONDS));
             stackToKernel = 100 / ((System.nanoTime() - start) / 1e9);
