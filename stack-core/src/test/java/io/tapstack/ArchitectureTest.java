@@ -59,8 +59,9 @@ class ArchitectureTest
         "trace/CaptureDevice.java");
 
     /**
-     * stack-core's packages whose import graph must be acyclic. The root package ({@code NetStack} beside
-     * {@code StackConfig} and {@code StackCounters}, which every layer uses) is left out until it is split.
+     * stack-core's packages whose import graph must be acyclic. The root package holds {@code StackConfig} and
+     * {@code StackCounters}, which every layer uses, beside {@code NetStack}, which uses every layer: no layer may
+     * name {@code NetStack} ({@link #onlyTheRootKnowsNetStack}), so the files form no cycle through it.
      */
     private static final List<String> CORE_PACKAGES = List.of("wire", "dev", "link", "ip", "udp", "tcp", "time",
         "trace");
@@ -139,6 +140,25 @@ class ArchitectureTest
             }
             fail(why.toString());
         }
+    }
+
+    @Test
+    void onlyTheRootKnowsNetStack()
+    {
+        final Pattern netStack = Pattern.compile("\\bNetStack\\b");
+        final List<String> offenders = new ArrayList<>();
+        for (final String layer : CORE_PACKAGES)
+        {
+            for (final Path file : javaFiles(CORE_SOURCES.resolve(layer)))
+            {
+                if (netStack.matcher(stripComments(read(file))).find())
+                {
+                    offenders.add(relative(CORE_SOURCES, file));
+                }
+            }
+        }
+        assertTrue(offenders.isEmpty(), () -> "NetStack is the composition root: the layers below it must not "
+            + "name it (they get what they need through their constructors): " + offenders);
     }
 
     @Test
