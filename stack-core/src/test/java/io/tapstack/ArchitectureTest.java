@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the build (read as text: no bytecode library needed):
  * <ol>
  *   <li>time flows one way: stack-core reads no clock, sleeps on none and makes no unseeded randomness; time
- *   arrives as {@code nowNs} (design.md, style rule 4);</li>
+ *   arrives as {@code nowNs};</li>
  *   <li>stack-core's packages depend on each other without a cycle: layers call down and dispatch up through
  *   interfaces registered with them (style rule 5);</li>
  *   <li>no main-code class grows past {@value #MAX_LINES} lines.</li>
@@ -99,7 +99,7 @@ class ArchitectureTest
             }
         }
         assertTrue(offenders.isEmpty(), () -> "stack-core must not read a clock, sleep or use an unseeded Random "
-            + "(time arrives as nowNs; design.md style rule 4): " + offenders);
+            + "(time arrives as nowNs): " + offenders);
         assertTrue(allowedButClean.isEmpty(), () -> "no longer hold a clock: remove from TEMPORARY_CLOCK_HOLDERS: "
             + allowedButClean);
     }
@@ -132,7 +132,7 @@ class ArchitectureTest
         {
             final StringBuilder why = new StringBuilder("stack-core packages depend on each other in a cycle: ")
                 .append(String.join(" -> ", cycle)).append(" (layers call down and dispatch up through "
-                    + "registered interfaces; design.md style rule 5). Edges:");
+                    + "registered interfaces). Edges:");
             for (int i = 0; i + 1 < cycle.size(); i++)
             {
                 why.append("\n  ").append(cycle.get(i)).append(" -> ").append(cycle.get(i + 1)).append(" in ")

@@ -231,7 +231,7 @@ public final class TcpConnection
     {
         if (n > 0)
         {
-            // a window update goes out as soon as the freed space is worth announcing (design.md pitfall 1)
+            // a window update goes out as soon as the freed space is worth announcing (a late window update stalls the sender)
             if (rcv.windowIncreaseWorthAnnouncing(snd.sendMss) && state.canReceive())
             {
                 rcv.ackNow = true;

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-/** RFC 9293 §3.10.7.2 (LISTEN), §3.10.4 (closing a listener); the backlog and limits of design.md rule 7. */
+/** RFC 9293 §3.10.7.2 (LISTEN), §3.10.4 (closing a listener); the backlog and limits (every limit named, with a counter). */
 class TcpListenTest
 {
     /** Sends a SYN from {@code port} and returns the stack's ISS from its SYN-ACK. */
