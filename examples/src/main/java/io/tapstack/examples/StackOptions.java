@@ -125,8 +125,7 @@ final class StackOptions
                     java.nio.file.Path.of(options.get("pcap")))
                     .timeOffsetNs(System.currentTimeMillis() * 1_000_000L - System.nanoTime());
                 closeAfter.accept(pcap);
-                wrapped = new io.tapstack.trace.CaptureDevice(wrapped, pcap,
-                    org.agrona.concurrent.SystemNanoClock.INSTANCE);
+                wrapped = new io.tapstack.trace.CaptureDevice(wrapped, pcap);
             }
             catch (final java.io.IOException ex)
             {
