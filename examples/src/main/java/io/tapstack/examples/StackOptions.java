@@ -143,7 +143,7 @@ final class StackOptions
             return device;
         }
         return io.tapstack.dev.ImpairedDevice.builder(device).seed(options.getLong("seed")).both(impairment)
-            .clock(org.agrona.concurrent.SystemNanoClock.INSTANCE).build();
+            .build();
     }
 
     static io.tapstack.dev.Impairment impairment(final Options options)

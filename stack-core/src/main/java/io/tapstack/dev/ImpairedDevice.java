@@ -2,7 +2,6 @@ package io.tapstack.dev;
 
 import io.tapstack.time.RandomSource;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -16,9 +15,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * preallocated at construction (no allocation per frame); a frame that finds the store full is dropped and
  * counted as {@link ImpairmentLane#overflowed()}. Received frames are released by {@link #receive}. Transmitted
  * frames are released into the wrapped device by the next {@link #receive} call at or after their due time, and
- * {@link #nextDeadlineNs()} reports that time so a simulator jumps to it. The time a transmitted frame was sent
- * is the clock's when one is given, else the time of the last {@link #receive} call (the start of the stack's
- * duty cycle).
+ * {@link #nextDeadlineNs()} reports that time so a simulator jumps to it. It reads no clock: the time a
+ * transmitted frame was sent is the time of the last {@link #receive} call (the start of the stack's duty
+ * cycle).
  *
  * <p>Owned by the stack thread.
  */
@@ -27,7 +26,6 @@ public final class ImpairedDevice extends ForwardingDevice
     /** Delayed or held-back frames each direction can hold by default. */
     public static final int DEFAULT_STORE_FRAMES = 256;
 
-    private final NanoClock clock;
     private final ImpairmentLane rx;
     private final ImpairmentLane tx;
     private final UnsafeBuffer txScratch;
@@ -47,24 +45,22 @@ public final class ImpairedDevice extends ForwardingDevice
     /** The same impairment in both directions. */
     public ImpairedDevice(final FrameDevice inner, final long seed, final Impairment both)
     {
-        this(inner, seed, both, both, DEFAULT_STORE_FRAMES, null);
+        this(inner, seed, both, both, DEFAULT_STORE_FRAMES);
     }
 
     /**
      * @param receive     what happens to frames coming in from {@code inner}
      * @param transmit    what happens to frames sent through this device
      * @param storeFrames delayed or held-back frames each direction can hold
-     * @param clock       stamps transmitted frames; null to use the time of the last {@link #receive}
      */
     public ImpairedDevice(final FrameDevice inner, final long seed, final Impairment receive,
-        final Impairment transmit, final int storeFrames, final NanoClock clock)
+        final Impairment transmit, final int storeFrames)
     {
         super(inner);
         if (storeFrames <= 0)
         {
             throw new IllegalArgumentException("storeFrames must be > 0");
         }
-        this.clock = clock;
         final RandomSource root = new RandomSource(seed);
         final int maxFrame = inner.maxFrameLength();
         this.rx = new ImpairmentLane(root.split(), receive, storeFrames, maxFrame, this::deliver);
@@ -114,7 +110,7 @@ public final class ImpairedDevice extends ForwardingDevice
         final int length = claimedLength();
         txScratch.putBytes(0, inner.transmitBuffer(), offset, length);
         inner.abort(offset);
-        tx.offer(txScratch, 0, length, clock != null ? clock.nanoTime() : receiveNs());
+        tx.offer(txScratch, 0, length, receiveNs());
     }
 
     private void send(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
@@ -220,7 +216,6 @@ public final class ImpairedDevice extends ForwardingDevice
         private Impairment receive = Impairment.NONE;
         private Impairment transmit = Impairment.NONE;
         private int storeFrames = DEFAULT_STORE_FRAMES;
-        private NanoClock clock;
 
         Builder(final FrameDevice inner)
         {
@@ -259,16 +254,9 @@ public final class ImpairedDevice extends ForwardingDevice
             return this;
         }
 
-        /** The clock that stamps transmitted frames (else the time of the last receive call). */
-        public Builder clock(final NanoClock clock)
-        {
-            this.clock = clock;
-            return this;
-        }
-
         public ImpairedDevice build()
         {
-            return new ImpairedDevice(inner, seed, receive, transmit, storeFrames, clock);
+            return new ImpairedDevice(inner, seed, receive, transmit, storeFrames);
         }
     }
 }

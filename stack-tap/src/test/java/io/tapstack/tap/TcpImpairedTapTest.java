@@ -61,7 +61,7 @@ class TcpImpairedTapTest
                 final Impairment impairment = Impairment.NONE.withLoss(0.02).withDuplicate(0.01)
                     .withReorder(0.10, 1_000_000L).withDelayNs(5_000_000L, 0);
                 final ImpairedDevice impaired = ImpairedDevice.builder(tapDevice).seed(7).both(impairment)
-                    .clock(SystemNanoClock.INSTANCE).build();
+                    .build();
                 final NetStack stack = new NetStack(new StackConfig().ipAddress(STACK_IP + "/24"), impaired,
                     SystemNanoClock.INSTANCE);
                 try (StackLoop loop = new StackLoop(stack, tapDevice, tapName).start())
