@@ -89,7 +89,7 @@ public final class NetStack
         {
             start(nowNs);
         }
-        tcp.onTime(nowNs);
+        onTime(nowNs);
         int work = device.receive(nowNs, input, receiveBurst);
         work += arp.onTimer(nowNs);
         work += ipv4.onTimer(nowNs);
@@ -110,6 +110,17 @@ public final class NetStack
             counters.increment(Counter.STACK_INTERNAL_ERRORS);
             LOG.error("internal error while handling a {}-byte frame; frame dropped", length, ex);
         }
+    }
+
+    /**
+     * The time of the duty cycle that starts: what the application does on the stack thread before {@link #doWork}
+     * (the socket API's commands: connect, close, send, ping) happens at this time, and devices that stamp or delay
+     * frames take it. {@link #doWork} calls it first itself.
+     */
+    public void onTime(final long nowNs)
+    {
+        tcp.onTime(nowNs);
+        device.onTime(nowNs);
     }
 
     /** The earliest time at which {@link #doWork} has something to do without new input. */

@@ -42,21 +42,16 @@ class ArchitectureTest
         "NanoClock", "System.nanoTime", "System.currentTimeMillis", "Thread.sleep", "new Random(");
 
     /**
-     * Permanently exempt from the clock rule, paths under stack-core's {@code src/main/java/io/tapstack/}:
-     * {@code ManualClock} is the tests' clock itself; {@code MemoryLink} and {@code ImpairedDevice} model a wire
-     * (latency, delivery times), which sits outside the stack and may read the clock the simulation advances.
+     * Exempt from the clock rule, paths under stack-core's {@code src/main/java/io/tapstack/}: {@code ManualClock}
+     * is the tests' clock itself; {@code MemoryLink} models a wire between two stacks (latency, delivery times),
+     * which sits outside both and reads the clock the simulation advances.
      */
     private static final Set<String> CLOCK_EXEMPT = Set.of(
         "time/ManualClock.java",
-        "dev/MemoryLink.java",
-        "dev/ImpairedDevice.java");
+        "dev/MemoryLink.java");
 
-    /**
-     * TEMPORARY: still hold a clock while they are being rewritten: {@code CaptureDevice} stamps frames with one.
-     * Remove each entry when its file takes {@code nowNs} instead.
-     */
-    private static final Set<String> TEMPORARY_CLOCK_HOLDERS = Set.of(
-        "trace/CaptureDevice.java");
+    /** TEMPORARY: files that still hold a clock while they are being rewritten; none left. */
+    private static final Set<String> TEMPORARY_CLOCK_HOLDERS = Set.of();
 
     /**
      * stack-core's packages whose import graph must be acyclic. The root package holds {@code StackConfig} and

@@ -125,8 +125,7 @@ final class StackOptions
                     java.nio.file.Path.of(options.get("pcap")))
                     .timeOffsetNs(System.currentTimeMillis() * 1_000_000L - System.nanoTime());
                 closeAfter.accept(pcap);
-                wrapped = new io.tapstack.trace.CaptureDevice(wrapped, pcap,
-                    org.agrona.concurrent.SystemNanoClock.INSTANCE);
+                wrapped = new io.tapstack.trace.CaptureDevice(wrapped, pcap);
             }
             catch (final java.io.IOException ex)
             {
@@ -144,7 +143,7 @@ final class StackOptions
             return device;
         }
         return io.tapstack.dev.ImpairedDevice.builder(device).seed(options.getLong("seed")).both(impairment)
-            .clock(org.agrona.concurrent.SystemNanoClock.INSTANCE).build();
+            .build();
     }
 
     static io.tapstack.dev.Impairment impairment(final Options options)

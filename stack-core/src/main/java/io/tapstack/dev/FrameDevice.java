@@ -37,6 +37,14 @@ public interface FrameDevice extends AutoCloseable
     /** The largest frame the device carries, Ethernet header included. */
     int maxFrameLength();
 
+    /**
+     * The time of the duty cycle that starts, before anything is received or sent in it: a device that stamps or
+     * delays the frames it is given takes its time from here (it holds no clock). By default nothing.
+     */
+    default void onTime(final long nowNs)
+    {
+    }
+
     /** When the device next has something to do by itself (a delayed frame, say); {@code Long.MAX_VALUE} if never. */
     default long nextDeadlineNs()
     {

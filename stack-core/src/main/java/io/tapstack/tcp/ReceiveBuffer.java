@@ -2,7 +2,6 @@ package io.tapstack.tcp;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * In-order bytes received and not yet read by the application: a fixed-capacity byte ring (RFC 9293 §3.3.1,
@@ -17,54 +16,48 @@ import org.agrona.concurrent.UnsafeBuffer;
  * ring without a second buffer. Out-of-order bytes become readable only when the reassembler
  * {@link #commit(int) commits} them.
  *
- * <p>The backing array is allocated once; nothing here allocates afterwards. Owned by the stack thread;
+ * <p>The bytes live in a {@link ByteRing} allocated once; nothing here allocates afterwards. Owned by the stack thread;
  * not thread-safe.
  */
 public final class ReceiveBuffer
 {
     /** Largest capacity: keeps ring index arithmetic below 2^31. */
-    public static final int MAX_CAPACITY = 1 << 30;
+    public static final int MAX_CAPACITY = ByteRing.MAX_CAPACITY;
 
-    private final UnsafeBuffer ring;
-    private final int capacity;
-    /** Ring index of the next byte the application reads; always in [0, capacity). */
-    private int head;
-    /** In-order bytes held, ready to read; always in [0, capacity]. */
-    private int size;
+    /**
+     * Offset 0 is the next byte the application reads; the held bytes are the in-order ones, and the free space
+     * after them holds the reassembler's out-of-order bytes. The head is never reset while bytes may wait there.
+     */
+    private final ByteRing ring;
 
     /**
      * @param capacity bytes the ring holds, in [1, {@link #MAX_CAPACITY}]; also the largest receive window.
      */
     public ReceiveBuffer(final int capacity)
     {
-        if (capacity <= 0 || capacity > MAX_CAPACITY)
-        {
-            throw new IllegalArgumentException("capacity must be in [1, 2^30]: " + capacity);
-        }
-        this.capacity = capacity;
-        this.ring = new UnsafeBuffer(new byte[capacity]);
+        this.ring = new ByteRing(capacity);
     }
 
     public int capacity()
     {
-        return capacity;
+        return ring.capacity();
     }
 
     /** In-order bytes ready for the application. */
     public int size()
     {
-        return size;
+        return ring.size();
     }
 
     /** Space after the in-order tail: the receive window to offer (RFC 9293 §3.8.6). */
     public int free()
     {
-        return capacity - size;
+        return ring.free();
     }
 
     public boolean isEmpty()
     {
-        return size == 0;
+        return ring.isEmpty();
     }
 
     /**
@@ -76,28 +69,13 @@ public final class ReceiveBuffer
      */
     public int write(final DirectBuffer src, final int off, final int len)
     {
-        final int n = Math.min(Math.max(len, 0), capacity - size);
-        putAhead(0, src, off, n);
-        size += n;
-        return n;
+        return ring.append(src, off, len);
     }
 
     /** As {@link #write(DirectBuffer, int, int)} from a byte array. */
     public int write(final byte[] src, final int off, final int len)
     {
-        final int n = Math.min(Math.max(len, 0), capacity - size);
-        if (n > 0)
-        {
-            final int tail = index(size);
-            final int first = Math.min(n, capacity - tail);
-            ring.putBytes(tail, src, off, first);
-            if (first < n)
-            {
-                ring.putBytes(0, src, off + first, n - first);
-            }
-            size += n;
-        }
-        return n;
+        return ring.append(src, off, len);
     }
 
     /**
@@ -108,7 +86,7 @@ public final class ReceiveBuffer
     public int read(final MutableDirectBuffer dst, final int off, final int len)
     {
         final int n = peek(dst, off, len);
-        skip(n);
+        ring.release(n);
         return n;
     }
 
@@ -116,56 +94,38 @@ public final class ReceiveBuffer
     public int read(final byte[] dst, final int off, final int len)
     {
         final int n = peek(dst, off, len);
-        skip(n);
+        ring.release(n);
         return n;
     }
 
     /** Copies up to {@code len} in-order bytes to {@code dst} without consuming them. */
     public int peek(final MutableDirectBuffer dst, final int off, final int len)
     {
-        final int n = Math.min(Math.max(len, 0), size);
-        if (n > 0)
-        {
-            final int first = Math.min(n, capacity - head);
-            dst.putBytes(off, ring, head, first);
-            if (first < n)
-            {
-                dst.putBytes(off + first, ring, 0, n - first);
-            }
-        }
+        final int n = Math.min(Math.max(len, 0), ring.size());
+        ring.copyOut(0, dst, off, n);
         return n;
     }
 
     /** As {@link #peek(MutableDirectBuffer, int, int)} into a byte array. */
     public int peek(final byte[] dst, final int off, final int len)
     {
-        final int n = Math.min(Math.max(len, 0), size);
-        if (n > 0)
-        {
-            final int first = Math.min(n, capacity - head);
-            ring.getBytes(head, dst, off, first);
-            if (first < n)
-            {
-                ring.getBytes(0, dst, off + first, n - first);
-            }
-        }
+        final int n = Math.min(Math.max(len, 0), ring.size());
+        ring.copyOut(0, dst, off, n);
         return n;
     }
 
     /** Consumes up to {@code n} in-order bytes without copying them; returns the bytes consumed. */
     public int skip(final int n)
     {
-        final int k = Math.min(Math.max(n, 0), size);
-        head = index(k);
-        size -= k;
+        final int k = Math.min(Math.max(n, 0), ring.size());
+        ring.release(k);
         return k;
     }
 
     /** Drops everything held (reset, close); a bound reassembler must be cleared too. */
     public void clear()
     {
-        head = 0;
-        size = 0;
+        ring.clear();
     }
 
     /**
@@ -176,45 +136,16 @@ public final class ReceiveBuffer
      */
     void putAhead(final int ahead, final DirectBuffer src, final int off, final int len)
     {
-        if (ahead < 0 || len < 0 || ahead > capacity - size - len)
+        if (ahead < 0 || len < 0 || ahead > ring.free() - len)
         {
             throw new IndexOutOfBoundsException("[" + ahead + ", +" + len + ") outside free " + free());
         }
-        if (len == 0)
-        {
-            return;
-        }
-        final int start = index(size + ahead);
-        final int first = Math.min(len, capacity - start);
-        ring.putBytes(start, src, off, first);
-        if (first < len)
-        {
-            ring.putBytes(0, src, off + first, len - first);
-        }
+        ring.put(ring.size() + ahead, src, off, len);
     }
 
     /** Makes {@code n} bytes already written past the tail readable (they became in order). */
     void commit(final int n)
     {
-        if (n < 0 || n > capacity - size)
-        {
-            throw new IndexOutOfBoundsException("commit " + n + " with free " + free());
-        }
-        size += n;
-    }
-
-    /** Ring index {@code offset} bytes after the head; offset in [0, 2 * capacity). */
-    private int index(final int offset)
-    {
-        int i = head + offset;
-        if (i >= capacity)
-        {
-            i -= capacity;
-            if (i >= capacity)
-            {
-                i -= capacity;
-            }
-        }
-        return i;
+        ring.extend(n);
     }
 }

@@ -31,11 +31,6 @@ public final class ManualClock implements NanoClock
         nowNs += deltaNs;
     }
 
-    public void advanceMs(final long deltaMs)
-    {
-        nowNs += deltaMs * 1_000_000L;
-    }
-
     public void setNs(final long nowNs)
     {
         this.nowNs = nowNs;

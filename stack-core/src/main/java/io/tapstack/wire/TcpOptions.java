@@ -137,37 +137,4 @@ public final class TcpOptions
         buffer.putShort(offset + 2, (short)mss, ByteOrder.BIG_ENDIAN);
         return 4;
     }
-
-    /** Writes NOP + window scale (4 bytes, keeping 32-bit alignment); returns the bytes written. */
-    public static int writeWindowScale(final MutableDirectBuffer buffer, final int offset, final int shift)
-    {
-        buffer.putByte(offset, (byte)KIND_NOP);
-        buffer.putByte(offset + 1, (byte)KIND_WINDOW_SCALE);
-        buffer.putByte(offset + 2, (byte)3);
-        buffer.putByte(offset + 3, (byte)shift);
-        return 4;
-    }
-
-    /** Writes NOP NOP + SACK-permitted (4 bytes); returns the bytes written. */
-    public static int writeSackPermitted(final MutableDirectBuffer buffer, final int offset)
-    {
-        buffer.putByte(offset, (byte)KIND_NOP);
-        buffer.putByte(offset + 1, (byte)KIND_NOP);
-        buffer.putByte(offset + 2, (byte)KIND_SACK_PERMITTED);
-        buffer.putByte(offset + 3, (byte)2);
-        return 4;
-    }
-
-    /** Writes NOP NOP + timestamps (12 bytes); returns the bytes written. */
-    public static int writeTimestamps(final MutableDirectBuffer buffer, final int offset, final int tsVal,
-        final int tsEcr)
-    {
-        buffer.putByte(offset, (byte)KIND_NOP);
-        buffer.putByte(offset + 1, (byte)KIND_NOP);
-        buffer.putByte(offset + 2, (byte)KIND_TIMESTAMPS);
-        buffer.putByte(offset + 3, (byte)10);
-        buffer.putInt(offset + 4, tsVal, ByteOrder.BIG_ENDIAN);
-        buffer.putInt(offset + 8, tsEcr, ByteOrder.BIG_ENDIAN);
-        return 12;
-    }
 }

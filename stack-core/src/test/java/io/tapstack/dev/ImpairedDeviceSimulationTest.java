@@ -198,7 +198,7 @@ class ImpairedDeviceSimulationTest
                 }
             }
             assertEquals(expected, transmit ? out.seqs : in.seqs, transmit ? "transmit" : "receive");
-            final ImpairedDevice.Lane lane = transmit ? dev.transmitStats() : dev.receiveStats();
+            final ImpairmentLane lane = transmit ? dev.transmitStats() : dev.receiveStats();
             assertEquals(expected.size() - n, lane.duplicated());
             assertEquals(expected.size(), lane.passed());
         }

@@ -491,7 +491,7 @@ public final class SocketStack implements AutoCloseable
     {
         // commands run at this cycle's time (time flows one way: the runner reads the clock, the stack does not)
         commandNowNs = nowNs;
-        stack.tcp().onTime(nowNs);
+        stack.onTime(nowNs);
         int work = commands.read(commandHandler, COMMAND_BURST);
         work += stack.doWork(work > 0 ? clock.nanoTime() : nowNs);
         return work;

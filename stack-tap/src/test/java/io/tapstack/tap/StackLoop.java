@@ -52,8 +52,14 @@ final class StackLoop implements AutoCloseable
             while (running)
             {
                 Runnable task;
+                boolean ranTask = false;
                 while ((task = tasks.poll()) != null)
                 {
+                    if (!ranTask)
+                    {
+                        stack.onTime(clock.nanoTime()); // what a task does happens at this cycle's time
+                        ranTask = true;
+                    }
                     task.run();
                 }
                 final int work = stack.doWork(clock.nanoTime());

@@ -7,7 +7,6 @@ import io.tapstack.dev.ImpairedDevice;
 import io.tapstack.dev.Impairment;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.wire.Ipv4Address;
-import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.Logger;
@@ -61,7 +60,7 @@ class TcpImpairedTapTest
                 final Impairment impairment = Impairment.NONE.withLoss(0.02).withDuplicate(0.01)
                     .withReorder(0.10, 1_000_000L).withDelayNs(5_000_000L, 0);
                 final ImpairedDevice impaired = ImpairedDevice.builder(tapDevice).seed(7).both(impairment)
-                    .clock(SystemNanoClock.INSTANCE).build();
+                    .build();
                 final NetStack stack = new NetStack(new StackConfig().ipAddress(STACK_IP + "/24"), impaired);
                 try (StackLoop loop = new StackLoop(stack, tapDevice, tapName).start())
                 {
