@@ -59,11 +59,14 @@ public final class TcpConnection
     boolean countedInTimeWait;
     /** The owner's slot for this connection (its timer id), -1 when it holds none (owned by {@link TcpLayer}). */
     int slot = -1;
+    /** When the owner made this connection, in its count of connections made (owned by {@link TcpLayer}). */
+    long sequence;
     /** The owner's duty cycle that last ran this connection's timers (owned by {@link TcpLayer}). */
     long timerRound;
 
-    TcpConnection(final TcpConnectionOwner owner, final TcpOutput output, final TcpConfig config, final StackCounters counters,
-        final int localPort, final int remoteAddress, final int remotePort, final int ourMss)
+    TcpConnection(final TcpConnectionOwner owner, final TcpOutput output, final TcpConfig config,
+        final StackCounters counters, final int localPort, final int remoteAddress, final int remotePort,
+        final int ourMss)
     {
         this.owner = owner;
         this.output = output;
@@ -231,7 +234,7 @@ public final class TcpConnection
     {
         if (n > 0)
         {
-            // a window update goes out as soon as the freed space is worth announcing (a late window update stalls the sender)
+            // a window update goes out as soon as the freed space is worth announcing: a late one stalls the sender
             if (rcv.windowIncreaseWorthAnnouncing(snd.sendMss) && state.canReceive())
             {
                 rcv.ackNow = true;

@@ -56,7 +56,10 @@ public final class TcpLayer implements Ipv4Transport
     /** Every connection by its slot (its timer id); free slots are reused, so removal is O(1). */
     private TcpConnection[] bySlot = new TcpConnection[64];
     private final IntArrayList freeSlots = new IntArrayList();
-    private int slotsInUse;
+    /** Slots below this have been used; free ones among them are in freeSlots. */
+    private int slotHighWater;
+    /** Numbers connections in the order they were made (the order closing a listener resets them in). */
+    private long connectionsMade;
     /** Each connection's earliest deadline, by slot: a duty cycle with nothing due does not look at connections. */
     private final DeadlineQueue timers = new DeadlineQueue(64);
     /** Counts the duty cycles that ran timers: a connection's timers run at most once in each. */
@@ -189,14 +192,20 @@ public final class TcpLayer implements Ipv4Transport
     void closeListener(final TcpListener listener)
     {
         listeners.remove(listener.port());
-        // half-open connections of this listener are reset too (RFC 9293 §3.10.4: closing LISTEN); newest first
-        for (int slot = bySlot.length - 1; slot >= 0; slot--)
+        // half-open connections of this listener are reset too (RFC 9293 §3.10.4: closing LISTEN), newest first
+        final ArrayList<TcpConnection> halfOpen = new ArrayList<>();
+        for (int slot = 0; slot < slotHighWater; slot++)
         {
             final TcpConnection c = bySlot[slot];
             if (c != null && c.listener == listener)
             {
-                c.abort();
+                halfOpen.add(c);
             }
+        }
+        halfOpen.sort((x, y) -> Long.compare(y.sequence, x.sequence));
+        for (final TcpConnection c : halfOpen)
+        {
+            c.abort();
         }
     }
 
@@ -208,7 +217,6 @@ public final class TcpLayer implements Ipv4Transport
     public TcpConnection connect(final int remoteAddress, final int remotePort, final TcpHandler handler,
         final long nowNs)
     {
-        this.nowNs = nowNs;
         final long now = nowNs;
         if (atConnectionLimit())
         {
@@ -223,7 +231,8 @@ public final class TcpLayer implements Ipv4Transport
             {
                 continue;
             }
-            final TcpConnection c = new TcpConnection(host, host, config, counters, port, remoteAddress, remotePort, ourMss);
+            final TcpConnection c = new TcpConnection(host, host, config, counters, port, remoteAddress, remotePort,
+                ourMss);
             c.handler(handler);
             add(c);
             counters.increment(Counter.TCP_ACTIVE_OPENS);
@@ -448,7 +457,7 @@ public final class TcpLayer implements Ipv4Transport
         this.nowNs = nowNs;
         timerRound++;
         int work = 0;
-        while (timers.nextDeadlineNs() <= nowNs)
+        while (!timers.isEmpty() && timers.nextDeadlineNs() <= nowNs)
         {
             final int slot = timers.peekId();
             final TcpConnection c = bySlot[slot];
@@ -540,7 +549,7 @@ public final class TcpLayer implements Ipv4Transport
         final int slot;
         if (freeSlots.isEmpty())
         {
-            slot = slotsInUse++;
+            slot = slotHighWater++;
             if (slot == bySlot.length)
             {
                 bySlot = Arrays.copyOf(bySlot, slot * 2);
@@ -552,6 +561,7 @@ public final class TcpLayer implements Ipv4Transport
         }
         bySlot[slot] = c;
         c.slot = slot;
+        c.sequence = connectionsMade++;
     }
 
     private void remove(final TcpConnection c)

@@ -46,7 +46,8 @@ final class TcpSegmentArrival
         int segLen = seg.segmentLength();
         final int rcvWnd = rcv.announcedWindow();
 
-        if (connection.state() == TcpState.SYN_RECEIVED && connection.listener == null && syn && (flags & TcpFlags.ACK) != 0
+        if (connection.state() == TcpState.SYN_RECEIVED && connection.listener == null && syn
+            && (flags & TcpFlags.ACK) != 0
             && seq == rcv.irs)
         {
             // RFC 9293 §3.5 figure 8 (simultaneous open): the peer's SYN-ACK; its SYN is already counted in RCV.NXT
@@ -55,7 +56,8 @@ final class TcpSegmentArrival
             segLen -= 1;
         }
 
-        if (connection.state() == TcpState.TIME_WAIT && syn && (flags & TcpFlags.ACK) == 0 && SeqNum.gt(seq, rcv.rcvNxt))
+        if (connection.state() == TcpState.TIME_WAIT && syn && (flags & TcpFlags.ACK) == 0
+            && SeqNum.gt(seq, rcv.rcvNxt))
         {
             // RFC 9293 §3.10.7.4 / RFC 6191: a new SYN above the old sequence space may reuse the 4-tuple
             connection.terminate(TcpState.CLOSED, nowNs); // RFC 9293 §3.10.7.4: the old incarnation ends (CLOSED)
@@ -178,11 +180,12 @@ final class TcpSegmentArrival
             connection.terminate(TcpState.CLOSED, nowNs);
             return;
         }
-        if (connection.state() == TcpState.CLOSING || connection.state() == TcpState.LAST_ACK || connection.state() == TcpState.TIME_WAIT)
+        final TcpState state = connection.state();
+        if (state == TcpState.CLOSING || state == TcpState.LAST_ACK || state == TcpState.TIME_WAIT)
         {
             // RFC 9293 §3.10.7.4 second: enter CLOSED and delete the TCB; the user already closed, so it is
             // told the connection is gone (TIME-WAIT told it on entry), or its socket would wait forever
-            final boolean notify = connection.state() != TcpState.TIME_WAIT;
+            final boolean notify = state != TcpState.TIME_WAIT;
             connection.terminate(TcpState.CLOSED, nowNs);
             if (notify)
             {
@@ -190,7 +193,7 @@ final class TcpSegmentArrival
             }
             return;
         }
-        connection.resetBy(connection.state() == TcpState.SYN_RECEIVED ? "connection refused" : "connection reset by peer", nowNs);
+        connection.resetBy(state == TcpState.SYN_RECEIVED ? "connection refused" : "connection reset by peer", nowNs);
     }
 
     /** RFC 9293 §3.10.7.4 fifth (ESTABLISHED and later); false when the segment is to be dropped. */
@@ -241,7 +244,8 @@ final class TcpSegmentArrival
         }
         else if (fin)
         {
-            rcv.ackNow = true; // RFC 5681 §4.2: an out-of-order segment (here a FIN beyond a hole) gets an immediate ACK
+            // RFC 5681 §4.2: an out-of-order segment (here a FIN beyond a hole) gets an immediate ACK
+            rcv.ackNow = true;
         }
     }
 
