@@ -23,7 +23,11 @@ final class ByteRing
     /** Largest capacity: keeps {@code head + offset} below 2^31. */
     static final int MAX_CAPACITY = 1 << 30;
 
+    private static final byte[] NO_BYTES = new byte[0];
+
     private final UnsafeBuffer ring;
+    /** Re-pointed at a caller's byte array for one call: one copy loop serves arrays and buffers alike. */
+    private final UnsafeBuffer arrayView = new UnsafeBuffer(NO_BYTES);
     private final int capacity;
     /** Ring index of the byte at offset 0; always in [0, capacity). */
     private int head;
@@ -90,19 +94,15 @@ final class ByteRing
     /** As {@link #append(DirectBuffer, int, int)} from a byte array. */
     int append(final byte[] src, final int off, final int len)
     {
-        final int n = Math.min(Math.max(len, 0), capacity - size);
-        if (n > 0)
+        arrayView.wrap(src);
+        try
         {
-            final int tail = index(size);
-            final int first = Math.min(n, capacity - tail);
-            ring.putBytes(tail, src, off, first);
-            if (first < n)
-            {
-                ring.putBytes(0, src, off + first, n - first);
-            }
-            size += n;
+            return append(arrayView, off, len);
         }
-        return n;
+        finally
+        {
+            arrayView.wrap(NO_BYTES); // do not keep the caller's array alive
+        }
     }
 
     /**
@@ -169,17 +169,14 @@ final class ByteRing
     /** As {@link #copyOut(int, MutableDirectBuffer, int, int)} into a byte array. */
     void copyOut(final int fromOffset, final byte[] dst, final int dstOff, final int len)
     {
-        checkHeld(fromOffset, len);
-        if (len == 0)
+        arrayView.wrap(dst);
+        try
         {
-            return;
+            copyOut(fromOffset, arrayView, dstOff, len);
         }
-        final int start = index(fromOffset);
-        final int first = Math.min(len, capacity - start);
-        ring.getBytes(start, dst, dstOff, first);
-        if (first < len)
+        finally
         {
-            ring.getBytes(0, dst, dstOff + first, len - first);
+            arrayView.wrap(NO_BYTES);
         }
     }
 
