@@ -2,6 +2,7 @@ package io.tapstack.ip;
 
 import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
+import io.tapstack.time.DeadlineQueue;
 import io.tapstack.wire.Ipv4Header;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -38,6 +39,8 @@ public final class Reassembler
     }
 
     private TimeoutListener timeoutListener;
+    /** The reassembly deadline of each context in use, by index: expiry looks only at what is due. */
+    private final DeadlineQueue deadlines;
 
     public Reassembler(final int memoryBytes, final long timeoutNs, final StackCounters counters)
     {
@@ -45,9 +48,10 @@ public final class Reassembler
         this.timeoutNs = timeoutNs;
         final int count = Math.max(1, memoryBytes / BUFFER_SIZE);
         this.contexts = new Context[count];
+        this.deadlines = new DeadlineQueue(count);
         for (int i = 0; i < count; i++)
         {
-            contexts[i] = new Context();
+            contexts[i] = new Context(i);
         }
     }
 
@@ -197,36 +201,26 @@ public final class Reassembler
     public int expire(final long nowNs)
     {
         int expired = 0;
-        for (final Context c : contexts)
+        while (!deadlines.isEmpty() && deadlines.nextDeadlineNs() <= nowNs)
         {
-            if (c.inUse && c.deadlineNs <= nowNs)
+            final Context c = contexts[deadlines.peekId()];
+            expired++;
+            counters.increment(Counter.IP_REASM_TIMEOUTS);
+            LOG.debug("gave up reassembling datagram id {}: fragments missing after the timeout", c.identification);
+            if (c.headerLength != 0 && timeoutListener != null)
             {
-                expired++;
-                counters.increment(Counter.IP_REASM_TIMEOUTS);
-                LOG.debug("gave up reassembling datagram id {}: fragments missing after the timeout", c.identification);
-                if (c.headerLength != 0 && timeoutListener != null)
-                {
-                    // RFC 1122 §3.3.2: time exceeded only if fragment zero arrived
-                    timeoutListener.onReassemblyTimeout(c.buffer, DATA_OFFSET - c.headerLength,
-                        c.headerLength + Math.min(8, c.highestEnd), nowNs);
-                }
-                c.reset();
+                // RFC 1122 §3.3.2: time exceeded only if fragment zero arrived
+                timeoutListener.onReassemblyTimeout(c.buffer, DATA_OFFSET - c.headerLength,
+                    c.headerLength + Math.min(8, c.highestEnd), nowNs);
             }
+            c.reset();
         }
         return expired;
     }
 
     public long nextDeadlineNs()
     {
-        long deadline = Long.MAX_VALUE;
-        for (final Context c : contexts)
-        {
-            if (c.inUse && c.deadlineNs < deadline)
-            {
-                deadline = c.deadlineNs;
-            }
-        }
-        return deadline;
+        return deadlines.nextDeadlineNs();
     }
 
     private int find(final int src, final int dst, final int id, final int protocol, final long nowNs)
@@ -275,7 +269,7 @@ public final class Reassembler
         contexts[index].reset();
     }
 
-    private static final class Context
+    private final class Context
     {
         final Ipv4Header header = new Ipv4Header();
         final long[] held = new long[(BLOCKS + 63) >>> 6];
@@ -291,6 +285,13 @@ public final class Reassembler
         int headerLength;
         int blocksHeld;
 
+        private final int index;
+
+        Context(final int index)
+        {
+            this.index = index;
+        }
+
         void start(final int src, final int dst, final int id, final int proto, final long deadline)
         {
             if (buffer == null)
@@ -303,6 +304,7 @@ public final class Reassembler
             identification = id;
             protocol = proto;
             deadlineNs = deadline;
+            deadlines.schedule(index, deadline);
         }
 
         boolean has(final int block)
@@ -322,6 +324,7 @@ public final class Reassembler
 
         void reset()
         {
+            deadlines.cancel(index);
             inUse = false;
             totalPayload = -1;
             highestEnd = 0;

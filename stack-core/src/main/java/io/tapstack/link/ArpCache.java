@@ -1,5 +1,6 @@
 package io.tapstack.link;
 
+import io.tapstack.time.DeadlineQueue;
 import org.agrona.collections.Int2IntHashMap;
 
 /**
@@ -28,6 +29,8 @@ public final class ArpCache
     /** When the entry was created or last confirmed, for evicting the oldest. */
     final long[] touchedNs;
     private int used;
+    /** The next request or give-up time of each INCOMPLETE entry, by slot: timers look only at what is due. */
+    final DeadlineQueue resolving;
 
     public ArpCache(final int capacity)
     {
@@ -39,6 +42,7 @@ public final class ArpCache
         this.deadlineNs = new long[capacity];
         this.retriesLeft = new int[capacity];
         this.touchedNs = new long[capacity];
+        this.resolving = new DeadlineQueue(capacity);
     }
 
     public int capacity()
@@ -82,6 +86,7 @@ public final class ArpCache
         }
         mac[slot] = macAddress;
         state[slot] = RESOLVED;
+        resolving.cancel(slot);
         deadlineNs[slot] = expiresNs;
         touchedNs[slot] = nowNs;
         return slot;
@@ -97,6 +102,7 @@ public final class ArpCache
         }
         state[slot] = INCOMPLETE;
         deadlineNs[slot] = nextRequestNs;
+        resolving.schedule(slot, nextRequestNs);
         retriesLeft[slot] = retries;
         touchedNs[slot] = nowNs;
         return slot;
@@ -147,6 +153,7 @@ public final class ArpCache
         {
             slotByAddress.remove(address[slot]);
             state[slot] = FREE;
+            resolving.cancel(slot);
             used--;
         }
     }

@@ -3,6 +3,7 @@ package io.tapstack.link;
 import io.tapstack.StackConfig;
 import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
+import io.tapstack.time.DeadlineQueue;
 import io.tapstack.wire.ArpPacket;
 import io.tapstack.wire.EtherType;
 import io.tapstack.wire.Ipv4Address;
@@ -245,22 +246,17 @@ public final class ArpLayer
     public int onTimer(final long nowNs)
     {
         int work = 0;
-        if (cache.size() == 0)
+        final DeadlineQueue due = cache.resolving;
+        while (!due.isEmpty() && due.nextDeadlineNs() <= nowNs)
         {
-            return 0;
-        }
-        for (int slot = 0, n = cache.capacity(); slot < n; slot++)
-        {
-            if (cache.state[slot] != ArpCache.INCOMPLETE || cache.deadlineNs[slot] > nowNs)
-            {
-                continue;
-            }
+            final int slot = due.peekId();
             final int nextHop = cache.address[slot];
             work++;
             if (cache.retriesLeft[slot] > 0)
             {
                 cache.retriesLeft[slot]--;
                 cache.deadlineNs[slot] = nowNs + retryIntervalNs;
+                due.schedule(slot, cache.deadlineNs[slot]);
                 sendRequest(nextHop);
             }
             else
@@ -278,19 +274,7 @@ public final class ArpLayer
     /** The earliest retry or give-up time of a resolution in progress. */
     public long nextDeadlineNs()
     {
-        long deadline = Long.MAX_VALUE;
-        if (cache.size() == 0)
-        {
-            return deadline;
-        }
-        for (int slot = 0, n = cache.capacity(); slot < n; slot++)
-        {
-            if (cache.state[slot] == ArpCache.INCOMPLETE && cache.deadlineNs[slot] < deadline)
-            {
-                deadline = cache.deadlineNs[slot];
-            }
-        }
-        return deadline;
+        return cache.resolving.nextDeadlineNs();
     }
 
     private void sendQueued(final int ip, final long mac)
