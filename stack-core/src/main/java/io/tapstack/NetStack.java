@@ -10,6 +10,7 @@ import io.tapstack.link.ArpLayer;
 import io.tapstack.link.EthernetLayer;
 import io.tapstack.tcp.TcpLayer;
 import io.tapstack.time.RandomSource;
+import io.tapstack.time.Secrets;
 import io.tapstack.udp.UdpLayer;
 import io.tapstack.wire.EtherType;
 import io.tapstack.wire.IpProtocol;
@@ -59,8 +60,10 @@ public final class NetStack
         this.arp = new ArpLayer(config, ethernet, counters);
         this.ipv4 = new Ipv4Layer(config, ethernet, arp, counters, random.nextInt());
         this.icmp = new IcmpLayer(config, ipv4, counters);
-        this.tcp = new TcpLayer(ipv4, counters, config.tcp(), random.split());
-        this.udp = new UdpLayer(config, ipv4, icmp, counters, random.split());
+        final Secrets secrets = config.repeatableSecrets() ? Secrets.repeatable(random.nextLong())
+            : Secrets.unpredictable();
+        this.tcp = new TcpLayer(ipv4, counters, config.tcp(), secrets);
+        this.udp = new UdpLayer(config, ipv4, icmp, counters, secrets.randomSource());
         ethernet.register(EtherType.ARP, (buffer, offset, length, linkBroadcast, nowNs) ->
             arp.onPacket(buffer, offset, length, nowNs));
         ethernet.register(EtherType.IPV4, ipv4);

@@ -23,6 +23,7 @@ public final class StackConfig
     private long macAddress = -1;
     private int mtu = 1500;
     private long seed = 0x7A95_7AC4L;
+    private boolean repeatableSecrets;
     private int receiveBurst = 64;
     private int ttl = 64;
 
@@ -120,7 +121,10 @@ public final class StackConfig
         return mtu;
     }
 
-    /** Seeds every random choice (MAC when unset, IP identification start, later ISN secret and ports). */
+    /**
+     * Seeds the random choices a run may repeat: the MAC when unset, the IP identification start, impairments.
+     * Secrets (the ISN key, ephemeral ports) do not come from it unless {@link #repeatableSecrets} asks.
+     */
     public StackConfig seed(final long seed)
     {
         this.seed = seed;
@@ -130,6 +134,22 @@ public final class StackConfig
     public long seed()
     {
         return seed;
+    }
+
+    /**
+     * Derive the secrets (RFC 6528's ISN key, RFC 6056's port keys) from {@link #seed} instead of
+     * {@code SecureRandom}, so that a run repeats exactly: for tests and simulations only. Off by default: then no
+     * two stacks share a secret, whatever their seeds, and one's ISNs and ports say nothing about another's.
+     */
+    public StackConfig repeatableSecrets(final boolean repeatable)
+    {
+        this.repeatableSecrets = repeatable;
+        return this;
+    }
+
+    public boolean repeatableSecrets()
+    {
+        return repeatableSecrets;
     }
 
     /** Frames taken from the device per duty cycle. */

@@ -4,7 +4,8 @@ import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
 import io.tapstack.ip.Ipv4Layer;
 import io.tapstack.ip.Ipv4Transport;
-import io.tapstack.time.RandomSource;
+import io.tapstack.time.DeadlineQueue;
+import io.tapstack.time.Secrets;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
 import io.tapstack.wire.IpProtocol;
@@ -14,12 +15,10 @@ import io.tapstack.wire.TcpHeader;
 import io.tapstack.wire.TcpOptions;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.IntArrayList;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.tapstack.time.DeadlineQueue;
-import org.agrona.collections.IntArrayList;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,8 +35,6 @@ import java.util.Arrays;
 public final class TcpLayer implements Ipv4Transport
 {
     private static final Logger LOG = LoggerFactory.getLogger(TcpLayer.class);
-    private static final int EPHEMERAL_FIRST = 49152;
-    private static final int EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
     private static final TcpEventListener NO_EVENTS = new TcpEventListener()
     {
     };
@@ -45,8 +42,8 @@ public final class TcpLayer implements Ipv4Transport
     private final Ipv4Layer ipv4;
     private final StackCounters counters;
     private final TcpConfig config;
-    private final RandomSource random;
     private final IsnGenerator isnGenerator;
+    private final EphemeralPorts ephemeralPorts;
     private final int ourMss;
     private final TcpHeader segment = new TcpHeader();
     private final TcpHeader outgoing = new TcpHeader();
@@ -72,7 +69,6 @@ public final class TcpLayer implements Ipv4Transport
     private TcpEventListener events = NO_EVENTS;
     /** The time of the current duty cycle (the latest time given to this layer): application calls happen then. */
     private long nowNs;
-    private int nextEphemeral;
     /** Tests only: when set, every new connection uses this ISS instead of RFC 6528's. */
     private Integer fixedIsn;
     private long challengeWindowStartNs = Long.MIN_VALUE;
@@ -80,16 +76,16 @@ public final class TcpLayer implements Ipv4Transport
     private int timeWaitCount;
 
     public TcpLayer(final Ipv4Layer ipv4, final StackCounters counters, final TcpConfig config,
-        final RandomSource random)
+        final Secrets secrets)
     {
         this.ipv4 = ipv4;
         this.counters = counters;
         this.config = config;
-        this.random = random;
-        this.isnGenerator = new IsnGenerator(random);
+        // RFC 6528 §3 and RFC 6056 §3.3.4: keys an off-path attacker cannot learn from another instance
+        this.isnGenerator = new IsnGenerator(secrets.key(16));
+        this.ephemeralPorts = new EphemeralPorts(secrets.key(16), secrets.key(16));
         // RFC 9293 §3.7.1: MSS = MTU minus fixed IPv4 and TCP headers
         this.ourMss = ipv4.mtu() - Ipv4Header.MIN_HEADER_LENGTH - TcpHeader.MIN_HEADER_LENGTH;
-        this.nextEphemeral = random.nextInt(EPHEMERAL_COUNT);
     }
 
     /** Tests only: pins the ISS of new connections (to cross 2^32 on the send side). */
@@ -223,14 +219,10 @@ public final class TcpLayer implements Ipv4Transport
             counters.increment(Counter.TCP_CONNECTION_LIMIT);
             return null;
         }
-        for (int attempt = 0; attempt < EPHEMERAL_COUNT; attempt++)
+        final int port = ephemeralPorts.choose(ipv4.ourAddress(), remoteAddress, remotePort,
+            p -> !listeners.containsKey(p) && !connections.containsKey(key(p, remoteAddress, remotePort)));
+        if (port >= 0)
         {
-            final int port = EPHEMERAL_FIRST + (nextEphemeral++ % EPHEMERAL_COUNT);
-            nextEphemeral %= EPHEMERAL_COUNT;
-            if (listeners.containsKey(port) || connections.containsKey(key(port, remoteAddress, remotePort)))
-            {
-                continue;
-            }
             final TcpConnection c = new TcpConnection(host, host, config, counters, port, remoteAddress, remotePort,
                 ourMss);
             c.handler(handler);

@@ -67,8 +67,8 @@ public final class UdpLayer implements Ipv4Transport
     // ------------------------------------------------------------------------------------------------ API
 
     /**
-     * Binds {@code port}, or with 0 an ephemeral port in 49152-65535 chosen as RFC 6056 §3.3.1 (random start,
-     * then the next free one).
+     * Binds {@code port}, or with 0 an ephemeral port in 49152-65535 chosen as RFC 6056 §3.3.1 (a random start
+     * drawn from the stack's secrets, then the next free one).
      *
      * @param handler told when datagrams arrive and about ICMP errors (null: told nothing)
      * @return the endpoint, or null when the port is taken (UDP_BIND_CONFLICTS) or the endpoint limit is reached

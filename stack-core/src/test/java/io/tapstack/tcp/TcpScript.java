@@ -76,11 +76,22 @@ final class TcpScript
 
     TcpScript(final Consumer<TcpConfig> config)
     {
-        s = new SingleStack(c ->
+        this(new SingleStack(c ->
         {
             config.accept(c.tcp());
             return c;
-        });
+        }));
+    }
+
+    /** A script against a stack whose whole configuration the test adjusts (the test kit's defaults first). */
+    static TcpScript withStackConfig(final java.util.function.UnaryOperator<io.tapstack.StackConfig> config)
+    {
+        return new TcpScript(new SingleStack(config));
+    }
+
+    private TcpScript(final SingleStack stack)
+    {
+        s = stack;
         s.step();
         s.sent();
         s.learnPeer();

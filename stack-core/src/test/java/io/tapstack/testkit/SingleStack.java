@@ -35,7 +35,8 @@ public final class SingleStack
 
     public SingleStack(final UnaryOperator<StackConfig> config)
     {
-        stack = new NetStack(config.apply(new StackConfig().ipAddress("10.0.0.2/24").macAddress(STACK_MAC).seed(7)),
+        stack = new NetStack(config.apply(new StackConfig().ipAddress("10.0.0.2/24").macAddress(STACK_MAC).seed(7)
+            .repeatableSecrets(true)),
             link.endA());
     }
 

@@ -43,9 +43,9 @@ public final class TwoStacks
         final UnaryOperator<FrameDevice> deviceB)
     {
         link = new MemoryLink(clock, latencyNs, 8192, 1514).observer(capture);
-        a = new NetStack(configA.apply(new StackConfig().ipAddress("10.0.0.1/24").seed(1)),
+        a = new NetStack(configA.apply(new StackConfig().ipAddress("10.0.0.1/24").seed(1).repeatableSecrets(true)),
             deviceA.apply(link.endA()));
-        b = new NetStack(configB.apply(new StackConfig().ipAddress("10.0.0.2/24").seed(2)),
+        b = new NetStack(configB.apply(new StackConfig().ipAddress("10.0.0.2/24").seed(2).repeatableSecrets(true)),
             deviceB.apply(link.endB()));
     }
 

@@ -150,7 +150,7 @@ class SequenceTraceTest
         writer.close();
 
         final String expected = String.join("\n",
-            "              10.0.0.1:63832                                    10.0.0.2:80",
+            "              10.0.0.1:64864                                    10.0.0.2:80",
             "    0.000 ms  * CLOSED -> SYN_SENT",
             "    1.000 ms  SYN seq 0 win 65535 mss 1460                --->",
             "    2.000 ms                                                    * CLOSED -> SYN_RECEIVED",

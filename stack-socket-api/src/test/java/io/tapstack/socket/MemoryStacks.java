@@ -29,9 +29,11 @@ final class MemoryStacks implements AutoCloseable
     MemoryStacks(final UnaryOperator<StackConfig> config, final SocketConfig socketsA, final SocketConfig socketsB)
     {
         final MemoryLink link = new MemoryLink(SystemNanoClock.INSTANCE, 50_000L, 8192, 1514);
-        final NetStack stackA = new NetStack(config.apply(new StackConfig().ipAddress("10.0.0.1/24").seed(1)),
+        final NetStack stackA = new NetStack(config.apply(new StackConfig().ipAddress("10.0.0.1/24").seed(1)
+            .repeatableSecrets(true)),
             link.endA());
-        final NetStack stackB = new NetStack(config.apply(new StackConfig().ipAddress("10.0.0.2/24").seed(2)),
+        final NetStack stackB = new NetStack(config.apply(new StackConfig().ipAddress("10.0.0.2/24").seed(2)
+            .repeatableSecrets(true)),
             link.endB());
         a = new SocketStack(stackA, socketsA);
         b = new SocketStack(stackB, socketsB);
