@@ -14,6 +14,10 @@ public final class TcpConfig
     private long timeWaitNs = TimeUnit.SECONDS.toNanos(60);
     private long finWait2TimeoutNs = TimeUnit.SECONDS.toNanos(60);
     private long userTimeoutNs = TimeUnit.SECONDS.toNanos(120);
+    private boolean keepAlive;
+    private long keepAliveIdleNs = TimeUnit.HOURS.toNanos(2);
+    private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
+    private int keepAliveProbes = 9;
     private int synRetries = 6;
     private int maxConnections = 1024;
     private int maxTimeWait = 1024;
@@ -128,6 +132,69 @@ public final class TcpConfig
     public long userTimeoutNs()
     {
         return userTimeoutNs;
+    }
+
+    /**
+     * RFC 1122 §4.2.3.6: keep-alive probes on new connections (each can turn them on or off with
+     * {@link TcpConnection#keepAlive(boolean)}). Off by default, as the RFC requires.
+     */
+    public TcpConfig keepAlive(final boolean enabled)
+    {
+        this.keepAlive = enabled;
+        return this;
+    }
+
+    public boolean keepAlive()
+    {
+        return keepAlive;
+    }
+
+    /** RFC 1122 §4.2.3.6: how long a connection is idle before the first probe (at least two hours by default). */
+    public TcpConfig keepAliveIdleNs(final long ns)
+    {
+        if (ns <= 0)
+        {
+            throw new IllegalArgumentException("keepAliveIdleNs must be > 0: " + ns);
+        }
+        this.keepAliveIdleNs = ns;
+        return this;
+    }
+
+    public long keepAliveIdleNs()
+    {
+        return keepAliveIdleNs;
+    }
+
+    /** The interval between unanswered keep-alive probes (Linux's tcp_keepalive_intvl, 75 s). */
+    public TcpConfig keepAliveIntervalNs(final long ns)
+    {
+        if (ns <= 0)
+        {
+            throw new IllegalArgumentException("keepAliveIntervalNs must be > 0: " + ns);
+        }
+        this.keepAliveIntervalNs = ns;
+        return this;
+    }
+
+    public long keepAliveIntervalNs()
+    {
+        return keepAliveIntervalNs;
+    }
+
+    /** Unanswered probes after which the peer is declared dead (Linux's tcp_keepalive_probes, 9). */
+    public TcpConfig keepAliveProbes(final int probes)
+    {
+        if (probes < 1)
+        {
+            throw new IllegalArgumentException("keepAliveProbes must be >= 1: " + probes);
+        }
+        this.keepAliveProbes = probes;
+        return this;
+    }
+
+    public int keepAliveProbes()
+    {
+        return keepAliveProbes;
     }
 
     /** SYN (and SYN-ACK) retransmissions before a connect fails. */

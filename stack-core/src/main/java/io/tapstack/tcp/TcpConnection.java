@@ -47,6 +47,7 @@ public final class TcpConnection
     private final TcpHandshake handshake;
     private final TcpTeardown teardown;
     private final TcpSegmentArrival arrival;
+    private final TcpKeepAlive keepAlive;
 
     private TcpState state = TcpState.CLOSED;
     private TcpHandler handler;
@@ -82,6 +83,7 @@ public final class TcpConnection
         this.handshake = new TcpHandshake(this, snd, rcv, counters, ourMss);
         this.teardown = new TcpTeardown(this, snd, rcv, config);
         this.arrival = new TcpSegmentArrival(this, snd, rcv, handshake, teardown, config, counters);
+        this.keepAlive = new TcpKeepAlive(this, snd, config, counters);
         snd.cc.listener((reason, cwnd, ssthresh, nowNs) -> owner.events().onCongestionChange(this, reason, cwnd,
             ssthresh, nowNs));
     }
@@ -156,6 +158,19 @@ public final class TcpConnection
     public boolean nagle()
     {
         return snd.nagle;
+    }
+
+    /** Keep-alive probes on or off for this connection (RFC 1122 §4.2.3.6; SO_KEEPALIVE); see {@link TcpConfig}. */
+    public TcpConnection keepAlive(final boolean enabled)
+    {
+        keepAlive.enabled(enabled, owner.nowNs());
+        markDirty(); // the owner learns the new deadline at its next flush
+        return this;
+    }
+
+    public boolean keepAlive()
+    {
+        return keepAlive.enabled();
     }
 
     /**
@@ -277,6 +292,7 @@ public final class TcpConnection
     /** RFC 9293 §3.10.7: a validated segment for this connection. */
     void onSegment(final TcpHeader seg, final TcpOptions options, final long nowNs)
     {
+        keepAlive.onHeard(nowNs);
         switch (state)
         {
             case SYN_SENT:
@@ -397,8 +413,8 @@ public final class TcpConnection
 
     long nextDeadlineNs()
     {
-        return Math.min(Math.min(snd.rtoDeadline, rcv.delayedAckDeadline), Math.min(snd.persistDeadline,
-            teardown.closeDeadline));
+        return Math.min(Math.min(Math.min(snd.rtoDeadline, rcv.delayedAckDeadline), Math.min(snd.persistDeadline,
+            teardown.closeDeadline)), keepAlive.deadlineNs);
     }
 
     /** Runs the timers that are due. */
@@ -424,6 +440,10 @@ public final class TcpConnection
             {
                 userTimeout(false, "user timeout: zero-window probes unanswered", nowNs);
             }
+        }
+        if (keepAlive.deadlineNs <= nowNs && !keepAlive.onTimeout(nowNs))
+        {
+            userTimeout(false, "connection timed out: keep-alive probes unanswered", nowNs);
         }
         if (rcv.delayedAckDeadline <= nowNs)
         {
@@ -488,6 +508,10 @@ public final class TcpConnection
     {
         final TcpState from = state;
         state = to;
+        if (to == TcpState.ESTABLISHED)
+        {
+            keepAlive.onEstablished(nowNs);
+        }
         if (LOG.isDebugEnabled())
         {
             LOG.debug("{} {} -> {}", this, from, to);
@@ -512,6 +536,7 @@ public final class TcpConnection
         snd.stopTimers();
         rcv.delayedAckDeadline = NONE;
         teardown.closeDeadline = NONE;
+        keepAlive.deadlineNs = NONE;
         owner.closed(this);
     }
 

@@ -181,6 +181,13 @@ final class TcpScript
         return seg;
     }
 
+    /** The next segment the stack sent, or null when there is none. */
+    Seg nextOrNull()
+    {
+        collect();
+        return out.poll();
+    }
+
     /** The next segment, asserting flags, sequence and acknowledgment numbers exactly. */
     Seg expect(final int flags, final int seq, final int ack)
     {

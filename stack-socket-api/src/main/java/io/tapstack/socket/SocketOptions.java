@@ -12,6 +12,7 @@ public final class SocketOptions
     private int sendBufferBytes;
     private int receiveBufferBytes;
     private Boolean nagle;
+    private Boolean keepAlive;
     private Duration readTimeout;
 
     /** The defaults: buffers from {@link SocketConfig}, Nagle as the stack's TCP config says, no read timeout. */
@@ -41,6 +42,16 @@ public final class SocketOptions
         return this;
     }
 
+    /**
+     * Keep-alive probes (RFC 1122 §4.2.3.6, SO_KEEPALIVE): an idle connection whose peer stops answering is reset
+     * (idle time, interval and probes in {@code StackConfig.tcp()}).
+     */
+    public SocketOptions keepAlive(final boolean enabled)
+    {
+        this.keepAlive = enabled;
+        return this;
+    }
+
     /** How long a blocking read waits; null or zero: forever. */
     public SocketOptions readTimeout(final Duration timeout)
     {
@@ -62,6 +73,12 @@ public final class SocketOptions
     Boolean nagle()
     {
         return nagle;
+    }
+
+    /** Null when the stack's default applies. */
+    Boolean keepAlive()
+    {
+        return keepAlive;
     }
 
     Duration readTimeout()

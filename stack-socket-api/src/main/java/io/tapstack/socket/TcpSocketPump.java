@@ -73,6 +73,10 @@ final class TcpSocketPump implements TcpHandler
         {
             connection.nagle(options.nagle());
         }
+        if (options.keepAlive() != null)
+        {
+            connection.keepAlive(options.keepAlive());
+        }
     }
 
     /** An accepted connection: it may already hold data and even the peer's FIN. */
