@@ -11,7 +11,7 @@ import java.security.DigestException;
  */
 final class KeyedHash
 {
-    private static final int MAX_INPUT = 16;
+    private static final int MAX_INPUT = 32;
 
     private final MessageDigest digest;
     private final byte[] key;

@@ -19,6 +19,8 @@ public final class TcpConfig
     private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
     private int keepAliveProbes = 9;
     private int synRetries = 6;
+    private int synAckRetries = 5;
+    private boolean synCookies = true;
     private int maxConnections = 1024;
     private int maxTimeWait = 1024;
     private int defaultBacklog = 128;
@@ -207,6 +209,38 @@ public final class TcpConfig
     public int synRetries()
     {
         return synRetries;
+    }
+
+    /** SYN-ACK retransmissions before a half-open connection is given up (Linux's tcp_synack_retries, 5). */
+    public TcpConfig synAckRetries(final int retries)
+    {
+        if (retries < 0)
+        {
+            throw new IllegalArgumentException("synAckRetries must not be negative: " + retries);
+        }
+        this.synAckRetries = retries;
+        return this;
+    }
+
+    public int synAckRetries()
+    {
+        return synAckRetries;
+    }
+
+    /**
+     * RFC 4987 §3.6: when a listener's half-open queue is full, answer SYNs with SYN cookies instead of dropping
+     * them, so a SYN flood cannot keep legitimate clients out. On by default; off, the oldest half-open connection
+     * makes room for a new SYN (RFC 4987 §3.4, "recycling the oldest half-open TCB").
+     */
+    public TcpConfig synCookies(final boolean enabled)
+    {
+        this.synCookies = enabled;
+        return this;
+    }
+
+    public boolean synCookies()
+    {
+        return synCookies;
     }
 
     /**

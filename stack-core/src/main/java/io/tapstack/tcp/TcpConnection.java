@@ -108,6 +108,24 @@ public final class TcpConnection
         handshake.acceptSyn(seg, options, isn, nowNs);
     }
 
+    /**
+     * RFC 4987 §3.6: the ACK of a SYN-ACK that carried a cookie; the handshake completes from what the cookie kept
+     * (ISS, MSS), then the segment goes through ESTABLISHED's steps for any text it carries.
+     */
+    void acceptCookie(final TcpListener listener, final TcpHeader seg, final TcpOptions options, final int iss,
+        final int mss, final long nowNs)
+    {
+        this.listener = listener;
+        handshake.acceptCookie(seg, iss, mss, nowNs);
+        onSegment(seg, options, nowNs);
+    }
+
+    /** RFC 4987 §3.4: a half-open connection recycled for a newer SYN goes quietly (no RST to a likely spoof). */
+    void forget(final long nowNs)
+    {
+        terminate(TcpState.CLOSED, nowNs);
+    }
+
     // ------------------------------------------------------------------------------------------------ user API
 
     public TcpState state()
@@ -461,7 +479,7 @@ public final class TcpConnection
         {
             return;
         }
-        if (snd.retransmissionLimitReached(handshaking, nowNs))
+        if (snd.retransmissionLimitReached(handshaking, state == TcpState.SYN_RECEIVED, nowNs))
         {
             userTimeout(handshaking, handshaking ? "connection timed out"
                 : "user timeout: data unacknowledged too long", nowNs);
@@ -504,6 +522,11 @@ public final class TcpConnection
         return owner;
     }
 
+    TcpConfig config()
+    {
+        return config;
+    }
+
     void transition(final TcpState to, final long nowNs)
     {
         final TcpState from = state;
@@ -523,7 +546,7 @@ public final class TcpConnection
     {
         if (state == TcpState.SYN_RECEIVED && listener != null)
         {
-            listener.onHalfOpenGone();
+            listener.onHalfOpenGone(this);
         }
         if (listener != null)
         {

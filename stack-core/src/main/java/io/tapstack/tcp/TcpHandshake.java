@@ -117,6 +117,28 @@ final class TcpHandshake
         }
     }
 
+    /**
+     * RFC 4987 §3.6: a SYN cookie came back in the ACK of our SYN-ACK: the connection is set up as if it had waited
+     * in SYN-RECEIVED (ISS from the cookie, IRS from the ACK's sequence number, the MSS the cookie carried) and is
+     * established at once. No RTT sample: the SYN-ACK's send time was not kept.
+     */
+    void acceptCookie(final TcpHeader seg, final int iss, final int mss, final long nowNs)
+    {
+        rcv.onSyn(seg.sequenceNumber() - 1);
+        rcv.onSynAckAnnounced(TcpLayer.cookieSynAckWindow(connection.config()));
+        snd.sendMss = Math.max(64, Math.min(mss, ourMss));
+        snd.initSendSequence(iss);
+        snd.sndNxt = iss + 1;
+        snd.sndMax = iss + 1;
+        snd.initSendWindow(seg.window(), seg.sequenceNumber(), seg.acknowledgmentNumber());
+        connection.transition(TcpState.SYN_RECEIVED, nowNs);
+        snd.sndUna = seg.acknowledgmentNumber();
+        snd.cc.init(snd.sendMss, nowNs);
+        connection.transition(TcpState.ESTABLISHED, nowNs);
+        counters.increment(Counter.TCP_ESTABLISHED);
+        connection.notifyEstablished();
+    }
+
     /** Our SYN-ACK was lost and the peer sent its SYN again (SYN-RECEIVED): answer with the SYN-ACK again. */
     void resendSynAck(final long nowNs)
     {

@@ -4,7 +4,6 @@ import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
 import io.tapstack.ip.Ipv4Layer;
 import io.tapstack.ip.Ipv4Transport;
-import io.tapstack.time.DeadlineQueue;
 import io.tapstack.time.Secrets;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
@@ -15,13 +14,10 @@ import io.tapstack.wire.TcpHeader;
 import io.tapstack.wire.TcpOptions;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.collections.IntArrayList;
-import org.agrona.collections.Long2ObjectHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 
 /**
  * TCP demultiplexing and the stack-side API. Read RFC 9293 §3.1 (header), §3.10 (events) and RFC 1122
@@ -44,25 +40,13 @@ public final class TcpLayer implements Ipv4Transport
     private final TcpConfig config;
     private final IsnGenerator isnGenerator;
     private final EphemeralPorts ephemeralPorts;
+    private final SynCookies synCookies;
     private final int ourMss;
     private final TcpHeader segment = new TcpHeader();
     private final TcpHeader outgoing = new TcpHeader();
     private final TcpOptions options = new TcpOptions();
-    private final Long2ObjectHashMap<TcpConnection> connections = new Long2ObjectHashMap<>();
+    private final TcpConnectionTable connections = new TcpConnectionTable();
     private final Int2ObjectHashMap<TcpListener> listeners = new Int2ObjectHashMap<>();
-    /** Every connection by its slot (its timer id); free slots are reused, so removal is O(1). */
-    private TcpConnection[] bySlot = new TcpConnection[64];
-    private final IntArrayList freeSlots = new IntArrayList();
-    /** Slots below this have been used; free ones among them are in freeSlots. */
-    private int slotHighWater;
-    /** Numbers connections in the order they were made (the order closing a listener resets them in). */
-    private long connectionsMade;
-    /** Each connection's earliest deadline, by slot: a duty cycle with nothing due does not look at connections. */
-    private final DeadlineQueue timers = new DeadlineQueue(64);
-    /** Counts the duty cycles that ran timers: a connection's timers run at most once in each. */
-    private long timerRound;
-    /** Connections whose timers ran in this duty cycle and are due again at once: run in the next one. */
-    private final IntArrayList dueAgain = new IntArrayList();
     private final ArrayList<TcpConnection> dirty = new ArrayList<>();
     /** What each connection sees of this layer: its owner and its output (not public methods of the layer). */
     private final Host host = new Host();
@@ -84,6 +68,7 @@ public final class TcpLayer implements Ipv4Transport
         // RFC 6528 §3 and RFC 6056 §3.3.4: keys an off-path attacker cannot learn from another instance
         this.isnGenerator = new IsnGenerator(secrets.key(16));
         this.ephemeralPorts = new EphemeralPorts(secrets.key(16), secrets.key(16));
+        this.synCookies = new SynCookies(secrets.key(16));
         // RFC 9293 §3.7.1: MSS = MTU minus fixed IPv4 and TCP headers
         this.ourMss = ipv4.mtu() - Ipv4Header.MIN_HEADER_LENGTH - TcpHeader.MIN_HEADER_LENGTH;
     }
@@ -189,17 +174,7 @@ public final class TcpLayer implements Ipv4Transport
     {
         listeners.remove(listener.port());
         // half-open connections of this listener are reset too (RFC 9293 §3.10.4: closing LISTEN), newest first
-        final ArrayList<TcpConnection> halfOpen = new ArrayList<>();
-        for (int slot = 0; slot < slotHighWater; slot++)
-        {
-            final TcpConnection c = bySlot[slot];
-            if (c != null && c.listener == listener)
-            {
-                halfOpen.add(c);
-            }
-        }
-        halfOpen.sort((x, y) -> Long.compare(y.sequence, x.sequence));
-        for (final TcpConnection c : halfOpen)
+        for (final TcpConnection c : connections.ofListener(listener))
         {
             c.abort();
         }
@@ -310,6 +285,11 @@ public final class TcpLayer implements Ipv4Transport
         }
         if ((flags & TcpFlags.ACK) != 0)
         {
+            if ((flags & TcpFlags.SYN) == 0 && cookieMayComeBack(listener, nowNs)
+                && establishFromCookie(listener, source, nowNs))
+            {
+                return;
+            }
             resetFor(source, nowNs); // second: an ACK to a listener is answered <SEQ=SEG.ACK><CTL=RST>
             return;
         }
@@ -319,9 +299,27 @@ public final class TcpLayer implements Ipv4Transport
         }
         if (!listener.hasRoom())
         {
-            counters.increment(Counter.TCP_LISTEN_OVERFLOWS);
-            LOG.debug("listen queue of port {} full: SYN dropped", listener.port());
-            return;
+            if (!listener.acceptQueueHasRoom())
+            {
+                // the application does not accept fast enough: no cookie or recycling makes room for that
+                counters.increment(Counter.TCP_LISTEN_OVERFLOWS);
+                LOG.debug("accept queue of port {} full: SYN dropped", listener.port());
+                return;
+            }
+            if (config.synCookies())
+            {
+                sendSynCookie(listener, source, nowNs);
+                return;
+            }
+            // RFC 4987 §3.4: without cookies, the oldest half-open connection makes room for the new SYN
+            final TcpConnection oldest = listener.oldestHalfOpen();
+            if (oldest == null)
+            {
+                counters.increment(Counter.TCP_LISTEN_OVERFLOWS);
+                return;
+            }
+            counters.increment(Counter.TCP_HALF_OPEN_RECYCLED);
+            oldest.forget(nowNs);
         }
         if (atConnectionLimit())
         {
@@ -331,11 +329,90 @@ public final class TcpLayer implements Ipv4Transport
         final TcpConnection c = new TcpConnection(host, host, config, counters, listener.port(), source,
             segment.sourcePort(), ourMss);
         add(c);
-        listener.halfOpen++;
+        listener.addHalfOpen(c);
         counters.increment(Counter.TCP_PASSIVE_OPENS);
         c.acceptSyn(listener, segment, options,
             isn(listener.port(), source, segment.sourcePort(), nowNs), nowNs);
         noteTimer(c);
+    }
+
+    /**
+     * RFC 4987 §3.6: the half-open queue is full, so the SYN-ACK's sequence number carries the connection's state (a
+     * cookie) and nothing is kept; the client's ACK brings it back ({@link #establishFromCookie}).
+     */
+    private void sendSynCookie(final TcpListener listener, final int source, final long nowNs)
+    {
+        final int clientIsn = segment.sequenceNumber();
+        final int peerMss = options.mss > 0 ? options.mss : TcpConnection.DEFAULT_PEER_MSS;
+        final int cookie = synCookies.encode(ipv4.ourAddress(), listener.port(), source, segment.sourcePort(),
+            clientIsn, Math.min(peerMss, ourMss), nowNs);
+        final int headerLength = TcpHeader.MIN_HEADER_LENGTH + 4;
+        final int offset = ipv4.beginDatagram(source, IpProtocol.TCP, headerLength, nowNs);
+        if (offset < 0)
+        {
+            counters.increment(Counter.TCP_TX_NO_BUFFER);
+            return;
+        }
+        final MutableDirectBuffer out = ipv4.transmitBuffer();
+        outgoing.wrap(out, offset, headerLength)
+            .sourcePort(listener.port())
+            .destinationPort(segment.sourcePort())
+            .sequenceNumber(cookie)
+            .acknowledgmentNumber(clientIsn + 1)
+            .headerLength(headerLength)
+            .flags(TcpFlags.SYN | TcpFlags.ACK)
+            .window(cookieSynAckWindow(config))
+            .urgentPointer(0);
+        TcpOptions.writeMss(out, offset + TcpHeader.MIN_HEADER_LENGTH, ourMss);
+        outgoing.updateChecksum(ipv4.ourAddress(), source);
+        ipv4.commitDatagram(nowNs);
+        counters.increment(Counter.TCP_TX);
+        counters.increment(Counter.TCP_SYN_COOKIES_SENT);
+        listener.lastCookieNs = nowNs;
+    }
+
+    /** The window a cookie's SYN-ACK announces: the whole receive buffer, unscaled as on every SYN (RFC 7323 §2.2). */
+    static int cookieSynAckWindow(final TcpConfig config)
+    {
+        return Math.min(config.receiveBufferBytes(), 65535);
+    }
+
+    /** Linux's tcp_synq_no_recent_overflow: only soon after sending cookies is an ACK to a listener checked for one. */
+    private boolean cookieMayComeBack(final TcpListener listener, final long nowNs)
+    {
+        return config.synCookies() && listener.lastCookieNs != Long.MIN_VALUE
+            && nowNs - listener.lastCookieNs <= (SynCookies.MAX_AGE_SLOTS + 1) * SynCookies.SLOT_NS;
+    }
+
+    /**
+     * RFC 4987 §3.6: an ACK to a listener whose SEG.ACK - 1 is a valid cookie completes a handshake we kept no state
+     * for: the connection starts in ESTABLISHED with what the cookie carried.
+     *
+     * @return false when it is not a valid cookie (or there is no room): the caller answers with a reset
+     */
+    private boolean establishFromCookie(final TcpListener listener, final int source, final long nowNs)
+    {
+        final int iss = segment.acknowledgmentNumber() - 1;
+        final int mss = synCookies.validate(ipv4.ourAddress(), listener.port(), source, segment.sourcePort(),
+            segment.sequenceNumber() - 1, iss, nowNs);
+        if (mss < 0)
+        {
+            counters.increment(Counter.TCP_SYN_COOKIES_INVALID);
+            return false;
+        }
+        if (!listener.acceptQueueHasRoom() || atConnectionLimit())
+        {
+            counters.increment(Counter.TCP_LISTEN_OVERFLOWS);
+            return true; // dropped: the client retransmits its ACK or data, or times out
+        }
+        counters.increment(Counter.TCP_SYN_COOKIES_VALID);
+        final TcpConnection c = new TcpConnection(host, host, config, counters, listener.port(), source,
+            segment.sourcePort(), ourMss);
+        add(c);
+        counters.increment(Counter.TCP_PASSIVE_OPENS);
+        c.acceptCookie(listener, segment, options, iss, mss, nowNs);
+        noteTimer(c);
+        return true;
     }
 
     /** RFC 9293 §3.10.7.4 / RFC 6191: a new SYN for a 4-tuple in TIME-WAIT starts a new connection. */
@@ -447,38 +524,7 @@ public final class TcpLayer implements Ipv4Transport
     public int onTimer(final long nowNs)
     {
         this.nowNs = nowNs;
-        timerRound++;
-        int work = 0;
-        while (!timers.isEmpty() && timers.nextDeadlineNs() <= nowNs)
-        {
-            final int slot = timers.peekId();
-            final TcpConnection c = bySlot[slot];
-            if (c.timerRound == timerRound)
-            {
-                // due again in the cycle it ran in (a zero-length timer): once per duty cycle, as before the queue
-                timers.cancel(slot);
-                dueAgain.addInt(slot);
-                continue;
-            }
-            // the queue holds each connection's earliest deadline; the connection re-checks each of its timers
-            timers.cancel(slot);
-            c.timerRound = timerRound;
-            if (c.nextDeadlineNs() <= nowNs)
-            {
-                work++;
-                c.onTimer(nowNs);
-            }
-            noteTimer(c);
-        }
-        for (int i = 0, n = dueAgain.size(); i < n; i++)
-        {
-            final TcpConnection c = bySlot[dueAgain.getInt(i)];
-            if (c != null)
-            {
-                noteTimer(c);
-            }
-        }
-        dueAgain.clear();
+        int work = connections.runDue(nowNs);
         work += flush(nowNs);
         return work;
     }
@@ -503,7 +549,7 @@ public final class TcpLayer implements Ipv4Transport
 
     public long nextDeadlineNs()
     {
-        return dirty.isEmpty() ? timers.nextDeadlineNs() : Long.MIN_VALUE;
+        return dirty.isEmpty() ? connections.nextDeadlineNs() : Long.MIN_VALUE;
     }
 
     /** RFC 5961 §7: at most {@link TcpConfig#challengeAcksPerSecond()} challenge ACKs per second, stack-wide. */
@@ -526,49 +572,19 @@ public final class TcpLayer implements Ipv4Transport
         }
     }
 
-    /** Puts the connection's earliest deadline in the queue (or takes it out), if the connection still lives. */
     private void noteTimer(final TcpConnection c)
     {
-        if (c.slot >= 0 && bySlot[c.slot] == c)
-        {
-            timers.schedule(c.slot, c.nextDeadlineNs());
-        }
+        connections.noteTimer(c);
     }
 
     private void add(final TcpConnection c)
     {
-        connections.put(c.key, c);
-        final int slot;
-        if (freeSlots.isEmpty())
-        {
-            slot = slotHighWater++;
-            if (slot == bySlot.length)
-            {
-                bySlot = Arrays.copyOf(bySlot, slot * 2);
-            }
-        }
-        else
-        {
-            slot = freeSlots.popInt();
-        }
-        bySlot[slot] = c;
-        c.slot = slot;
-        c.sequence = connectionsMade++;
+        connections.add(c);
     }
 
     private void remove(final TcpConnection c)
     {
-        if (connections.get(c.key) == c)
-        {
-            connections.remove(c.key);
-        }
-        if (c.slot >= 0 && bySlot[c.slot] == c)
-        {
-            timers.cancel(c.slot);
-            bySlot[c.slot] = null;
-            freeSlots.pushInt(c.slot);
-            c.slot = -1;
-        }
+        connections.remove(c);
         if (c.countedInTimeWait)
         {
             c.countedInTimeWait = false;

@@ -21,6 +21,10 @@ public final class TcpListener
     private final int backlog;
     private final Handler handler;
     private final ArrayDeque<TcpConnection> acceptQueue;
+    /** Half-open connections (SYN-RECEIVED), oldest first; {@code halfOpen} is its size. */
+    private final ArrayDeque<TcpConnection> halfOpenQueue;
+    /** When this listener last answered a SYN with a cookie: ACKs are checked for cookies only soon after. */
+    long lastCookieNs = Long.MIN_VALUE;
     int halfOpen;
     private boolean closed;
 
@@ -31,6 +35,7 @@ public final class TcpListener
         this.backlog = backlog;
         this.handler = handler;
         this.acceptQueue = new ArrayDeque<>(backlog);
+        this.halfOpenQueue = new ArrayDeque<>(backlog);
     }
 
     public int port()
@@ -59,6 +64,24 @@ public final class TcpListener
         return !closed && halfOpen + acceptQueue.size() < backlog;
     }
 
+    /** Room for one more established connection, however many are half-open (those a SYN cookie completes). */
+    boolean acceptQueueHasRoom()
+    {
+        return !closed && acceptQueue.size() < backlog;
+    }
+
+    /** The half-open connection that has waited longest (RFC 4987 §3.4: the one to recycle), or null. */
+    TcpConnection oldestHalfOpen()
+    {
+        return halfOpenQueue.peekFirst();
+    }
+
+    void addHalfOpen(final TcpConnection connection)
+    {
+        halfOpen++;
+        halfOpenQueue.addLast(connection);
+    }
+
     /** The next established connection, or null; give it a handler with {@link TcpConnection#handler}. */
     public TcpConnection accept()
     {
@@ -73,7 +96,10 @@ public final class TcpListener
 
     void onEstablished(final TcpConnection connection)
     {
-        halfOpen--;
+        if (halfOpenQueue.remove(connection))
+        {
+            halfOpen--;
+        }
         acceptQueue.add(connection);
         if (handler != null)
         {
@@ -81,9 +107,12 @@ public final class TcpListener
         }
     }
 
-    void onHalfOpenGone()
+    void onHalfOpenGone(final TcpConnection connection)
     {
-        halfOpen--;
+        if (halfOpenQueue.remove(connection))
+        {
+            halfOpen--;
+        }
     }
 
     void remove(final TcpConnection connection)

@@ -58,6 +58,12 @@ final class TcpReceiver
         rcvAnnouncedEdge = rcvNxt;
     }
 
+    /** The window our SYN-ACK announced when no state was kept for it (a SYN cookie's): its right edge holds. */
+    void onSynAckAnnounced(final int window)
+    {
+        rcvAnnouncedEdge = rcvNxt + window;
+    }
+
     /** RFC 9293 §3.10.7.4 first: the four cases of segment acceptability. */
     boolean acceptable(final int seq, final int segLen, final int rcvWnd)
     {

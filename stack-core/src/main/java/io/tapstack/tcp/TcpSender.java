@@ -443,7 +443,7 @@ final class TcpSender
      * RFC 6298 §5.5 and RFC 1122 §4.2.2.17: counts one more retransmission and says whether the connection gives up
      * now (SYN retries spent; the user timeout passed; a zero window whose probes went unanswered).
      */
-    boolean retransmissionLimitReached(final boolean handshake, final long nowNs)
+    boolean retransmissionLimitReached(final boolean handshake, final boolean passive, final long nowNs)
     {
         if (firstRetransmitNs == NONE || retransmissions == 0)
         {
@@ -451,7 +451,7 @@ final class TcpSender
         }
         retransmissions++;
         // RFC 1122 §4.2.2.17: a receiver that keeps answering with a zero window keeps the connection alive
-        return handshake ? retransmissions > config.synRetries()
+        return handshake ? retransmissions > (passive ? config.synAckRetries() : config.synRetries())
             : sndWnd == 0 ? zeroWindowProbesUnanswered(nowNs) : nowNs - firstRetransmitNs >= config.userTimeoutNs();
     }
 

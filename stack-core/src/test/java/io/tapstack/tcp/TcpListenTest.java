@@ -23,18 +23,26 @@ class TcpListenTest
     }
 
     @Test
-    void listenBacklogDropsSynsBeyondItAndCountsThem()
+    void withoutCookiesTheOldestHalfOpenConnectionMakesRoomForANewSyn()
     {
-        final TcpScript t = new TcpScript();
+        // RFC 4987 §3.4: a full half-open queue recycles its oldest entry (quietly: its SYN likely came from a spoof)
+        final TcpScript t = new TcpScript(c -> c.synCookies(false));
         final TcpListener l = t.tcp.listen(80, 2, null);
         synFrom(t, 40001);
         synFrom(t, 40002);
         t.peerPort = 40003;
         t.send(SYN, t.peer(0), 0, 65535, mss(1460), NONE);
-        t.expectNothing();
-        assertEquals(1, t.count(Counter.TCP_LISTEN_OVERFLOWS));
+        final TcpScript.Seg synAck = t.next(); // the new SYN is answered...
+        assertEquals(io.tapstack.wire.TcpFlags.describe(SYN | ACK), io.tapstack.wire.TcpFlags.describe(synAck.flags()));
+        assertEquals(t.peer(1), synAck.ack());
+        t.expectNothing(); // ...and the recycled one is not reset
+        assertEquals(1, t.count(Counter.TCP_HALF_OPEN_RECYCLED));
         assertEquals(2, l.halfOpen());
         assertEquals(2, t.tcp.connectionCount());
+        // the recycled client's ACK finds no connection: a reset (RFC 9293 §3.10.7.2)
+        t.peerPort = 40001;
+        t.send(ACK, t.peer(1), 12345);
+        t.expect(RST, 12345, 0);
     }
 
     @Test

@@ -72,7 +72,8 @@ class TcpSecretsTest
         final Set<Integer> ports = new HashSet<>();
         for (int remotePort = 1; remotePort <= 4; remotePort++)
         {
-            ports.add(remotePort * 100_000 + t.tcp.connect(PEER_IP, remotePort, null, t.s.clock.nanoTime()).localPort());
+            final TcpConnection c = t.tcp.connect(PEER_IP, remotePort, null, t.s.clock.nanoTime());
+            ports.add(remotePort * 100_000 + c.localPort());
         }
         return ports;
     }

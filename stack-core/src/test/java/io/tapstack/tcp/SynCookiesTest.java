@@ -1,0 +1,56 @@
+package io.tapstack.tcp;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** RFC 4987 §3.6: the cookie's layout, its MSS table and its two-slot lifetime. */
+class SynCookiesTest
+{
+    private static final long T0 = 1_000 * SynCookies.SLOT_NS + 5_000_000_000L;
+    private final SynCookies cookies =
+        new SynCookies(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
+
+    private int make(final int mss, final long nowNs)
+    {
+        return cookies.encode(0x0A000002, 80, 0x0A000001, 40000, 0x1000_0000, mss, nowNs);
+    }
+
+    private int check(final int cookie, final long nowNs)
+    {
+        return cookies.validate(0x0A000002, 80, 0x0A000001, 40000, 0x1000_0000, cookie, nowNs);
+    }
+
+    @Test
+    void aCookieIsValidInItsSlotAndTheTwoAfterItThenNoMore()
+    {
+        final int cookie = make(1460, T0);
+        assertEquals(1460, check(cookie, T0));
+        assertEquals(1460, check(cookie, T0 + SynCookies.SLOT_NS));
+        assertEquals(1460, check(cookie, T0 + 2 * SynCookies.SLOT_NS));
+        assertEquals(-1, check(cookie, T0 + 3 * SynCookies.SLOT_NS));
+        assertEquals(-1, check(cookie, T0 - SynCookies.SLOT_NS), "not before it was made");
+    }
+
+    @Test
+    void theSlotSitsInTheTopFiveBitsAndTheMssIndexInTheNextThree()
+    {
+        final int cookie = make(1460, T0);
+        assertEquals((int)(T0 / SynCookies.SLOT_NS) & 31, cookie >>> 27);
+        assertEquals(7, (cookie >>> 24) & 7);
+        assertEquals(0, (make(100, T0) >>> 24) & 7, "below the table: its smallest entry");
+        assertEquals(216, check(make(100, T0), T0));
+    }
+
+    @Test
+    void anyChangedBitOrFieldMakesItInvalid()
+    {
+        final int cookie = make(1460, T0);
+        for (int bit = 0; bit < 24; bit++)
+        {
+            assertEquals(-1, check(cookie ^ (1 << bit), T0), "hash bit " + bit);
+        }
+        assertEquals(-1, cookies.validate(0x0A000002, 80, 0x0A000001, 40001, 0x1000_0000, cookie, T0), "port");
+        assertEquals(-1, cookies.validate(0x0A000002, 80, 0x0A000001, 40000, 0x1000_0001, cookie, T0), "ISN");
+    }
+}
