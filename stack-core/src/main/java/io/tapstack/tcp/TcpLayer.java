@@ -232,7 +232,7 @@ public final class TcpLayer implements Ipv4Transport
                 continue;
             }
             final TcpConnection c = new TcpConnection(host, host, config, counters, port, remoteAddress, remotePort,
-                ourMss);
+                ourMss, tsOffset());
             c.handler(handler);
             add(c);
             counters.increment(Counter.TCP_ACTIVE_OPENS);
@@ -337,7 +337,7 @@ public final class TcpLayer implements Ipv4Transport
             return;
         }
         final TcpConnection c = new TcpConnection(host, host, config, counters, listener.port(), source,
-            segment.sourcePort(), ourMss);
+            segment.sourcePort(), ourMss, tsOffset());
         add(c);
         listener.halfOpen++;
         counters.increment(Counter.TCP_PASSIVE_OPENS);
@@ -412,11 +412,17 @@ public final class TcpLayer implements Ipv4Transport
         }
     }
 
+    /** RFC 7323 §5.4, §7.1: each connection's timestamp clock starts at a random offset (drawn only when in use). */
+    private int tsOffset()
+    {
+        return config.timestamps() ? random.nextInt() : 0;
+    }
+
     /** Writes one segment of {@code c}, its data copied once from the send buffer into the transmit slot. */
     private boolean sendSegment(final TcpConnection c, final int seq, final int ack, final int flags, final int window,
-        final int mssOption, final SendBuffer data, final int dataOffset, final int dataLength, final long nowNs)
+        final TcpOptions options, final SendBuffer data, final int dataOffset, final int dataLength, final long nowNs)
     {
-        final int optionsLength = mssOption > 0 ? 4 : 0;
+        final int optionsLength = options.writeLength();
         final int headerLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength;
         final int length = headerLength + dataLength;
         final int offset = ipv4.beginDatagram(c.remoteAddress(), IpProtocol.TCP, length, nowNs);
@@ -437,7 +443,7 @@ public final class TcpLayer implements Ipv4Transport
             .urgentPointer(0);
         if (optionsLength > 0)
         {
-            TcpOptions.writeMss(out, offset + TcpHeader.MIN_HEADER_LENGTH, mssOption);
+            options.write(out, offset + TcpHeader.MIN_HEADER_LENGTH);
         }
         if (dataLength > 0)
         {
@@ -637,10 +643,10 @@ public final class TcpLayer implements Ipv4Transport
 
         @Override
         public boolean sendSegment(final TcpConnection connection, final int seq, final int ack, final int flags,
-            final int window, final int mssOption, final SendBuffer data, final int dataOffset, final int dataLength,
-            final long nowNs)
+            final int window, final TcpOptions options, final SendBuffer data, final int dataOffset,
+            final int dataLength, final long nowNs)
         {
-            return TcpLayer.this.sendSegment(connection, seq, ack, flags, window, mssOption, data, dataOffset,
+            return TcpLayer.this.sendSegment(connection, seq, ack, flags, window, options, data, dataOffset,
                 dataLength, nowNs);
         }
 
