@@ -75,6 +75,8 @@ public final class TcpLayer implements Ipv4Transport
     private int nextEphemeral;
     /** Tests only: when set, every new connection uses this ISS instead of RFC 6528's. */
     private Integer fixedIsn;
+    /** Tests only: when set, every new connection's timestamp clock uses this offset. */
+    private Integer fixedTsOffset;
     private long challengeWindowStartNs = Long.MIN_VALUE;
     private int challengeAcksInWindow;
     private int timeWaitCount;
@@ -415,7 +417,17 @@ public final class TcpLayer implements Ipv4Transport
     /** RFC 7323 §5.4, §7.1: each connection's timestamp clock starts at a random offset (drawn only when in use). */
     private int tsOffset()
     {
+        if (fixedTsOffset != null)
+        {
+            return fixedTsOffset;
+        }
         return config.timestamps() ? random.nextInt() : 0;
+    }
+
+    /** Tests only: pins the timestamp offset of new connections (golden bytes). */
+    void fixedTsOffsetForTests(final Integer offset)
+    {
+        this.fixedTsOffset = offset;
     }
 
     /** Writes one segment of {@code c}, its data copied once from the send buffer into the transmit slot. */
