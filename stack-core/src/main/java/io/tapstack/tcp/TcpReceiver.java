@@ -11,7 +11,8 @@ import static io.tapstack.tcp.TcpConnection.NONE;
  * The receiving half of a connection: the receive sequence space, reassembly and delivery into the receive buffer,
  * the window we announce (never moving its right edge left, SWS avoidance), and when to acknowledge (at once, or
  * delayed). Read RFC 9293 §3.3.1 (receive sequence space), §3.8.6.2.2 (receiver SWS avoidance), §3.8.6.3 (delayed
- * ACK), §3.10.7.4 first and seventh, RFC 5681 §4.2 (ACK at once for out-of-order data) and RFC 5961 §7 first.
+ * ACK), §3.10.7.4 first and seventh, RFC 5681 §4.2 (ACK at once for out-of-order data), RFC 5961 §7 and RFC 7323
+ * §2 (window scaling; §2.4, the edge that must not move left when the field is rounded) first.
  *
  * <p>In-order bytes and out-of-order segments share one ring ({@link SegmentReassembler}); the window we announce
  * has a right edge that never moves left (§3.8.6.2.1) and grows only by at least min(buffer/2, MSS) at a time

@@ -11,7 +11,8 @@ import io.tapstack.wire.TcpOptions;
  * RFC 9293 §3.10.7.4, SEGMENT ARRIVES in SYN-RECEIVED and the synchronized states: the checks in the RFC's order
  * ("first" sequence number, "second" RST, "fourth" SYN, "fifth" ACK, "seventh" text, "eighth" FIN), each with its
  * section, so that a reader follows the RFC and the code side by side; RFC 5961 hardens the second, fourth and
- * fifth. Read §3.10.7.4 and RFC 5961 §3-5 and §7 first. Owned by the stack thread.
+ * fifth; RFC 7323 §5.3 puts PAWS (and §3.2 the check that negotiated timestamps are there) before the first. Read
+ * §3.10.7.4, RFC 5961 §3-5 and §7 and RFC 7323 §5.3 first. Owned by the stack thread.
  */
 final class TcpSegmentArrival
 {

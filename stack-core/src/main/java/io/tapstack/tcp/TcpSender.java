@@ -14,7 +14,8 @@ import static io.tapstack.tcp.TcpConnection.NONE;
  * retransmission (RTO with go-back-N, fast retransmit, NewReno partial ACKs), the persist timer and zero-window
  * probes, RTT samples and the congestion-control hook. Read RFC 9293 §3.3.1 (send sequence space), §3.8.6 (windows,
  * persist, SWS), §3.10.7.4 fifth (the ACK field), RFC 6298 (RTO), RFC 5681 and 6582 (congestion control) and
- * RFC 1122 §4.2.2.17 / §4.2.3.5 (probing a zero window, giving up) first.
+ * RFC 1122 §4.2.2.17 / §4.2.3.5 (probing a zero window, giving up) and RFC 7323 §2.2 and §4.1 (the peer's scaled
+ * window, RTT samples from timestamps) first.
  *
  * <p>Sequence space: SND.UNA ≤ SND.NXT ≤ SND.MAX. SND.MAX is the highest sequence number sent; after an RTO
  * SND.NXT goes back to SND.UNA and the data is sent again (go-back-N), so an ACK is acceptable up to SND.MAX.
