@@ -30,6 +30,8 @@ public final class TcpConfig
     private int maxOutOfOrderIntervals = SegmentReassembler.DEFAULT_MAX_INTERVALS;
     private long outOfWindowAckIntervalNs = TimeUnit.MILLISECONDS.toNanos(500);
     private int minUnansweredProbes = 4;
+    private boolean windowScaling = true;
+    private boolean timestamps = true;
 
     /** Send buffer per connection: bytes written but not yet acknowledged. */
     public TcpConfig sendBufferBytes(final int bytes)
@@ -43,7 +45,11 @@ public final class TcpConfig
         return sendBufferBytes;
     }
 
-    /** Receive buffer per connection; the advertised window is its free space (at most 65,535 without scaling). */
+    /**
+     * Receive buffer per connection; the advertised window is its free space (at most 65,535 without window scaling).
+     * With {@link #windowScaling()} it also chooses the shift we offer (RFC 7323 §2.3): the smallest that can
+     * announce the whole buffer.
+     */
     public TcpConfig receiveBufferBytes(final int bytes)
     {
         this.receiveBufferBytes = bytes;
@@ -373,5 +379,35 @@ public final class TcpConfig
     public int minUnansweredProbes()
     {
         return minUnansweredProbes;
+    }
+
+    /**
+     * RFC 7323 §2: offer the window scale option on our SYN and honour the peer's; used only when both SYNs carry
+     * it. Off: windows stay at most 65,535 bytes, as before RFC 7323.
+     */
+    public TcpConfig windowScaling(final boolean enabled)
+    {
+        this.windowScaling = enabled;
+        return this;
+    }
+
+    public boolean windowScaling()
+    {
+        return windowScaling;
+    }
+
+    /**
+     * RFC 7323 §3-5: offer the timestamps option on our SYN (and answer a peer's); when both SYNs carry it, every
+     * segment but a RST carries it, each ACK of new data gives an RTT sample, and PAWS drops old duplicates.
+     */
+    public TcpConfig timestamps(final boolean enabled)
+    {
+        this.timestamps = enabled;
+        return this;
+    }
+
+    public boolean timestamps()
+    {
+        return timestamps;
     }
 }

@@ -48,6 +48,7 @@ public final class TcpConnection
     private final TcpTeardown teardown;
     private final TcpSegmentArrival arrival;
     private final TcpKeepAlive keepAlive;
+    private final TcpTimestamps ts;
 
     private TcpState state = TcpState.CLOSED;
     private TcpHandler handler;
@@ -67,7 +68,7 @@ public final class TcpConnection
 
     TcpConnection(final TcpConnectionOwner owner, final TcpOutput output, final TcpConfig config,
         final StackCounters counters, final int localPort, final int remoteAddress, final int remotePort,
-        final int ourMss)
+        final int ourMss, final int tsOffset)
     {
         this.owner = owner;
         this.output = output;
@@ -78,11 +79,12 @@ public final class TcpConnection
         this.remotePort = remotePort;
         this.key = key(localPort, remoteAddress, remotePort);
         this.ourMss = ourMss;
-        this.snd = new TcpSender(this, config, counters, ourMss);
+        this.ts = new TcpTimestamps(tsOffset);
+        this.snd = new TcpSender(this, config, counters, ourMss, ts);
         this.rcv = new TcpReceiver(config, counters);
-        this.handshake = new TcpHandshake(this, snd, rcv, counters, ourMss);
+        this.handshake = new TcpHandshake(this, snd, rcv, ts, config, counters, ourMss);
         this.teardown = new TcpTeardown(this, snd, rcv, config);
-        this.arrival = new TcpSegmentArrival(this, snd, rcv, handshake, teardown, config, counters);
+        this.arrival = new TcpSegmentArrival(this, snd, rcv, handshake, teardown, ts, config, counters);
         this.keepAlive = new TcpKeepAlive(this, snd, config, counters);
         snd.cc.listener((reason, cwnd, ssthresh, nowNs) -> owner.events().onCongestionChange(this, reason, cwnd,
             ssthresh, nowNs));
@@ -320,7 +322,7 @@ public final class TcpConnection
             case LISTEN:
                 break;
             default:
-                arrival.onSegment(seg, nowNs);
+                arrival.onSegment(seg, options, nowNs);
         }
         if (state != TcpState.CLOSED)
         {
@@ -394,21 +396,24 @@ public final class TcpConnection
 
     /**
      * Emits one segment: {@code length} bytes of data from sequence number {@code seq} with the receiver's ACK and
-     * window. SYN segments carry our MSS option.
+     * window. SYN segments carry our MSS option (and the RFC 7323 options offered); timestamps, once negotiated, go
+     * on every segment.
      */
     boolean emit(final int seq, final int length, final int flags, final long nowNs)
     {
         final boolean syn = (flags & TcpFlags.SYN) != 0;
         final boolean windowOpen = state.isSynchronized() || state == TcpState.SYN_RECEIVED
             || state == TcpState.SYN_SENT;
-        final int window = rcv.advertiseWindow(windowOpen, snd.sendMss);
-        final boolean sent = output.sendSegment(this, seq, rcv.rcvNxt, flags, window, syn ? ourMss : -1,
-            snd.sendBuffer, length > 0 ? SeqNum.diff(seq, snd.dataStart) : 0, length, nowNs);
+        final int window = rcv.advertiseWindow(windowOpen, snd.sendMss, syn);
+        final boolean sent = output.sendSegment(this, seq, rcv.rcvNxt, flags, window,
+            handshake.optionsFor(syn, nowNs), snd.sendBuffer, length > 0 ? SeqNum.diff(seq, snd.dataStart) : 0,
+            length, nowNs);
         if (sent)
         {
             if ((flags & TcpFlags.ACK) != 0)
             {
                 rcv.onAckSent();
+                ts.lastAckSent = rcv.rcvNxt; // RFC 7323 §4.3: Last.ACK.sent
             }
             snd.lastSendNs = nowNs;
         }

@@ -10,23 +10,34 @@ import io.tapstack.wire.TcpOptions;
 /**
  * Opening a connection: active open (SYN-SENT), passive open (SYN-RECEIVED from a listener), simultaneous open,
  * the SYN and SYN-ACK and their retransmission. Read RFC 9293 §3.5 (figures 6-8), §3.7.1 (MSS), §3.10.1 (OPEN),
- * §3.10.7.2-3 (a SYN to LISTEN, segments in SYN-SENT) and RFC 6298 §5.7 (the RTO after a SYN timeout) first.
+ * §3.10.7.2-3 (a SYN to LISTEN, segments in SYN-SENT), RFC 6298 §5.7 (the RTO after a SYN timeout) and RFC 7323 §2.2
+ * and §3.2 (negotiating window scaling and timestamps) first.
  * Owned by the stack thread.
  */
 final class TcpHandshake
 {
+    /** RFC 7323 §3.2: NOP, NOP and the 10-byte timestamps option, on every segment once negotiated. */
+    static final int TIMESTAMPS_OPTION_BYTES = 12;
     private final TcpConnection connection;
     private final TcpSender snd;
     private final TcpReceiver rcv;
+    private final TcpTimestamps ts;
+    private final TcpConfig config;
     private final StackCounters counters;
     private final int ourMss;
+    /** The options of the next segment we send (one holder, reused). */
+    private final TcpOptions sent = new TcpOptions();
+    /** Both SYNs carried the window scale option (RFC 7323 §2.2); the shifts are in the sender and receiver. */
+    private boolean windowScaling;
 
-    TcpHandshake(final TcpConnection connection, final TcpSender snd, final TcpReceiver rcv,
-        final StackCounters counters, final int ourMss)
+    TcpHandshake(final TcpConnection connection, final TcpSender snd, final TcpReceiver rcv, final TcpTimestamps ts,
+        final TcpConfig config, final StackCounters counters, final int ourMss)
     {
         this.connection = connection;
         this.snd = snd;
         this.rcv = rcv;
+        this.ts = ts;
+        this.config = config;
         this.counters = counters;
         this.ourMss = ourMss;
     }
@@ -43,7 +54,7 @@ final class TcpHandshake
     void acceptSyn(final TcpHeader seg, final TcpOptions options, final int isn, final long nowNs)
     {
         rcv.onSyn(seg.sequenceNumber());
-        applyPeerOptions(options);
+        applyPeerOptions(options, nowNs);
         snd.initSendSequence(isn);
         // RFC 9293 §3.10.7.2: the SYN's window is the send window (not scaled on a SYN)
         snd.initSendWindow(seg.window(), seg.sequenceNumber(), snd.iss);
@@ -51,11 +62,55 @@ final class TcpHandshake
         sendSyn(nowNs);
     }
 
-    private void applyPeerOptions(final TcpOptions options)
+    /** The peer's SYN or SYN-ACK: its MSS, and the RFC 7323 options that both SYNs carry. */
+    private void applyPeerOptions(final TcpOptions options, final long nowNs)
     {
-        // RFC 9293 §3.7.1: effective send MSS is the peer's MSS (536 if absent) bounded by our MTU
+        // RFC 7323 §2.2: window scaling is used only when both SYNs carry the option (ours does when configured)
+        if (config.windowScaling() && options.windowScale >= 0)
+        {
+            windowScaling = true;
+            snd.sndWindShift = options.windowScale;
+            rcv.rcvWindShift = rcv.offeredWindShift;
+            counters.increment(Counter.TCP_WINDOW_SCALE_NEGOTIATED);
+        }
+        // RFC 7323 §3.2: so are timestamps
+        if (config.timestamps() && options.hasTimestamps)
+        {
+            ts.onSyn(options, nowNs);
+            counters.increment(Counter.TCP_TIMESTAMPS_NEGOTIATED);
+        }
+        // RFC 9293 §3.7.1: effective send MSS is the peer's MSS (536 if absent) bounded by our MTU; RFC 6691 and
+        // RFC 7323 §3.2: the MSS counts no options, so the 12 bytes of timestamps on every segment come out of it
         final int peerMss = options.mss > 0 ? options.mss : TcpConnection.DEFAULT_PEER_MSS;
-        snd.sendMss = Math.max(64, Math.min(peerMss, ourMss));
+        snd.sendMss = Math.max(64, Math.min(peerMss, ourMss) - (ts.enabled ? TIMESTAMPS_OPTION_BYTES : 0));
+    }
+
+    /**
+     * The options of the next segment: a SYN carries our MSS and, on our SYN, the RFC 7323 options the config
+     * allows, on a SYN-ACK those the peer's SYN carried (RFC 7323 §2.2, §3.2); once timestamps are negotiated every
+     * segment carries them (RFC 7323 §3.2), with TSecr from TS.Recent (§4.3).
+     */
+    TcpOptions optionsFor(final boolean syn, final long nowNs)
+    {
+        final TcpOptions o = sent;
+        o.clear();
+        final boolean offer = connection.state() == TcpState.SYN_SENT;
+        if (syn)
+        {
+            o.mss = ourMss;
+            if (offer ? config.windowScaling() : windowScaling)
+            {
+                o.windowScale = rcv.offeredWindShift;
+            }
+        }
+        if (syn && offer ? config.timestamps() : ts.enabled)
+        {
+            o.hasTimestamps = true;
+            o.tsVal = ts.tsVal(nowNs);
+            // RFC 7323 §3.2: TSecr is 0 on a segment without ACK (our SYN)
+            o.tsEcr = syn && offer ? 0 : ts.tsRecent;
+        }
+        return o;
     }
 
     /** RFC 9293 §3.10.7.3: a segment in SYN-SENT. */
@@ -89,12 +144,12 @@ final class TcpHandshake
         }
         // fourth: the SYN
         rcv.onSyn(seg.sequenceNumber());
-        applyPeerOptions(options);
+        applyPeerOptions(options, nowNs);
         if (hasAck)
         {
             snd.sndUna = ack;
             snd.initSendWindow(seg.window(), seg.sequenceNumber(), ack);
-            snd.sampleRtt(ack, nowNs);
+            snd.sampleRtt(ack, options, nowNs);
             snd.retransmissions = 0;
             snd.rtoDeadline = TcpConnection.NONE;
             snd.rtt.onEstablishedAfterSynTimeout(); // RFC 6298 §5.7: RTO = 3 s when the SYN timed out without a sample
@@ -155,7 +210,7 @@ final class TcpHandshake
     {
         if (SeqNum.lt(snd.sndUna, ack) && SeqNum.le(ack, snd.sndMax))
         {
-            snd.updateSendWindowOnEstablish(seg.window(), seq, ack);
+            snd.updateSendWindowOnEstablish(snd.windowOf(seg), seq, ack);
             snd.rtt.onEstablishedAfterSynTimeout(); // RFC 6298 §5.7: RTO = 3 s when the SYN-ACK timed out
             snd.cc.init(snd.sendMss, nowNs);
             connection.transition(TcpState.ESTABLISHED, nowNs);

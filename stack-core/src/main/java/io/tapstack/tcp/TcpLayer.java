@@ -4,6 +4,7 @@ import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
 import io.tapstack.ip.Ipv4Layer;
 import io.tapstack.ip.Ipv4Transport;
+import io.tapstack.time.RandomSource;
 import io.tapstack.time.Secrets;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
@@ -41,6 +42,8 @@ public final class TcpLayer implements Ipv4Transport
     private final IsnGenerator isnGenerator;
     private final EphemeralPorts ephemeralPorts;
     private final SynCookies synCookies;
+    /** Unpredictable per-connection choices (RFC 7323 §7.1 timestamp offsets), drawn from the stack's secrets. */
+    private final RandomSource random;
     private final int ourMss;
     private final TcpHeader segment = new TcpHeader();
     private final TcpHeader outgoing = new TcpHeader();
@@ -55,6 +58,8 @@ public final class TcpLayer implements Ipv4Transport
     private long nowNs;
     /** Tests only: when set, every new connection uses this ISS instead of RFC 6528's. */
     private Integer fixedIsn;
+    /** Tests only: when set, every new connection's timestamp clock uses this offset. */
+    private Integer fixedTsOffset;
     private long challengeWindowStartNs = Long.MIN_VALUE;
     private int challengeAcksInWindow;
     private int timeWaitCount;
@@ -69,6 +74,7 @@ public final class TcpLayer implements Ipv4Transport
         this.isnGenerator = new IsnGenerator(secrets.key(16));
         this.ephemeralPorts = new EphemeralPorts(secrets.key(16), secrets.key(16));
         this.synCookies = new SynCookies(secrets.key(16));
+        this.random = secrets.randomSource();
         // RFC 9293 §3.7.1: MSS = MTU minus fixed IPv4 and TCP headers
         this.ourMss = ipv4.mtu() - Ipv4Header.MIN_HEADER_LENGTH - TcpHeader.MIN_HEADER_LENGTH;
     }
@@ -199,7 +205,7 @@ public final class TcpLayer implements Ipv4Transport
         if (port >= 0)
         {
             final TcpConnection c = new TcpConnection(host, host, config, counters, port, remoteAddress, remotePort,
-                ourMss);
+                ourMss, tsOffset());
             c.handler(handler);
             add(c);
             counters.increment(Counter.TCP_ACTIVE_OPENS);
@@ -327,7 +333,7 @@ public final class TcpLayer implements Ipv4Transport
             return;
         }
         final TcpConnection c = new TcpConnection(host, host, config, counters, listener.port(), source,
-            segment.sourcePort(), ourMss);
+            segment.sourcePort(), ourMss, tsOffset());
         add(c);
         listener.addHalfOpen(c);
         counters.increment(Counter.TCP_PASSIVE_OPENS);
@@ -406,8 +412,9 @@ public final class TcpLayer implements Ipv4Transport
             return true; // dropped: the client retransmits its ACK or data, or times out
         }
         counters.increment(Counter.TCP_SYN_COOKIES_VALID);
+        // no timestamps on a cookie's connection: its SYN-ACK offered none, so the offset is never used
         final TcpConnection c = new TcpConnection(host, host, config, counters, listener.port(), source,
-            segment.sourcePort(), ourMss);
+            segment.sourcePort(), ourMss, 0);
         add(c);
         counters.increment(Counter.TCP_PASSIVE_OPENS);
         c.acceptCookie(listener, segment, options, iss, mss, nowNs);
@@ -481,11 +488,27 @@ public final class TcpLayer implements Ipv4Transport
         }
     }
 
+    /** RFC 7323 §5.4, §7.1: each connection's timestamp clock starts at a random offset (drawn only when in use). */
+    private int tsOffset()
+    {
+        if (fixedTsOffset != null)
+        {
+            return fixedTsOffset;
+        }
+        return config.timestamps() ? random.nextInt() : 0;
+    }
+
+    /** Tests only: pins the timestamp offset of new connections (golden bytes). */
+    void fixedTsOffsetForTests(final Integer offset)
+    {
+        this.fixedTsOffset = offset;
+    }
+
     /** Writes one segment of {@code c}, its data copied once from the send buffer into the transmit slot. */
     private boolean sendSegment(final TcpConnection c, final int seq, final int ack, final int flags, final int window,
-        final int mssOption, final SendBuffer data, final int dataOffset, final int dataLength, final long nowNs)
+        final TcpOptions options, final SendBuffer data, final int dataOffset, final int dataLength, final long nowNs)
     {
-        final int optionsLength = mssOption > 0 ? 4 : 0;
+        final int optionsLength = options.writeLength();
         final int headerLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength;
         final int length = headerLength + dataLength;
         final int offset = ipv4.beginDatagram(c.remoteAddress(), IpProtocol.TCP, length, nowNs);
@@ -506,7 +529,7 @@ public final class TcpLayer implements Ipv4Transport
             .urgentPointer(0);
         if (optionsLength > 0)
         {
-            TcpOptions.writeMss(out, offset + TcpHeader.MIN_HEADER_LENGTH, mssOption);
+            options.write(out, offset + TcpHeader.MIN_HEADER_LENGTH);
         }
         if (dataLength > 0)
         {
@@ -645,10 +668,10 @@ public final class TcpLayer implements Ipv4Transport
 
         @Override
         public boolean sendSegment(final TcpConnection connection, final int seq, final int ack, final int flags,
-            final int window, final int mssOption, final SendBuffer data, final int dataOffset, final int dataLength,
-            final long nowNs)
+            final int window, final TcpOptions options, final SendBuffer data, final int dataOffset,
+            final int dataLength, final long nowNs)
         {
-            return TcpLayer.this.sendSegment(connection, seq, ack, flags, window, mssOption, data, dataOffset,
+            return TcpLayer.this.sendSegment(connection, seq, ack, flags, window, options, data, dataOffset,
                 dataLength, nowNs);
         }
 

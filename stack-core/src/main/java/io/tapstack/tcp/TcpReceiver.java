@@ -11,7 +11,8 @@ import static io.tapstack.tcp.TcpConnection.NONE;
  * The receiving half of a connection: the receive sequence space, reassembly and delivery into the receive buffer,
  * the window we announce (never moving its right edge left, SWS avoidance), and when to acknowledge (at once, or
  * delayed). Read RFC 9293 §3.3.1 (receive sequence space), §3.8.6.2.2 (receiver SWS avoidance), §3.8.6.3 (delayed
- * ACK), §3.10.7.4 first and seventh, RFC 5681 §4.2 (ACK at once for out-of-order data) and RFC 5961 §7 first.
+ * ACK), §3.10.7.4 first and seventh, RFC 5681 §4.2 (ACK at once for out-of-order data), RFC 5961 §7 and RFC 7323
+ * §2 (window scaling; §2.4, the edge that must not move left when the field is rounded) first.
  *
  * <p>In-order bytes and out-of-order segments share one ring ({@link SegmentReassembler}); the window we announce
  * has a right edge that never moves left (§3.8.6.2.1) and grows only by at least min(buffer/2, MSS) at a time
@@ -19,6 +20,8 @@ import static io.tapstack.tcp.TcpConnection.NONE;
  */
 final class TcpReceiver
 {
+    /** RFC 7323 §2.3: a shift above 14 is used as 14. */
+    static final int MAX_WINDOW_SHIFT = 14;
     private final TcpConfig config;
     private final StackCounters counters;
     final ReceiveBuffer receiveBuffer;
@@ -27,8 +30,15 @@ final class TcpReceiver
     // --- receive sequence space (RFC 9293 §3.3.1)
     int irs;
     int rcvNxt;
-    /** RCV.NXT + RCV.WND as last announced: never moves left (RFC 9293 §3.8.6.2.1). */
+    /**
+     * The right edge of the window announced, the largest ever (RFC 9293 §3.8.6.2.1; RFC 7323 §2.4 rule 2): never
+     * moves left, and never beyond the receive buffer's free space, so whatever the peer may send within it fits.
+     */
     int rcvAnnouncedEdge;
+    /** Rcv.Wind.Shift (RFC 7323 §2.2): 0 unless both SYNs carried the window scale option. */
+    int rcvWindShift;
+    /** The shift our SYN offers (RFC 7323 §2.3): the smallest that can announce the whole buffer. */
+    final int offeredWindShift;
     /** The peer's FIN arrived but bytes before it are still missing. */
     boolean peerFinPending;
     int peerFinSeq;
@@ -48,6 +58,18 @@ final class TcpReceiver
         this.counters = counters;
         this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes());
         this.reassembler = new SegmentReassembler(receiveBuffer, config.maxOutOfOrderIntervals());
+        this.offeredWindShift = windowShiftFor(config.receiveBufferBytes());
+    }
+
+    /** RFC 7323 §2.3: the smallest shift that lets {@code bytes} be announced in 16 bits, at most 14. */
+    static int windowShiftFor(final int bytes)
+    {
+        int shift = 0;
+        while (shift < MAX_WINDOW_SHIFT && (bytes >>> shift) > TcpConnection.MAX_UNSCALED_WINDOW)
+        {
+            shift++;
+        }
+        return shift;
     }
 
     /** The peer's SYN arrived (RFC 9293 §3.10.7.2-3): RCV.NXT is one past it. */
@@ -185,30 +207,54 @@ final class TcpReceiver
     }
 
     /**
-     * The window to put in the next segment, updating the announced right edge (never moves left).
+     * The window field of the next segment, updating the announced right edge (never moves left).
      *
      * @param open whether the connection has a receive window at all (SYN-SENT and later)
+     * @param syn  the segment carries SYN: its window is never scaled (RFC 7323 §2.2), so at most 65,535
      */
-    int advertiseWindow(final boolean open, final int sendMss)
+    int advertiseWindow(final boolean open, final int sendMss, final boolean syn)
     {
         if (!open)
         {
             return 0;
         }
+        final int shift = syn ? 0 : rcvWindShift;
         if (windowIncreaseWorthAnnouncing(sendMss) || SeqNum.lt(rcvAnnouncedEdge, rcvNxt))
         {
-            rcvAnnouncedEdge = rcvNxt + Math.min(receiveBuffer.free(), TcpConnection.MAX_UNSCALED_WINDOW);
+            // a new edge from the free space, in whole units of the scale so the field carries it exactly
+            final int window = (Math.min(receiveBuffer.free(), TcpConnection.MAX_UNSCALED_WINDOW << shift) >>> shift)
+                << shift;
+            if (SeqNum.gt(rcvNxt + window, rcvAnnouncedEdge) || SeqNum.lt(rcvAnnouncedEdge, rcvNxt))
+            {
+                rcvAnnouncedEdge = rcvNxt + window;
+            }
         }
-        return announcedWindow();
+        final int window = announcedWindow();
+        int field = Math.min(window >>> shift, TcpConnection.MAX_UNSCALED_WINDOW);
+        if (field << shift < window && field < TcpConnection.MAX_UNSCALED_WINDOW
+            && (field + 1) << shift <= receiveBuffer.free())
+        {
+            // RFC 7323 §2.4: RCV.NXT moved by less than a unit of the scale: round up, or the right edge the peer
+            // sees would move left; the rounded edge becomes the announced one (there is room for it)
+            field++;
+            rcvAnnouncedEdge = rcvNxt + (field << shift);
+        }
+        return field;
     }
 
     /** RFC 9293 §3.8.6.2.2: announce more window only in steps of at least min(buffer/2, MSS). */
     boolean windowIncreaseWorthAnnouncing(final int sendMss)
     {
-        final int possibleEdge = rcvNxt + Math.min(receiveBuffer.free(), TcpConnection.MAX_UNSCALED_WINDOW);
+        final int possibleEdge = rcvNxt + Math.min(receiveBuffer.free(), maxWindow());
         final int increase = SeqNum.diff(possibleEdge, rcvAnnouncedEdge);
         // RFC 9293 §3.8.6.2.2: a closed window, too, reopens only by a worthwhile step (no tiny windows)
         return increase >= Math.min(receiveBuffer.capacity() / 2, sendMss);
+    }
+
+    /** The largest window the field can announce: 65,535 scaled by Rcv.Wind.Shift (RFC 7323 §2.2). */
+    int maxWindow()
+    {
+        return TcpConnection.MAX_UNSCALED_WINDOW << rcvWindShift;
     }
 
     /** RCV.WND as last announced. */

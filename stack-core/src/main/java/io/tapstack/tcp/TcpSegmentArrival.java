@@ -5,12 +5,14 @@ import io.tapstack.StackCounters.Counter;
 import io.tapstack.wire.SeqNum;
 import io.tapstack.wire.TcpFlags;
 import io.tapstack.wire.TcpHeader;
+import io.tapstack.wire.TcpOptions;
 
 /**
  * RFC 9293 §3.10.7.4, SEGMENT ARRIVES in SYN-RECEIVED and the synchronized states: the checks in the RFC's order
  * ("first" sequence number, "second" RST, "fourth" SYN, "fifth" ACK, "seventh" text, "eighth" FIN), each with its
  * section, so that a reader follows the RFC and the code side by side; RFC 5961 hardens the second, fourth and
- * fifth. Read §3.10.7.4 and RFC 5961 §3-5 and §7 first. Owned by the stack thread.
+ * fifth; RFC 7323 §5.3 puts PAWS (and §3.2 the check that negotiated timestamps are there) before the first. Read
+ * §3.10.7.4, RFC 5961 §3-5 and §7 and RFC 7323 §5.3 first. Owned by the stack thread.
  */
 final class TcpSegmentArrival
 {
@@ -19,12 +21,15 @@ final class TcpSegmentArrival
     private final TcpReceiver rcv;
     private final TcpHandshake handshake;
     private final TcpTeardown teardown;
+    private final TcpTimestamps ts;
     private final TcpConfig config;
     private final StackCounters counters;
 
     TcpSegmentArrival(final TcpConnection connection, final TcpSender snd, final TcpReceiver rcv,
-        final TcpHandshake handshake, final TcpTeardown teardown, final TcpConfig config, final StackCounters counters)
+        final TcpHandshake handshake, final TcpTeardown teardown, final TcpTimestamps ts, final TcpConfig config,
+        final StackCounters counters)
     {
+        this.ts = ts;
         this.connection = connection;
         this.snd = snd;
         this.rcv = rcv;
@@ -35,7 +40,7 @@ final class TcpSegmentArrival
     }
 
     /** RFC 9293 §3.10.7.4: SYN-RECEIVED and every synchronized state. */
-    void onSegment(final TcpHeader seg, final long nowNs)
+    void onSegment(final TcpHeader seg, final TcpOptions options, final long nowNs)
     {
         final int flags = seg.flags();
         int seq = seg.sequenceNumber();
@@ -65,11 +70,20 @@ final class TcpSegmentArrival
             return;
         }
 
+        if (ts.enabled && (flags & TcpFlags.RST) == 0 && !timestampsAcceptable(seg, options, segLen, nowNs))
+        {
+            return;
+        }
+
         // first: sequence number acceptability (the four cases of §3.10.7.4)
         if (!rcv.acceptable(seq, segLen, rcvWnd))
         {
-            onUnacceptableSegment(seg, seq, segLen, rcvWnd, fin, nowNs);
+            onUnacceptableSegment(seg, options, seq, segLen, rcvWnd, fin, nowNs);
             return;
+        }
+        if (ts.enabled)
+        {
+            ts.onAcceptableSegment(seq, options, nowNs); // RFC 7323 §5.3 R3, §4.3: TS.Recent
         }
 
         // second: RST (RFC 5961 §3.2: exact match resets, anything else in the window gets a challenge ACK)
@@ -102,7 +116,7 @@ final class TcpSegmentArrival
         {
             return;
         }
-        if (!processAck(seg, seq, ack, dataLength, nowNs))
+        if (!processAck(seg, options, seq, ack, dataLength, nowNs))
         {
             return;
         }
@@ -129,16 +143,41 @@ final class TcpSegmentArrival
         }
     }
 
+    /**
+     * RFC 7323 §3.2 and §5.3 R1, before §3.10.7.4 first (a RST is exempt: RFC 7323 §5.3 R1): a segment without the
+     * negotiated timestamps is dropped silently, one whose TSval is older than TS.Recent (an old duplicate, PAWS) is
+     * dropped and answered with an ACK as an unacceptable segment is.
+     */
+    private boolean timestampsAcceptable(final TcpHeader seg, final TcpOptions options, final int segLen,
+        final long nowNs)
+    {
+        if (!options.hasTimestamps)
+        {
+            counters.increment(Counter.TCP_DROP_NO_TIMESTAMPS);
+            return false;
+        }
+        if (!ts.pawsRejects(options, nowNs))
+        {
+            return true;
+        }
+        counters.increment(Counter.TCP_PAWS_DROPS);
+        if (!rcv.outOfWindowAckRateLimited(segLen, seg.has(TcpFlags.SYN), nowNs))
+        {
+            rcv.ackNow = true;
+        }
+        return false;
+    }
+
     /** RFC 9293 §3.10.7.4 first: a segment outside the window is answered with an ACK (unless a RST) and dropped. */
-    private void onUnacceptableSegment(final TcpHeader seg, final int seq, final int segLen, final int rcvWnd,
-        final boolean fin, final long nowNs)
+    private void onUnacceptableSegment(final TcpHeader seg, final TcpOptions options, final int seq, final int segLen,
+        final int rcvWnd, final boolean fin, final long nowNs)
     {
         final int flags = seg.flags();
         final int rcvNxt = rcv.rcvNxt;
         final boolean zeroWindowAck = rcvWnd == 0
             && (flags & (TcpFlags.ACK | TcpFlags.RST | TcpFlags.SYN)) == TcpFlags.ACK
             && connection.state().isSynchronized() && SeqNum.le(seq, rcvNxt + 1)
-            && SeqNum.ge(seq, rcvNxt - TcpConnection.MAX_UNSCALED_WINDOW);
+            && SeqNum.ge(seq, rcvNxt - rcv.maxWindow());
         if ((flags & TcpFlags.RST) == 0)
         {
             counters.increment(Counter.TCP_DROP_OUT_OF_WINDOW);
@@ -161,7 +200,7 @@ final class TcpSegmentArrival
             // RFC 9293 §3.10.7.4: with RCV.WND zero "special allowance should be made to accept valid
             // ACKs": their ACK and window fields are processed (RFC 5961 §5.2 still checks the ACK), the
             // text is dropped. Without it two ends with closed windows never hear each other's ACKs.
-            processAck(seg, seq, seg.acknowledgmentNumber(), 0, nowNs);
+            processAck(seg, options, seq, seg.acknowledgmentNumber(), 0, nowNs);
         }
     }
 
@@ -197,8 +236,8 @@ final class TcpSegmentArrival
     }
 
     /** RFC 9293 §3.10.7.4 fifth (ESTABLISHED and later); false when the segment is to be dropped. */
-    private boolean processAck(final TcpHeader seg, final int seq, final int ack, final int dataLength,
-        final long nowNs)
+    private boolean processAck(final TcpHeader seg, final TcpOptions options, final int seq, final int ack,
+        final int dataLength, final long nowNs)
     {
         // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.MAX]
         if (SeqNum.gt(ack, snd.sndMax))
@@ -217,7 +256,7 @@ final class TcpSegmentArrival
             challengeAck(nowNs);
             return false;
         }
-        snd.onAcceptableAck(seg, seq, ack, dataLength, nowNs);
+        snd.onAcceptableAck(seg, options, seq, ack, dataLength, nowNs);
 
         return teardown.onAck(nowNs);
     }

@@ -5,6 +5,7 @@ import io.tapstack.StackCounters.Counter;
 import io.tapstack.wire.SeqNum;
 import io.tapstack.wire.TcpFlags;
 import io.tapstack.wire.TcpHeader;
+import io.tapstack.wire.TcpOptions;
 
 import static io.tapstack.tcp.TcpConnection.NONE;
 
@@ -13,7 +14,8 @@ import static io.tapstack.tcp.TcpConnection.NONE;
  * retransmission (RTO with go-back-N, fast retransmit, NewReno partial ACKs), the persist timer and zero-window
  * probes, RTT samples and the congestion-control hook. Read RFC 9293 §3.3.1 (send sequence space), §3.8.6 (windows,
  * persist, SWS), §3.10.7.4 fifth (the ACK field), RFC 6298 (RTO), RFC 5681 and 6582 (congestion control) and
- * RFC 1122 §4.2.2.17 / §4.2.3.5 (probing a zero window, giving up) first.
+ * RFC 1122 §4.2.2.17 / §4.2.3.5 (probing a zero window, giving up) and RFC 7323 §2.2 and §4.1 (the peer's scaled
+ * window, RTT samples from timestamps) first.
  *
  * <p>Sequence space: SND.UNA ≤ SND.NXT ≤ SND.MAX. SND.MAX is the highest sequence number sent; after an RTO
  * SND.NXT goes back to SND.UNA and the data is sent again (go-back-N), so an ACK is acceptable up to SND.MAX.
@@ -31,6 +33,7 @@ final class TcpSender
     final SendBuffer sendBuffer;
     final RttEstimator rtt;
     final CongestionControl cc;
+    private final TcpTimestamps ts;
 
     // --- send sequence space (RFC 9293 §3.3.1)
     int iss;
@@ -43,6 +46,8 @@ final class TcpSender
     int sndWl2;
     /** The largest window the peer has offered (RFC 9293 §3.8.6.2.1; RFC 5961 §5.2's MAX.SND.WND). */
     int maxSndWnd;
+    /** Snd.Wind.Shift (RFC 7323 §2.2): the peer's window field is shifted left by it, 0 unless negotiated. */
+    int sndWindShift;
     int sendMss;
     /** The sequence number of the send buffer's first byte. */
     int dataStart;
@@ -73,9 +78,10 @@ final class TcpSender
     long persistDeadline = NONE;
 
     TcpSender(final TcpConnection connection, final TcpConfig config, final StackCounters counters,
-        final int ourMss)
+        final int ourMss, final TcpTimestamps ts)
     {
         this.connection = connection;
+        this.ts = ts;
         this.config = config;
         this.counters = counters;
         this.sendMss = Math.min(TcpConnection.DEFAULT_PEER_MSS, ourMss);
@@ -93,6 +99,12 @@ final class TcpSender
         sndNxt = isn;
         sndMax = isn;
         dataStart = isn + 1;
+    }
+
+    /** SEG.WND in bytes: scaled by Snd.Wind.Shift, except on a SYN (RFC 7323 §2.2: a SYN's window is not scaled). */
+    int windowOf(final TcpHeader seg)
+    {
+        return (seg.flags() & TcpFlags.SYN) != 0 ? seg.window() : seg.window() << sndWindShift;
     }
 
     /** The send window from a SYN or SYN-ACK (RFC 9293 §3.10.7.2-3: not scaled on a SYN). */
@@ -144,14 +156,15 @@ final class TcpSender
      * RFC 9293 §3.10.7.4 fifth: an acceptable ACK (RFC 5961 §5.2 checked by the caller): new data acknowledged,
      * a duplicate ACK, or a window update.
      */
-    void onAcceptableAck(final TcpHeader seg, final int seq, final int ack, final int dataLength, final long nowNs)
+    void onAcceptableAck(final TcpHeader seg, final TcpOptions options, final int seq, final int ack,
+        final int dataLength, final long nowNs)
     {
-        final int window = seg.window();
+        final int window = windowOf(seg);
         final int flightBefore = sndMax - sndUna;
         unansweredProbes = 0;
         if (SeqNum.gt(ack, sndUna))
         {
-            onNewAck(ack, flightBefore, nowNs);
+            onNewAck(ack, flightBefore, options, nowNs);
         }
         else if (ack == sndUna && dataLength == 0 && (seg.flags() & TcpFlags.FIN) == 0 && window == sndWnd
             && window != 0 && sndMax != sndUna)
@@ -183,7 +196,7 @@ final class TcpSender
         }
     }
 
-    private void onNewAck(final int ack, final int flightBefore, final long nowNs)
+    private void onNewAck(final int ack, final int flightBefore, final TcpOptions options, final long nowNs)
     {
         // bytes of sequence space newly acknowledged, then how much of that is data in the send buffer
         final int acked = ack - sndUna;
@@ -199,7 +212,7 @@ final class TcpSender
         {
             sndNxt = sndUna;
         }
-        sampleRtt(ack, nowNs);
+        sampleRtt(ack, options, nowNs);
         retransmissions = 0;
         firstRetransmitNs = NONE;
 
@@ -255,18 +268,36 @@ final class TcpSender
         }
     }
 
-    /** RTT sample from the ACK of the timed segment (RFC 6298 §3, Karn: never from a retransmission). */
-    void sampleRtt(final int ack, final long nowNs)
+    /**
+     * An ACK of new data: an RTT sample from its TSecr when timestamps are in use (RFC 7323 §4.1: every such ACK,
+     * retransmissions included), else from the ACK of the timed segment (RFC 6298 §3, Karn: never from a
+     * retransmission).
+     */
+    void sampleRtt(final int ack, final TcpOptions options, final long nowNs)
     {
+        if (ts.enabled)
+        {
+            final long sample = options.hasTimestamps ? ts.rttSampleNs(options.tsEcr, nowNs) : -1;
+            if (sample >= 0)
+            {
+                takeRttSample(sample, nowNs);
+            }
+            return;
+        }
         if (rttTiming && SeqNum.ge(ack, rttSeq))
         {
             rttTiming = false;
-            final long before = rtt.rtoNs();
-            rtt.sample(nowNs - rttStartNs);
-            if (rtt.rtoNs() != before)
-            {
-                connection.events().onRtoChange(connection, rtt.rtoNs(), nowNs);
-            }
+            takeRttSample(nowNs - rttStartNs, nowNs);
+        }
+    }
+
+    private void takeRttSample(final long sampleNs, final long nowNs)
+    {
+        final long before = rtt.rtoNs();
+        rtt.sample(sampleNs);
+        if (rtt.rtoNs() != before)
+        {
+            connection.events().onRtoChange(connection, rtt.rtoNs(), nowNs);
         }
     }
 

@@ -129,6 +129,60 @@ public final class TcpOptions
         return Verdict.OK;
     }
 
+    /**
+     * The bytes {@link #write} puts down for the options set in this holder (MSS, timestamps, window scale; SACK is
+     * not written yet): always a multiple of 4, so the header length stays whole 32-bit words.
+     */
+    public int writeLength()
+    {
+        return (mss > 0 ? 4 : 0) + (hasTimestamps ? 12 : 0) + (windowScale >= 0 ? 4 : 0);
+    }
+
+    /**
+     * Writes the options set in this holder at {@code offset}, in Linux's order and padding (NOPs keep each option's
+     * 32-bit fields aligned): MSS, NOP NOP timestamps, NOP window scale. Returns {@link #writeLength()}.
+     */
+    public int write(final MutableDirectBuffer buffer, final int offset)
+    {
+        int i = offset;
+        if (mss > 0)
+        {
+            i += writeMss(buffer, i, mss);
+        }
+        if (hasTimestamps)
+        {
+            i += writeTimestamps(buffer, i, tsVal, tsEcr);
+        }
+        if (windowScale >= 0)
+        {
+            i += writeWindowScale(buffer, i, windowScale);
+        }
+        return i - offset;
+    }
+
+    /** Writes NOP NOP and a timestamps option (RFC 7323 §3.2, 10 bytes): 12 bytes; returns the bytes written. */
+    public static int writeTimestamps(final MutableDirectBuffer buffer, final int offset, final int tsVal,
+        final int tsEcr)
+    {
+        buffer.putByte(offset, (byte)KIND_NOP);
+        buffer.putByte(offset + 1, (byte)KIND_NOP);
+        buffer.putByte(offset + 2, (byte)KIND_TIMESTAMPS);
+        buffer.putByte(offset + 3, (byte)10);
+        buffer.putInt(offset + 4, tsVal, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(offset + 8, tsEcr, ByteOrder.BIG_ENDIAN);
+        return 12;
+    }
+
+    /** Writes NOP and a window scale option (RFC 7323 §2.2, 3 bytes): 4 bytes; returns the bytes written. */
+    public static int writeWindowScale(final MutableDirectBuffer buffer, final int offset, final int shift)
+    {
+        buffer.putByte(offset, (byte)KIND_NOP);
+        buffer.putByte(offset + 1, (byte)KIND_WINDOW_SCALE);
+        buffer.putByte(offset + 2, (byte)3);
+        buffer.putByte(offset + 3, (byte)shift);
+        return 4;
+    }
+
     /** Writes an MSS option (4 bytes) at {@code offset}; returns the bytes written. */
     public static int writeMss(final MutableDirectBuffer buffer, final int offset, final int mss)
     {

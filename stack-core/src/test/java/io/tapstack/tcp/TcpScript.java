@@ -39,8 +39,12 @@ final class TcpScript
     static final int RST = TcpFlags.RST;
     static final int PSH = TcpFlags.PSH;
 
-    /** One segment the stack sent. */
-    record Seg(int flags, int seq, int ack, int window, int mss, byte[] data, int port)
+    /**
+     * One segment the stack sent; {@code wscale} is -1 without a window scale option, {@code tsVal}/{@code tsEcr}
+     * are meaningful when {@code ts}; {@code header} is the whole TCP header, options included.
+     */
+    record Seg(int flags, int seq, int ack, int window, int mss, byte[] data, int port, int wscale, boolean ts,
+        int tsVal, int tsEcr, byte[] header)
     {
         int len()
         {
@@ -52,7 +56,8 @@ final class TcpScript
         {
             return TcpFlags.describe(flags) + " seq " + Integer.toUnsignedString(seq) + " ack "
                 + Integer.toUnsignedString(ack) + " win " + window + " len " + data.length
-                + (mss >= 0 ? " mss " + mss : "");
+                + (mss >= 0 ? " mss " + mss : "") + (wscale >= 0 ? " wscale " + wscale : "")
+                + (ts ? " TSval " + Integer.toUnsignedString(tsVal) + " TSecr " + Integer.toUnsignedString(tsEcr) : "");
         }
     }
 
@@ -66,6 +71,8 @@ final class TcpScript
     int peerWindow = 65535;
     private final ArrayDeque<Seg> out = new ArrayDeque<>();
     final List<TcpConnection> accepted = new ArrayList<>();
+    /** The SYN of the last {@link #connect}. */
+    Seg syn;
 
     TcpScript()
     {
@@ -138,6 +145,30 @@ final class TcpScript
         return new byte[] {2, 4, (byte)(mss >>> 8), (byte)mss};
     }
 
+    /** A window scale option (RFC 7323 §2.2), NOP-padded to 4 bytes. */
+    static byte[] wscale(final int shift)
+    {
+        return new byte[] {1, 3, 3, (byte)shift};
+    }
+
+    /** A timestamps option (RFC 7323 §3.2), NOP-padded to 12 bytes. */
+    static byte[] ts(final int tsVal, final int tsEcr)
+    {
+        return new byte[] {1, 1, 8, 10, (byte)(tsVal >>> 24), (byte)(tsVal >>> 16), (byte)(tsVal >>> 8), (byte)tsVal,
+            (byte)(tsEcr >>> 24), (byte)(tsEcr >>> 16), (byte)(tsEcr >>> 8), (byte)tsEcr};
+    }
+
+    /** Options one after the other, e.g. {@code options(mss(1460), ts(1, 0), wscale(7))}. */
+    static byte[] options(final byte[]... parts)
+    {
+        final java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (final byte[] p : parts)
+        {
+            b.writeBytes(p);
+        }
+        return b.toByteArray();
+    }
+
     static byte[] bytes(final int n)
     {
         final byte[] b = new byte[n];
@@ -167,7 +198,10 @@ final class TcpScript
             o.parse(h.buffer(), h.optionsOffset(), h.optionsLength());
             final byte[] data = new byte[h.dataLength()];
             h.buffer().getBytes(h.dataOffset(), data);
-            out.add(new Seg(h.flags(), h.sequenceNumber(), h.acknowledgmentNumber(), h.window(), o.mss, data, h.destinationPort()));
+            final byte[] header = new byte[h.headerLength()];
+            h.buffer().getBytes(h.offset(), header);
+            out.add(new Seg(h.flags(), h.sequenceNumber(), h.acknowledgmentNumber(), h.window(), o.mss, data,
+                h.destinationPort(), o.windowScale, o.hasTimestamps, o.tsVal, o.tsEcr, header));
         }
     }
 
@@ -232,7 +266,13 @@ final class TcpScript
     /** SYN with MSS 1460 → SYN-ACK (learns the stack's ISS). */
     Seg synToListener(final int mss)
     {
-        send(SYN, peer(0), 0, peerWindow, mss > 0 ? mss(mss) : NONE, NONE);
+        return synToListener(mss > 0 ? mss(mss) : NONE);
+    }
+
+    /** A SYN with these options → SYN-ACK (learns the stack's ISS). */
+    Seg synToListener(final byte[] options)
+    {
+        send(SYN, peer(0), 0, peerWindow, options, NONE);
         final Seg synAck = next();
         assertEquals(TcpFlags.describe(SYN | ACK), TcpFlags.describe(synAck.flags), "SYN-ACK; got " + synAck);
         assertEquals(peer(1), synAck.ack);
@@ -274,6 +314,7 @@ final class TcpScript
         assertEquals(TcpFlags.describe(SYN), TcpFlags.describe(syn.flags), "SYN; got " + syn);
         assertEquals(0, syn.ack);
         stackIss = syn.seq;
+        this.syn = syn;
         return c;
     }
 

@@ -22,6 +22,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Random;
+import java.util.function.Consumer;
 
 import static io.tapstack.testkit.TwoStacks.MS;
 import static io.tapstack.testkit.TwoStacks.SECOND;
@@ -57,8 +58,24 @@ class TcpSimulationTest
          */
         Net(final long seed, final Impairment perDevice)
         {
+            this(seed, perDevice, tcp ->
+            {
+            });
+        }
+
+        /** As above, with {@code tcp} applied to both stacks' TCP config. */
+        Net(final long seed, final Impairment perDevice, final Consumer<TcpConfig> tcp)
+        {
             this.seed = seed;
-            this.net = new TwoStacks(LATENCY_NS, c -> c.seed(seed * 31 + 1), c -> c.seed(seed * 31 + 2),
+            this.net = new TwoStacks(LATENCY_NS, c ->
+            {
+                tcp.accept(c.tcp());
+                return c.seed(seed * 31 + 1);
+            }, c ->
+            {
+                tcp.accept(c.tcp());
+                return c.seed(seed * 31 + 2);
+            },
                 d -> devices[0] = ImpairedDevice.builder(d).seed(seed).both(perDevice).storeFrames(1024).build(),
                 d -> devices[1] = ImpairedDevice.builder(d).seed(~seed).both(perDevice).storeFrames(1024).build());
             // the test kit's capture keeps every frame; a long transfer keeps only the last ones
@@ -338,13 +355,15 @@ class TcpSimulationTest
      * is below the receiver's RCV.NXT: unacceptable (RFC 9293 §3.10.7.4 first check), dropped with its ACK field
      * unread. Neither end ever learns its data arrived; the connection dies of the user timeout. An ACK with no
      * data must carry the highest sequence number sent (SND.MAX; the RFC's SND.NXT never moves back).
+     * With RFC 7323 timestamps too, where a full segment is 1448 bytes (RFC 6691: 12 bytes of options per segment).
      */
-    @Test
-    void bothEndsRetransmittingAfterLostAcksStillAcceptEachOthersAcks()
+    @ParameterizedTest(name = "timestamps {0}")
+    @ValueSource(booleans = {false, true})
+    void bothEndsRetransmittingAfterLostAcksStillAcceptEachOthersAcks(final boolean timestamps)
     {
-        final Net n = new Net(1, Impairment.NONE);
+        final Net n = new Net(1, Impairment.NONE, tcp -> tcp.timestamps(timestamps));
         final TwoStacks net = n.net;
-        final int bytes = 8 * 1460;
+        final int bytes = 8 * (timestamps ? 1448 : 1460);
         final Peer a = new Peer(new byte[0], randomBytes(bytes, 2));
         final Peer b = new Peer(new byte[0], randomBytes(bytes, 1));
         a.shutdownWhenWritten = false;

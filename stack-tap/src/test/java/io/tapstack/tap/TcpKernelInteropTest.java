@@ -244,6 +244,47 @@ class TcpKernelInteropTest
         assertEquals("connection refused", source.reset.get(10, TimeUnit.SECONDS));
     }
 
+    /** RFC 7323: the kernel's SYN and SYN-ACK carry window scale and timestamps, so both are used both ways. */
+    @Test
+    void windowScalingAndTimestampsAreNegotiatedWithTheKernelBothWays() throws Exception
+    {
+        final long scaledBefore = counter(Counter.TCP_WINDOW_SCALE_NEGOTIATED);
+        final long timestampsBefore = counter(Counter.TCP_TIMESTAMPS_NEGOTIATED);
+        // the kernel connects to the stack (its SYN offers both; our SYN-ACK answers)
+        final TcpStreams.DigestSink sink = listen(5011);
+        final Cmd.Result nc = netns.exec(Duration.ofSeconds(20), "sh", "-c", "printf hello | nc -N " + STACK_IP
+            + " 5011");
+        assertTrue(nc.ok(), () -> "nc: " + nc);
+        sink.done.get(10, TimeUnit.SECONDS);
+        assertEquals(1, counter(Counter.TCP_WINDOW_SCALE_NEGOTIATED) - scaledBefore, "passive open");
+        assertEquals(1, counter(Counter.TCP_TIMESTAMPS_NEGOTIATED) - timestampsBefore, "passive open");
+        // the stack connects to the kernel (our SYN offers both; the kernel's SYN-ACK answers)
+        final Path received = scratch.resolve("received-rfc7323");
+        final Process listener = new ProcessBuilder("ip", "netns", "exec", netns.name, "sh", "-c",
+            "nc -l " + KERNEL_IP + " 5012 > " + received).redirectErrorStream(true).start();
+        try
+        {
+            netns.awaitTcpListener(5012);
+            final TcpStreams.RandomSource source = new TcpStreams.RandomSource(88, 100_000);
+            loop.call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5012, source, System.nanoTime()),
+                Duration.ofSeconds(5));
+            source.sent.get(20, TimeUnit.SECONDS);
+            assertTrue(listener.waitFor(20, TimeUnit.SECONDS), "nc -l did not finish");
+            assertEquals(100_000, Files.size(received));
+        }
+        finally
+        {
+            listener.destroyForcibly();
+        }
+        assertEquals(2, counter(Counter.TCP_WINDOW_SCALE_NEGOTIATED) - scaledBefore, "active open");
+        assertEquals(2, counter(Counter.TCP_TIMESTAMPS_NEGOTIATED) - timestampsBefore, "active open");
+    }
+
+    private long counter(final Counter counter) throws Exception
+    {
+        return loop.call(() -> stack.counters().get(counter), Duration.ofSeconds(5));
+    }
+
     @Test
     void halfCloseFromTheKernel() throws Exception
     {
