@@ -16,6 +16,10 @@ public final class Ping
 {
     /** Data bytes after the ICMP header, as ping(8) sends by default. */
     public static final int DEFAULT_DATA_LENGTH = 56;
+    /** The fewest data bytes: the 8 that carry the send time. */
+    public static final int MIN_DATA_LENGTH = 8;
+    /** The most data bytes: what one IPv4 datagram carries after its 20-byte IP and 8-byte ICMP headers. */
+    public static final int MAX_DATA_LENGTH = 65_507;
 
     private final PingService service;
 
@@ -69,10 +73,10 @@ public final class Ping
     /** The non-blocking style: completes with the round-trip time; add {@code orTimeout} for a limit. */
     public CompletableFuture<Duration> echoAsync(final int address, final int dataLength)
     {
-        if (dataLength < 8 || dataLength > 65_507)
+        if (dataLength < MIN_DATA_LENGTH || dataLength > MAX_DATA_LENGTH)
         {
-            throw new IllegalArgumentException("echo data must be 8..65507 bytes (8 carry the send time), not "
-                + dataLength);
+            throw new IllegalArgumentException("echo data must be " + MIN_DATA_LENGTH + ".." + MAX_DATA_LENGTH
+                + " bytes (8 carry the send time), not " + dataLength);
         }
         return service.echo(address, dataLength);
     }
