@@ -4,6 +4,7 @@ import io.tapstack.wire.Ipv4Address;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -44,6 +45,21 @@ public final class Ping
         return echo(Ipv4Address.parse(address), DEFAULT_DATA_LENGTH, timeout);
     }
 
+    public Duration echo(final InetAddress address, final Duration timeout) throws IOException
+    {
+        return echo(InetAddresses.toInt(address), DEFAULT_DATA_LENGTH, timeout);
+    }
+
+    public Duration echo(final String address, final int dataLength, final Duration timeout) throws IOException
+    {
+        return echo(Ipv4Address.parse(address), dataLength, timeout);
+    }
+
+    public Duration echo(final InetAddress address, final int dataLength, final Duration timeout) throws IOException
+    {
+        return echo(InetAddresses.toInt(address), dataLength, timeout);
+    }
+
     /** Sends one echo request with {@code dataLength} data bytes (8..65,507; beyond the MTU it is fragmented). */
     public Duration echo(final int address, final int dataLength, final Duration timeout) throws IOException
     {
@@ -68,6 +84,18 @@ public final class Ping
         {
             throw SocketStack.unwrap(ex);
         }
+    }
+
+    /** {@link #echoAsync(int, int)} to "10.0.0.1". */
+    public CompletableFuture<Duration> echoAsync(final String address, final int dataLength)
+    {
+        return echoAsync(Ipv4Address.parse(address), dataLength);
+    }
+
+    /** {@link #echoAsync(int, int)} to an IPv4 {@link InetAddress}. */
+    public CompletableFuture<Duration> echoAsync(final InetAddress address, final int dataLength)
+    {
+        return echoAsync(InetAddresses.toInt(address), dataLength);
     }
 
     /** The non-blocking style: completes with the round-trip time; add {@code orTimeout} for a limit. */

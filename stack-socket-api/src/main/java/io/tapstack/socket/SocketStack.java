@@ -2,6 +2,7 @@ package io.tapstack.socket;
 
 import io.tapstack.NetStack;
 import io.tapstack.StackCounters;
+import io.tapstack.ip.RouteTable;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpListener;
 import io.tapstack.udp.UdpEndpoint;
@@ -21,6 +22,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.BindException;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -74,6 +77,10 @@ public final class SocketStack implements AutoCloseable
     static final int UDP_PUMP = 23;
     static final int PING = 30;
 
+    /** RFC 6335 §6: the dynamic (ephemeral) ports are 49152-65535. */
+    private static final int EPHEMERAL_FIRST = 49_152;
+    private static final int EPHEMERAL_COUNT = 65_536 - EPHEMERAL_FIRST;
+
     static final int ID_OFFSET = 0;
     static final int ARG1_OFFSET = 4;
     static final int ARG2_OFFSET = 8;
@@ -126,6 +133,7 @@ public final class SocketStack implements AutoCloseable
             this.executor = ownedExecutor;
         }
         this.pings = new PingService(this);
+        stack.arp().resolutionFailureListener(this::onResolutionFailed);
     }
 
     public SocketStack(final NetStack stack)
@@ -135,7 +143,7 @@ public final class SocketStack implements AutoCloseable
 
     // ------------------------------------------------------------------------------------- application side
 
-    /** Listens on {@code port} with the stack's default backlog. */
+    /** Listens on {@code port} (0: an ephemeral port) with the stack's default backlog. */
     public TcpServerSocket listen(final int port) throws IOException
     {
         return listen(port, stack.tcp().config().defaultBacklog());
@@ -148,7 +156,8 @@ public final class SocketStack implements AutoCloseable
     }
 
     /**
-     * Listens on {@code port}; {@code backlog} bounds half-open plus not-yet-accepted connections.
+     * Listens on {@code port} (0: an ephemeral port, as {@code new ServerSocket(0)}; {@link TcpServerSocket#port()}
+     * says which); {@code backlog} bounds half-open plus not-yet-accepted connections.
      *
      * @throws BindException when the port is taken
      */
@@ -169,10 +178,30 @@ public final class SocketStack implements AutoCloseable
         return listener;
     }
 
-    /** Connects to {@code address}:{@code port}, waiting at most {@code timeout}. */
+    /** Connects to {@code address}:{@code port} ("10.0.0.1"), waiting at most {@code timeout}. */
     public TcpSocket connect(final String address, final int port, final Duration timeout) throws IOException
     {
         return connect(Ipv4Address.parse(address), port, timeout);
+    }
+
+    /** Connects to {@code address}:{@code port} (an IPv4 address), waiting at most {@code timeout}. */
+    public TcpSocket connect(final InetAddress address, final int port, final Duration timeout) throws IOException
+    {
+        return connect(InetAddresses.toInt(address), port, timeout);
+    }
+
+    /** {@link #connect(String, int, Duration)} with per-connection options. */
+    public TcpSocket connect(final String address, final int port, final Duration timeout,
+        final SocketOptions options) throws IOException
+    {
+        return connect(Ipv4Address.parse(address), port, timeout, options);
+    }
+
+    /** {@link #connect(InetAddress, int, Duration)} with per-connection options. */
+    public TcpSocket connect(final InetAddress address, final int port, final Duration timeout,
+        final SocketOptions options) throws IOException
+    {
+        return connect(InetAddresses.toInt(address), port, timeout, options);
     }
 
     /**
@@ -180,6 +209,8 @@ public final class SocketStack implements AutoCloseable
      * that times out is aborted.
      *
      * @throws ConnectException when refused (RST) or no connection can be made
+     * @throws NoRouteToHostException at once when the address is off the subnet and there is no gateway, or after
+     *     the ARP retries when the next hop does not answer (as Linux's EHOSTUNREACH)
      * @throws SocketTimeoutException when the timeout passes first
      */
     public TcpSocket connect(final int address, final int port, final Duration timeout) throws IOException
@@ -215,11 +246,38 @@ public final class SocketStack implements AutoCloseable
     }
 
     /**
-     * Starts a connect; the future completes on the callback executor. Cancelling it aborts the connection.
+     * Starts a connect; the future completes on the callback executor. Cancelling it aborts the connection. It
+     * fails as {@link #connect(int, int, Duration)} says (refused, no route).
      */
     public CompletableFuture<TcpSocket> connectAsync(final int address, final int port)
     {
         return connectAsync(address, port, SocketOptions.defaults());
+    }
+
+    /** {@link #connectAsync(int, int)} to "10.0.0.1". */
+    public CompletableFuture<TcpSocket> connectAsync(final String address, final int port)
+    {
+        return connectAsync(Ipv4Address.parse(address), port, SocketOptions.defaults());
+    }
+
+    /** {@link #connectAsync(int, int)} to an IPv4 {@link InetAddress}. */
+    public CompletableFuture<TcpSocket> connectAsync(final InetAddress address, final int port)
+    {
+        return connectAsync(InetAddresses.toInt(address), port, SocketOptions.defaults());
+    }
+
+    /** {@link #connectAsync(String, int)} with per-connection options. */
+    public CompletableFuture<TcpSocket> connectAsync(final String address, final int port,
+        final SocketOptions options)
+    {
+        return connectAsync(Ipv4Address.parse(address), port, options);
+    }
+
+    /** {@link #connectAsync(InetAddress, int)} with per-connection options. */
+    public CompletableFuture<TcpSocket> connectAsync(final InetAddress address, final int port,
+        final SocketOptions options)
+    {
+        return connectAsync(InetAddresses.toInt(address), port, options);
     }
 
     /** {@link #connectAsync(int, int)} with per-connection options. */
@@ -274,10 +332,16 @@ public final class SocketStack implements AutoCloseable
         return stack.counters();
     }
 
-    /** The stack's own address. */
+    /** The stack's own address (an int, as {@link Ipv4Address} reads it). */
     public int address()
     {
         return stack.ipAddress();
+    }
+
+    /** The stack's own address as java.net's {@link InetAddress}. */
+    public InetAddress inetAddress()
+    {
+        return InetAddresses.toInet(stack.ipAddress());
     }
 
     /** The stack behind this API: its objects belong to the stack thread; from others, only counters and config. */
@@ -602,6 +666,13 @@ public final class SocketStack implements AutoCloseable
         {
             return;
         }
+        if (stack.ipv4().routes().nextHop(address) == RouteTable.NO_ROUTE)
+        {
+            // as java.net (EHOSTUNREACH at once): nothing on the subnet, and no gateway to take it further
+            c.pump().failConnect(new NoRouteToHostException("no route to " + Ipv4Address.toString(address) + ":"
+                + port + ": it is not on " + subnet() + " and the stack has no gateway"));
+            return;
+        }
         final TcpConnection tcp = stack.tcp().connect(address, port, c.pump(), commandNowNs);
         if (tcp == null)
         {
@@ -620,10 +691,37 @@ public final class SocketStack implements AutoCloseable
         {
             return;
         }
-        final TcpListener tcpListener;
+        TcpListener tcpListener = null;
         try
         {
-            tcpListener = stack.tcp().listen(port, backlog, ignored -> l.onAcceptable());
+            if (port != 0)
+            {
+                tcpListener = stack.tcp().listen(port, backlog, ignored -> l.onAcceptable());
+            }
+            else
+            {
+                // an ephemeral port, as bindUdp(0) and java.net's ServerSocket(0): RFC 6335's dynamic range from a
+                // random start; a port taken by another listener is skipped
+                final int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(EPHEMERAL_COUNT);
+                for (int i = 0; i < EPHEMERAL_COUNT && tcpListener == null; i++)
+                {
+                    final int candidate = EPHEMERAL_FIRST + (start + i) % EPHEMERAL_COUNT;
+                    try
+                    {
+                        tcpListener = stack.tcp().listen(candidate, backlog, ignored -> l.onAcceptable());
+                    }
+                    catch (final IllegalStateException taken)
+                    {
+                        // next
+                    }
+                }
+                if (tcpListener == null)
+                {
+                    l.failBind("no free ephemeral port in " + EPHEMERAL_FIRST + ".." + (EPHEMERAL_FIRST
+                        + EPHEMERAL_COUNT - 1));
+                    return;
+                }
+            }
         }
         catch (final IllegalStateException | IllegalArgumentException ex)
         {
@@ -649,6 +747,37 @@ public final class SocketStack implements AutoCloseable
         }
         udpSockets.put(id, u);
         u.attach(endpoint);
+    }
+
+    /**
+     * A next hop did not answer ARP: connects through it fail with {@link NoRouteToHostException}, as Linux fails
+     * them with EHOSTUNREACH. Stack thread.
+     */
+    private void onResolutionFailed(final int nextHop, final long nowNs)
+    {
+        final RouteTable routes = stack.ipv4().routes();
+        final java.util.List<TcpSocketPump> failed = new java.util.ArrayList<>();
+        for (final TcpSocketPump pump : connections.values())
+        {
+            if (pump.isConnecting() && routes.nextHop(pump.socket().remoteAddress()) == nextHop)
+            {
+                failed.add(pump);
+            }
+        }
+        for (final TcpSocketPump pump : failed)
+        {
+            final TcpSocket s = pump.socket();
+            final int remote = s.remoteAddress();
+            pump.failConnecting(new NoRouteToHostException("no route to " + Ipv4Address.toString(remote) + ":"
+                + s.remotePort() + ": " + (nextHop == remote ? "it" : "the gateway " + Ipv4Address.toString(nextHop))
+                + " did not answer ARP"));
+        }
+    }
+
+    private String subnet()
+    {
+        final int prefix = stack.config().prefixLength();
+        return Ipv4Address.toString(stack.ipAddress() & Ipv4Address.mask(prefix)) + "/" + prefix;
     }
 
     /** An accepted connection joins the stack-side table. Stack thread. */
