@@ -2,10 +2,6 @@ package io.tapstack.socket;
 
 import io.tapstack.NetStack;
 import io.tapstack.StackCounters;
-import io.tapstack.ip.RouteTable;
-import io.tapstack.tcp.TcpConnection;
-import io.tapstack.tcp.TcpListener;
-import io.tapstack.udp.UdpEndpoint;
 import io.tapstack.wire.Ipv4Address;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -77,10 +73,6 @@ public final class SocketStack implements AutoCloseable
     static final int UDP_PUMP = 23;
     static final int PING = 30;
 
-    /** RFC 6335 §6: the dynamic (ephemeral) ports are 49152-65535. */
-    private static final int EPHEMERAL_FIRST = 49_152;
-    private static final int EPHEMERAL_COUNT = 65_536 - EPHEMERAL_FIRST;
-
     static final int ID_OFFSET = 0;
     static final int ARG1_OFFSET = 4;
     static final int ARG2_OFFSET = 8;
@@ -106,6 +98,8 @@ public final class SocketStack implements AutoCloseable
     private final Int2ObjectHashMap<TcpSocketPump> connections = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<TcpServerSocket> listeners = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<UdpSocket> udpSockets = new Int2ObjectHashMap<>();
+    /** Opens and binds: routes, ephemeral listening ports, connects that ARP gave up on. */
+    private final SocketOpens opens;
     /** The time commands run at in this duty cycle (the stack takes time as a parameter, never reads a clock). */
     private long commandNowNs;
 
@@ -133,7 +127,8 @@ public final class SocketStack implements AutoCloseable
             this.executor = ownedExecutor;
         }
         this.pings = new PingService(this);
-        stack.arp().resolutionFailureListener(this::onResolutionFailed);
+        this.opens = new SocketOpens(stack, connections, listeners, udpSockets);
+        stack.arp().resolutionFailureListener(opens::onResolutionFailed);
     }
 
     public SocketStack(final NetStack stack)
@@ -662,122 +657,28 @@ public final class SocketStack implements AutoCloseable
     private void onConnect(final int id, final int address, final int port)
     {
         final TcpSocket c = (TcpSocket)created.remove(id);
-        if (c == null)
+        if (c != null)
         {
-            return;
+            opens.connect(id, c, address, port, commandNowNs);
         }
-        if (stack.ipv4().routes().nextHop(address) == RouteTable.NO_ROUTE)
-        {
-            // as java.net (EHOSTUNREACH at once): nothing on the subnet, and no gateway to take it further
-            c.pump().failConnect(new NoRouteToHostException("no route to " + Ipv4Address.toString(address) + ":"
-                + port + ": it is not on " + subnet() + " and the stack has no gateway"));
-            return;
-        }
-        final TcpConnection tcp = stack.tcp().connect(address, port, c.pump(), commandNowNs);
-        if (tcp == null)
-        {
-            c.pump().failConnect(new ConnectException("no connection can be made to " + Ipv4Address.toString(address)
-                + ":" + port + " (connection limit or no free local port)"));
-            return;
-        }
-        connections.put(id, c.pump());
-        c.pump().attach(tcp);
     }
 
     private void onListen(final int id, final int port, final int backlog)
     {
         final TcpServerSocket l = (TcpServerSocket)created.remove(id);
-        if (l == null)
+        if (l != null)
         {
-            return;
+            opens.listen(id, l, port, backlog);
         }
-        TcpListener tcpListener = null;
-        try
-        {
-            if (port != 0)
-            {
-                tcpListener = stack.tcp().listen(port, backlog, ignored -> l.onAcceptable());
-            }
-            else
-            {
-                // an ephemeral port, as bindUdp(0) and java.net's ServerSocket(0): RFC 6335's dynamic range from a
-                // random start; a port taken by another listener is skipped
-                final int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(EPHEMERAL_COUNT);
-                for (int i = 0; i < EPHEMERAL_COUNT && tcpListener == null; i++)
-                {
-                    final int candidate = EPHEMERAL_FIRST + (start + i) % EPHEMERAL_COUNT;
-                    try
-                    {
-                        tcpListener = stack.tcp().listen(candidate, backlog, ignored -> l.onAcceptable());
-                    }
-                    catch (final IllegalStateException taken)
-                    {
-                        // next
-                    }
-                }
-                if (tcpListener == null)
-                {
-                    l.failBind("no free ephemeral port in " + EPHEMERAL_FIRST + ".." + (EPHEMERAL_FIRST
-                        + EPHEMERAL_COUNT - 1));
-                    return;
-                }
-            }
-        }
-        catch (final IllegalStateException | IllegalArgumentException ex)
-        {
-            l.failBind(ex.getMessage());
-            return;
-        }
-        listeners.put(id, l);
-        l.attach(tcpListener);
     }
 
     private void onUdpBind(final int id, final int port)
     {
         final UdpSocket u = (UdpSocket)created.remove(id);
-        if (u == null)
+        if (u != null)
         {
-            return;
+            opens.bindUdp(id, u, port);
         }
-        final UdpEndpoint endpoint = stack.udp().bind(port, u.handler());
-        if (endpoint == null)
-        {
-            u.failBind("UDP port " + port + " is already in use (or too many sockets)");
-            return;
-        }
-        udpSockets.put(id, u);
-        u.attach(endpoint);
-    }
-
-    /**
-     * A next hop did not answer ARP: connects through it fail with {@link NoRouteToHostException}, as Linux fails
-     * them with EHOSTUNREACH. Stack thread.
-     */
-    private void onResolutionFailed(final int nextHop, final long nowNs)
-    {
-        final RouteTable routes = stack.ipv4().routes();
-        final java.util.List<TcpSocketPump> failed = new java.util.ArrayList<>();
-        for (final TcpSocketPump pump : connections.values())
-        {
-            if (pump.isConnecting() && routes.nextHop(pump.socket().remoteAddress()) == nextHop)
-            {
-                failed.add(pump);
-            }
-        }
-        for (final TcpSocketPump pump : failed)
-        {
-            final TcpSocket s = pump.socket();
-            final int remote = s.remoteAddress();
-            pump.failConnecting(new NoRouteToHostException("no route to " + Ipv4Address.toString(remote) + ":"
-                + s.remotePort() + ": " + (nextHop == remote ? "it" : "the gateway " + Ipv4Address.toString(nextHop))
-                + " did not answer ARP"));
-        }
-    }
-
-    private String subnet()
-    {
-        final int prefix = stack.config().prefixLength();
-        return Ipv4Address.toString(stack.ipAddress() & Ipv4Address.mask(prefix)) + "/" + prefix;
     }
 
     /** An accepted connection joins the stack-side table. Stack thread. */
