@@ -20,6 +20,8 @@ import org.agrona.MutableDirectBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.security.SecureRandom;
+
 /**
  * The composition root: one device and the layers above it. Whoever drives it reads the clock once per duty
  * cycle and hands that time to {@link #doWork(long)} (and to every call made between cycles), so the stack never
@@ -53,8 +55,9 @@ public final class NetStack
         this.config = config.validate();
         this.device = device;
         this.random = new RandomSource(config.seed());
+        final long seededMac = random.nextLong(); // drawn always, so the seeded choices after it stay the same
         final long mac = config.macAddress() != -1 ? config.macAddress()
-            : MacAddress.locallyAdministered(random.nextLong());
+            : MacAddress.locallyAdministered(config.isSeedSet() ? seededMac : new SecureRandom().nextLong());
         this.receiveBurst = config.receiveBurst();
         this.ethernet = new EthernetLayer(device, mac, counters);
         this.arp = new ArpLayer(config, ethernet, counters);

@@ -17,12 +17,22 @@ public final class StackConfig
     /** The largest receive queue the ring behind it can hold (1 GiB). */
     public static final int MAX_UDP_RECEIVE_QUEUE_BYTES = ExpandableRingBuffer.MAX_CAPACITY;
 
+    /** The smallest MTU: RFC 791 requires every host to take a 68-byte datagram whole. */
+    public static final int MIN_MTU = 68;
+    /** The largest MTU: the largest IPv4 datagram (RFC 791's 16-bit total length). */
+    public static final int MAX_MTU = 65_535;
+    /** The MTU rule in words, for every message that states it. */
+    public static final String MTU_RULE = "mtu must be " + MIN_MTU + ".." + MAX_MTU
+        + " (RFC 791: every host takes a 68-byte datagram; 65,535 is the largest)";
+
     private int ipAddress;
     private int prefixLength = 24;
     private int gateway = Ipv4Address.ANY;
     private long macAddress = -1;
     private int mtu = 1500;
     private long seed = 0x7A95_7AC4L;
+    /** Whether {@link #seed(long)} was called: only then does an unset MAC repeat from run to run. */
+    private boolean seedSet;
     private boolean repeatableSecrets;
     private int receiveBurst = 64;
     private int ttl = 64;
@@ -63,8 +73,12 @@ public final class StackConfig
         else
         {
             this.ipAddress = Ipv4Address.parse(cidr.substring(0, slash));
-            this.prefixLength = Integer.parseInt(cidr.substring(slash + 1).trim());
-            Ipv4Address.mask(prefixLength);
+            final String prefix = cidr.substring(slash + 1).trim();
+            if (!prefix.matches("[0-9]{1,2}") || Integer.parseInt(prefix) > 32)
+            {
+                throw new IllegalArgumentException("not A.B.C.D/N with a prefix length N of 0..32: " + cidr);
+            }
+            this.prefixLength = Integer.parseInt(prefix);
         }
         return this;
     }
@@ -97,7 +111,10 @@ public final class StackConfig
         return gateway;
     }
 
-    /** The stack's MAC; when unset, a locally administered one drawn from the seed. */
+    /**
+     * The stack's MAC. When unset, a locally administered one: drawn from the {@link #seed} if one was set (a run
+     * that repeats), else from {@code SecureRandom}, so that two stacks on one bridge never share a MAC.
+     */
     public StackConfig macAddress(final long macAddress)
     {
         this.macAddress = macAddress;
@@ -109,7 +126,7 @@ public final class StackConfig
         return macAddress;
     }
 
-    /** Largest IP datagram on the link (bytes, without the Ethernet header): 68..65535. */
+    /** Largest IP datagram on the link (bytes, without the Ethernet header): {@link #MIN_MTU}..{@link #MAX_MTU}. */
     public StackConfig mtu(final int mtu)
     {
         this.mtu = mtu;
@@ -122,18 +139,26 @@ public final class StackConfig
     }
 
     /**
-     * Seeds the random choices a run may repeat: the MAC when unset, the IP identification start, impairments.
+     * Seeds the random choices a run may repeat: the MAC when unset (without a seed of its own, each stack draws
+     * its MAC from {@code SecureRandom}), the IP identification start, impairments.
      * Secrets (the ISN key, ephemeral ports) do not come from it unless {@link #repeatableSecrets} asks.
      */
     public StackConfig seed(final long seed)
     {
         this.seed = seed;
+        this.seedSet = true;
         return this;
     }
 
     public long seed()
     {
         return seed;
+    }
+
+    /** Whether a seed was set: then an unset MAC comes from it, the same in every run. */
+    public boolean isSeedSet()
+    {
+        return seedSet;
     }
 
     /**
@@ -345,7 +370,7 @@ public final class StackConfig
     {
         require(ipAddress != 0, "ipAddress must be set");
         require(prefixLength >= 0 && prefixLength <= 32, "prefixLength must be 0..32");
-        require(mtu >= 68 && mtu <= 65535, "mtu must be 68..65535 (RFC 791 minimum 68)");
+        require(mtu >= MIN_MTU && mtu <= MAX_MTU, MTU_RULE);
         require(macAddress == -1 || (macAddress >>> 48) == 0 && !MacAddress.isMulticast(macAddress),
             "macAddress must be a unicast 48-bit address");
         require(receiveBurst > 0, "receiveBurst must be > 0");

@@ -45,39 +45,29 @@ final class HttpServer
                 + "with 'Accept: application/json') and /stats.json. Runs until Ctrl-C, then prints its counters.\n"
                 + "Try: curl http://STACK/stats.json")
             .option("root", "DIR", "directory to serve files from", "none")
-            .option("keep-alive-timeout", "SEC", "close a connection idle this long between requests", "5")
-            .option("max-header-bytes", "N", "largest request head (request line and headers) read; larger is 431",
+            .option("keep-alive-timeout", "SEC", "close a connection idle this long between requests "
+                + "(1..86400)", "5")
+            .option("max-header-bytes", "N", "largest request head (request line and headers) read, "
+                + "256..1048576; larger is 431",
                 "8192")
             .flag("access-log", "print a line per request to stdout"), 80)));
-        final int parsed = command.parse(args);
+        final int parsed = command.parse(args, options ->
+        {
+            Servers.check(options);
+            root(options);
+            limits(options);
+        });
         if (parsed != StackCommand.CONTINUE)
         {
             return parsed;
         }
         final Options options = command.options();
-        final Path root;
-        final HttpSession.Limits limits;
-        try
-        {
-            root = "none".equals(options.get("root")) ? null : servedRoot(options.get("root"));
-            final int keepAlive = options.getInt("keep-alive-timeout");
-            final int maxHead = options.getInt("max-header-bytes");
-            if (keepAlive < 1 || maxHead < 256)
-            {
-                throw new Options.UsageException("--keep-alive-timeout must be at least 1 and --max-header-bytes "
-                    + "at least 256");
-            }
-            limits = new HttpSession.Limits(maxHead, MAX_BODY_BYTES, keepAlive, BUFFER_BYTES);
-        }
-        catch (final Options.UsageException ex)
-        {
-            System.err.println("http: " + ex.getMessage());
-            return 2;
-        }
+        final Path root = root(options);
+        final HttpSession.Limits limits = limits(options);
         final TapStack stack = command.start();
         if (stack == null)
         {
-            return 1;
+            return command.failure();
         }
         final Map<String, String> info = new LinkedHashMap<>();
         info.put("ip", Ipv4Address.toString(stack.stack().ipAddress()) + "/" + stack.stack().config().prefixLength());
@@ -87,7 +77,7 @@ final class HttpServer
         final HttpStats stats = new HttpStats();
         final HttpSite site = new HttpSite(root, stack.sockets().counters()::snapshot, info, stats);
         final Consumer<String> accessLog = options.has("access-log") ? System.out::println : null;
-        final int port = options.getInt("port");
+        final int port = Servers.port(options);
         final TcpServer server;
         try
         {
@@ -96,7 +86,7 @@ final class HttpServer
                 .sendBufferBytes(SEND_RING_BYTES)
                 .readTimeout(Duration.ofSeconds(limits.keepAliveSeconds()));
             server = new TcpServer("http", stack.sockets().listen(port, 128, socketOptions),
-                options.getInt("max-clients"), c -> serve(c, site, stats, limits, accessLog),
+                Servers.maxClients(options), c -> serve(c, site, stats, limits, accessLog),
                 HttpServer::turnAway).start();
         }
         catch (final IOException ex)
@@ -110,12 +100,25 @@ final class HttpServer
         return command.serveUntilStopped(() -> server.summary() + stats.summary(), server);
     }
 
+    /** --root, or null for the built-in page. */
+    private static Path root(final Options options)
+    {
+        return "none".equals(options.get("root")) ? null : servedRoot(options.get("root"));
+    }
+
+    private static HttpSession.Limits limits(final Options options)
+    {
+        final int keepAlive = options.getInt("keep-alive-timeout", 1, 86_400, "seconds 1..86400");
+        final int maxHead = options.getInt("max-header-bytes", 256, 1 << 20, "bytes 256..1048576");
+        return new HttpSession.Limits(maxHead, MAX_BODY_BYTES, keepAlive, BUFFER_BYTES);
+    }
+
     private static Path servedRoot(final String dir)
     {
         final Path path = Path.of(dir);
         if (!Files.isDirectory(path))
         {
-            throw new Options.UsageException("--root " + dir + " is not a directory");
+            throw new Options.UsageException("--root must be a directory to serve, not '" + dir + "'");
         }
         try
         {
@@ -124,7 +127,8 @@ final class HttpServer
         }
         catch (final IOException ex)
         {
-            throw new Options.UsageException("--root " + dir + ": " + ex.getMessage());
+            throw new Options.UsageException("--root must be a readable directory, not '" + dir + "' ("
+                + ex.getMessage() + ")");
         }
     }
 

@@ -25,31 +25,66 @@ public final class Main
     {
     }
 
-    public static void main(final String[] args) throws Exception
+    /** The commands, for the one-line message after a mistake. */
+    private static final String COMMANDS = "ping-responder, echo, http, discard, chargen or ping";
+
+    public static void main(final String[] args)
     {
-        if (args.length == 0 || "--help".equals(args[0]) || "-h".equals(args[0]) || "help".equals(args[0]))
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs a command and returns its exit status: 0, 1 when it ran and failed (no reply, no TAP), 2 for a mistake on
+     * the command line (one line on stderr naming it; the help only with --help). No stack trace reaches the user.
+     */
+    static int run(final String[] args)
+    {
+        if (args.length > 0 && ("--help".equals(args[0]) || "-h".equals(args[0]) || "help".equals(args[0])))
         {
             System.out.print(USAGE);
-            System.exit(args.length == 0 ? 2 : 0);
+            return 0;
+        }
+        if (args.length == 0)
+        {
+            System.err.println("tapstack-examples: a COMMAND is required: " + COMMANDS + " (--help for more)");
+            return 2;
         }
         final String command = args[0];
         final String[] rest = Arrays.copyOfRange(args, 1, args.length);
         // before any command class loads: their static loggers read the settings once
         StackOptions.configureLogging(Arrays.asList(rest).contains("--verbose"));
-        switch (command)
+        try
         {
-            case "ping-responder" -> System.exit(PingResponder.run(rest));
-            case "echo" -> System.exit(Echo.run(rest));
-            case "http" -> System.exit(HttpServer.run(rest));
-            case "discard" -> System.exit(Discard.run(rest));
-            case "chargen" -> System.exit(Chargen.run(rest));
-            case "ping" -> System.exit(PingCommand.run(rest));
-            default ->
+            return switch (command)
             {
-                System.err.println("unknown command '" + command + "'\n");
-                System.err.print(USAGE);
-                System.exit(2);
-            }
+                case "ping-responder" -> PingResponder.run(rest);
+                case "echo" -> Echo.run(rest);
+                case "http" -> HttpServer.run(rest);
+                case "discard" -> Discard.run(rest);
+                case "chargen" -> Chargen.run(rest);
+                case "ping" -> PingCommand.run(rest);
+                default ->
+                {
+                    System.err.println("tapstack-examples: unknown command '" + command + "': it is " + COMMANDS
+                        + " (--help for more)");
+                    yield 2;
+                }
+            };
+        }
+        catch (final Options.UsageException ex)
+        {
+            System.err.println(command + ": " + ex.getMessage());
+            return 2;
+        }
+        catch (final InterruptedException ex)
+        {
+            return 130;
+        }
+        catch (final Exception ex)
+        {
+            // a failure no command foresaw: its words, not a stack trace (--verbose logs more)
+            System.err.println(command + ": " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+            return 1;
         }
     }
 }

@@ -58,7 +58,9 @@ final class Options
             {
                 if (positionals.size() >= positionalSpecs.size())
                 {
-                    throw new UsageException("unexpected argument '" + arg + "'");
+                    throw new UsageException(positionalSpecs.isEmpty() ? "takes no arguments besides options, not '"
+                        + arg + "'" : "unexpected argument '" + arg + "' after " + String.join(" ",
+                        positionalSpecs.keySet()));
                 }
                 positionals.add(arg);
                 continue;
@@ -74,7 +76,7 @@ final class Options
             final Spec spec = specs.get(name);
             if (spec == null)
             {
-                throw new UsageException("unknown option --" + name);
+                throw new UsageException("unknown option --" + name + " (--help lists the options)");
             }
             if (spec.argument() == null)
             {
@@ -144,6 +146,44 @@ final class Options
         }
     }
 
+    /** A whole number in {@code min..max}; the message names the option and the range. */
+    int getInt(final String name, final int min, final int max, final String what)
+    {
+        final String value = get(name);
+        try
+        {
+            final int n = Integer.parseInt(value);
+            if (n >= min && n <= max)
+            {
+                return n;
+            }
+        }
+        catch (final NumberFormatException ex)
+        {
+            // below
+        }
+        throw new UsageException("--" + name + " must be " + what + ", not '" + value + "'");
+    }
+
+    /** A whole number in {@code min..max}; the message names the option and the range. */
+    long getLong(final String name, final long min, final long max, final String what)
+    {
+        final String value = get(name);
+        try
+        {
+            final long n = Long.parseLong(value);
+            if (n >= min && n <= max)
+            {
+                return n;
+            }
+        }
+        catch (final NumberFormatException ex)
+        {
+            // below
+        }
+        throw new UsageException("--" + name + " must be " + what + ", not '" + value + "'");
+    }
+
     long getLong(final String name)
     {
         final String value = get(name);
@@ -166,15 +206,17 @@ final class Options
             final double p = value.endsWith("%")
                 ? Double.parseDouble(value.substring(0, value.length() - 1)) / 100.0
                 : Double.parseDouble(value);
-            if (p < 0 || p > 1)
+            if (!(p >= 0 && p <= 1))
             {
-                throw new UsageException("--" + name + " must be between 0% and 100%");
+                throw new UsageException("--" + name + " must be a percentage 0%..100% like 2% or a fraction like "
+                    + "0.02, not '" + value + "'");
             }
             return p;
         }
         catch (final NumberFormatException ex)
         {
-            throw new UsageException("--" + name + " must be a percentage like 2% or a fraction like 0.02");
+            throw new UsageException("--" + name + " must be a percentage 0%..100% like 2% or a fraction like "
+                + "0.02, not '" + value + "'");
         }
     }
 
@@ -217,7 +259,7 @@ final class Options
         return sb.toString();
     }
 
-    /** A mistake on the command line: printed with the help, exit status 2. */
+    /** A mistake on the command line: printed as one line, exit status 2. */
     static final class UsageException extends RuntimeException
     {
         UsageException(final String message)

@@ -19,6 +19,11 @@ import java.util.concurrent.TimeoutException;
  */
 final class PingCommand
 {
+    static final int MIN_SIZE = io.tapstack.socket.Ping.MIN_DATA_LENGTH;
+    static final int MAX_SIZE = io.tapstack.socket.Ping.MAX_DATA_LENGTH;
+    /** The longest --interval or --timeout: a day. */
+    static final long MAX_MS = 86_400_000L;
+
     private PingCommand()
     {
     }
@@ -81,45 +86,28 @@ final class PingCommand
                 + "ip link set tap0 up', then: ip netns exec lab java -jar tapstack-examples.jar ping 10.0.0.1 ...")
             .positional("HOST", "the IPv4 address to ping (on the stack's subnet, or behind --gateway)")
             .option("count", "N", "echo requests to send; 0 sends until Ctrl-C", "4")
-            .option("size", "N", "data bytes in each request (8..65507; the reply line counts 8 more)",
+            .option("size", "N", "data bytes in each request (" + MIN_SIZE + ".." + MAX_SIZE
+                + "; the reply line counts 8 more)",
                 Integer.toString(io.tapstack.socket.Ping.DEFAULT_DATA_LENGTH))
-            .option("interval", "MS", "milliseconds between requests", "1000")
-            .option("timeout", "MS", "how long to wait for each reply", "2000")));
-        final int parsed = command.parse(args);
+            .option("interval", "MS", "milliseconds between requests (0.." + MAX_MS + ")", "1000")
+            .option("timeout", "MS", "how long to wait for each reply in milliseconds (1.." + MAX_MS + ")",
+                "2000")));
+        final int parsed = command.parse(args, PingCommand::check);
         if (parsed != StackCommand.CONTINUE)
         {
             return parsed;
         }
         final Options options = command.options();
         final String host = options.positional(0);
-        final int address;
-        final int count;
-        final int size;
-        final long intervalMs;
-        final long timeoutMs;
-        try
-        {
-            address = Ipv4Address.parse(host);
-            count = options.getInt("count");
-            size = options.getInt("size");
-            intervalMs = options.getLong("interval");
-            timeoutMs = options.getLong("timeout");
-            if (count < 0 || size < 8 || size > 65_507 || intervalMs < 0 || timeoutMs <= 0)
-            {
-                throw new Options.UsageException("--count must be 0 or more, --size 8..65507, --interval 0 or more "
-                    + "and --timeout more than 0");
-            }
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            System.err.println("ping: " + ex.getMessage() + "\n");
-            System.err.print(options.help());
-            return 2;
-        }
+        final int address = host(options);
+        final int count = count(options);
+        final int size = size(options);
+        final long intervalMs = intervalMs(options);
+        final long timeoutMs = timeoutMs(options);
         final TapStack stack = command.start();
         if (stack == null)
         {
-            return 1;
+            return command.failure();
         }
 
         final Tally tally = new Tally();
@@ -203,6 +191,63 @@ final class PingCommand
             }
         }
         return tally.received() > 0 ? 0 : 1;
+    }
+
+    /** Ping's own options, checked before the stack starts. */
+    private static void check(final Options options)
+    {
+        host(options);
+        count(options);
+        size(options);
+        intervalMs(options);
+        timeoutMs(options);
+    }
+
+    private static int host(final Options options)
+    {
+        final String host = options.positional(0);
+        final int address;
+        try
+        {
+            address = Ipv4Address.parse(host);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new Options.UsageException("HOST must be an IPv4 address like 10.0.0.1, not '" + host + "'");
+        }
+        if (address == Ipv4Address.ANY || Ipv4Address.isMulticast(address) || address == Ipv4Address.BROADCAST)
+        {
+            throw new Options.UsageException("HOST must be one host's address, not '" + host + "'");
+        }
+        final StackOptions.Interface ip = StackOptions.ip(options);
+        if (!Ipv4Address.sameSubnet(address, ip.address(), ip.prefixLength())
+            && StackOptions.gateway(options, ip) == Ipv4Address.ANY)
+        {
+            throw new Options.UsageException("HOST must be on the stack's subnet " + Ipv4Address.toString(
+                ip.address() & Ipv4Address.mask(ip.prefixLength())) + "/" + ip.prefixLength()
+                + " unless --gateway routes to it, not '" + host + "'");
+        }
+        return address;
+    }
+
+    private static int count(final Options options)
+    {
+        return options.getInt("count", 0, Integer.MAX_VALUE, "0 (until Ctrl-C) or more");
+    }
+
+    private static int size(final Options options)
+    {
+        return options.getInt("size", MIN_SIZE, MAX_SIZE, "data bytes " + MIN_SIZE + ".." + MAX_SIZE);
+    }
+
+    private static long intervalMs(final Options options)
+    {
+        return options.getLong("interval", 0, MAX_MS, "milliseconds 0.." + MAX_MS);
+    }
+
+    private static long timeoutMs(final Options options)
+    {
+        return options.getLong("timeout", 1, MAX_MS, "milliseconds 1.." + MAX_MS);
     }
 
     private static Throwable rootCause(final Throwable ex)

@@ -26,7 +26,7 @@ final class PingResponder
         final TapStack stack = command.start();
         if (stack == null)
         {
-            return 1;
+            return command.failure();
         }
         LoggerFactory.getLogger("ping-responder").info("answering ARP and ping for {}/{} (MAC {}) on {} in {} mode; "
             + "Ctrl-C to stop", Ipv4Address.toString(stack.stack().ipAddress()), stack.stack().config().prefixLength(),

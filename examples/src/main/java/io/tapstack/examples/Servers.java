@@ -12,6 +12,8 @@ final class Servers
 {
     /** Connections served at once before new ones are turned away. */
     static final String DEFAULT_MAX_CLIENTS = "256";
+    /** At most this many at once: each is a thread. */
+    static final int MAX_CLIENTS = 10_000;
 
     private Servers()
     {
@@ -30,7 +32,7 @@ final class Servers
     {
         final StackCommand command = new StackCommand(name,
             StackOptions.declare(declare(new Options(name, description), defaultPort)));
-        final int parsed = command.parse(args);
+        final int parsed = command.parse(args, Servers::check);
         if (parsed != StackCommand.CONTINUE)
         {
             return parsed;
@@ -38,15 +40,15 @@ final class Servers
         final TapStack stack = command.start();
         if (stack == null)
         {
-            return 1;
+            return command.failure();
         }
-        final int port = command.options().getInt("port");
+        final int port = port(command.options());
         final TcpServer tcpServer;
         final UdpServer udpServer;
         try
         {
             tcpServer = new TcpServer(name, stack.sockets().listen(port, tcpOptions),
-                command.options().getInt("max-clients"), tcp, null).start();
+                maxClients(command.options()), tcp, null).start();
             udpServer = new UdpServer(name, stack.sockets().bindUdp(port), udp).start();
         }
         catch (final IOException ex)
@@ -63,8 +65,25 @@ final class Servers
     static Options declare(final Options options, final int defaultPort)
     {
         return options
-            .option("port", "N", "port to serve on", Integer.toString(defaultPort))
-            .option("max-clients", "N", "TCP connections served at once (a thread each); more are turned away",
-                DEFAULT_MAX_CLIENTS);
+            .option("port", "N", "port to serve on, 1..65535", Integer.toString(defaultPort))
+            .option("max-clients", "N", "TCP connections served at once (a thread each, 1.." + MAX_CLIENTS
+                + "); more are turned away", DEFAULT_MAX_CLIENTS);
+    }
+
+    /** The options {@link #declare} adds, checked before the stack starts. */
+    static void check(final Options options)
+    {
+        port(options);
+        maxClients(options);
+    }
+
+    static int port(final Options options)
+    {
+        return options.getInt("port", 1, 65_535, "a port 1..65535");
+    }
+
+    static int maxClients(final Options options)
+    {
+        return options.getInt("max-clients", 1, MAX_CLIENTS, "1.." + MAX_CLIENTS);
     }
 }

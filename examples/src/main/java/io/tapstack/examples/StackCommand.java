@@ -20,6 +20,7 @@ final class StackCommand
     private final String name;
     private final Options options;
     private TapStack stack;
+    private int failure = 1;
 
     StackCommand(final String name, final Options options)
     {
@@ -33,32 +34,50 @@ final class StackCommand
     }
 
     /**
-     * Parses {@code args}; prints the help or the mistake.
+     * Parses {@code args} and checks every stack option; prints the help (only when asked) or the mistake.
      *
      * @return {@link #CONTINUE}, or the exit status to return now (0 after --help, 2 after a mistake)
      */
     int parse(final String[] args)
     {
+        return parse(args, options -> { });
+    }
+
+    /**
+     * Parses {@code args}, checks every stack option and then the command's own with {@code check} (which throws
+     * {@link Options.UsageException}); a mistake is one line on stderr naming the option, and exit status 2.
+     *
+     * @return {@link #CONTINUE}, or the exit status to return now (0 after --help, 2 after a mistake)
+     */
+    int parse(final String[] args, final java.util.function.Consumer<Options> check)
+    {
         try
         {
             options.parse(args, 0);
+            if (options.has("help"))
+            {
+                System.out.print(options.help());
+                return 0;
+            }
+            StackOptions.check(options);
+            check.accept(options);
         }
         catch (final Options.UsageException ex)
         {
-            System.err.println(name + ": " + ex.getMessage() + "\n");
-            System.err.print(options.help());
-            return 2;
-        }
-        if (options.has("help"))
-        {
-            System.out.print(options.help());
-            return 0;
+            return usageError(ex.getMessage());
         }
         StackOptions.configureLogging(options);
         return CONTINUE;
     }
 
-    /** Opens the TAP and starts the stack; prints why and returns null when it cannot. */
+    /** Prints a mistake on the command line as one line; returns its exit status, 2. */
+    int usageError(final String message)
+    {
+        System.err.println(name + ": " + message);
+        return 2;
+    }
+
+    /** Opens the TAP and starts the stack; prints why and returns null when it cannot ({@link #failure}). */
     TapStack start()
     {
         try
@@ -68,15 +87,22 @@ final class StackCommand
         }
         catch (final Options.UsageException ex)
         {
-            System.err.println(name + ": " + ex.getMessage());
+            failure = usageError(ex.getMessage());
             return null;
         }
         catch (final RuntimeException ex)
         {
             // TapException (no permission, no /dev/net/tun), a bad address: the message says which
             System.err.println(name + ": " + ex.getMessage());
+            failure = 1;
             return null;
         }
+    }
+
+    /** The exit status after {@link #start} returned null: 2 for a mistake in the options, 1 otherwise. */
+    int failure()
+    {
+        return failure;
     }
 
     /**

@@ -16,14 +16,25 @@ final class StackOptions
     {
     }
 
+    /** The seed of impairments when --seed is not given (the MAC is then drawn from SecureRandom). */
+    static final long DEFAULT_IMPAIRMENT_SEED = 1;
+    /** The longest --delay or --jitter: a minute. */
+    static final int MAX_DELAY_MS = 60_000;
+    /** Linux's IFNAMSIZ (16) less the terminating NUL. */
+    static final int MAX_TAP_NAME = 15;
+
     static Options declare(final Options options)
     {
         return options
-            .option("tap", "NAME", "TAP interface to open, created if missing", null)
-            .option("ip", "A.B.C.D/N", "the stack's address and prefix length", null)
-            .option("gateway", "A.B.C.D", "default gateway for off-subnet destinations", "none")
-            .option("mtu", "N", "link MTU in bytes (also set on the TAP)", "1500")
-            .option("mac", "aa:bb:cc:dd:ee:ff", "the stack's MAC (the TAP's kernel side has its own)", "random, from --seed")
+            .option("tap", "NAME", "TAP interface to open, created if missing (1.." + MAX_TAP_NAME + " characters)",
+                null)
+            .option("ip", "A.B.C.D/N", "the stack's host address and prefix length 1..32, like 10.0.0.2/24", null)
+            .option("gateway", "A.B.C.D", "default gateway for off-subnet destinations, on the stack's subnet",
+                "none")
+            .option("mtu", "N", "link MTU in bytes, " + StackConfig.MIN_MTU + ".." + StackConfig.MAX_MTU
+                + " (also set on the TAP)", "1500")
+            .option("mac", "aa:bb:cc:dd:ee:ff", "the stack's unicast MAC (the TAP's kernel side has its own)",
+                "random per run, or from --seed")
             .option("mode", "shared|dedicated", "shared: one thread reads the TAP and runs the stack; "
                 + "dedicated: reader and writer threads with rings to the stack thread", "shared")
             .option("loss", "P%", "drop this share of frames, both directions (seeded)", "0%")
@@ -31,9 +42,229 @@ final class StackOptions
             .option("reorder", "P%", "hold back this share of frames behind the next one, both directions", "0%")
             .option("delay", "MS", "delay every frame this many milliseconds, both directions", "0")
             .option("jitter", "MS", "add up to this many milliseconds of random delay (reorders too)", "0")
-            .option("seed", "N", "seed for the MAC, IP IDs and impairments", "1")
+            .option("seed", "N", "seed for the MAC, IP IDs and impairments: a run that repeats",
+                "none: a random MAC, impairments seeded with " + DEFAULT_IMPAIRMENT_SEED)
             .option("pcap", "FILE", "write every frame the stack sees and sends to FILE (Wireshark opens it)", "none")
             .flag("verbose", "log every protocol event (ARP, echo, drops) at debug level");
+    }
+
+    /** The stack's address and prefix length from --ip. */
+    record Interface(int address, int prefixLength)
+    {
+    }
+
+    /**
+     * Checks every stack option before anything opens, so that a mistake is one {@link Options.UsageException}
+     * naming the option and what it accepts.
+     */
+    static void check(final Options options)
+    {
+        tapName(options);
+        final Interface ip = ip(options);
+        gateway(options, ip);
+        mtu(options);
+        mac(options);
+        mode(options);
+        seed(options);
+        impairment(options);
+        pcap(options);
+    }
+
+    /** --pcap: none, or a file whose directory exists and may be written (checked before the TAP opens). */
+    static java.nio.file.Path pcap(final Options options)
+    {
+        final String text = options.get("pcap");
+        if ("none".equals(text))
+        {
+            return null;
+        }
+        try
+        {
+            final java.nio.file.Path path = java.nio.file.Path.of(text).toAbsolutePath();
+            final java.nio.file.Path dir = path.getParent();
+            if (!text.isBlank() && !java.nio.file.Files.isDirectory(path) && dir != null
+                && java.nio.file.Files.isDirectory(dir) && java.nio.file.Files.isWritable(dir))
+            {
+                return path;
+            }
+        }
+        catch (final java.nio.file.InvalidPathException ex)
+        {
+            // below
+        }
+        throw new Options.UsageException("--pcap must be a file in a writable directory, not '" + text + "'");
+    }
+
+    static String tapName(final Options options)
+    {
+        final String name = options.get("tap");
+        if (name.isEmpty() || name.length() > MAX_TAP_NAME || !name.matches("[A-Za-z0-9_.:-]+")
+            || ".".equals(name) || "..".equals(name))
+        {
+            throw new Options.UsageException("--tap must be an interface name of 1.." + MAX_TAP_NAME
+                + " letters, digits or ._:-, not '" + name + "'");
+        }
+        return name;
+    }
+
+    /**
+     * The stack's address from --ip: a host address with its prefix length. Refused: a missing prefix (no silent
+     * /24), /0, and addresses no host may have: unspecified (0.0.0.0/8, RFC 1122 §3.2.1.3), loopback (127/8),
+     * multicast (224/4), reserved and limited broadcast (240/4), and, below /31, the subnet's own network and
+     * broadcast addresses (RFC 3021 lets /31 and /32 use every address).
+     */
+    static Interface ip(final Options options)
+    {
+        final String text = options.get("ip");
+        final String what = "--ip must be a host address and a prefix length 1..32 like 10.0.0.2/24, not '" + text
+            + "'";
+        final int slash = text.indexOf('/');
+        if (slash < 0)
+        {
+            throw new Options.UsageException(what + " (the prefix length is missing)");
+        }
+        if (!text.substring(slash + 1).matches("[0-9]{1,2}"))
+        {
+            throw new Options.UsageException(what);
+        }
+        final int address;
+        try
+        {
+            address = Ipv4Address.parse(text.substring(0, slash));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new Options.UsageException(what);
+        }
+        final int prefix = Integer.parseInt(text.substring(slash + 1));
+        if (prefix < 1 || prefix > 32)
+        {
+            throw new Options.UsageException(what + " (the prefix length is out of range)");
+        }
+        final String special = special(address);
+        if (special != null)
+        {
+            throw new Options.UsageException(what + " (" + special + ")");
+        }
+        if (prefix <= 30)
+        {
+            final int host = address & ~Ipv4Address.mask(prefix);
+            if (host == 0)
+            {
+                throw new Options.UsageException(what + " (the subnet's network address)");
+            }
+            if (host == ~Ipv4Address.mask(prefix))
+            {
+                throw new Options.UsageException(what + " (the subnet's broadcast address)");
+            }
+        }
+        return new Interface(address, prefix);
+    }
+
+    /** Why no host may have {@code address}, or null if one may. */
+    private static String special(final int address)
+    {
+        if ((address >>> 24) == 0)
+        {
+            return "an unspecified address, 0.0.0.0/8";
+        }
+        if (Ipv4Address.isLoopback(address))
+        {
+            return "a loopback address, 127.0.0.0/8";
+        }
+        if (Ipv4Address.isMulticast(address))
+        {
+            return "a multicast address, 224.0.0.0/4";
+        }
+        if ((address & 0xF000_0000) == 0xF000_0000)
+        {
+            return address == Ipv4Address.BROADCAST ? "the limited broadcast address"
+                : "a reserved address, 240.0.0.0/4";
+        }
+        return null;
+    }
+
+    /** --gateway: none, or a host address on the stack's subnet other than its own. */
+    static int gateway(final Options options, final Interface ip)
+    {
+        final String text = options.get("gateway");
+        if ("none".equals(text))
+        {
+            return Ipv4Address.ANY;
+        }
+        final String what = "--gateway must be none or another host's address on the stack's subnet "
+            + Ipv4Address.toString(ip.address() & Ipv4Address.mask(ip.prefixLength())) + "/" + ip.prefixLength()
+            + ", not '" + text + "'";
+        final int gateway;
+        try
+        {
+            gateway = Ipv4Address.parse(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new Options.UsageException(what);
+        }
+        if (special(gateway) != null || gateway == ip.address()
+            || !Ipv4Address.sameSubnet(gateway, ip.address(), ip.prefixLength()))
+        {
+            throw new Options.UsageException(what);
+        }
+        return gateway;
+    }
+
+    /** --mtu, by the one rule {@link StackConfig#MTU_RULE} states. */
+    static int mtu(final Options options)
+    {
+        final String text = options.get("mtu");
+        try
+        {
+            final int mtu = Integer.parseInt(text);
+            if (mtu >= StackConfig.MIN_MTU && mtu <= StackConfig.MAX_MTU)
+            {
+                return mtu;
+            }
+        }
+        catch (final NumberFormatException ex)
+        {
+            // below
+        }
+        throw new Options.UsageException("--" + StackConfig.MTU_RULE + ", not '" + text + "'");
+    }
+
+    /** --mac: unset (-1), or a unicast MAC other than all zeros. */
+    static long mac(final Options options)
+    {
+        if (!options.has("mac"))
+        {
+            return -1;
+        }
+        final String text = options.get("mac");
+        final String what = "--mac must be a unicast MAC like 02:00:00:00:00:01 (the first octet even), not '"
+            + text + "'";
+        final long mac;
+        try
+        {
+            if (!text.matches("[0-9A-Fa-f]{1,2}([:-][0-9A-Fa-f]{1,2}){5}"))
+            {
+                throw new Options.UsageException(what);
+            }
+            mac = MacAddress.parse(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new Options.UsageException(what);
+        }
+        if (mac == 0 || MacAddress.isMulticast(mac))
+        {
+            throw new Options.UsageException(what);
+        }
+        return mac;
+    }
+
+    /** --seed when given. */
+    static Long seed(final Options options)
+    {
+        return options.has("seed") ? options.getLong("seed") : null;
     }
 
     /** Must run before the first logger is created. */
@@ -56,17 +287,18 @@ final class StackOptions
 
     static StackConfig stackConfig(final Options options)
     {
+        check(options);
+        final Interface ip = ip(options);
         final StackConfig config = new StackConfig()
-            .ipAddress(options.get("ip"))
-            .mtu(options.getInt("mtu"))
-            .seed(options.getLong("seed"));
-        if (!"none".equals(options.get("gateway")))
+            .ipAddress(ip.address())
+            .prefixLength(ip.prefixLength())
+            .gateway(gateway(options, ip))
+            .mtu(mtu(options))
+            .macAddress(mac(options));
+        final Long seed = seed(options);
+        if (seed != null)
         {
-            config.gateway(Ipv4Address.parse(options.get("gateway")));
-        }
-        if (options.has("mac"))
-        {
-            config.macAddress(MacAddress.parse(options.get("mac")));
+            config.seed(seed);
         }
         return config;
     }
@@ -79,24 +311,22 @@ final class StackOptions
      */
     static TapStack.Builder tapStack(final Options options)
     {
-        final TapStack.Builder builder = TapStack.builder().mode(mode(options));
-        try
+        final StackConfig checked = stackConfig(options);
+        final TapStack.Builder builder = TapStack.builder().mode(mode(options)).tap(tapName(options))
+            .mtu(checked.mtu())
+            .ip(Ipv4Address.toString(checked.ipAddress()) + "/" + checked.prefixLength());
+        if (checked.gateway() != Ipv4Address.ANY)
         {
-            builder.tap(options.get("tap")).mtu(options.getInt("mtu")).seed(options.getLong("seed")).ip(options.get("ip"));
-            if (!"none".equals(options.get("gateway")))
-            {
-                builder.gateway(options.get("gateway"));
-            }
-            if (options.has("mac"))
-            {
-                builder.mac(options.get("mac"));
-            }
+            builder.gateway(Ipv4Address.toString(checked.gateway()));
         }
-        catch (final IllegalArgumentException ex)
+        if (checked.macAddress() != -1)
         {
-            throw new Options.UsageException(ex.getMessage());
+            builder.mac(MacAddress.toString(checked.macAddress()));
         }
-        impairment(options); // checked now; applied below when the TAP is open
+        if (checked.isSeedSet())
+        {
+            builder.seed(checked.seed());
+        }
         return builder.device(device -> wrap(options, device, builder::closeAfter));
     }
 
@@ -117,12 +347,12 @@ final class StackOptions
         final java.util.function.Consumer<AutoCloseable> closeAfter)
     {
         FrameDevice wrapped = impair(options, device);
-        if (!"none".equals(options.get("pcap")))
+        final java.nio.file.Path pcapPath = pcap(options);
+        if (pcapPath != null)
         {
             try
             {
-                final io.tapstack.trace.PcapWriter pcap = io.tapstack.trace.PcapWriter.create(
-                    java.nio.file.Path.of(options.get("pcap")))
+                final io.tapstack.trace.PcapWriter pcap = io.tapstack.trace.PcapWriter.create(pcapPath)
                     .timeOffsetNs(System.currentTimeMillis() * 1_000_000L - System.nanoTime());
                 closeAfter.accept(pcap);
                 wrapped = new io.tapstack.trace.CaptureDevice(wrapped, pcap);
@@ -142,7 +372,9 @@ final class StackOptions
         {
             return device;
         }
-        return io.tapstack.dev.ImpairedDevice.builder(device).seed(options.getLong("seed")).both(impairment)
+        final Long seed = seed(options);
+        return io.tapstack.dev.ImpairedDevice.builder(device).seed(seed != null ? seed : DEFAULT_IMPAIRMENT_SEED)
+            .both(impairment)
             .build();
     }
 
@@ -162,16 +394,17 @@ final class StackOptions
         try
         {
             final double ms = Double.parseDouble(options.get(name).replace("ms", "").trim());
-            if (ms < 0)
+            if (!(ms >= 0 && ms <= MAX_DELAY_MS))
             {
-                throw new Options.UsageException("--" + name + " must not be negative");
+                throw new Options.UsageException("--" + name + " must be milliseconds 0.." + MAX_DELAY_MS
+                    + " like 5 or 0.5, not '" + options.get(name) + "'");
             }
             return (long)(ms * 1_000_000L);
         }
         catch (final NumberFormatException ex)
         {
-            throw new Options.UsageException("--" + name + " must be milliseconds like 5 or 0.5, not '"
-                + options.get(name) + "'");
+            throw new Options.UsageException("--" + name + " must be milliseconds 0.." + MAX_DELAY_MS
+                + " like 5 or 0.5, not '" + options.get(name) + "'");
         }
     }
 }

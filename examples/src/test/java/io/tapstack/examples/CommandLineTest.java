@@ -50,6 +50,45 @@ class CommandLineTest
     }
 
     @Test
+    void ipTakesEveryHostAddressOfItsSubnet()
+    {
+        for (final String ok : new String[] {"10.0.0.1/24", "10.0.0.254/24", "192.168.0.255/23", "10.0.0.0/31",
+            "10.0.0.1/31", "10.0.0.7/32", "169.254.3.4/16", "1.2.3.4/1"})
+        {
+            final Options options = StackOptions.declare(new Options("echo", "test"));
+            options.parse(new String[] {"--tap", "t", "--ip", ok}, 0);
+            StackOptions.check(options);
+            final StackOptions.Interface ip = StackOptions.ip(options);
+            assertEquals(ok, io.tapstack.wire.Ipv4Address.toString(ip.address()) + "/" + ip.prefixLength());
+        }
+    }
+
+    @Test
+    void withoutSeedOrMacTheStackDrawsItsOwnMac()
+    {
+        final Options none = StackOptions.declare(new Options("echo", "test"));
+        none.parse(new String[] {"--tap", "t", "--ip", "10.0.0.2/24"}, 0);
+        assertEquals(-1, StackOptions.stackConfig(none).macAddress());
+        assertTrue(!StackOptions.stackConfig(none).isSeedSet(), "no seed: NetStack draws the MAC from SecureRandom");
+        final Options seeded = StackOptions.declare(new Options("echo", "test"));
+        seeded.parse(new String[] {"--tap", "t", "--ip", "10.0.0.2/24", "--seed", "7"}, 0);
+        assertTrue(StackOptions.stackConfig(seeded).isSeedSet());
+        assertEquals(7, StackOptions.stackConfig(seeded).seed());
+    }
+
+    @Test
+    void helpOnlyWhenAskedAndThenOnStdoutWithStatus0() throws Exception
+    {
+        final RejectedCommandLineTest.Run help = RejectedCommandLineTest.run("ping", "--help");
+        assertEquals(0, help.status(), help::toString);
+        assertTrue(help.stdout().contains("--count N"), help.stdout());
+        assertEquals("", help.stderr());
+        final RejectedCommandLineTest.Run main = RejectedCommandLineTest.run("--help");
+        assertEquals(0, main.status(), main::toString);
+        assertTrue(main.stdout().contains("commands:"), main.stdout());
+    }
+
+    @Test
     void chargenLinesRotateThroughThe95PrintableCharacters()
     {
         final String text = new String(Chargen.pattern(3 * Chargen.LINE_BYTES), StandardCharsets.US_ASCII);

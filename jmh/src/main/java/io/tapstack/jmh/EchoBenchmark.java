@@ -30,7 +30,7 @@ import static io.tapstack.testkit.SingleStack.STACK_IP;
 import static io.tapstack.testkit.SingleStack.STACK_MAC;
 
 /**
- * One ICMP echo through a whole {@link io.tapstack.NetStack} in INVOKER mode: the benchmark thread is the stack
+ * One ICMP echo through a whole {@link io.tapstack.NetStack}, driven by the benchmark thread: it is the stack
  * thread. The stack sits on one end of a zero-latency {@link io.tapstack.dev.MemoryLink} in manual time
  * ({@link SingleStack}: a {@link io.tapstack.time.ManualClock} that does not move, so no timer fires); the
  * benchmark plays the peer on the other end. One operation: copy the request frame into a link slot

@@ -31,7 +31,7 @@ import static io.tapstack.testkit.SingleStack.STACK_MAC;
 
 /**
  * A 60,000-byte ICMP echo (message of 60,000 bytes: 59,992 data) through a whole {@link io.tapstack.NetStack} in
- * INVOKER mode over a zero-latency {@link io.tapstack.dev.MemoryLink} in manual time. The request arrives as 41
+ * driven by the benchmark thread over a zero-latency {@link io.tapstack.dev.MemoryLink} in manual time. The request arrives as 41
  * IPv4 fragments of up to 1480 bytes; the stack reassembles it (RFC 791 §3.2), verifies the ICMP checksum over the
  * whole datagram, writes the reply and fragments it again to the 1500-byte MTU. One operation: copy the 41
  * request fragments into link slots, run one duty cycle (the receive burst of 64 takes them all), drain the 41

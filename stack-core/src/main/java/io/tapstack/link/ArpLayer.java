@@ -46,6 +46,18 @@ public final class ArpLayer
     private final int[] queueLength;
     private final boolean[] slotUsed;
     private int queued;
+    private ResolutionFailureListener resolutionFailureListener = (nextHop, nowNs) -> { };
+
+    /**
+     * Told on the stack thread when a next hop did not answer ARP after every retry (RFC 1122 §2.3.2.2), after the
+     * packets queued for it were dropped: the socket API fails connects through that hop as Linux does
+     * (EHOSTUNREACH).
+     */
+    @FunctionalInterface
+    public interface ResolutionFailureListener
+    {
+        void onResolutionFailed(int nextHop, long nowNs);
+    }
 
     public ArpLayer(final StackConfig config, final EthernetLayer ethernet, final StackCounters counters)
     {
@@ -65,6 +77,12 @@ public final class ArpLayer
         this.queueNextHop = new int[queueCapacity];
         this.queueLength = new int[queueCapacity];
         this.slotUsed = new boolean[queueCapacity];
+    }
+
+    /** Replaces the one {@link ResolutionFailureListener}; set before the stack runs. */
+    public void resolutionFailureListener(final ResolutionFailureListener listener)
+    {
+        this.resolutionFailureListener = listener;
     }
 
     public ArpCache cache()
@@ -266,6 +284,7 @@ public final class ArpLayer
                 LOG.debug("{} did not answer ARP: dropping its queued packets", Ipv4Address.toString(nextHop));
                 cache.remove(slot);
                 dropQueued(nextHop);
+                resolutionFailureListener.onResolutionFailed(nextHop, nowNs);
             }
         }
         return work;

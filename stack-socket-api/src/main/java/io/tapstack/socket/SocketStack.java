@@ -2,9 +2,6 @@ package io.tapstack.socket;
 
 import io.tapstack.NetStack;
 import io.tapstack.StackCounters;
-import io.tapstack.tcp.TcpConnection;
-import io.tapstack.tcp.TcpListener;
-import io.tapstack.udp.UdpEndpoint;
 import io.tapstack.wire.Ipv4Address;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -21,6 +18,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.BindException;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -99,6 +98,8 @@ public final class SocketStack implements AutoCloseable
     private final Int2ObjectHashMap<TcpSocketPump> connections = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<TcpServerSocket> listeners = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<UdpSocket> udpSockets = new Int2ObjectHashMap<>();
+    /** Opens and binds: routes, ephemeral listening ports, connects that ARP gave up on. */
+    private final SocketOpens opens;
     /** The time commands run at in this duty cycle (the stack takes time as a parameter, never reads a clock). */
     private long commandNowNs;
 
@@ -126,6 +127,8 @@ public final class SocketStack implements AutoCloseable
             this.executor = ownedExecutor;
         }
         this.pings = new PingService(this);
+        this.opens = new SocketOpens(stack, connections, listeners, udpSockets);
+        stack.arp().resolutionFailureListener(opens::onResolutionFailed);
     }
 
     public SocketStack(final NetStack stack)
@@ -135,7 +138,7 @@ public final class SocketStack implements AutoCloseable
 
     // ------------------------------------------------------------------------------------- application side
 
-    /** Listens on {@code port} with the stack's default backlog. */
+    /** Listens on {@code port} (0: an ephemeral port) with the stack's default backlog. */
     public TcpServerSocket listen(final int port) throws IOException
     {
         return listen(port, stack.tcp().config().defaultBacklog());
@@ -148,7 +151,8 @@ public final class SocketStack implements AutoCloseable
     }
 
     /**
-     * Listens on {@code port}; {@code backlog} bounds half-open plus not-yet-accepted connections.
+     * Listens on {@code port} (0: an ephemeral port, as {@code new ServerSocket(0)}; {@link TcpServerSocket#port()}
+     * says which); {@code backlog} bounds half-open plus not-yet-accepted connections.
      *
      * @throws BindException when the port is taken
      */
@@ -169,10 +173,30 @@ public final class SocketStack implements AutoCloseable
         return listener;
     }
 
-    /** Connects to {@code address}:{@code port}, waiting at most {@code timeout}. */
+    /** Connects to {@code address}:{@code port} ("10.0.0.1"), waiting at most {@code timeout}. */
     public TcpSocket connect(final String address, final int port, final Duration timeout) throws IOException
     {
         return connect(Ipv4Address.parse(address), port, timeout);
+    }
+
+    /** Connects to {@code address}:{@code port} (an IPv4 address), waiting at most {@code timeout}. */
+    public TcpSocket connect(final InetAddress address, final int port, final Duration timeout) throws IOException
+    {
+        return connect(InetAddresses.toInt(address), port, timeout);
+    }
+
+    /** {@link #connect(String, int, Duration)} with per-connection options. */
+    public TcpSocket connect(final String address, final int port, final Duration timeout,
+        final SocketOptions options) throws IOException
+    {
+        return connect(Ipv4Address.parse(address), port, timeout, options);
+    }
+
+    /** {@link #connect(InetAddress, int, Duration)} with per-connection options. */
+    public TcpSocket connect(final InetAddress address, final int port, final Duration timeout,
+        final SocketOptions options) throws IOException
+    {
+        return connect(InetAddresses.toInt(address), port, timeout, options);
     }
 
     /**
@@ -180,6 +204,8 @@ public final class SocketStack implements AutoCloseable
      * that times out is aborted.
      *
      * @throws ConnectException when refused (RST) or no connection can be made
+     * @throws NoRouteToHostException at once when the address is off the subnet and there is no gateway, or after
+     *     the ARP retries when the next hop does not answer (as Linux's EHOSTUNREACH)
      * @throws SocketTimeoutException when the timeout passes first
      */
     public TcpSocket connect(final int address, final int port, final Duration timeout) throws IOException
@@ -215,11 +241,38 @@ public final class SocketStack implements AutoCloseable
     }
 
     /**
-     * Starts a connect; the future completes on the callback executor. Cancelling it aborts the connection.
+     * Starts a connect; the future completes on the callback executor. Cancelling it aborts the connection. It
+     * fails as {@link #connect(int, int, Duration)} says (refused, no route).
      */
     public CompletableFuture<TcpSocket> connectAsync(final int address, final int port)
     {
         return connectAsync(address, port, SocketOptions.defaults());
+    }
+
+    /** {@link #connectAsync(int, int)} to "10.0.0.1". */
+    public CompletableFuture<TcpSocket> connectAsync(final String address, final int port)
+    {
+        return connectAsync(Ipv4Address.parse(address), port, SocketOptions.defaults());
+    }
+
+    /** {@link #connectAsync(int, int)} to an IPv4 {@link InetAddress}. */
+    public CompletableFuture<TcpSocket> connectAsync(final InetAddress address, final int port)
+    {
+        return connectAsync(InetAddresses.toInt(address), port, SocketOptions.defaults());
+    }
+
+    /** {@link #connectAsync(String, int)} with per-connection options. */
+    public CompletableFuture<TcpSocket> connectAsync(final String address, final int port,
+        final SocketOptions options)
+    {
+        return connectAsync(Ipv4Address.parse(address), port, options);
+    }
+
+    /** {@link #connectAsync(InetAddress, int)} with per-connection options. */
+    public CompletableFuture<TcpSocket> connectAsync(final InetAddress address, final int port,
+        final SocketOptions options)
+    {
+        return connectAsync(InetAddresses.toInt(address), port, options);
     }
 
     /** {@link #connectAsync(int, int)} with per-connection options. */
@@ -274,10 +327,16 @@ public final class SocketStack implements AutoCloseable
         return stack.counters();
     }
 
-    /** The stack's own address. */
+    /** The stack's own address (an int, as {@link Ipv4Address} reads it). */
     public int address()
     {
         return stack.ipAddress();
+    }
+
+    /** The stack's own address as java.net's {@link InetAddress}. */
+    public InetAddress inetAddress()
+    {
+        return InetAddresses.toInet(stack.ipAddress());
     }
 
     /** The stack behind this API: its objects belong to the stack thread; from others, only counters and config. */
@@ -598,57 +657,28 @@ public final class SocketStack implements AutoCloseable
     private void onConnect(final int id, final int address, final int port)
     {
         final TcpSocket c = (TcpSocket)created.remove(id);
-        if (c == null)
+        if (c != null)
         {
-            return;
+            opens.connect(id, c, address, port, commandNowNs);
         }
-        final TcpConnection tcp = stack.tcp().connect(address, port, c.pump(), commandNowNs);
-        if (tcp == null)
-        {
-            c.pump().failConnect(new ConnectException("no connection can be made to " + Ipv4Address.toString(address)
-                + ":" + port + " (connection limit or no free local port)"));
-            return;
-        }
-        connections.put(id, c.pump());
-        c.pump().attach(tcp);
     }
 
     private void onListen(final int id, final int port, final int backlog)
     {
         final TcpServerSocket l = (TcpServerSocket)created.remove(id);
-        if (l == null)
+        if (l != null)
         {
-            return;
+            opens.listen(id, l, port, backlog);
         }
-        final TcpListener tcpListener;
-        try
-        {
-            tcpListener = stack.tcp().listen(port, backlog, ignored -> l.onAcceptable());
-        }
-        catch (final IllegalStateException | IllegalArgumentException ex)
-        {
-            l.failBind(ex.getMessage());
-            return;
-        }
-        listeners.put(id, l);
-        l.attach(tcpListener);
     }
 
     private void onUdpBind(final int id, final int port)
     {
         final UdpSocket u = (UdpSocket)created.remove(id);
-        if (u == null)
+        if (u != null)
         {
-            return;
+            opens.bindUdp(id, u, port);
         }
-        final UdpEndpoint endpoint = stack.udp().bind(port, u.handler());
-        if (endpoint == null)
-        {
-            u.failBind("UDP port " + port + " is already in use (or too many sockets)");
-            return;
-        }
-        udpSockets.put(id, u);
-        u.attach(endpoint);
     }
 
     /** An accepted connection joins the stack-side table. Stack thread. */

@@ -24,7 +24,8 @@ public final class TcpServerSocket implements AutoCloseable
     private final SocketStack owner;
     private final SocketOptions options;
     private final int id;
-    private final int port;
+    /** As asked, until the stack binds it: then the port chosen for 0. */
+    private volatile int port;
     private final int backlog;
     private final Readiness readiness;
     private final ManyToManyConcurrentArrayQueue<TcpSocket> accepted;
@@ -54,7 +55,7 @@ public final class TcpServerSocket implements AutoCloseable
         return id;
     }
 
-    /** The port it listens on. */
+    /** The port it listens on (the one the stack chose, after {@code listen(0)}). */
     public int port()
     {
         return port;
@@ -140,6 +141,7 @@ public final class TcpServerSocket implements AutoCloseable
     void attach(final TcpListener listener)
     {
         this.tcpListener = listener;
+        port = listener.port();
         bound = true;
         readiness.signal();
     }

@@ -296,6 +296,18 @@ public final class TcpSocket implements AutoCloseable
         return remoteAddress;
     }
 
+    /** The stack's own address as java.net's {@link java.net.InetAddress} (like {@code Socket.getLocalAddress}). */
+    public java.net.InetAddress localInetAddress()
+    {
+        return InetAddresses.toInet(owner.address());
+    }
+
+    /** The peer's address as java.net's {@link java.net.InetAddress} (like {@code Socket.getInetAddress}). */
+    public java.net.InetAddress remoteInetAddress()
+    {
+        return InetAddresses.toInet(remoteAddress);
+    }
+
     /** The peer's port. */
     public int remotePort()
     {

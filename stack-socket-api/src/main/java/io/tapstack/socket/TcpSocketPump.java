@@ -96,6 +96,25 @@ final class TcpSocketPump implements TcpHandler
         socket.readiness.signal();
     }
 
+    /** Still connecting (SYN-SENT): the connect future is not yet completed by the stack. Stack thread. */
+    boolean isConnecting()
+    {
+        return tcp != null && tcp.state() == io.tapstack.tcp.TcpState.SYN_SENT && !forgotten;
+    }
+
+    /** The stack gave up on the connect (no route, ARP unanswered): abort it and tell the caller. Stack thread. */
+    void failConnecting(final IOException ex)
+    {
+        if (socket.failure == null)
+        {
+            socket.failure = ex;
+        }
+        owner.executor().execute(() -> socket.connectFuture.completeExceptionally(ex));
+        tcp.abort();
+        forget();
+        socket.readiness.signal();
+    }
+
     void onPumpSend()
     {
         socket.sendScheduled.set(false);

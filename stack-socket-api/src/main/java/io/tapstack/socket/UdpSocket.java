@@ -13,6 +13,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import java.io.IOException;
 import java.lang.invoke.VarHandle;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.PortUnreachableException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -46,6 +47,12 @@ public final class UdpSocket implements AutoCloseable
     /** One received datagram. */
     public record Datagram(int address, int port, byte[] data)
     {
+        /** The sender's address as java.net's {@link InetAddress}. */
+        public InetAddress inetAddress()
+        {
+            return InetAddresses.toInet(address);
+        }
+
         @Override
         public String toString()
         {
@@ -113,6 +120,12 @@ public final class UdpSocket implements AutoCloseable
         return owner.address();
     }
 
+    /** The stack's own address as java.net's {@link InetAddress}. */
+    public InetAddress localInetAddress()
+    {
+        return InetAddresses.toInet(owner.address());
+    }
+
     /**
      * Sends one datagram of at most {@link #MAX_PAYLOAD} bytes (IPv4 fragments it beyond the MTU). Waits only
      * while the stack's command ring is full. Like UDP, nothing tells whether it arrived.
@@ -139,6 +152,32 @@ public final class UdpSocket implements AutoCloseable
     public void send(final String address, final int port, final byte[] data) throws IOException
     {
         send(Ipv4Address.parse(address), port, data, 0, data.length);
+    }
+
+    /** {@link #send(int, int, byte[], int, int)} to "10.0.0.1". */
+    public void send(final String address, final int port, final byte[] data, final int offset, final int length)
+        throws IOException
+    {
+        send(Ipv4Address.parse(address), port, data, offset, length);
+    }
+
+    /** {@link #send(int, int, byte[], int, int)} to an IPv4 {@link InetAddress}. */
+    public void send(final InetAddress address, final int port, final byte[] data, final int offset,
+        final int length) throws IOException
+    {
+        send(InetAddresses.toInt(address), port, data, offset, length);
+    }
+
+    /** {@link #connect(int, int)} to "10.0.0.1". */
+    public UdpSocket connect(final String address, final int port)
+    {
+        return connect(Ipv4Address.parse(address), port);
+    }
+
+    /** {@link #connect(int, int)} to an IPv4 {@link InetAddress}. */
+    public UdpSocket connect(final InetAddress address, final int port)
+    {
+        return connect(InetAddresses.toInt(address), port);
     }
 
     /**

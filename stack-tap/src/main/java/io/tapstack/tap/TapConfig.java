@@ -60,12 +60,13 @@ public final class TapConfig
         return packetInformation;
     }
 
-    /** Interface MTU to set (SIOCSIFMTU) once open: 68..65535, or 0 to keep the kernel's (1500). */
+    /** Interface MTU to set (SIOCSIFMTU) once open: as {@code StackConfig.MTU_RULE} says, or 0 to keep the kernel's. */
     public TapConfig mtu(final int mtu)
     {
-        if (mtu != 0 && (mtu < 68 || mtu > 65535))
+        if (mtu != 0 && (mtu < io.tapstack.StackConfig.MIN_MTU || mtu > io.tapstack.StackConfig.MAX_MTU))
         {
-            throw new IllegalArgumentException("mtu must be 68..65535, or 0 to keep the kernel's: " + mtu);
+            throw new IllegalArgumentException(io.tapstack.StackConfig.MTU_RULE + ", or 0 to keep the kernel's, not "
+                + mtu);
         }
         this.mtu = mtu;
         return this;

@@ -244,9 +244,9 @@ public final class TapDevice implements AutoCloseable
     /** Sets the interface MTU (SIOCSIFMTU). */
     public synchronized void mtu(final int mtu)
     {
-        if (mtu < 68 || mtu > 65535)
+        if (mtu < io.tapstack.StackConfig.MIN_MTU || mtu > io.tapstack.StackConfig.MAX_MTU)
         {
-            throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
+            throw new IllegalArgumentException(io.tapstack.StackConfig.MTU_RULE + ", not " + mtu);
         }
         setInt(SIOCSIFMTU, "SIOCSIFMTU (MTU " + mtu + ")", mtu);
         this.mtu = mtu;

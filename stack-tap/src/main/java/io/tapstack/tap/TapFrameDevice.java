@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A {@link io.tapstack.dev.FrameDevice} straight on a TAP descriptor, for the SHARED and INVOKER modes: the stack's own
- * thread reads frames with read(2) and sends them with write(2). No thread of its own, no ring, no copy: a
+ * A {@link io.tapstack.dev.FrameDevice} straight on a TAP descriptor, for the SHARED mode and for a loop of your own: the
+ * stack's thread reads frames with read(2) and sends them with write(2). No thread of its own, no ring, no copy: a
  * frame is read into one preallocated direct buffer and handed to the stack from there, and a transmitted
  * frame is written into one preallocated direct slot and given to write(2) from there.
  *

@@ -197,8 +197,13 @@ public final class TapStack implements AutoCloseable
             return this;
         }
 
+        /** The link MTU, set on the TAP too; {@link StackConfig#MTU_RULE} says what it may be. */
         public Builder mtu(final int mtu)
         {
+            if (mtu < StackConfig.MIN_MTU || mtu > StackConfig.MAX_MTU)
+            {
+                throw new IllegalArgumentException(StackConfig.MTU_RULE + ", not " + mtu);
+            }
             config.mtu(mtu);
             return this;
         }
@@ -215,7 +220,10 @@ public final class TapStack implements AutoCloseable
             return this;
         }
 
-        /** Seeds the MAC, IP IDs, ports and ISN secret (reproducible runs). */
+        /**
+         * Seeds the MAC (unless {@link #mac} sets it), the IP identification start and impairments: a run that
+         * repeats. Without it each stack draws its MAC from {@code SecureRandom}.
+         */
         public Builder seed(final long seed)
         {
             config.seed(seed);

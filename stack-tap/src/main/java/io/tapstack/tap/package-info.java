@@ -3,7 +3,7 @@
  * direct mapping (no allocation per call) and sets the interface up; two ways to give it to a
  * {@link io.tapstack.NetStack}:
  * <ul>
- *   <li>SHARED or INVOKER: {@link io.tapstack.tap.TapFrameDevice}, read(2) and write(2) on the stack's own
+ *   <li>SHARED, or your own thread driving the stack: {@link io.tapstack.tap.TapFrameDevice}, read(2) and write(2) on the stack's own
  *   thread, which idles in {@link io.tapstack.tap.TapFrameDevice#awaitReadable(long)} (poll(2));</li>
  *   <li>DEDICATED: {@link io.tapstack.tap.TapIoThreads}, a reader and a writer thread with Agrona rings to and
  *   from the stack, which uses {@link io.tapstack.tap.TapIoThreads#device()} and idles in
