@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * calls, the §3.10.7.4 dispatcher and the state transitions. It emits segments through the {@link TcpOutput} it is
  * given and tells its {@link TcpConnectionOwner} about its life; it never calls its layer.
  *
- * <p>Owned by the stack thread; the application calls it from {@link TcpHandler} callbacks or, in INVOKER
- * mode, between duty cycles.
+ * <p>Owned by the stack thread; the application calls it from {@link TcpHandler} callbacks or, when it drives the
+ * stack itself, between duty cycles.
  */
 public final class TcpConnection
 {

@@ -81,8 +81,11 @@ final class TcpHandshake
         }
         // RFC 9293 §3.7.1: effective send MSS is the peer's MSS (536 if absent) bounded by our MTU; RFC 6691 and
         // RFC 7323 §3.2: the MSS counts no options, so the 12 bytes of timestamps on every segment come out of it
+        // RFC 9293 §3.7.1: the peer's MSS (536 if absent), at least 64 (a peer's tiny MSS would make us send tiny
+        // segments), but never above what our own MTU carries unfragmented
         final int peerMss = options.mss > 0 ? options.mss : TcpConnection.DEFAULT_PEER_MSS;
-        snd.sendMss = Math.max(64, Math.min(peerMss, ourMss) - (ts.enabled ? TIMESTAMPS_OPTION_BYTES : 0));
+        final int optionBytes = ts.enabled ? TIMESTAMPS_OPTION_BYTES : 0;
+        snd.sendMss = Math.min(ourMss - optionBytes, Math.max(64, peerMss - optionBytes));
     }
 
     /**
@@ -181,7 +184,7 @@ final class TcpHandshake
     {
         rcv.onSyn(seg.sequenceNumber() - 1);
         rcv.onSynAckAnnounced(TcpLayer.cookieSynAckWindow(connection.config()));
-        snd.sendMss = Math.max(64, Math.min(mss, ourMss));
+        snd.sendMss = Math.min(ourMss, Math.max(64, mss));
         snd.initSendSequence(iss);
         snd.sndNxt = iss + 1;
         snd.sndMax = iss + 1;

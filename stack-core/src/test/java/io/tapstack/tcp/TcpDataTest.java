@@ -11,6 +11,7 @@ import static io.tapstack.tcp.TcpScript.SECOND;
 import static io.tapstack.tcp.TcpScript.bytes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Sending and receiving data: segmentation at the MSS (RFC 9293 §3.7.1), Nagle (§3.7.4), delayed and piggybacked
@@ -203,5 +204,26 @@ class TcpDataTest
         final byte[] got = new byte[2000];
         assertEquals(1010, c.read(got, 0, 2000));
         assertArrayEquals(data, slice(got, 0, 1000));
+    }
+
+    @Test
+    void aSmallMtuBoundsTheSendMssSoThatTcpNeverFragmentsItsOwnSegments()
+    {
+        // RFC 9293 §3.7.1: the effective MSS is bounded by our MTU; the floor of 64 only guards against a peer's
+        // tiny MSS (an MTU of 100 leaves 60 bytes: a 64-byte floor made every full segment a fragmented datagram)
+        final TcpScript t = TcpScript.withStackConfig(c -> c.mtu(100));
+        final TcpConnection c = t.passiveOpen(1460, null);
+        assertEquals(60, c.sendMss());
+        c.nagle(false);
+        t.write(c, bytes(200));
+        int sent = 0;
+        TcpScript.Seg seg;
+        while ((seg = t.nextOrNull()) != null)
+        {
+            assertTrue(seg.len() <= 60, "a segment larger than the MTU allows: " + seg);
+            sent += seg.len();
+        }
+        assertTrue(sent > 0);
+        assertEquals(0, t.count(io.tapstack.StackCounters.Counter.IP_FRAGMENTS_TX));
     }
 }
