@@ -10,4 +10,15 @@ public interface FrameObserver
      * @param fromA true for a frame sent by end A towards end B
      */
     void onFrame(boolean fromA, DirectBuffer buffer, int offset, int length, long nowNs);
+
+    /** The time of a duty cycle that starts: an observer that buffers output may write it out now. */
+    default void onTime(final long nowNs)
+    {
+    }
+
+    /** When the observer next wants {@link #onTime} even if no frame comes ({@code Long.MAX_VALUE}: never). */
+    default long nextDeadlineNs()
+    {
+        return Long.MAX_VALUE;
+    }
 }

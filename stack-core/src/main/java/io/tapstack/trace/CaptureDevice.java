@@ -32,6 +32,19 @@ public final class CaptureDevice extends ForwardingDevice
     }
 
     @Override
+    public void onTime(final long nowNs)
+    {
+        super.onTime(nowNs);
+        observer.onTime(nowNs);
+    }
+
+    @Override
+    public long nextDeadlineNs()
+    {
+        return Math.min(super.nextDeadlineNs(), observer.nextDeadlineNs());
+    }
+
+    @Override
     public void commit(final int offset)
     {
         observer.onFrame(true, inner.transmitBuffer(), offset, claimedLength(), cycleNs());

@@ -16,11 +16,16 @@ import java.nio.file.Path;
  * Writes frames to a classic libpcap file (magic 0xa1b23c4d: nanosecond timestamps, LINKTYPE_ETHERNET) that
  * Wireshark and tcpdump open. Timestamps are the stack's clock (simulated time in simulations). A teaching and
  * debugging tool: it copies each frame into a buffered stream, so it is not for the fast path of a benchmark.
+ * What it buffers reaches the file at most {@link #FLUSH_INTERVAL_NS} (stack time) after the frame, so Wireshark or
+ * {@code tshark -r} can follow a capture while the stack runs.
  */
 public final class PcapWriter implements FrameObserver, AutoCloseable
 {
     private static final int MAGIC_NANOSECONDS = 0xA1B2_3C4D;
     private static final int LINKTYPE_ETHERNET = 1;
+    private static final long NONE = Long.MAX_VALUE;
+    /** A capture written while the stack runs reaches the file this soon after each frame. */
+    public static final long FLUSH_INTERVAL_NS = 100_000_000L;
 
     private final OutputStream out;
     private final int snapLength;
@@ -28,6 +33,8 @@ public final class PcapWriter implements FrameObserver, AutoCloseable
     private byte[] copy = new byte[2048];
     private long frames;
     private long timeOffsetNs;
+    /** When the oldest frame not yet flushed was written; NONE when everything is flushed. */
+    private long unflushedSinceNs = NONE;
 
     public PcapWriter(final OutputStream out, final int snapLength)
     {
@@ -72,6 +79,26 @@ public final class PcapWriter implements FrameObserver, AutoCloseable
         buffer.getBytes(offset, copy, 0, captured);
         write(copy, captured);
         frames++;
+        if (unflushedSinceNs == NONE)
+        {
+            unflushedSinceNs = nowNs;
+        }
+        onTime(nowNs);
+    }
+
+    @Override
+    public void onTime(final long nowNs)
+    {
+        if (unflushedSinceNs != NONE && nowNs - unflushedSinceNs >= FLUSH_INTERVAL_NS)
+        {
+            flush();
+        }
+    }
+
+    @Override
+    public long nextDeadlineNs()
+    {
+        return unflushedSinceNs == NONE ? Long.MAX_VALUE : unflushedSinceNs + FLUSH_INTERVAL_NS;
     }
 
     public long frames()
@@ -93,6 +120,7 @@ public final class PcapWriter implements FrameObserver, AutoCloseable
 
     public void flush()
     {
+        unflushedSinceNs = NONE;
         try
         {
             out.flush();

@@ -68,4 +68,22 @@ class CaptureDeviceTest
         put(capture, 9);
         assertEquals(List.of("out 9 at 3000"), seen);
     }
+
+    @Test
+    void aPcapReachesItsFileWithinTheFlushIntervalOfEachFrameSoWiresharkCanFollowIt()
+    {
+        final java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+        final PcapWriter pcap = new PcapWriter(file, 65535);
+        final CaptureDevice live = new CaptureDevice(link.endA(), pcap);
+        assertEquals(Long.MAX_VALUE, live.nextDeadlineNs(), "nothing to flush yet");
+        live.onTime(2_000_000L);
+        put(live, 1);
+        assertEquals(0, file.size(), "buffered");
+        assertEquals(2_000_000L + PcapWriter.FLUSH_INTERVAL_NS, live.nextDeadlineNs(), "the stack wakes to flush");
+        live.onTime(2_000_000L + PcapWriter.FLUSH_INTERVAL_NS - 1);
+        assertEquals(0, file.size());
+        live.onTime(2_000_000L + PcapWriter.FLUSH_INTERVAL_NS);
+        assertEquals(24 + 16 + FRAME, file.size(), "the header and the frame are in the file");
+        assertEquals(Long.MAX_VALUE, live.nextDeadlineNs());
+    }
 }
