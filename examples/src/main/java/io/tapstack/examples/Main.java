@@ -9,6 +9,8 @@ public final class Main
         usage: java -jar tapstack-examples.jar COMMAND [options]
 
         commands:
+          demo             two stacks in this process (no root, no TAP): a ping, an HTTP fetch, the TCP
+                           conversation as a sequence diagram; start here
           ping-responder   answer ARP and ping on a TAP device until Ctrl-C
           echo             TCP and UDP echo (RFC 862) on port 7 until Ctrl-C
           http             HTTP/1.1 server on port 80: static files (--root DIR), /stats, until Ctrl-C
@@ -16,8 +18,8 @@ public final class Main
           chargen          TCP character generator (RFC 864) on port 19: a source for throughput tests
           ping             ICMP echo requests from the stack to a host, printed like ping(8)
 
-        Run a command with --help for its options. Every command needs root (or CAP_NET_ADMIN) to open
-        /dev/net/tun. Run it inside a network namespace, e.g.:
+        Run a command with --help for its options. Every command but demo needs root (or CAP_NET_ADMIN) to
+        open /dev/net/tun. Run it inside a network namespace, e.g.:
           ip netns add lab && ip netns exec lab java -jar tapstack-examples.jar ping-responder --tap tap0 --ip 10.0.0.2/24
         """;
 
@@ -26,7 +28,7 @@ public final class Main
     }
 
     /** The commands, for the one-line message after a mistake. */
-    private static final String COMMANDS = "ping-responder, echo, http, discard, chargen or ping";
+    private static final String COMMANDS = "demo, ping-responder, echo, http, discard, chargen or ping";
 
     public static void main(final String[] args)
     {
@@ -57,6 +59,7 @@ public final class Main
         {
             return switch (command)
             {
+                case "demo" -> Demo.run(rest);
                 case "ping-responder" -> PingResponder.run(rest);
                 case "echo" -> Echo.run(rest);
                 case "http" -> HttpServer.run(rest);
