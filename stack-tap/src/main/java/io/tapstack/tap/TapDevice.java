@@ -120,15 +120,19 @@ public final class TapDevice implements AutoCloseable
             pollFds.putInt(EVENT_POLLFD + LibC.POLLFD_FD_OFFSET, evFd, ByteOrder.nativeOrder());
             pollFds.putShort(EVENT_POLLFD + LibC.POLLFD_EVENTS_OFFSET, LibC.POLLIN, ByteOrder.nativeOrder());
 
-            if (config.mtu() != 0)
+            // change only what differs: a TAP that root made for this user (ip tuntap add ... user U) and set up
+            // already opens without privileges, and setting a value it has would fail with EPERM
+            int current = getInt(SIOCGIFMTU, "SIOCGIFMTU");
+            if (config.mtu() != 0 && config.mtu() != current)
             {
                 setInt(SIOCSIFMTU, "SIOCSIFMTU (MTU " + config.mtu() + ")", config.mtu());
+                current = getInt(SIOCGIFMTU, "SIOCGIFMTU");
             }
-            this.mtu = getInt(SIOCGIFMTU, "SIOCGIFMTU");
-            if (config.txQueueLength() != 0)
+            this.mtu = current;
+            if (config.txQueueLength() != 0
+                && config.txQueueLength() > getInt(SIOCGIFTXQLEN, "SIOCGIFTXQLEN"))
             {
-                setInt(SIOCSIFTXQLEN, "SIOCSIFTXQLEN (txqueuelen " + config.txQueueLength() + ")",
-                    config.txQueueLength());
+                raiseTxQueueLength(config.txQueueLength());
             }
             this.hardwareAddress = mode == Mode.TAP ? readHardwareAddress() : 0L;
             if (config.up())
@@ -147,6 +151,27 @@ public final class TapDevice implements AutoCloseable
         }
         LOG.info("opened {} {} (fd {}, mtu {}{})", mode, name, fd, mtu,
             mode == Mode.TAP ? ", kernel side " + MacAddress.toString(hardwareAddress) : "");
+    }
+
+    /**
+     * A longer transmit queue is tuning, not a requirement (a full queue drops instead of pushing back): without
+     * the privilege to raise it, say so and go on with the kernel's.
+     */
+    private void raiseTxQueueLength(final int length)
+    {
+        try
+        {
+            setInt(SIOCSIFTXQLEN, "SIOCSIFTXQLEN (txqueuelen " + length + ")", length);
+        }
+        catch (final TapException ex)
+        {
+            if (ex.errno() != LibC.EPERM && ex.errno() != LibC.EACCES)
+            {
+                throw ex;
+            }
+            LOG.warn("cannot raise the txqueuelen of {} to {} without CAP_NET_ADMIN: the kernel's default stays, "
+                + "and a burst that overflows it is dropped", name, length);
+        }
     }
 
     /** Creates the interface described by {@code config}, or attaches to it if it exists. */
@@ -174,8 +199,9 @@ public final class TapDevice implements AutoCloseable
                     + "(e.g. docker run --device /dev/net/tun --cap-add NET_ADMIN)", errno);
             case LibC.EACCES:
             case LibC.EPERM:
-                return new TapException(what + ". Permission denied: run as root or grant CAP_NET_ADMIN "
-                    + "(setcap cap_net_admin+ep on the java binary) and read/write access to " + path, errno);
+                return new TapException(what + ". Permission denied: run as root, or have root make a TAP for "
+                    + "this user once ('ip tuntap add NAME mode tap user USER' and 'ip link set NAME up') and open "
+                    + "that; the user needs read/write access to " + path, errno);
             default:
                 return new TapException(what, errno);
         }
@@ -281,6 +307,10 @@ public final class TapDevice implements AutoCloseable
             prepareIfreq();
             ioctl(sock, SIOCGIFFLAGS, "SIOCGIFFLAGS");
             final int flags = Ifreq.flags(ifreq, 0);
+            if (((flags & IFF_UP) != 0) == up)
+            {
+                return; // already so: nothing to change (and no privilege needed)
+            }
             Ifreq.flags(ifreq, 0, up ? flags | IFF_UP : flags & ~IFF_UP);
             ioctl(sock, SIOCSIFFLAGS, up ? "SIOCSIFFLAGS (IFF_UP)" : "SIOCSIFFLAGS (clear IFF_UP)");
             LOG.debug("{} link {}", name, up ? "up" : "down");
@@ -481,7 +511,8 @@ public final class TapDevice implements AutoCloseable
             }
             else if (errno == LibC.EPERM || errno == LibC.EACCES)
             {
-                hint = ". Run as root or grant CAP_NET_ADMIN";
+                hint = ". Run as root, or have root set the interface up (MTU, txqueuelen, up) as this command "
+                    + "wants it: then nothing needs changing";
             }
             throw new TapException(what + " on " + name + " failed: " + LibC.describe(errno) + hint, errno);
         }
