@@ -9,9 +9,11 @@ Usage: examples/run-doc-blocks.py [FILE.md ...]   (default: README.md and docs/*
 """
 import glob
 import os
-import re
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 
 MARK = "<!-- ci: run -->"
 TIMEOUT_S = 900
@@ -48,18 +50,25 @@ def run(path):
         script.append(text)
     script.append("echo '=== %s: every block ran'" % path)
     before = namespaces()
-    try:
-        result = subprocess.run(["bash", "-c", "\n".join(script) + "\n"], capture_output=True, text=True,
-                                timeout=TIMEOUT_S)
-        ok = result.returncode == 0
-        output = result.stdout + result.stderr
-    except subprocess.TimeoutExpired as ex:
-        ok = False
-        output = "timed out after %d s\n%s" % (TIMEOUT_S, ex.stdout or "")
-    finally:
-        subprocess.run(["bash", "-c", "pkill -f 'tapstack-examples.jar' || true"])
+    with tempfile.TemporaryFile(mode="w+") as log:
+        # its own session: whatever a failed block leaves running is killed with it, and the output goes to a
+        # file, so a background job that keeps it open cannot make the wait for bash hang
+        bash = subprocess.Popen(["bash", "-c", "\n".join(script) + "\n"], stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        try:
+            ok = bash.wait(timeout=TIMEOUT_S) == 0
+        except subprocess.TimeoutExpired:
+            ok = False
+            log.write("\ntimed out after %d s\n" % TIMEOUT_S)
+        try:
+            os.killpg(bash.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        time.sleep(1)
         for ns in namespaces() - before:
             subprocess.run(["ip", "netns", "del", ns])
+        log.seek(0)
+        output = log.read()
     print("%s: %d block(s) %s" % (path, len(found), "ran" if ok else "FAILED"))
     if not ok:
         print(output[-6000:])
