@@ -29,6 +29,11 @@ final class PingService
         {
             return failed;
         }
+        final java.net.NoRouteToHostException noRoute = owner.opens.noRouteTo(address);
+        if (noRoute != null)
+        {
+            return CompletableFuture.failedFuture(noRoute);
+        }
         final int sequence = sequences.incrementAndGet() & 0xFFFF;
         final CompletableFuture<Duration> reply = new CompletableFuture<>();
         pending.put(sequence, reply);

@@ -40,6 +40,20 @@ final class SocketOpens
         this.udpSockets = udpSockets;
     }
 
+    /**
+     * An exception for a datagram or echo request to {@code address}, which no route reaches (off the subnet with no
+     * gateway), or null when it is routable. The route table never changes once the stack is built: any thread.
+     */
+    NoRouteToHostException noRouteTo(final int address)
+    {
+        if (stack.ipv4().routes().nextHop(address) != io.tapstack.ip.RouteTable.NO_ROUTE)
+        {
+            return null;
+        }
+        return new NoRouteToHostException("no route to " + Ipv4Address.toString(address)
+            + ": off the subnet and no gateway");
+    }
+
     /** RFC 9293 §3.10.1 active open for socket {@code id}, or its failure. */
     void connect(final int id, final TcpSocket c, final int address, final int port, final long nowNs)
     {

@@ -99,7 +99,8 @@ public final class SocketStack implements AutoCloseable
     private final Int2ObjectHashMap<TcpServerSocket> listeners = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<UdpSocket> udpSockets = new Int2ObjectHashMap<>();
     /** Opens and binds: routes, ephemeral listening ports, connects that ARP gave up on. */
-    private final SocketOpens opens;
+    /** Opens and binds on the stack side; {@link SocketOpens#noRouteTo} is for any thread. */
+    final SocketOpens opens;
     /** The time commands run at in this duty cycle (the stack takes time as a parameter, never reads a clock). */
     private long commandNowNs;
 

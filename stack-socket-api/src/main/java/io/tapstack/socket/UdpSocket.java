@@ -142,6 +142,11 @@ public final class UdpSocket implements AutoCloseable
             throw new IllegalArgumentException("port must be 1..65535: " + port);
         }
         check();
+        final java.net.NoRouteToHostException noRoute = owner.opens.noRouteTo(address);
+        if (noRoute != null)
+        {
+            throw noRoute; // as sendto(2) fails with ENETUNREACH: nothing could be sent
+        }
         synchronized (sendSource)
         {
             sendSource.wrap(data);
