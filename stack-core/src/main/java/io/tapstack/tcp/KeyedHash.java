@@ -15,6 +15,8 @@ final class KeyedHash
 
     private final MessageDigest digest;
     private final byte[] key;
+    /** Which rotation period the key belongs to (for a key that rotates; 0 otherwise). */
+    long epoch;
     private final byte[] input = new byte[MAX_INPUT];
     private final byte[] output = new byte[32];
     private int length;
@@ -30,6 +32,13 @@ final class KeyedHash
             throw new IllegalStateException("the JDK must provide SHA-256", ex);
         }
         this.key = key.clone();
+    }
+
+    /** Replaces the key (same length) for a new rotation period. */
+    void rekey(final byte[] newKey, final long newEpoch)
+    {
+        System.arraycopy(newKey, 0, key, 0, key.length);
+        epoch = newEpoch;
     }
 
     KeyedHash begin()

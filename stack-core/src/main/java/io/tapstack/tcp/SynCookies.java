@@ -12,8 +12,10 @@ package io.tapstack.tcp;
  * t counts 64-second slots of the stack's time; a cookie is accepted for up to two slots after the one it was made
  * in (about two to three minutes, as Linux's), so a captured cookie does not stay valid. The MSS is one of eight
  * values, the largest not above the client's. The key is the stack's secret ({@link io.tapstack.time.Secrets}), so
- * an attacker cannot make a valid cookie without having received the SYN-ACK. Runs once per SYN or ACK, allocation
- * free. Owned by the stack thread.
+ * an attacker cannot make a valid cookie without having received the SYN-ACK, and it rotates every 32 slots (34
+ * minutes; the 5 bits of t wrap then anyway): two keys, one per parity of the period, so that a cookie made just
+ * before a rotation is still checked with its own key. Runs once per SYN or ACK, allocation free (a new key is
+ * drawn once per period). Owned by the stack thread.
  */
 final class SynCookies
 {
@@ -25,11 +27,28 @@ final class SynCookies
     static final int[] MSS_TABLE = {216, 536, 1024, 1200, 1300, 1400, 1440, 1460};
     private static final int HASH_MASK = 0xFF_FFFF;
 
-    private final KeyedHash hash;
+    /** Slots per key: a key is used for one period of 32 slots, then replaced. */
+    static final int SLOTS_PER_KEY = 32;
 
+    private final java.util.function.IntFunction<byte[]> freshKeys;
+    /** The keys of even and odd periods: {@code keys[period & 1]}, tagged with the period it serves. */
+    private final KeyedHash[] keys = new KeyedHash[2];
+
+    /** @param freshKeys gives a new key of the given length (from the stack's secrets) for each period */
+    SynCookies(final java.util.function.IntFunction<byte[]> freshKeys)
+    {
+        this.freshKeys = freshKeys;
+        for (int parity = 0; parity < 2; parity++)
+        {
+            keys[parity] = new KeyedHash(freshKeys.apply(16));
+            keys[parity].epoch = Long.MIN_VALUE;
+        }
+    }
+
+    /** A fixed key that never rotates (tests). */
     SynCookies(final byte[] key)
     {
-        this.hash = new KeyedHash(key);
+        this(length -> key.clone());
     }
 
     /** The sequence number of our SYN-ACK to a SYN with sequence number {@code clientIsn} and MSS {@code mss}. */
@@ -72,6 +91,13 @@ final class SynCookies
     private int hash(final int localAddress, final int localPort, final int remoteAddress, final int remotePort,
         final int clientIsn, final int slot)
     {
+        final long period = Math.floorDiv(slot, SLOTS_PER_KEY);
+        final KeyedHash hash = keys[(int)(period & 1)];
+        if (hash.epoch != period)
+        {
+            // the first use in a new period: this parity's key is two periods old, no cookie needs it any more
+            hash.rekey(freshKeys.apply(16), period);
+        }
         return hash.begin().putInt(localAddress).putShort(localPort).putInt(remoteAddress).putShort(remotePort)
             .putInt(clientIsn).putInt(slot).hash();
     }

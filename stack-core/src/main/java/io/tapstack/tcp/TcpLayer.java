@@ -73,7 +73,7 @@ public final class TcpLayer implements Ipv4Transport
         // RFC 6528 §3 and RFC 6056 §3.3.4: keys an off-path attacker cannot learn from another instance
         this.isnGenerator = new IsnGenerator(secrets.key(16));
         this.ephemeralPorts = new EphemeralPorts(secrets.key(16), secrets.key(16));
-        this.synCookies = new SynCookies(secrets.key(16));
+        this.synCookies = new SynCookies(secrets::key);
         this.random = secrets.randomSource();
         // RFC 9293 §3.7.1: MSS = MTU minus fixed IPv4 and TCP headers
         this.ourMss = ipv4.mtu() - Ipv4Header.MIN_HEADER_LENGTH - TcpHeader.MIN_HEADER_LENGTH;

@@ -3,6 +3,7 @@ package io.tapstack.tcp;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** RFC 4987 §3.6: the cookie's layout, its MSS table and its two-slot lifetime. */
 class SynCookiesTest
@@ -52,5 +53,29 @@ class SynCookiesTest
         }
         assertEquals(-1, cookies.validate(0x0A000002, 80, 0x0A000001, 40001, 0x1000_0000, cookie, T0), "port");
         assertEquals(-1, cookies.validate(0x0A000002, 80, 0x0A000001, 40000, 0x1000_0001, cookie, T0), "ISN");
+    }
+
+    @Test
+    void theKeyRotatesEveryThirtyTwoSlotsWithoutBreakingACookieMadeJustBefore()
+    {
+        final int[] drawn = {0};
+        final SynCookies rotating = new SynCookies(length ->
+        {
+            drawn[0]++;
+            final byte[] key = new byte[length];
+            key[0] = (byte)drawn[0]; // a different key each time
+            return key;
+        });
+        final long lastSlotOfAPeriod = (64L * SynCookies.SLOTS_PER_KEY - 1) * SynCookies.SLOT_NS;
+        final int cookie = rotating.encode(1, 80, 2, 40000, 7, 1460, lastSlotOfAPeriod);
+        final int drawnBefore = drawn[0];
+        // the next slot starts a new period, with a new key; the cookie of the old one still validates
+        assertEquals(-1, rotating.validate(1, 80, 2, 40000, 7, cookie ^ 1, lastSlotOfAPeriod + SynCookies.SLOT_NS));
+        assertEquals(1460, rotating.validate(1, 80, 2, 40000, 7, cookie, lastSlotOfAPeriod + SynCookies.SLOT_NS));
+        rotating.encode(1, 80, 2, 40000, 7, 1460, lastSlotOfAPeriod + SynCookies.SLOT_NS);
+        assertTrue(drawn[0] > drawnBefore, "a new key for the new period");
+        // the same inputs 32 slots later give another cookie: the key is not the same
+        final long samePositionNextPeriod = lastSlotOfAPeriod + SynCookies.SLOTS_PER_KEY * SynCookies.SLOT_NS;
+        assertTrue(cookie != rotating.encode(1, 80, 2, 40000, 7, 1460, samePositionNextPeriod));
     }
 }
