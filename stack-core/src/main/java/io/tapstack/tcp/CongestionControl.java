@@ -19,6 +19,7 @@ package io.tapstack.tcp;
  *   retransmission timer).</li>
  *   <li>Retransmission timer expiry: {@link #onRetransmissionTimeout}.</li>
  *   <li>Before sending after a pause: {@link #onIdle}.</li>
+ *   <li>Each RTT measurement, before the ACK that gave it is passed on: {@link #onRttSample}.</li>
  * </ol>
  * Owned by the stack thread; not thread-safe. Implementations do not allocate after construction.
  */
@@ -35,6 +36,14 @@ public interface CongestionControl
     String REASON_FULL_ACK = "full-ack";
     String REASON_RTO = "rto";
     String REASON_IDLE_RESTART = "idle-restart";
+    /** RFC 9438 §4.2: a new CUBIC congestion-avoidance epoch began (t_epoch, cwnd_epoch, K set). */
+    String REASON_CUBIC_EPOCH = "cubic-epoch";
+    /** RFC 9406 §4.2: the round's minimum RTT rose by the threshold: slow start left for CSS. */
+    String REASON_HYSTART_CSS = "hystart-css";
+    /** RFC 9406 §4.2: in CSS the minimum RTT fell below the baseline: back to slow start. */
+    String REASON_HYSTART_SLOW_START = "hystart-slow-start";
+    /** RFC 9406 §4.2: CSS_ROUNDS rounds of CSS done: ssthresh = cwnd, congestion avoidance. */
+    String REASON_HYSTART_EXIT = "hystart-exit";
 
     /** Told of every change of cwnd or ssthresh, and of every loss event (for traces and tests). */
     interface Listener
@@ -117,4 +126,16 @@ public interface CongestionControl
      * @param rtoNs the current retransmission timeout.
      */
     void onIdle(long idleNs, long rtoNs, long nowNs);
+
+    /**
+     * An RTT measurement was taken (RFC 6298 §3 or RFC 7323 §4.1), just before the ACK that carried it is handed
+     * to {@link #onAck} (or the recovery methods). NewReno ignores it; CUBIC uses SRTT (RFC 9438 §4.2) and the
+     * sample itself (RFC 9406 §4.2, HyStart++).
+     *
+     * @param rttNs  the measurement R.
+     * @param srttNs the smoothed RTT after taking it (RFC 6298 §2).
+     */
+    default void onRttSample(long rttNs, long srttNs, long nowNs)
+    {
+    }
 }

@@ -26,6 +26,7 @@ public final class TcpConfig
     private int defaultBacklog = 128;
     private boolean nagle = true;
     private int initialWindowSegments = 0;
+    private CongestionAlgorithm congestionControl = CongestionAlgorithm.CUBIC;
     private int challengeAcksPerSecond = 1000;
     private int maxOutOfOrderIntervals = SegmentReassembler.DEFAULT_MAX_INTERVALS;
     private long outOfWindowAckIntervalNs = TimeUnit.MILLISECONDS.toNanos(500);
@@ -314,6 +315,26 @@ public final class TcpConfig
     public int initialWindowSegments()
     {
         return initialWindowSegments;
+    }
+
+    /**
+     * The congestion control of new connections: {@link CongestionAlgorithm#CUBIC} (RFC 9438 with RFC 9406
+     * HyStart++) by default, or {@link CongestionAlgorithm#NEWRENO} (RFC 5681, 6582). A connection can choose
+     * its own with {@link TcpConnection#congestionControl(CongestionAlgorithm)} before it sends data.
+     */
+    public TcpConfig congestionControl(final CongestionAlgorithm algorithm)
+    {
+        if (algorithm == null)
+        {
+            throw new IllegalArgumentException("congestionControl must not be null");
+        }
+        this.congestionControl = algorithm;
+        return this;
+    }
+
+    public CongestionAlgorithm congestionControl()
+    {
+        return congestionControl;
     }
 
     /** Bound on out-of-order ranges held per connection. */

@@ -86,8 +86,6 @@ public final class TcpConnection
         this.teardown = new TcpTeardown(this, snd, rcv, config);
         this.arrival = new TcpSegmentArrival(this, snd, rcv, handshake, teardown, ts, config, counters);
         this.keepAlive = new TcpKeepAlive(this, snd, config, counters);
-        snd.cc.listener((reason, cwnd, ssthresh, nowNs) -> owner.events().onCongestionChange(this, reason, cwnd,
-            ssthresh, nowNs));
     }
 
     /** The 4-tuple of a connection as one {@code long} (our address is the stack's): no boxing in the map. */
@@ -178,6 +176,12 @@ public final class TcpConnection
     public boolean nagle()
     {
         return snd.nagle;
+    }
+
+    /** This connection's congestion control, chosen before it sends data (else IllegalStateException). */
+    public TcpConnection congestionControl(final CongestionAlgorithm algorithm)
+    {
+        return handshake.congestionControl(algorithm, owner.nowNs());
     }
 
     /** Keep-alive probes on or off for this connection (RFC 1122 §4.2.3.6; SO_KEEPALIVE); see {@link TcpConfig}. */

@@ -29,6 +29,8 @@ final class TcpHandshake
     private final TcpOptions sent = new TcpOptions();
     /** Both SYNs carried the window scale option (RFC 7323 §2.2); the shifts are in the sender and receiver. */
     private boolean windowScaling;
+    /** Passes the congestion control's window changes on to the connection's event listener. */
+    private final CongestionControl.Listener ccListener;
 
     TcpHandshake(final TcpConnection connection, final TcpSender snd, final TcpReceiver rcv, final TcpTimestamps ts,
         final TcpConfig config, final StackCounters counters, final int ourMss)
@@ -40,6 +42,35 @@ final class TcpHandshake
         this.config = config;
         this.counters = counters;
         this.ourMss = ourMss;
+        this.ccListener = (reason, cwnd, ssthresh, nowNs) -> connection.events().onCongestionChange(connection,
+            reason, cwnd, ssthresh, nowNs);
+        snd.cc.listener(ccListener);
+    }
+
+    /**
+     * Replaces the sender's congestion control: before the handshake completes (the window is set up then), or
+     * after it while nothing but the SYN was sent (an accepted connection, at once re-initialised with the MSS).
+     *
+     * @return the connection
+     * @throws IllegalStateException once data or a FIN was sent
+     */
+    TcpConnection congestionControl(final CongestionAlgorithm algorithm, final long nowNs)
+    {
+        final TcpState state = connection.state();
+        final boolean opening = state == TcpState.CLOSED || state == TcpState.SYN_SENT
+            || state == TcpState.SYN_RECEIVED;
+        if (!opening && snd.sndMax != snd.iss + 1)
+        {
+            throw new IllegalStateException("congestion control can change only before data is sent: " + state);
+        }
+        final CongestionControl cc = algorithm.create(config.initialWindowSegments());
+        cc.listener(ccListener);
+        if (!opening)
+        {
+            cc.init(snd.sendMss, nowNs);
+        }
+        snd.cc = cc;
+        return connection;
     }
 
     /** Active open (RFC 9293 §3.10.1): send SYN, enter SYN-SENT. */

@@ -32,7 +32,8 @@ final class TcpSender
     private final StackCounters counters;
     final SendBuffer sendBuffer;
     final RttEstimator rtt;
-    final CongestionControl cc;
+    /** Replaced only before data is sent ({@link TcpHandshake#congestionControl}). */
+    CongestionControl cc;
     private final TcpTimestamps ts;
 
     // --- send sequence space (RFC 9293 §3.3.1)
@@ -88,7 +89,7 @@ final class TcpSender
         this.sendBuffer = new SendBuffer(config.sendBufferBytes());
         this.rtt = new RttEstimator(config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs(),
             RttEstimator.DEFAULT_GRANULARITY_NS);
-        this.cc = new NewReno(config.initialWindowSegments());
+        this.cc = config.congestionControl().create(config.initialWindowSegments());
         this.nagle = config.nagle();
     }
 
@@ -295,6 +296,7 @@ final class TcpSender
     {
         final long before = rtt.rtoNs();
         rtt.sample(sampleNs);
+        cc.onRttSample(sampleNs, rtt.srttNs(), nowNs);
         if (rtt.rtoNs() != before)
         {
             connection.events().onRtoChange(connection, rtt.rtoNs(), nowNs);

@@ -15,6 +15,7 @@ class TcpBuffersZeroAllocationTest
     private final SegmentReassembler reassembler = new SegmentReassembler(receive);
     private final RttEstimator rtt = new RttEstimator();
     private final NewReno cc = new NewReno();
+    private final Cubic cubic = new Cubic();
     private final UnsafeBuffer frame = new UnsafeBuffer(new byte[1460]);
     private final UnsafeBuffer out = new UnsafeBuffer(new byte[1460]);
     private final int[] lefts = new int[4];
@@ -40,8 +41,18 @@ class TcpBuffersZeroAllocationTest
 
             rtt.sample(1_000_000L + (i & 1023) * 1000L);
             cc.onAck(1460, cc.cwnd(), i);
+            cubic.onRttSample(1_000_000L + (i & 1023) * 1000L, rtt.srttNs(), i * 1000L);
+            cubic.onAck(1460, cubic.cwnd(), i * 1000L);
             if ((i & 255) == 0)
             {
+                cubic.onThirdDuplicateAck(rcvNxt, 100_000, rcvNxt + 100_000, i * 1000L);
+                cubic.onDuplicateAckInRecovery(i * 1000L);
+                cubic.onPartialAck(1460, i * 1000L);
+                cubic.onFullAck(50_000, i * 1000L);
+                if ((i & 1023) == 0)
+                {
+                    cubic.onRetransmissionTimeout(50_000, rcvNxt, i * 1000L);
+                }
                 cc.onThirdDuplicateAck(rcvNxt, 100_000, rcvNxt + 100_000, i);
                 cc.onDuplicateAckInRecovery(i);
                 cc.onPartialAck(1460, i);
@@ -59,6 +70,8 @@ class TcpBuffersZeroAllocationTest
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         cc.init(1460, 0);
         cc.listener((reason, cwnd, ssthresh, nowNs) -> sink += cwnd);
+        cubic.init(1460, 0);
+        cubic.listener((reason, cwnd, ssthresh, nowNs) -> sink += cwnd);
         run(20_000); // warm up
         final long before = threads.getCurrentThreadAllocatedBytes();
         run(10_000);

@@ -14,6 +14,7 @@ import static io.tapstack.tcp.TcpScript.SECOND;
 import static io.tapstack.tcp.TcpScript.SYN;
 import static io.tapstack.tcp.TcpScript.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Retransmission: RFC 6298 (RTO, backoff, Karn), RFC 5681 §3.2 (fast retransmit), RFC 9293 §3.8.3 (user
@@ -188,7 +189,8 @@ class TcpRetransmissionTest
     void fastRetransmitOnTheThirdDuplicateAck()
     {
         final TcpScript t = new TcpScript();
-        final TcpConnection c = openWith100MsRtt(t, null);
+        // NewReno's numbers, chosen for this accepted connection before it sends (CUBIC's: the test below)
+        final TcpConnection c = openWith100MsRtt(t, null).congestionControl(CongestionAlgorithm.NEWRENO);
         c.nagle(false);
         t.write(c, bytes(5 * 1460));
         for (int i = 0; i < 5; i++)
@@ -205,6 +207,38 @@ class TcpRetransmissionTest
         // RFC 5681 §3.2: ssthresh = max(FlightSize / 2, 2 * SMSS), cwnd = ssthresh + 3 * SMSS
         assertEquals(5 * 1460 / 2, c.ssthresh());
         assertEquals(5 * 1460 / 2 + 3 * 1460, c.cwnd());
+    }
+
+    @Test
+    void cubicReducesByBetaOnTheThirdDuplicateAck()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = openWith100MsRtt(t, null); // CUBIC is the default
+        c.nagle(false);
+        t.write(c, bytes(5 * 1460));
+        for (int i = 0; i < 5; i++)
+        {
+            t.expect(i == 4 ? ACK | PSH : ACK, t.stack(1 + i * 1460), t.peer(1), 1460);
+        }
+        for (int i = 0; i < 3; i++)
+        {
+            t.send(ACK, t.peer(1), t.stack(1));
+        }
+        t.expect(ACK | PSH, t.stack(1), t.peer(1), 1460);
+        t.expectNothing();
+        // RFC 9438 §4.6: ssthresh = FlightSize * 0.7 = 5110; RFC 5681 §3.2 step 3: cwnd = ssthresh + 3 * SMSS
+        assertEquals(5_110, c.ssthresh());
+        assertEquals(5_110 + 3 * 1460, c.cwnd());
+    }
+
+    @Test
+    void congestionControlCannotChangeOnceDataWasSent()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = openWith100MsRtt(t, null);
+        t.write(c, bytes(100));
+        t.expect(ACK | PSH, t.stack(1), t.peer(1), 100);
+        assertThrows(IllegalStateException.class, () -> c.congestionControl(CongestionAlgorithm.NEWRENO));
     }
 
     @Test

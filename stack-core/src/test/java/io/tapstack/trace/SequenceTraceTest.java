@@ -5,6 +5,7 @@ import io.tapstack.dev.FrameDevice;
 import io.tapstack.dev.FrameHandler;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpHandler;
+import io.tapstack.tcp.CongestionAlgorithm;
 import io.tapstack.testkit.TwoStacks;
 import io.tapstack.wire.Ipv4Address;
 import org.agrona.MutableDirectBuffer;
@@ -88,7 +89,8 @@ class SequenceTraceTest
     @Test
     void handshakeTransferWithOneLossAndCloseReadLikeASequenceDiagram() throws Exception
     {
-        // the diagram below predates RFC 7323: 1460-byte segments and unscaled windows (see the RFC 7323 tests)
+        // the diagram below predates RFC 7323 and CUBIC: 1460-byte segments, unscaled windows and NewReno's
+        // cwnd numbers (see the RFC 7323 tests and CubicTest)
         final TwoStacks net = new TwoStacks(TwoStacks.MS, SequenceTraceTest::withoutRfc7323,
             SequenceTraceTest::withoutRfc7323, d -> new DropNth(d, 3, 1000), d -> d);
         final SequenceTrace trace = new SequenceTrace();
@@ -201,7 +203,7 @@ class SequenceTraceTest
 
     private static StackConfig withoutRfc7323(final StackConfig c)
     {
-        c.tcp().windowScaling(false).timestamps(false);
+        c.tcp().windowScaling(false).timestamps(false).congestionControl(CongestionAlgorithm.NEWRENO);
         return c;
     }
 }
