@@ -406,7 +406,7 @@ public final class TcpConnection
             || state == TcpState.SYN_SENT;
         final int window = rcv.advertiseWindow(windowOpen, snd.sendMss, syn);
         final boolean sent = output.sendSegment(this, seq, rcv.rcvNxt, flags, window,
-            handshake.optionsFor(syn, nowNs), snd.sendBuffer, length > 0 ? SeqNum.diff(seq, snd.dataStart) : 0,
+            handshake.optionsFor(syn, length, nowNs), snd.sendBuffer, length > 0 ? SeqNum.diff(seq, snd.dataStart) : 0,
             length, nowNs);
         if (sent)
         {
