@@ -82,6 +82,7 @@ public final class TcpConnection
         this.ts = new TcpTimestamps(tsOffset);
         this.snd = new TcpSender(this, config, counters, ourMss, ts);
         this.rcv = new TcpReceiver(config, counters);
+        snd.receiver = rcv;
         this.handshake = new TcpHandshake(this, snd, rcv, ts, config, counters, ourMss);
         this.teardown = new TcpTeardown(this, snd, rcv, config);
         this.arrival = new TcpSegmentArrival(this, snd, rcv, handshake, teardown, ts, config, counters);

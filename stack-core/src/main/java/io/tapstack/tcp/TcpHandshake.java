@@ -83,6 +83,7 @@ final class TcpHandshake
         if (config.sack() && options.sackPermitted)
         {
             rcv.sackEnabled = true;
+            snd.sack.enabled = true;
             counters.increment(Counter.TCP_SACK_PERMITTED_NEGOTIATED);
         }
         // RFC 9293 §3.7.1: effective send MSS is the peer's MSS (536 if absent) bounded by our MTU; RFC 6691 and
