@@ -96,6 +96,20 @@ public interface CongestionControl
      */
     boolean onThirdDuplicateAck(int ack, int flightSize, int sndNxt, long nowNs);
 
+    /**
+     * SACK-based loss recovery begins (RFC 6675 §5 step 4.2): ssthresh = cwnd = FlightSize / 2 (RFC 5681 equation 4),
+     * no inflation: the sender counts what is in flight (pipe) itself, and during this recovery calls neither
+     * {@link #onDuplicateAckInRecovery} nor {@link #onPartialAck}; recovery ends with {@link #onFullAck} or
+     * {@link #onRetransmissionTimeout}. The default is {@link #onThirdDuplicateAck} (its window is 3 SMSS larger),
+     * for implementations written before SACK.
+     *
+     * @return false when the duplicates may stem from retransmissions already made (RFC 6582 §3.2 step 2's guard)
+     */
+    default boolean onSackRecoveryStart(final int ack, final int flightSize, final int sndNxt, final long nowNs)
+    {
+        return onThirdDuplicateAck(ack, flightSize, sndNxt, nowNs);
+    }
+
     /** A further duplicate ACK during recovery: a segment has left the network (RFC 5681 §3.2 step 4). */
     void onDuplicateAckInRecovery(long nowNs);
 

@@ -389,6 +389,26 @@ public final class Cubic implements CongestionControl
         return true;
     }
 
+    /**
+     * RFC 6675 §5 step 4.2 with RFC 9438 §4.6: the same cut as on the third duplicate ACK, but cwnd = ssthresh with
+     * no inflation (pipe counts what left the network), and RFC 6582's guard against a second recovery.
+     */
+    @Override
+    public boolean onSackRecoveryStart(final int ack, final int flightSize, final int sndNxt, final long nowNs)
+    {
+        if (inRecovery || recoverValid && !SeqNum.gt(ack, recover))
+        {
+            return false;
+        }
+        reduceOnCongestion(flightSize);
+        recover = sndNxt;
+        recoverValid = true;
+        cwnd = ssthresh;
+        inRecovery = true;
+        notify(REASON_FAST_RETRANSMIT, nowNs);
+        return true;
+    }
+
     /** RFC 9438 §4.6 (figure 5) with §4.7 fast convergence: W_max, cwnd_prior and ssthresh on a congestion event. */
     private void reduceOnCongestion(final int flightSize)
     {

@@ -196,6 +196,24 @@ public final class NewReno implements CongestionControl
         return true;
     }
 
+    /** RFC 6675 §5 step 4.2: cwnd = ssthresh = FlightSize / 2 (RFC 5681 equation 4), with RFC 6582's guard. */
+    @Override
+    public boolean onSackRecoveryStart(final int ack, final int flightSize, final int sndNxt, final long nowNs)
+    {
+        if (inRecovery || recoverValid && !SeqNum.gt(ack, recover))
+        {
+            return false; // RFC 6582 §3.2 step 2, as for the third duplicate ACK
+        }
+        ssthresh = lossThreshold(flightSize);
+        recover = sndNxt;
+        recoverValid = true;
+        cwnd = ssthresh; // RFC 6675 §5 (4.2): no inflation, pipe counts what left the network
+        bytesAckedCa = 0;
+        inRecovery = true;
+        notify(REASON_FAST_RETRANSMIT, nowNs);
+        return true;
+    }
+
     @Override
     public void onDuplicateAckInRecovery(final long nowNs)
     {

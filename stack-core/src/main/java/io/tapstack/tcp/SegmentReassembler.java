@@ -274,6 +274,19 @@ public final class SegmentReassembler
         return n;
     }
 
+    /** Whether one held range covers all of {@code [left, right)} (a duplicate of out-of-order data). */
+    public boolean covers(final int left, final int right)
+    {
+        for (int k = 0; k < count; k++)
+        {
+            if (SeqNum.le(lefts[k], left) && SeqNum.le(right, rights[k]))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Segments refused because the interval bound was reached. */
     public long droppedSegments()
     {

@@ -33,6 +33,8 @@ public final class TcpConfig
     private int minUnansweredProbes = 4;
     private boolean windowScaling = true;
     private boolean timestamps = true;
+    private boolean sack = true;
+    private int maxSackScoreboardIntervals = 32;
 
     /** Send buffer per connection: bytes written but not yet acknowledged. */
     public TcpConfig sendBufferBytes(final int bytes)
@@ -430,5 +432,40 @@ public final class TcpConfig
     public boolean timestamps()
     {
         return timestamps;
+    }
+
+    /**
+     * RFC 2018 §2: offer SACK-permitted on our SYN (and answer a peer's); when both SYNs carry it, we send SACK blocks
+     * for out-of-order data (with RFC 2883 D-SACK for duplicates), keep a scoreboard of the peer's and recover from
+     * loss per RFC 6675. Off: NewReno recovery (RFC 6582) from duplicate ACKs alone.
+     */
+    public TcpConfig sack(final boolean enabled)
+    {
+        this.sack = enabled;
+        return this;
+    }
+
+    public boolean sack()
+    {
+        return sack;
+    }
+
+    /**
+     * Bound on the separate SACKed ranges the sender's scoreboard holds (RFC 6675 §3); beyond it the highest range
+     * is forgotten (it is only retransmitted again, never lost) and {@code TCP_SACK_SCOREBOARD_OVERFLOWS} counts it.
+     */
+    public TcpConfig maxSackScoreboardIntervals(final int max)
+    {
+        if (max < 1)
+        {
+            throw new IllegalArgumentException("maxSackScoreboardIntervals must be at least 1: " + max);
+        }
+        this.maxSackScoreboardIntervals = max;
+        return this;
+    }
+
+    public int maxSackScoreboardIntervals()
+    {
+        return maxSackScoreboardIntervals;
     }
 }

@@ -77,21 +77,16 @@ public final class TcpConnection
         this.localPort = localPort;
         this.remoteAddress = remoteAddress;
         this.remotePort = remotePort;
-        this.key = key(localPort, remoteAddress, remotePort);
+        this.key = TcpConnectionTable.key(localPort, remoteAddress, remotePort);
         this.ourMss = ourMss;
         this.ts = new TcpTimestamps(tsOffset);
         this.snd = new TcpSender(this, config, counters, ourMss, ts);
         this.rcv = new TcpReceiver(config, counters);
+        snd.receiver = rcv;
         this.handshake = new TcpHandshake(this, snd, rcv, ts, config, counters, ourMss);
         this.teardown = new TcpTeardown(this, snd, rcv, config);
         this.arrival = new TcpSegmentArrival(this, snd, rcv, handshake, teardown, ts, config, counters);
         this.keepAlive = new TcpKeepAlive(this, snd, config, counters);
-    }
-
-    /** The 4-tuple of a connection as one {@code long} (our address is the stack's): no boxing in the map. */
-    static long key(final int localPort, final int remoteAddress, final int remotePort)
-    {
-        return ((long)localPort << 48) | ((long)remotePort << 32) | (remoteAddress & 0xFFFF_FFFFL);
     }
 
     /** Active open (RFC 9293 §3.10.1): send SYN, enter SYN-SENT. */
@@ -410,7 +405,7 @@ public final class TcpConnection
             || state == TcpState.SYN_SENT;
         final int window = rcv.advertiseWindow(windowOpen, snd.sendMss, syn);
         final boolean sent = output.sendSegment(this, seq, rcv.rcvNxt, flags, window,
-            handshake.optionsFor(syn, nowNs), snd.sendBuffer, length > 0 ? SeqNum.diff(seq, snd.dataStart) : 0,
+            handshake.optionsFor(syn, length, nowNs), snd.sendBuffer, length > 0 ? SeqNum.diff(seq, snd.dataStart) : 0,
             length, nowNs);
         if (sent)
         {

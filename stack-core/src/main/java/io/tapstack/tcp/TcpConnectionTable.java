@@ -30,6 +30,12 @@ final class TcpConnectionTable
     /** Connections whose timers ran in this duty cycle and are due again at once: run in the next one. */
     private final IntArrayList dueAgain = new IntArrayList();
 
+    /** The 4-tuple of a connection as one {@code long} (our address is the stack's): no boxing in the map. */
+    static long key(final int localPort, final int remoteAddress, final int remotePort)
+    {
+        return ((long)localPort << 48) | ((long)remotePort << 32) | (remoteAddress & 0xFFFF_FFFFL);
+    }
+
     int size()
     {
         return byKey.size();

@@ -11,6 +11,10 @@ public interface TcpEventListener
     String RETRANSMIT_FAST = "fast-retransmit";
     String RETRANSMIT_PARTIAL_ACK = "partial-ack";
     String RETRANSMIT_SYN = "syn-timeout";
+    /** RFC 6675 NextSeg() rules 1 and 3: a hole below SACKed data during SACK recovery. */
+    String RETRANSMIT_SACK = "sack";
+    /** RFC 6675 NextSeg() rule 4: the rescue retransmission. */
+    String RETRANSMIT_RESCUE = "rescue";
     String PROBE_ZERO_WINDOW = "zero-window-probe";
 
     default void onStateChange(final TcpConnection connection, final TcpState from, final TcpState to,

@@ -110,6 +110,13 @@ final class TcpHandshake
             ts.onSyn(options, nowNs);
             counters.increment(Counter.TCP_TIMESTAMPS_NEGOTIATED);
         }
+        // RFC 2018 §2: SACK only when both SYNs carry SACK-permitted
+        if (config.sack() && options.sackPermitted)
+        {
+            rcv.sackEnabled = true;
+            snd.sack.enabled = true;
+            counters.increment(Counter.TCP_SACK_PERMITTED_NEGOTIATED);
+        }
         // RFC 9293 §3.7.1: effective send MSS is the peer's MSS (536 if absent) bounded by our MTU; RFC 6691 and
         // RFC 7323 §3.2: the MSS counts no options, so the 12 bytes of timestamps on every segment come out of it
         // RFC 9293 §3.7.1: the peer's MSS (536 if absent), at least 64 (a peer's tiny MSS would make us send tiny
@@ -124,7 +131,7 @@ final class TcpHandshake
      * allows, on a SYN-ACK those the peer's SYN carried (RFC 7323 §2.2, §3.2); once timestamps are negotiated every
      * segment carries them (RFC 7323 §3.2), with TSecr from TS.Recent (§4.3).
      */
-    TcpOptions optionsFor(final boolean syn, final long nowNs)
+    TcpOptions optionsFor(final boolean syn, final int dataLength, final long nowNs)
     {
         final TcpOptions o = sent;
         o.clear();
@@ -136,6 +143,14 @@ final class TcpHandshake
             {
                 o.windowScale = rcv.offeredWindShift;
             }
+            o.sackPermitted = offer ? config.sack() : rcv.sackEnabled; // RFC 2018 §2
+        }
+        else if (rcv.sackEnabled)
+        {
+            // RFC 2018 §3: as many blocks as fit beside the other options (3 with timestamps, 4 without) and, on
+            // data, within the segment size (the sender left room for them)
+            final int room = Math.min(maxSackBlocks(), (snd.sendMss - dataLength - 4) / 8);
+            rcv.writeSackBlocks(o, Math.max(room, 0));
         }
         if (syn && offer ? config.timestamps() : ts.enabled)
         {
@@ -145,6 +160,12 @@ final class TcpHandshake
             o.tsEcr = syn && offer ? 0 : ts.tsRecent;
         }
         return o;
+    }
+
+    /** RFC 2018 §3: 40 bytes of options hold 4 SACK blocks, 3 beside the 12 bytes of timestamps. */
+    int maxSackBlocks()
+    {
+        return ts.enabled ? 3 : 4;
     }
 
     /** RFC 9293 §3.10.7.3: a segment in SYN-SENT. */

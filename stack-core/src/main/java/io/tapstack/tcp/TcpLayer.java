@@ -93,7 +93,7 @@ public final class TcpLayer implements Ipv4Transport
 
     private static long key(final int localPort, final int remoteAddress, final int remotePort)
     {
-        return TcpConnection.key(localPort, remoteAddress, remotePort);
+        return TcpConnectionTable.key(localPort, remoteAddress, remotePort);
     }
 
     public TcpConfig config()

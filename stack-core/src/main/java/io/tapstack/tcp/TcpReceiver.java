@@ -45,6 +45,19 @@ final class TcpReceiver
     /** The peer's FIN is in RCV.NXT: every byte before it has arrived. */
     boolean peerFinReceived;
 
+    // --- SACK (RFC 2018, RFC 2883)
+    /** Both SYNs carried SACK-permitted (RFC 2018 §2): our ACKs carry SACK blocks. */
+    boolean sackEnabled;
+    /** A duplicate segment arrived since the last ACK: the next ACK reports it first (RFC 2883 §4). */
+    private boolean dsackPending;
+    private int dsackLeft;
+    private int dsackRight;
+    /** What the last {@link #writeSackBlocks} put into the options, counted once the ACK went out. */
+    private int blocksWritten;
+    private boolean dsackWritten;
+    private final int[] scratchLefts = new int[4];
+    private final int[] scratchRights = new int[4];
+
     // --- acknowledgment policy
     boolean ackNow;
     /** When we last answered an unacceptable pure ACK or SYN (Linux's last_oow_ack_time); NONE before the first. */
@@ -149,6 +162,16 @@ final class TcpReceiver
         final long nowNs)
     {
         final boolean inOrder = seq == rcvNxt || SeqNum.lt(seq, rcvNxt);
+        if (SeqNum.lt(seq, rcvNxt))
+        {
+            // RFC 2883 §4 (1): the part received before is reported as a D-SACK block
+            noteDuplicate(seq, SeqNum.lt(seq + dataLength, rcvNxt) ? dataLength : rcvNxt - seq);
+        }
+        else if (reassembler.covers(seq, seq + dataLength))
+        {
+            // RFC 2883 §4 (2): a duplicate of out-of-order data held: its block, then the block holding it
+            noteDuplicate(seq, dataLength);
+        }
         final int accepted = reassembler.insert(seq, rcvNxt, seg.buffer(), dataOffset,
             Math.min(dataLength, Math.max(0, SeqNum.diff(rcvAnnouncedEdge, seq))));
         final int delivered = reassembler.drain(rcvNxt);
@@ -198,9 +221,71 @@ final class TcpReceiver
         return peerFinReceived && receiveBuffer.isEmpty();
     }
 
+    /** A segment whose text we already had: the next ACK carries a D-SACK block for it (RFC 2883 §4). */
+    void noteDuplicate(final int seq, final int length)
+    {
+        if (sackEnabled && length > 0)
+        {
+            dsackPending = true;
+            dsackLeft = seq;
+            dsackRight = seq + length;
+        }
+    }
+
+    /**
+     * The bytes the SACK option of the next ACK takes (0 when it has no blocks): the sender shortens data segments
+     * by it, as Linux's tcp_current_mss does, so an ACK riding on data still carries the blocks.
+     */
+    int sackOptionBytes(final int maxBlocks)
+    {
+        if (!sackEnabled)
+        {
+            return 0;
+        }
+        final int blocks = Math.min(maxBlocks, (dsackPending ? 1 : 0) + reassembler.intervalCount());
+        return blocks > 0 ? 4 + 8 * blocks : 0;
+    }
+
+    /**
+     * Fills the SACK blocks of an ACK: a pending D-SACK block first (RFC 2883 §4), then the held ranges, the one
+     * holding the most recently received segment first and the rest most recent first (RFC 2018 §4), at most
+     * {@code maxBlocks}.
+     */
+    void writeSackBlocks(final io.tapstack.wire.TcpOptions o, final int maxBlocks)
+    {
+        int n = 0;
+        if (dsackPending && maxBlocks > 0)
+        {
+            o.sackLeft[n] = dsackLeft;
+            o.sackRight[n] = dsackRight;
+            n++;
+        }
+        final int held = reassembler.sackBlocks(rcvNxt, scratchLefts, scratchRights, maxBlocks - n);
+        for (int k = 0; k < held; k++)
+        {
+            o.sackLeft[n] = scratchLefts[k];
+            o.sackRight[n] = scratchRights[k];
+            n++;
+        }
+        o.sackBlockCount = n;
+        blocksWritten = n;
+        dsackWritten = dsackPending && n > 0;
+    }
+
     /** An ACK went out: nothing more to acknowledge until new data arrives. */
     void onAckSent()
     {
+        if (blocksWritten > 0)
+        {
+            counters.add(Counter.TCP_SACK_BLOCKS_TX, blocksWritten);
+            if (dsackWritten)
+            {
+                counters.increment(Counter.TCP_DSACKS_TX);
+                dsackPending = false; // RFC 2883 §4: a D-SACK block is reported once
+            }
+            blocksWritten = 0;
+            dsackWritten = false;
+        }
         ackNow = false;
         fullSegmentsUnacked = 0;
         delayedAckDeadline = NONE;

@@ -190,6 +190,10 @@ final class TcpSegmentArrival
                 rcv.ackNow = true;
             }
         }
+        if ((flags & TcpFlags.SYN) == 0 && SeqNum.le(seq + seg.dataLength(), rcvNxt))
+        {
+            rcv.noteDuplicate(seq, seg.dataLength()); // RFC 2883 §4 (1): text received before
+        }
         if (connection.state() == TcpState.TIME_WAIT && fin)
         {
             // a retransmitted FIN: acknowledge it and restart the 2·MSL wait (§3.10.7.4 eighth)

@@ -35,6 +35,10 @@ final class TcpSender
     /** Replaced only before data is sent ({@link TcpHandshake#congestionControl}). */
     CongestionControl cc;
     private final TcpTimestamps ts;
+    /** RFC 2018 scoreboard and RFC 6675 loss recovery, used when SACK was negotiated. */
+    final SackRecovery sack;
+    /** The receiving half, whose SACK blocks shorten our data segments (set by the connection). */
+    TcpReceiver receiver;
 
     // --- send sequence space (RFC 9293 §3.3.1)
     int iss;
@@ -91,6 +95,7 @@ final class TcpSender
             RttEstimator.DEFAULT_GRANULARITY_NS);
         this.cc = config.congestionControl().create(config.initialWindowSegments());
         this.nagle = config.nagle();
+        this.sack = new SackRecovery(this, counters, config.maxSackScoreboardIntervals());
     }
 
     void initSendSequence(final int isn)
@@ -163,13 +168,18 @@ final class TcpSender
         final int window = windowOf(seg);
         final int flightBefore = sndMax - sndUna;
         unansweredProbes = 0;
+        final int newlySacked = sack.enabled ? sack.onSackBlocks(options, ack) : 0;
+        final boolean classicDuplicate = ack == sndUna && dataLength == 0 && (seg.flags() & TcpFlags.FIN) == 0
+            && window == sndWnd && window != 0 && sndMax != sndUna;
         if (SeqNum.gt(ack, sndUna))
         {
             onNewAck(ack, flightBefore, options, nowNs);
         }
-        else if (ack == sndUna && dataLength == 0 && (seg.flags() & TcpFlags.FIN) == 0 && window == sndWnd
-            && window != 0 && sndMax != sndUna)
+        else if (sack.enabled ? ack == sndUna && sndMax != sndUna
+            && (newlySacked > 0 || options.sackBlockCount == 0 && classicDuplicate) : classicDuplicate)
         {
+            // RFC 6675 §2: with SACK a duplicate ACK is one that SACKs new data (or, from a peer that sends no
+            // blocks, RFC 5681's)
             onDuplicateAck(nowNs);
         }
         // RFC 9293 §3.10.7.4: update the send window only from a newer segment (SND.WL1/WL2)
@@ -217,8 +227,27 @@ final class TcpSender
         retransmissions = 0;
         firstRetransmitNs = NONE;
 
+        if (sack.enabled)
+        {
+            sack.scoreboard.trimBelow(sndUna);
+            if (sack.endsRecovery(ack))
+            {
+                // RFC 6675 §5 (A): the scoreboard above the new SND.UNA is kept
+                sack.active = false;
+                cc.onFullAck(sndMax - sndUna, nowNs);
+            }
+            else if (!sack.active)
+            {
+                if (dataAcked > 0)
+                {
+                    cc.onAck(dataAcked, flightBefore, nowNs);
+                }
+                sack.maybeEnter(0, nowNs); // RFC 6675 §5 step 2: IsLost(HighACK + 1)
+            }
+            dupAcks = 0; // RFC 6675 §5: a cumulative ACK resets DupAcks; (B)-(C) run from sendData
+        }
         // congestion control (RFC 5681 §3.2, RFC 6582 §3.2 steps 5-6)
-        if (cc.inRecovery())
+        else if (cc.inRecovery())
         {
             if (cc.isFullAck(ack))
             {
@@ -253,7 +282,11 @@ final class TcpSender
     {
         counters.increment(Counter.TCP_DUP_ACKS_RX);
         dupAcks++;
-        if (cc.inRecovery())
+        if (sack.enabled)
+        {
+            sack.maybeEnter(dupAcks, nowNs); // RFC 6675 §5 steps 1-4; in recovery, (B)-(C) run from sendData
+        }
+        else if (cc.inRecovery())
         {
             // RFC 5681 §3.2 step 4: inflate by one segment per further duplicate
             cc.onDuplicateAckInRecovery(nowNs);
@@ -313,22 +346,53 @@ final class TcpSender
             // RFC 5681 §4.1: restart from the initial window after an idle period longer than the RTO
             cc.onIdle(nowNs - lastSendNs, rtt.rtoNs(), nowNs);
         }
+        if (sack.active)
+        {
+            sack.retransmitLost(nowNs); // RFC 6675 NextSeg() rule 1 before new data
+        }
+        sendNewData(nowNs);
+        if (sack.active)
+        {
+            sack.retransmitRest(nowNs); // NextSeg() rules 3 and 4 after it
+        }
+    }
+
+    /** Sends from SND.NXT: new data, or after an RTO the data again (go-back), skipping what the peer SACKed. */
+    private void sendNewData(final long nowNs)
+    {
         final int dataEnd = dataStart + sendBuffer.size();
+        // Linux's tcp_current_mss: the SACK blocks our ACKs carry come out of the segment
+        final int mss = Math.max(sendMss - (receiver == null ? 0 : receiver.sackOptionBytes(ts.enabled ? 3 : 4)),
+            Math.min(sendMss, 64));
         while (true)
         {
+            int sackedLimit = Integer.MAX_VALUE;
+            if (sack.enabled && SeqNum.lt(sndNxt, sndMax))
+            {
+                // RFC 6675 §5.1: after an RTO, data the peer SACKed is not sent again
+                sndNxt = sack.scoreboard.skipSacked(sndNxt);
+                sackedLimit = SeqNum.diff(sack.scoreboard.nextSackedAbove(sndNxt, sndMax), sndNxt);
+                if (sackedLimit <= 0)
+                {
+                    sackedLimit = Integer.MAX_VALUE;
+                }
+            }
             final int inFlight = sndNxt - sndUna;
-            final int window = Math.min(sndWnd, cc.cwnd());
-            final int usable = window - inFlight;
+            // RFC 6675 §5 (C): during SACK recovery cwnd is compared with pipe; otherwise with the bytes sent but
+            // not acknowledged (less those SACKed after an RTO, §5.1)
+            final int flight = sack.active ? sack.pipe(cc.smss())
+                : sack.enabled ? inFlight - sack.scoreboard.sackedBetween(sndUna, sndNxt) : inFlight;
+            final int usable = Math.min(sndWnd - inFlight, cc.cwnd() - flight);
             final int unsent = SeqNum.diff(dataEnd, sndNxt);
             if (unsent > 0)
             {
-                final int length = Math.min(Math.min(unsent, sendMss), Math.max(usable, 0));
+                final int length = Math.min(Math.min(Math.min(unsent, mss), sackedLimit), Math.max(usable, 0));
                 if (length <= 0)
                 {
                     armPersistIfStalled(nowNs);
                     return;
                 }
-                if (length < sendMss)
+                if (length < mss)
                 {
                     // RFC 9293 §3.7.4 Nagle and §3.8.6.2.1 sender SWS avoidance: a short segment goes only when
                     // it is all there is and nothing is in flight (or Nagle is off), or it fills half the
@@ -450,24 +514,39 @@ final class TcpSender
 
     private void retransmitFirst(final String reason, final long nowNs)
     {
+        retransmit(sndUna, Integer.MAX_VALUE, reason, nowNs);
+    }
+
+    /**
+     * Sends again one segment of at most SMSS and {@code maxLength} from {@code seq} (below SND.MAX), with the FIN when
+     * it reaches it.
+     *
+     * @return the sequence space resent (data and FIN); 0 when nothing was
+     */
+    int retransmit(final int seq, final int maxLength, final String reason, final long nowNs)
+    {
         final int dataEnd = dataStart + sendBuffer.size();
         // RFC 9293 §3.3.1: resend only what was sent (up to SND.MAX), or the peer's ACK of it looks unacceptable
         final int sentEnd = SeqNum.lt(sndMax, dataEnd) ? sndMax : dataEnd;
-        final int length = Math.min(sendMss, Math.max(0, SeqNum.diff(sentEnd, sndUna)));
-        final boolean fin = finQueued && sndUna + length == finSeq && SeqNum.gt(sndMax, finSeq);
+        final int length = Math.min(Math.min(sendMss, maxLength), Math.max(0, SeqNum.diff(sentEnd, seq)));
+        final boolean fin = finQueued && seq + length == finSeq && SeqNum.gt(sndMax, finSeq) && length < maxLength;
         if (length == 0 && !fin)
         {
-            return;
+            return 0;
         }
         rttTiming = false; // Karn: no sample from a retransmitted segment
-        connection.events().onRetransmit(connection, sndUna, length, reason, nowNs);
+        connection.events().onRetransmit(connection, seq, length, reason, nowNs);
         int flags = TcpFlags.ACK | (fin ? TcpFlags.FIN : 0);
         if (length > 0)
         {
             flags |= TcpFlags.PSH;
         }
-        connection.emit(sndUna, length, flags, nowNs);
+        if (!connection.emit(seq, length, flags, nowNs))
+        {
+            return 0;
+        }
         counters.increment(Counter.TCP_RETRANSMITTED_SEGMENTS);
+        return length + (fin ? 1 : 0);
     }
 
     // ------------------------------------------------------------------------------------------------ timers
@@ -501,6 +580,7 @@ final class TcpSender
     void onRetransmissionTimeout(final long nowNs)
     {
         cc.onRetransmissionTimeout(sndMax - sndUna, sndMax, nowNs);
+        sack.onRetransmissionTimeout(retransmissions); // RFC 6675 §5.1, RFC 2018 §8
         dupAcks = 0;
         // go back: everything from SND.UNA is sent again as the window allows
         sndNxt = sndUna;

@@ -130,17 +130,21 @@ public final class TcpOptions
     }
 
     /**
-     * The bytes {@link #write} puts down for the options set in this holder (MSS, timestamps, window scale; SACK is
-     * not written yet): always a multiple of 4, so the header length stays whole 32-bit words.
+     * The bytes {@link #write} puts down for the options set in this holder (MSS, SACK-permitted, timestamps, window
+     * scale, the first {@link #sackBlockCount} SACK blocks): always a multiple of 4, so the header length stays whole
+     * 32-bit words.
      */
     public int writeLength()
     {
-        return (mss > 0 ? 4 : 0) + (hasTimestamps ? 12 : 0) + (windowScale >= 0 ? 4 : 0);
+        return (mss > 0 ? 4 : 0) + (hasTimestamps ? 12 : 0) + (sackPermitted && !hasTimestamps ? 4 : 0)
+            + (windowScale >= 0 ? 4 : 0) + (sackBlockCount > 0 ? 4 + 8 * sackBlockCount : 0);
     }
 
     /**
      * Writes the options set in this holder at {@code offset}, in Linux's order and padding (NOPs keep each option's
-     * 32-bit fields aligned): MSS, NOP NOP timestamps, NOP window scale. Returns {@link #writeLength()}.
+     * 32-bit fields aligned): MSS; SACK-permitted folded in front of the timestamps where Linux puts NOP NOP (or
+     * NOP NOP SACK-permitted without timestamps); NOP window scale; NOP NOP SACK blocks. Returns
+     * {@link #writeLength()}.
      */
     public int write(final MutableDirectBuffer buffer, final int offset)
     {
@@ -152,10 +156,49 @@ public final class TcpOptions
         if (hasTimestamps)
         {
             i += writeTimestamps(buffer, i, tsVal, tsEcr);
+            if (sackPermitted)
+            {
+                // RFC 2018 §2 (2 bytes) in the place of the NOP NOP before the timestamps, as Linux writes them
+                buffer.putByte(i - 12, (byte)KIND_SACK_PERMITTED);
+                buffer.putByte(i - 11, (byte)2);
+            }
+        }
+        else if (sackPermitted)
+        {
+            buffer.putByte(i, (byte)KIND_NOP);
+            buffer.putByte(i + 1, (byte)KIND_NOP);
+            buffer.putByte(i + 2, (byte)KIND_SACK_PERMITTED);
+            buffer.putByte(i + 3, (byte)2);
+            i += 4;
         }
         if (windowScale >= 0)
         {
             i += writeWindowScale(buffer, i, windowScale);
+        }
+        if (sackBlockCount > 0)
+        {
+            i += writeSack(buffer, i, sackLeft, sackRight, sackBlockCount);
+        }
+        return i - offset;
+    }
+
+    /**
+     * Writes NOP NOP and a SACK option (RFC 2018 §3) with {@code count} blocks (left edge, right edge: one past the
+     * last byte): 4 + 8 · count bytes; returns the bytes written.
+     */
+    public static int writeSack(final MutableDirectBuffer buffer, final int offset, final int[] lefts,
+        final int[] rights, final int count)
+    {
+        buffer.putByte(offset, (byte)KIND_NOP);
+        buffer.putByte(offset + 1, (byte)KIND_NOP);
+        buffer.putByte(offset + 2, (byte)KIND_SACK);
+        buffer.putByte(offset + 3, (byte)(2 + 8 * count));
+        int i = offset + 4;
+        for (int b = 0; b < count; b++)
+        {
+            buffer.putInt(i, lefts[b], ByteOrder.BIG_ENDIAN);
+            buffer.putInt(i + 4, rights[b], ByteOrder.BIG_ENDIAN);
+            i += 8;
         }
         return i - offset;
     }

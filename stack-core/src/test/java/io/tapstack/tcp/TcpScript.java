@@ -44,7 +44,7 @@ final class TcpScript
      * are meaningful when {@code ts}; {@code header} is the whole TCP header, options included.
      */
     record Seg(int flags, int seq, int ack, int window, int mss, byte[] data, int port, int wscale, boolean ts,
-        int tsVal, int tsEcr, byte[] header)
+        int tsVal, int tsEcr, byte[] header, boolean sackPermitted, int[] sack)
     {
         int len()
         {
@@ -57,7 +57,8 @@ final class TcpScript
             return TcpFlags.describe(flags) + " seq " + Integer.toUnsignedString(seq) + " ack "
                 + Integer.toUnsignedString(ack) + " win " + window + " len " + data.length
                 + (mss >= 0 ? " mss " + mss : "") + (wscale >= 0 ? " wscale " + wscale : "")
-                + (ts ? " TSval " + Integer.toUnsignedString(tsVal) + " TSecr " + Integer.toUnsignedString(tsEcr) : "");
+                + (ts ? " TSval " + Integer.toUnsignedString(tsVal) + " TSecr " + Integer.toUnsignedString(tsEcr) : "")
+                + (sackPermitted ? " sackOK" : "") + (sack.length > 0 ? " sack " + java.util.Arrays.toString(sack) : "");
         }
     }
 
@@ -158,6 +159,43 @@ final class TcpScript
             (byte)(tsEcr >>> 24), (byte)(tsEcr >>> 16), (byte)(tsEcr >>> 8), (byte)tsEcr};
     }
 
+    /** SACK-permitted (RFC 2018 §2), NOP-padded to 4 bytes. */
+    static byte[] sackPermitted()
+    {
+        return new byte[] {1, 1, 4, 2};
+    }
+
+    /** A SACK option (RFC 2018 §3) from edges left, right, left, right..., NOP-padded. */
+    static byte[] sack(final int... edges)
+    {
+        final byte[] b = new byte[4 + 4 * edges.length];
+        b[0] = 1;
+        b[1] = 1;
+        b[2] = 5;
+        b[3] = (byte)(2 + 4 * edges.length);
+        for (int i = 0; i < edges.length; i++)
+        {
+            final int e = edges[i];
+            b[4 + 4 * i] = (byte)(e >>> 24);
+            b[5 + 4 * i] = (byte)(e >>> 16);
+            b[6 + 4 * i] = (byte)(e >>> 8);
+            b[7 + 4 * i] = (byte)e;
+        }
+        return b;
+    }
+
+    /** The SACK blocks of a parsed segment as edges left, right, left, right... */
+    private static int[] sackEdges(final TcpOptions o)
+    {
+        final int[] edges = new int[2 * o.sackBlockCount];
+        for (int i = 0; i < o.sackBlockCount; i++)
+        {
+            edges[2 * i] = o.sackLeft[i];
+            edges[2 * i + 1] = o.sackRight[i];
+        }
+        return edges;
+    }
+
     /** Options one after the other, e.g. {@code options(mss(1460), ts(1, 0), wscale(7))}. */
     static byte[] options(final byte[]... parts)
     {
@@ -201,7 +239,8 @@ final class TcpScript
             final byte[] header = new byte[h.headerLength()];
             h.buffer().getBytes(h.offset(), header);
             out.add(new Seg(h.flags(), h.sequenceNumber(), h.acknowledgmentNumber(), h.window(), o.mss, data,
-                h.destinationPort(), o.windowScale, o.hasTimestamps, o.tsVal, o.tsEcr, header));
+                h.destinationPort(), o.windowScale, o.hasTimestamps, o.tsVal, o.tsEcr, header, o.sackPermitted,
+                sackEdges(o)));
         }
     }
 

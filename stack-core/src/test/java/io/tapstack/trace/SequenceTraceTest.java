@@ -201,9 +201,10 @@ class SequenceTraceTest
         Files.delete(pcap);
     }
 
+    /** The trace as recorded before RFC 7323 and SACK: NewReno recovery, no options but MSS. */
     private static StackConfig withoutRfc7323(final StackConfig c)
     {
-        c.tcp().windowScaling(false).timestamps(false).congestionControl(CongestionAlgorithm.NEWRENO);
+        c.tcp().windowScaling(false).timestamps(false).sack(false).congestionControl(CongestionAlgorithm.NEWRENO);
         return c;
     }
 }

@@ -244,10 +244,14 @@ class TcpKernelInteropTest
         assertEquals("connection refused", source.reset.get(10, TimeUnit.SECONDS));
     }
 
-    /** RFC 7323: the kernel's SYN and SYN-ACK carry window scale and timestamps, so both are used both ways. */
+    /**
+     * RFC 7323 and RFC 2018 §2: the kernel's SYN and SYN-ACK carry window scale, timestamps and SACK-permitted, so all
+     * three are used both ways.
+     */
     @Test
-    void windowScalingAndTimestampsAreNegotiatedWithTheKernelBothWays() throws Exception
+    void windowScalingTimestampsAndSackAreNegotiatedWithTheKernelBothWays() throws Exception
     {
+        final long sackBefore = counter(Counter.TCP_SACK_PERMITTED_NEGOTIATED);
         final long scaledBefore = counter(Counter.TCP_WINDOW_SCALE_NEGOTIATED);
         final long timestampsBefore = counter(Counter.TCP_TIMESTAMPS_NEGOTIATED);
         // the kernel connects to the stack (its SYN offers both; our SYN-ACK answers)
@@ -258,6 +262,7 @@ class TcpKernelInteropTest
         sink.done.get(10, TimeUnit.SECONDS);
         assertEquals(1, counter(Counter.TCP_WINDOW_SCALE_NEGOTIATED) - scaledBefore, "passive open");
         assertEquals(1, counter(Counter.TCP_TIMESTAMPS_NEGOTIATED) - timestampsBefore, "passive open");
+        assertEquals(1, counter(Counter.TCP_SACK_PERMITTED_NEGOTIATED) - sackBefore, "passive open");
         // the stack connects to the kernel (our SYN offers both; the kernel's SYN-ACK answers)
         final Path received = scratch.resolve("received-rfc7323");
         final Process listener = new ProcessBuilder("ip", "netns", "exec", netns.name, "sh", "-c",
@@ -278,6 +283,7 @@ class TcpKernelInteropTest
         }
         assertEquals(2, counter(Counter.TCP_WINDOW_SCALE_NEGOTIATED) - scaledBefore, "active open");
         assertEquals(2, counter(Counter.TCP_TIMESTAMPS_NEGOTIATED) - timestampsBefore, "active open");
+        assertEquals(2, counter(Counter.TCP_SACK_PERMITTED_NEGOTIATED) - sackBefore, "active open");
     }
 
     private long counter(final Counter counter) throws Exception
