@@ -1,6 +1,7 @@
 package io.tapstack.examples;
 
 import io.tapstack.NetStack;
+import io.tapstack.Simulation;
 import io.tapstack.StackConfig;
 import io.tapstack.dev.MemoryLink;
 import io.tapstack.tcp.TcpConnection;
@@ -34,6 +35,7 @@ final class Demo
     private final MemoryLink link = new MemoryLink(clock, MS, 1024, 1514);
     private final NetStack client;
     private final NetStack server;
+    private final Simulation simulation;
 
     private Demo()
     {
@@ -42,6 +44,7 @@ final class Demo
             link.endA());
         server = new NetStack(new StackConfig().ipAddress("10.0.0.2/24").seed(2).repeatableSecrets(true),
             link.endB());
+        simulation = new Simulation(clock, link, client, server);
     }
 
     static int run(final String[] args) throws Exception
@@ -102,7 +105,8 @@ final class Demo
             out.println("ping: no reply");
             return 1;
         }
-        out.printf("ping 10.0.0.2: reply in %.3f ms (1 ms each way; a first ping also waits for ARP)%n", rttNs[0] / 1e6);
+        out.printf("ping 10.0.0.2: reply in %.3f ms (1 ms each way; a first ping also waits for ARP)%n",
+            rttNs[0] / 1e6);
 
         // 2. HTTP: a GET answered by a tiny server on the server stack, traced as a sequence diagram
         client.tcp().eventListener(trace);
@@ -160,29 +164,10 @@ final class Demo
         return text.startsWith("HTTP/1.1 200") && text.endsWith(PAGE) ? 0 : 1;
     }
 
-    /** Runs both stacks in simulated time until {@code done} or {@code maxNs} pass: the clock jumps between events. */
+    /** Runs both stacks in simulated time until {@code done} or {@code maxNs} pass (see {@link Simulation}). */
     private boolean runUntil(final BooleanSupplier done, final long maxNs)
     {
-        final long endNs = clock.nanoTime() + maxNs;
-        while (!done.getAsBoolean())
-        {
-            final long now = clock.nanoTime();
-            if (client.doWork(now) + server.doWork(now) > 0)
-            {
-                continue;
-            }
-            final long next = Math.min(Math.min(client.nextDeadlineNs(), server.nextDeadlineNs()),
-                link.nextDeliveryNs());
-            if (next > endNs)
-            {
-                clock.setNs(endNs);
-                client.doWork(endNs);
-                server.doWork(endNs);
-                return done.getAsBoolean();
-            }
-            clock.setNs(Math.max(next, now + 1));
-        }
-        return true;
+        return simulation.runUntil(done, maxNs);
     }
 
     /** Answers one request with the page, then closes (the request said "Connection: close"). */

@@ -1,6 +1,7 @@
 package io.tapstack.testkit;
 
 import io.tapstack.NetStack;
+import io.tapstack.Simulation;
 import io.tapstack.StackConfig;
 import io.tapstack.dev.FrameDevice;
 import io.tapstack.dev.ImpairedDevice;
@@ -25,6 +26,7 @@ public final class TwoStacks
     public final FrameCapture capture = new FrameCapture();
     public final NetStack a;
     public final NetStack b;
+    private final Simulation simulation;
 
     public TwoStacks()
     {
@@ -47,6 +49,7 @@ public final class TwoStacks
             deviceA.apply(link.endA()));
         b = new NetStack(configB.apply(new StackConfig().ipAddress("10.0.0.2/24").seed(2).repeatableSecrets(true)),
             deviceB.apply(link.endB()));
+        simulation = new Simulation(clock, link, a, b);
     }
 
     public long nowNs()
@@ -57,26 +60,7 @@ public final class TwoStacks
     /** Runs both stacks until {@code done} holds or {@code maxNs} of simulated time pass; returns done. */
     public boolean runUntil(final BooleanSupplier done, final long maxNs)
     {
-        final long endNs = clock.nanoTime() + maxNs;
-        while (!done.getAsBoolean())
-        {
-            final long now = clock.nanoTime();
-            final int work = a.doWork(now) + b.doWork(now);
-            if (work > 0)
-            {
-                continue;
-            }
-            final long next = Math.min(Math.min(a.nextDeadlineNs(), b.nextDeadlineNs()), link.nextDeliveryNs());
-            if (next > endNs)
-            {
-                clock.setNs(endNs);
-                a.doWork(endNs);
-                b.doWork(endNs);
-                return done.getAsBoolean();
-            }
-            clock.setNs(Math.max(next, now + 1));
-        }
-        return true;
+        return simulation.runUntil(done, maxNs);
     }
 
     /** Runs both stacks for {@code durationNs} of simulated time. */
