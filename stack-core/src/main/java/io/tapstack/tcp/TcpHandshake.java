@@ -29,6 +29,8 @@ final class TcpHandshake
     private final TcpOptions sent = new TcpOptions();
     /** Both SYNs carried the window scale option (RFC 7323 §2.2); the shifts are in the sender and receiver. */
     private boolean windowScaling;
+    /** Our SYN or SYN-ACK had to be sent again: the initial window is one segment (RFC 5681 §3.1). */
+    private boolean synRetransmitted;
     /** Passes the congestion control's window changes on to the connection's event listener. */
     private final CongestionControl.Listener ccListener;
 
@@ -208,7 +210,7 @@ final class TcpHandshake
             snd.retransmissions = 0;
             snd.rtoDeadline = TcpConnection.NONE;
             snd.rtt.onEstablishedAfterSynTimeout(); // RFC 6298 §5.7: RTO = 3 s when the SYN timed out without a sample
-            snd.cc.init(snd.sendMss, nowNs);
+            initCongestionControl(nowNs);
             rcv.ackNow = true;
             connection.transition(TcpState.ESTABLISHED, nowNs);
             counters.increment(Counter.TCP_ESTABLISHED);
@@ -243,7 +245,7 @@ final class TcpHandshake
         snd.initSendWindow(seg.window(), seg.sequenceNumber(), seg.acknowledgmentNumber());
         connection.transition(TcpState.SYN_RECEIVED, nowNs);
         snd.sndUna = seg.acknowledgmentNumber();
-        snd.cc.init(snd.sendMss, nowNs);
+        initCongestionControl(nowNs);
         connection.transition(TcpState.ESTABLISHED, nowNs);
         counters.increment(Counter.TCP_ESTABLISHED);
         connection.notifyEstablished();
@@ -267,7 +269,7 @@ final class TcpHandshake
         {
             snd.updateSendWindowOnEstablish(snd.windowOf(seg), seq, ack);
             snd.rtt.onEstablishedAfterSynTimeout(); // RFC 6298 §5.7: RTO = 3 s when the SYN-ACK timed out
-            snd.cc.init(snd.sendMss, nowNs);
+            initCongestionControl(nowNs);
             connection.transition(TcpState.ESTABLISHED, nowNs);
             counters.increment(Counter.TCP_ESTABLISHED);
             connection.notifyEstablished();
@@ -280,10 +282,24 @@ final class TcpHandshake
     /** RFC 6298 §5.4 and RFC 5681 §3.1: the SYN (or SYN-ACK) timed out: send it again with a smaller window. */
     void onSynTimeout(final long nowNs)
     {
+        synRetransmitted = true;
         snd.cc.onSynRetransmitted(nowNs);
         connection.events().onRetransmit(connection, snd.iss, 0, TcpEventListener.RETRANSMIT_SYN, nowNs);
         counters.increment(Counter.TCP_RETRANSMITTED_SEGMENTS);
         sendSyn(nowNs);
+    }
+
+    /**
+     * RFC 5681 §3.1 and RFC 6928 §2: the initial window once the handshake completes, one segment if our SYN or
+     * SYN-ACK was lost (init would otherwise undo what onSynRetransmitted set while the handshake went on).
+     */
+    private void initCongestionControl(final long nowNs)
+    {
+        snd.cc.init(snd.sendMss, nowNs);
+        if (synRetransmitted)
+        {
+            snd.cc.onSynRetransmitted(nowNs);
+        }
     }
 
     private void sendSyn(final long nowNs)

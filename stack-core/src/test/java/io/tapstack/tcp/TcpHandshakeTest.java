@@ -316,4 +316,29 @@ class TcpHandshakeTest
         assertArrayEquals(bytes(5), got);
         assertNull(c.resetReason());
     }
+
+    @Test
+    void afterALostSynTheInitialWindowIsOneSegment()
+    {
+        // RFC 5681 §3.1 / RFC 6928 §2: "if the SYN or SYN/ACK is lost, the initial window used by a sender after a
+        // correctly transmitted SYN MUST be one segment"; establishing used to reset it to the full initial window
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = t.connect(null);
+        t.s.advance(SECOND);
+        t.expect(SYN, t.stack(0), 0); // the SYN again, after the RTO
+        t.send(SYN | ACK, t.peer(0), t.stack(1), 65535, mss(1460), NONE);
+        t.expect(ACK, t.stack(1), t.peer(1));
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        assertEquals(c.sendMss(), c.cwnd(), "one segment");
+    }
+
+    @Test
+    void withoutALostSynTheInitialWindowIsTheFullOne()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = t.connect(null);
+        t.send(SYN | ACK, t.peer(0), t.stack(1), 65535, mss(1460), NONE);
+        t.expect(ACK, t.stack(1), t.peer(1));
+        assertEquals(14_600, c.cwnd(), "RFC 6928's initial window: min(10 MSS, max(2 MSS, 14600))");
+    }
 }
