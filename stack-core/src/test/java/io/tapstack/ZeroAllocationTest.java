@@ -37,11 +37,18 @@ class ZeroAllocationTest
             Frames.icmp(IcmpMessage.TYPE_ECHO_REQUEST, 0, 1, 2, new byte[1400]));
 
         s.exchange(request, bigRequest, 20_000, countReplies); // warm up: JIT, lazily built structures
-        final long before = threads.getCurrentThreadAllocatedBytes();
-        s.exchange(request, bigRequest, 10_000, countReplies);
-        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        // the least of three rounds: on a loaded machine a round can still catch a one-off (a compilation landing
+        // late), which is not a per-frame allocation; steady state means some round allocates nothing
+        long allocated = Long.MAX_VALUE;
+        int rounds = 0;
+        for (; rounds < 3 && allocated >= 1024; rounds++)
+        {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            s.exchange(request, bigRequest, 10_000, countReplies);
+            allocated = Math.min(allocated, threads.getCurrentThreadAllocatedBytes() - before);
+        }
 
-        assertEquals(30_000, replies);
+        assertEquals(20_000 + 10_000L * rounds, replies, "every request answered");
         // a few bytes of slack for the measurement itself; one allocation per frame would be >= 160 KB
         assertTrue(allocated < 1024, "allocated " + allocated + " bytes over 10,000 echo requests");
     }
