@@ -1,14 +1,13 @@
 package io.tapstack.trace;
 
 import io.tapstack.StackConfig;
+import io.tapstack.dev.ForwardingDevice;
 import io.tapstack.dev.FrameDevice;
-import io.tapstack.dev.FrameHandler;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpHandler;
 import io.tapstack.tcp.CongestionAlgorithm;
 import io.tapstack.testkit.TwoStacks;
 import io.tapstack.wire.Ipv4Address;
-import org.agrona.MutableDirectBuffer;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -22,67 +21,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SequenceTraceTest
 {
     /** Drops the {@code n}-th frame of at least {@code minLength} bytes that the wrapped stack sends. */
-    private static final class DropNth implements FrameDevice
+    private static final class DropNth extends ForwardingDevice
     {
-        private final FrameDevice inner;
         private final int n;
         private final int minLength;
         private int seen;
-        private int claimed;
 
         DropNth(final FrameDevice inner, final int n, final int minLength)
         {
-            this.inner = inner;
+            super(inner);
             this.n = n;
             this.minLength = minLength;
         }
 
         @Override
-        public int receive(final long nowNs, final FrameHandler handler, final int limit)
-        {
-            return inner.receive(nowNs, handler, limit);
-        }
-
-        @Override
-        public int claim(final int length)
-        {
-            claimed = length;
-            return inner.claim(length);
-        }
-
-        @Override
-        public MutableDirectBuffer transmitBuffer()
-        {
-            return inner.transmitBuffer();
-        }
-
-        @Override
         public void commit(final int offset)
         {
-            if (claimed >= minLength && ++seen == n)
+            if (claimedLength() >= minLength && ++seen == n)
             {
                 inner.abort(offset);
                 return;
             }
             inner.commit(offset);
-        }
-
-        @Override
-        public void abort(final int offset)
-        {
-            inner.abort(offset);
-        }
-
-        @Override
-        public int maxFrameLength()
-        {
-            return inner.maxFrameLength();
-        }
-
-        @Override
-        public long nextDeadlineNs()
-        {
-            return inner.nextDeadlineNs();
         }
     }
 
