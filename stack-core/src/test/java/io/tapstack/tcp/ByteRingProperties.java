@@ -128,6 +128,8 @@ class ByteRingProperties
                     ring.release(n);
                     rotateLeft(model, n);
                     rotateLeft(known, n);
+                    // what was released is gone: the ring does not promise to show it again past the end
+                    Arrays.fill(known, capacity - n, capacity, false);
                     size -= n;
                     break;
                 }
