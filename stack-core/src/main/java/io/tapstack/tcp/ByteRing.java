@@ -37,6 +37,7 @@ final class ByteRing
     /** Re-pointed at a caller's byte array for one call: one copy loop serves arrays and buffers alike. */
     private final UnsafeBuffer arrayView = new UnsafeBuffer(NO_BYTES);
     private final TcpMemory memory;
+    private final int minAllocation;
     /** Bytes the ring may hold: the limit that {@link #free()} counts to; only grows. */
     private int limit;
     /** Length of the backing array: in [0, limit]; the ring indexes modulo it. */
@@ -62,9 +63,16 @@ final class ByteRing
      */
     ByteRing(final int capacity, final TcpMemory memory)
     {
+        this(capacity, memory, MIN_ALLOCATION);
+    }
+
+    /** As {@link #ByteRing(int, TcpMemory)} with the first array's size chosen (tests: growth with tiny arrays). */
+    ByteRing(final int capacity, final TcpMemory memory, final int minAllocation)
+    {
         checkCapacity(capacity);
         this.limit = capacity;
         this.memory = memory;
+        this.minAllocation = Math.max(1, minAllocation);
     }
 
     private static void checkCapacity(final int capacity)
@@ -278,7 +286,7 @@ final class ByteRing
 
     /**
      * Grows the backing array so that offsets {@code [0, needed)} exist: the next power of two (at least twice the
-     * array, at least {@link #MIN_ALLOCATION}), at most the limit. The bytes move in ring order to the start of the
+     * array, at least the first allocation), at most the limit. The bytes move in ring order to the start of the
      * new array, so each keeps its offset from the head; the account is charged the difference.
      */
     private void ensureAllocated(final int needed)
@@ -287,7 +295,7 @@ final class ByteRing
         {
             return;
         }
-        final int target = Math.max(MIN_ALLOCATION, Integer.highestOneBit(needed - 1) << 1);
+        final int target = Math.max(minAllocation, Integer.highestOneBit(needed - 1) << 1);
         final int newLength = Math.min(limit, Math.max(target, needed));
         final byte[] grown = new byte[newLength];
         if (length > 0)
