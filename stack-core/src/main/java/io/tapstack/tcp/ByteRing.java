@@ -297,6 +297,8 @@ final class ByteRing
         }
         final int target = Math.max(minAllocation, Integer.highestOneBit(needed - 1) << 1);
         final int newLength = Math.min(limit, Math.max(target, needed));
+        // counted before the allocation: a reader on another thread never sees the new array uncounted
+        memory.grow(length, newLength);
         final byte[] grown = new byte[newLength];
         if (length > 0)
         {
@@ -304,7 +306,6 @@ final class ByteRing
             System.arraycopy(old, head, grown, 0, length - head);
             System.arraycopy(old, 0, grown, length - head, head);
         }
-        memory.charge(newLength - length);
         ring.wrap(grown);
         length = newLength;
         head = 0;

@@ -96,6 +96,19 @@ public final class TcpMemory
         return true;
     }
 
+    /**
+     * A buffer's array of {@code oldBytes} was replaced by a new one of {@code newBytes}: the difference is charged,
+     * and the new array counted in {@code TCP_MEMORY_ALLOCATED_BYTES}.
+     */
+    void grow(final int oldBytes, final int newBytes)
+    {
+        if (counters != null)
+        {
+            counters.add(Counter.TCP_MEMORY_ALLOCATED_BYTES, newBytes);
+        }
+        charge(newBytes - oldBytes);
+    }
+
     /** An array of {@code bytes} more was allocated. */
     void charge(final int bytes)
     {
