@@ -45,6 +45,13 @@ public final class StackCounters
         TCP_TIME_WAIT_OVERFLOWS, TCP_WINDOW_SCALE_NEGOTIATED, TCP_TIMESTAMPS_NEGOTIATED, TCP_PAWS_DROPS,
         TCP_DROP_NO_TIMESTAMPS, TCP_SACK_PERMITTED_NEGOTIATED, TCP_SACK_BLOCKS_TX, TCP_SACK_BLOCKS_RX, TCP_DSACKS_TX,
         TCP_DSACKS_RX, TCP_SACK_SCOREBOARD_OVERFLOWS, TCP_SACK_RECOVERIES, TCP_SACK_RESCUE_RETRANSMITS,
+        /** Receive-buffer autotuning steps and send-buffer growth steps (each a doubling at most). */
+        TCP_RCVBUF_GROWTHS, TCP_SNDBUF_GROWTHS,
+        /**
+         * Entries into memory pressure; new connections refused at the hard limit; bytes of buffer arrays in use (a
+         * gauge); bytes of buffer arrays ever allocated (each growth allocates its new array whole).
+         */
+        TCP_MEMORY_PRESSURE, TCP_MEMORY_HARD_LIMIT, TCP_MEMORY_BYTES, TCP_MEMORY_ALLOCATED_BYTES,
 
         /** Exceptions caught at the top of a frame's handling: each one is a bug to report. */
         STACK_INTERNAL_ERRORS;

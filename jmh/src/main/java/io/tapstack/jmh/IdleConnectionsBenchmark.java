@@ -4,7 +4,6 @@ import io.tapstack.StackConfig;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpHandler;
 import io.tapstack.testkit.TwoStacks;
-import io.tapstack.wire.Ipv4Address;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -52,7 +51,6 @@ public class IdleConnectionsBenchmark
     public void setUp()
     {
         net = new TwoStacks(0, this::small, this::small, d -> d, d -> d);
-        final int[] accepted = {0};
         final TcpHandler drain = new TcpHandler()
         {
             @Override
@@ -64,38 +62,7 @@ public class IdleConnectionsBenchmark
                 }
             }
         };
-        net.b.tcp().listen(80, connections, listener ->
-        {
-            TcpConnection c;
-            while ((c = listener.accept()) != null)
-            {
-                c.handler(drain);
-                accepted[0]++;
-            }
-        });
-        final int server = Ipv4Address.parse("10.0.0.2");
-        for (int opened = 0; opened < connections; )
-        {
-            final int batch = Math.min(500, connections - opened);
-            for (int i = 0; i < batch; i++)
-            {
-                final TcpConnection c = net.a.tcp().connect(server, 80, null, net.nowNs());
-                if (c == null)
-                {
-                    throw new IllegalStateException("connect failed after " + opened);
-                }
-                if (active == null)
-                {
-                    active = c.nagle(false);
-                }
-            }
-            opened += batch;
-            final int expected = opened;
-            if (!net.runUntil(() -> accepted[0] == expected, 5 * SECOND))
-            {
-                throw new IllegalStateException("only " + accepted[0] + " of " + expected + " accepted");
-            }
-        }
+        active = net.establish(connections, 80, drain).clients().get(0).nagle(false);
         net.runFor(SECOND); // delayed ACKs and the last handshakes settle: no timer left pending
         if (net.b.tcp().connectionCount() != connections || net.b.tcp().nextDeadlineNs() != Long.MAX_VALUE)
         {

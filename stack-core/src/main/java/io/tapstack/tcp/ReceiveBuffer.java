@@ -4,8 +4,8 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
- * In-order bytes received and not yet read by the application: a fixed-capacity byte ring (RFC 9293 §3.3.1,
- * Figure 5, and §3.8.6: the receive window is the free space here).
+ * In-order bytes received and not yet read by the application: a byte ring (RFC 9293 §3.3.1, Figure 5, and §3.8.6:
+ * the receive window is the free space here).
  *
  * <p>Read RFC 9293 §3.8.6 and RFC 1122 §4.2.2.16 first. The space past the in-order tail is not idle: a
  * {@link SegmentReassembler} bound to this buffer stores out-of-order bytes there, at the ring position
@@ -16,8 +16,10 @@ import org.agrona.MutableDirectBuffer;
  * ring without a second buffer. Out-of-order bytes become readable only when the reassembler
  * {@link #commit(int) commits} them.
  *
- * <p>The bytes live in a {@link ByteRing} allocated once; nothing here allocates afterwards. Owned by the stack thread;
- * not thread-safe.
+ * <p>The capacity (the limit of the free space) starts at the initial size and only grows ({@link #growTo(int)}, by
+ * receive-buffer autotuning, {@link ReceiveBufferTuner}): a right edge once offered always fits. The bytes live in a
+ * {@link ByteRing} whose array grows as bytes arrive (rarely, by doubling; never per segment once grown), charged to
+ * the stack's {@link TcpMemory}. Owned by the stack thread; not thread-safe.
  */
 public final class ReceiveBuffer
 {
@@ -29,18 +31,66 @@ public final class ReceiveBuffer
      * after them holds the reassembler's out-of-order bytes. The head is never reset while bytes may wait there.
      */
     private final ByteRing ring;
+    private final TcpMemory memory;
+    private final int maxCapacity;
+    /** The connection is gone: the array goes back to the account once the application has read what is left. */
+    private boolean disposeWhenEmpty;
 
     /**
+     * A buffer of a fixed capacity, charged to no stack's account.
+     *
      * @param capacity bytes the ring holds, in [1, {@link #MAX_CAPACITY}]; also the largest receive window.
      */
     public ReceiveBuffer(final int capacity)
     {
-        this.ring = new ByteRing(capacity);
+        this(capacity, capacity, TcpMemory.unlimited());
     }
 
+    /**
+     * @param initialCapacity the capacity at first, in [1, {@link #MAX_CAPACITY}]
+     * @param maxCapacity     the capacity autotuning may grow it to (at least the initial one)
+     * @param memory          the account its array is charged to
+     */
+    ReceiveBuffer(final int initialCapacity, final int maxCapacity, final TcpMemory memory)
+    {
+        this.ring = new ByteRing(initialCapacity, memory);
+        this.memory = memory;
+        this.maxCapacity = Math.max(initialCapacity, maxCapacity);
+    }
+
+    /** The limit of the free space now: the largest receive window this buffer can offer. */
     public int capacity()
     {
         return ring.capacity();
+    }
+
+    /** The capacity autotuning may grow this buffer to. */
+    public int maxCapacity()
+    {
+        return maxCapacity;
+    }
+
+    /** Bytes of array allocated now. */
+    public int allocated()
+    {
+        return ring.allocated();
+    }
+
+    /**
+     * Raises the capacity toward {@code bytes}, at most {@link #maxCapacity()}, unless the stack is under memory
+     * pressure; never lowers it (a window offered is never taken back, RFC 9293 §3.8.6.2.1).
+     *
+     * @return whether the capacity grew
+     */
+    boolean growTo(final int bytes)
+    {
+        final int target = Math.min(bytes, maxCapacity);
+        if (target <= ring.capacity() || memory.underPressure())
+        {
+            return false;
+        }
+        ring.growLimit(target);
+        return true;
     }
 
     /** In-order bytes ready for the application. */
@@ -85,17 +135,13 @@ public final class ReceiveBuffer
      */
     public int read(final MutableDirectBuffer dst, final int off, final int len)
     {
-        final int n = peek(dst, off, len);
-        ring.release(n);
-        return n;
+        return consume(peek(dst, off, len));
     }
 
     /** As {@link #read(MutableDirectBuffer, int, int)} into a byte array. */
     public int read(final byte[] dst, final int off, final int len)
     {
-        final int n = peek(dst, off, len);
-        ring.release(n);
-        return n;
+        return consume(peek(dst, off, len));
     }
 
     /** Copies up to {@code len} in-order bytes to {@code dst} without consuming them. */
@@ -117,15 +163,36 @@ public final class ReceiveBuffer
     /** Consumes up to {@code n} in-order bytes without copying them; returns the bytes consumed. */
     public int skip(final int n)
     {
-        final int k = Math.min(Math.max(n, 0), ring.size());
-        ring.release(k);
-        return k;
+        return consume(Math.min(Math.max(n, 0), ring.size()));
+    }
+
+    private int consume(final int n)
+    {
+        ring.release(n);
+        if (disposeWhenEmpty && ring.isEmpty())
+        {
+            ring.dispose();
+        }
+        return n;
     }
 
     /** Drops everything held (reset, close); a bound reassembler must be cleared too. */
     public void clear()
     {
         ring.clear();
+    }
+
+    /**
+     * The connection will receive nothing more: the array goes back to the account now if nothing is left to read,
+     * else once the application has read it all.
+     */
+    void disposeWhenEmpty()
+    {
+        disposeWhenEmpty = true;
+        if (ring.isEmpty())
+        {
+            ring.dispose();
+        }
     }
 
     /**

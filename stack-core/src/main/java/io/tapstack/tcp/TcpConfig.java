@@ -6,7 +6,12 @@ import java.util.concurrent.TimeUnit;
 public final class TcpConfig
 {
     private int sendBufferBytes = 64 * 1024;
+    private int sendBufferMaxBytes = 4 * 1024 * 1024;
     private int receiveBufferBytes = 64 * 1024;
+    private int receiveBufferMaxBytes = 4 * 1024 * 1024;
+    private long memoryLimitBytes = 256L * 1024 * 1024;
+    /** 0: half as much again as the limit (Linux's tcp_mem has its hard threshold 1.5 times the pressure one). */
+    private long memoryHardLimitBytes;
     private long minRtoNs = TimeUnit.MILLISECONDS.toNanos(200);
     private long maxRtoNs = TimeUnit.SECONDS.toNanos(60);
     private long initialRtoNs = TimeUnit.SECONDS.toNanos(1);
@@ -36,10 +41,14 @@ public final class TcpConfig
     private boolean sack = true;
     private int maxSackScoreboardIntervals = 32;
 
-    /** Send buffer per connection: bytes written but not yet acknowledged. */
+    /**
+     * The send buffer a connection starts with: bytes written but not yet acknowledged. It grows, with the congestion
+     * window, to about twice the window (Linux's tcp_sndbuf_expand) up to {@link #sendBufferMaxBytes()}, unless the
+     * stack is under memory pressure ({@link #memoryLimitBytes()}). Memory is taken only as bytes are written.
+     */
     public TcpConfig sendBufferBytes(final int bytes)
     {
-        this.sendBufferBytes = bytes;
+        this.sendBufferBytes = checkBufferBytes(bytes, "sendBufferBytes");
         return this;
     }
 
@@ -49,19 +58,100 @@ public final class TcpConfig
     }
 
     /**
-     * Receive buffer per connection; the advertised window is its free space (at most 65,535 without window scaling).
-     * With {@link #windowScaling()} it also chooses the shift we offer (RFC 7323 §2.3): the smallest that can
-     * announce the whole buffer.
+     * The largest a send buffer grows to (default 4 MiB, Linux's tcp_wmem maximum); never below
+     * {@link #sendBufferBytes()}, so setting the initial size at least as large turns growth off.
+     */
+    public TcpConfig sendBufferMaxBytes(final int bytes)
+    {
+        this.sendBufferMaxBytes = checkBufferBytes(bytes, "sendBufferMaxBytes");
+        return this;
+    }
+
+    public int sendBufferMaxBytes()
+    {
+        return Math.max(sendBufferMaxBytes, sendBufferBytes);
+    }
+
+    /**
+     * The receive buffer a connection starts with; the advertised window is its free space (at most 65,535 without
+     * window scaling). It grows by autotuning (dynamic right-sizing: about twice the bytes the application reads per
+     * round trip) up to {@link #receiveBufferMaxBytes()}. Memory is taken only as bytes arrive.
      */
     public TcpConfig receiveBufferBytes(final int bytes)
     {
-        this.receiveBufferBytes = bytes;
+        this.receiveBufferBytes = checkBufferBytes(bytes, "receiveBufferBytes");
         return this;
     }
 
     public int receiveBufferBytes()
     {
         return receiveBufferBytes;
+    }
+
+    /**
+     * The largest a receive buffer grows to by autotuning (default 4 MiB); never below {@link #receiveBufferBytes()},
+     * so setting the initial size at least as large turns autotuning off. With {@link #windowScaling()} it also
+     * chooses the shift our SYN offers (RFC 7323 §2.3): the smallest that can announce this maximum, since the shift
+     * cannot change after the SYN.
+     */
+    public TcpConfig receiveBufferMaxBytes(final int bytes)
+    {
+        this.receiveBufferMaxBytes = checkBufferBytes(bytes, "receiveBufferMaxBytes");
+        return this;
+    }
+
+    public int receiveBufferMaxBytes()
+    {
+        return Math.max(receiveBufferMaxBytes, receiveBufferBytes);
+    }
+
+    private static int checkBufferBytes(final int bytes, final String name)
+    {
+        if (bytes <= 0 || bytes > ByteRing.MAX_CAPACITY)
+        {
+            throw new IllegalArgumentException(name + " must be in [1, 2^30]: " + bytes);
+        }
+        return bytes;
+    }
+
+    /**
+     * The stack-wide TCP buffer memory (every connection's send and receive buffers, as allocated) at which the stack
+     * is under pressure (default 256 MiB): buffers stop growing and send buffers take no more than they hold, counted
+     * in {@code TCP_MEMORY_PRESSURE}; {@code TCP_MEMORY_BYTES} is the gauge. Windows already announced stay.
+     */
+    public TcpConfig memoryLimitBytes(final long bytes)
+    {
+        if (bytes <= 0)
+        {
+            throw new IllegalArgumentException("memoryLimitBytes must be > 0: " + bytes);
+        }
+        this.memoryLimitBytes = bytes;
+        return this;
+    }
+
+    public long memoryLimitBytes()
+    {
+        return memoryLimitBytes;
+    }
+
+    /**
+     * The TCP buffer memory at which new connections are refused (counted in {@code TCP_MEMORY_HARD_LIMIT}); by
+     * default 1.5 times {@link #memoryLimitBytes()}, and never below it.
+     */
+    public TcpConfig memoryHardLimitBytes(final long bytes)
+    {
+        if (bytes <= 0)
+        {
+            throw new IllegalArgumentException("memoryHardLimitBytes must be > 0: " + bytes);
+        }
+        this.memoryHardLimitBytes = bytes;
+        return this;
+    }
+
+    public long memoryHardLimitBytes()
+    {
+        final long derived = memoryLimitBytes + Math.min(memoryLimitBytes / 2, Long.MAX_VALUE - memoryLimitBytes);
+        return Math.max(memoryLimitBytes, memoryHardLimitBytes > 0 ? memoryHardLimitBytes : derived);
     }
 
     public TcpConfig minRtoNs(final long ns)

@@ -80,8 +80,8 @@ public final class TcpConnection
         this.key = TcpConnectionTable.key(localPort, remoteAddress, remotePort);
         this.ourMss = ourMss;
         this.ts = new TcpTimestamps(tsOffset);
-        this.snd = new TcpSender(this, config, counters, ourMss, ts);
-        this.rcv = new TcpReceiver(config, counters);
+        this.snd = new TcpSender(this, config, counters, ourMss, ts, owner.memory());
+        this.rcv = new TcpReceiver(this, config, counters, ts, owner.memory());
         snd.receiver = rcv;
         this.handshake = new TcpHandshake(this, snd, rcv, ts, config, counters, ourMss);
         this.teardown = new TcpTeardown(this, snd, rcv, config);
@@ -266,17 +266,12 @@ public final class TcpConnection
 
     private int afterRead(final int n)
     {
-        if (n > 0)
+        // receive autotuning, and a window update as soon as the freed space is worth announcing
+        if (n > 0 && rcv.onApplicationRead(n, snd.sendMss, state.canReceive(), owner.nowNs()))
         {
-            // a window update goes out as soon as the freed space is worth announcing: a late one stalls the sender
-            if (rcv.windowIncreaseWorthAnnouncing(snd.sendMss) && state.canReceive())
-            {
-                rcv.ackNow = true;
-                markDirty();
-            }
-            return n;
+            markDirty();
         }
-        return rcv.isEndOfStream() ? -1 : 0;
+        return n > 0 ? n : rcv.isEndOfStream() ? -1 : 0;
     }
 
     /** True once the peer's FIN arrived and every byte before it was read. */
@@ -538,6 +533,11 @@ public final class TcpConnection
         if (to == TcpState.ESTABLISHED)
         {
             keepAlive.onEstablished(nowNs);
+        }
+        else if (to == TcpState.TIME_WAIT || to == TcpState.CLOSED)
+        {
+            snd.sendBuffer.dispose(); // nothing more will be sent: the buffers' memory goes back to the account
+            rcv.onClosed();
         }
         if (LOG.isDebugEnabled())
         {

@@ -24,6 +24,9 @@ interface TcpConnectionOwner
     /** RFC 9293 §3.10.7.4 / RFC 6191: a new SYN reuses the 4-tuple of this connection, which has closed. */
     void reopenFromTimeWait(TcpConnection connection, long nowNs);
 
+    /** The stack-wide account the connection's buffer memory is charged to. */
+    TcpMemory memory();
+
     /** RFC 5961 §7: whether the stack-wide challenge-ACK budget allows one more now. */
     boolean allowChallengeAck(long nowNs);
 }

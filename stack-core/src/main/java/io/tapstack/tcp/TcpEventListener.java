@@ -2,8 +2,8 @@ package io.tapstack.tcp;
 
 /**
  * Follows what every connection does, for tracers and teaching labs: state changes, retransmissions with their
- * reason, RTO changes, congestion-window changes and window updates. Runs on the stack thread; reasons are
- * constants.
+ * reason, RTO changes, congestion-window changes, window updates and buffer growth. Runs on the stack thread;
+ * reasons are constants.
  */
 public interface TcpEventListener
 {
@@ -33,6 +33,15 @@ public interface TcpEventListener
 
     default void onCongestionChange(final TcpConnection connection, final String reason, final int cwnd,
         final int ssthresh, final long nowNs)
+    {
+    }
+
+    /**
+     * A buffer of the connection grew: the receive buffer by autotuning ({@code receive}), or the send buffer
+     * following the congestion window; {@code capacity} is its new limit in bytes.
+     */
+    default void onBufferGrowth(final TcpConnection connection, final boolean receive, final int capacity,
+        final long nowNs)
     {
     }
 

@@ -49,6 +49,7 @@ public final class TcpLayer implements Ipv4Transport
     private final TcpHeader outgoing = new TcpHeader();
     private final TcpOptions options = new TcpOptions();
     private final TcpConnectionTable connections = new TcpConnectionTable();
+    private final TcpMemory memory;
     private final Int2ObjectHashMap<TcpListener> listeners = new Int2ObjectHashMap<>();
     private final ArrayList<TcpConnection> dirty = new ArrayList<>();
     /** What each connection sees of this layer: its owner and its output (not public methods of the layer). */
@@ -75,6 +76,7 @@ public final class TcpLayer implements Ipv4Transport
         this.ephemeralPorts = new EphemeralPorts(secrets.key(16), secrets.key(16));
         this.synCookies = new SynCookies(secrets::key);
         this.random = secrets.randomSource();
+        this.memory = new TcpMemory(config, counters);
         // RFC 9293 §3.7.1: MSS = MTU minus fixed IPv4 and TCP headers
         this.ourMss = ipv4.mtu() - Ipv4Header.MIN_HEADER_LENGTH - TcpHeader.MIN_HEADER_LENGTH;
     }
@@ -128,10 +130,10 @@ public final class TcpLayer implements Ipv4Transport
         return timeWaitCount;
     }
 
-    /** Connections that count against {@link TcpConfig#maxConnections()}: all but those in TIME-WAIT. */
+    /** Connections that count against {@link TcpConfig#maxConnections()} (not TIME-WAIT), or memory's hard limit. */
     private boolean atConnectionLimit()
     {
-        return connections.size() - timeWaitCount >= config.maxConnections();
+        return connections.size() - timeWaitCount >= config.maxConnections() || memory.refusesNewConnection();
     }
 
     /** A connection enters TIME-WAIT: false when the TIME-WAIT bound is reached (it closes at once, counted). */
@@ -658,6 +660,12 @@ public final class TcpLayer implements Ipv4Transport
         public void reopenFromTimeWait(final TcpConnection connection, final long nowNs)
         {
             TcpLayer.this.reopenFromTimeWait(connection, nowNs);
+        }
+
+        @Override
+        public TcpMemory memory()
+        {
+            return memory;
         }
 
         @Override

@@ -26,6 +26,10 @@ final class TcpReceiver
     private final StackCounters counters;
     final ReceiveBuffer receiveBuffer;
     private final SegmentReassembler reassembler;
+    /** Receive-buffer autotuning: grows the buffer as the sender's rate times the RTT demands. */
+    private final ReceiveBufferTuner tuner;
+    private final TcpConnection connection;
+    private final TcpTimestamps ts;
 
     // --- receive sequence space (RFC 9293 §3.3.1)
     int irs;
@@ -37,7 +41,7 @@ final class TcpReceiver
     int rcvAnnouncedEdge;
     /** Rcv.Wind.Shift (RFC 7323 §2.2): 0 unless both SYNs carried the window scale option. */
     int rcvWindShift;
-    /** The shift our SYN offers (RFC 7323 §2.3): the smallest that can announce the whole buffer. */
+    /** The shift our SYN offers (RFC 7323 §2.3): the smallest that can announce the buffer at its largest. */
     final int offeredWindShift;
     /** The peer's FIN arrived but bytes before it are still missing. */
     boolean peerFinPending;
@@ -65,13 +69,18 @@ final class TcpReceiver
     private int fullSegmentsUnacked;
     long delayedAckDeadline = NONE;
 
-    TcpReceiver(final TcpConfig config, final StackCounters counters)
+    TcpReceiver(final TcpConnection connection, final TcpConfig config, final StackCounters counters,
+        final TcpTimestamps ts, final TcpMemory memory)
     {
+        this.connection = connection;
         this.config = config;
         this.counters = counters;
-        this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes());
+        this.ts = ts;
+        this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes(), config.receiveBufferMaxBytes(), memory);
         this.reassembler = new SegmentReassembler(receiveBuffer, config.maxOutOfOrderIntervals());
-        this.offeredWindShift = windowShiftFor(config.receiveBufferBytes());
+        this.tuner = new ReceiveBufferTuner(receiveBuffer, ts, counters);
+        // RFC 7323 §2.3: the shift is fixed at the SYN, so it is chosen for the largest the buffer may grow to
+        this.offeredWindShift = windowShiftFor(config.receiveBufferMaxBytes());
     }
 
     /** RFC 7323 §2.3: the smallest shift that lets {@code bytes} be announced in 16 bits, at most 14. */
@@ -176,6 +185,10 @@ final class TcpReceiver
             Math.min(dataLength, Math.max(0, SeqNum.diff(rcvAnnouncedEdge, seq))));
         final int delivered = reassembler.drain(rcvNxt);
         rcvNxt += delivered;
+        if (delivered > 0)
+        {
+            tuner.onDataArrived(rcvNxt, ts.lastTsEcr, nowNs);
+        }
         if (!inOrder || reassembler.intervalCount() > 0 || delivered > dataLength)
         {
             // RFC 5681 §4.2: out-of-order data, or data that fills a hole, is acknowledged at once
@@ -325,6 +338,39 @@ final class TcpReceiver
             rcvAnnouncedEdge = rcvNxt + (field << shift);
         }
         return field;
+    }
+
+    /**
+     * The application consumed {@code n} bytes: receive autotuning may grow the buffer, and a window update goes out
+     * as soon as the space is worth announcing (a late one stalls the sender).
+     *
+     * @param receiving whether the connection still receives (no update to a peer that sent FIN)
+     * @return whether a window update is due (the ACK flag is set)
+     */
+    boolean onApplicationRead(final int n, final int sendMss, final boolean receiving, final long nowNs)
+    {
+        if (receiving && tuner.onConsumed(n, maxWindow(), nowNs))
+        {
+            connection.events().onBufferGrowth(connection, true, receiveBuffer.capacity(), nowNs);
+        }
+        if (receiving && windowIncreaseWorthAnnouncing(sendMss))
+        {
+            ackNow = true;
+            return true;
+        }
+        return false;
+    }
+
+    /** The connection reached TIME-WAIT or CLOSED: the buffer's memory goes back once the application read it all. */
+    void onClosed()
+    {
+        receiveBuffer.disposeWhenEmpty();
+    }
+
+    /** The receiver's own round-trip time estimate (autotuning's), 0 before a sample. */
+    long rttNs()
+    {
+        return tuner.rttNs();
     }
 
     /** RFC 9293 §3.8.6.2.2: announce more window only in steps of at least min(buffer/2, MSS). */

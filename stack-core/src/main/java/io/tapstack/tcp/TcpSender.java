@@ -83,14 +83,14 @@ final class TcpSender
     long persistDeadline = NONE;
 
     TcpSender(final TcpConnection connection, final TcpConfig config, final StackCounters counters,
-        final int ourMss, final TcpTimestamps ts)
+        final int ourMss, final TcpTimestamps ts, final TcpMemory memory)
     {
         this.connection = connection;
         this.ts = ts;
         this.config = config;
         this.counters = counters;
         this.sendMss = Math.min(TcpConnection.DEFAULT_PEER_MSS, ourMss);
-        this.sendBuffer = new SendBuffer(config.sendBufferBytes());
+        this.sendBuffer = new SendBuffer(config.sendBufferBytes(), config.sendBufferMaxBytes(), memory, counters);
         this.rtt = new RttEstimator(config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs(),
             RttEstimator.DEFAULT_GRANULARITY_NS);
         this.cc = config.congestionControl().create(config.initialWindowSegments());
@@ -270,6 +270,7 @@ final class TcpSender
             }
         }
 
+        sendBuffer.followCongestionWindow(cc.cwnd(), connection, nowNs); // about 2 x cwnd (Linux's sndbuf_expand)
         // RFC 6298 §5.2-5.3: stop the timer when all is acknowledged, else restart it
         rtoDeadline = sndUna == sndMax ? NONE : nowNs + rtt.rtoNs();
         if (dataAcked > 0 && !finQueued)

@@ -29,6 +29,8 @@ final class TcpTimestamps
     long tsRecentNs;
     /** Last.ACK.sent (RFC 7323 §4.3): the ACK field of the last segment we sent. */
     int lastAckSent;
+    /** The TSecr of the latest acceptable segment: the receiver's round-trip samples (receive autotuning). */
+    int lastTsEcr;
 
     TcpTimestamps(final int offset)
     {
@@ -68,6 +70,7 @@ final class TcpTimestamps
      */
     void onAcceptableSegment(final int seq, final TcpOptions options, final long nowNs)
     {
+        lastTsEcr = options.hasTimestamps ? options.tsEcr : lastTsEcr;
         if (!options.hasTimestamps || SeqNum.gt(seq, lastAckSent))
         {
             return;

@@ -19,10 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The ring under both TCP buffers against a plain array model, through random appends, reads, releases,
- * copies, writes past the held bytes and extensions, over capacities small enough that every sequence wraps
- * around the array's end many times. The model is the ring seen from the head: an array of {@code capacity}
- * bytes, offset 0 first; a release rotates it left (the bytes past the held ones keep their ring positions, so
- * their offsets shrink). Misuse must throw {@link IndexOutOfBoundsException} and change nothing.
+ * copies, writes past the held bytes, extensions, limit growth and disposal, over capacities small enough that every
+ * sequence wraps around the array's end many times (the array itself grows lazily from 2 bytes, copying in ring
+ * order). The model is the ring seen from the head: an array of the largest limit, offset 0 first; a release rotates
+ * it left (the bytes past the held ones keep their ring positions, so their offsets shrink; the released ones are
+ * not seen again). Misuse must throw {@link IndexOutOfBoundsException} and change nothing.
  */
 class ByteRingProperties
 {
@@ -36,6 +37,9 @@ class ByteRingProperties
     private static final int EXTEND = 7;
     private static final int BYTE_AT = 8;
     private static final int CLEAR = 9;
+    private static final int GROW = 10;
+    /** The largest limit a ring grows to here. */
+    private static final int MAX_LIMIT = 80;
     /** Where the source and destination bytes sit in their buffers, so that offsets are exercised too. */
     private static final int OFFSET = 3;
 
@@ -48,7 +52,7 @@ class ByteRingProperties
     Arbitrary<List<Step>> steps()
     {
         final Arbitrary<Integer> common = Arbitraries.integers().between(APPEND_ARRAY, EXTEND);
-        final Arbitrary<Integer> rare = Arbitraries.of(BYTE_AT, CLEAR);
+        final Arbitrary<Integer> rare = Arbitraries.of(BYTE_AT, CLEAR, GROW);
         final Arbitrary<Step> step = Arbitraries.frequencyOf(Tuple.of(12, common), Tuple.of(1, rare)).flatMap(op ->
             Arbitraries.integers().between(-2, 70).flatMap(a ->
                 Arbitraries.integers().between(-2, 70).map(b -> new Step(op, a, b))));
@@ -60,10 +64,12 @@ class ByteRingProperties
         @ForAll @IntRange(min = 1, max = 48) final int capacity,
         @ForAll("steps") final List<Step> steps)
     {
-        final ByteRing ring = new ByteRing(capacity);
-        final byte[] model = new byte[capacity];
+        final ByteRing ring = new ByteRing(capacity, TcpMemory.unlimited(), 2);
+        // the model covers the largest limit the ring may grow to; offsets past the limit are never known
+        final byte[] model = new byte[MAX_LIMIT];
         // whether the model knows the byte at each offset: bytes never written (or lost to clear) are unknown
-        final boolean[] known = new boolean[capacity];
+        final boolean[] known = new boolean[MAX_LIMIT];
+        int limit = capacity;
         int size = 0;
         byte next = 1;
 
@@ -83,7 +89,7 @@ class ByteRingProperties
                     }
                     final int n = s.op() == APPEND_ARRAY ? ring.append(src, OFFSET, b) :
                         ring.append(new UnsafeBuffer(src), OFFSET, b);
-                    final int expected = Math.min(Math.max(b, 0), capacity - size);
+                    final int expected = Math.min(Math.max(b, 0), limit - size);
                     assertEquals(expected, n);
                     System.arraycopy(src, OFFSET, model, size, n);
                     Arrays.fill(known, size, size + n, true);
@@ -128,6 +134,8 @@ class ByteRingProperties
                     ring.release(n);
                     rotateLeft(model, n);
                     rotateLeft(known, n);
+                    // what was released is gone: the ring does not promise to show it again past the end
+                    Arrays.fill(known, MAX_LIMIT - n, MAX_LIMIT, false);
                     size -= n;
                     break;
                 }
@@ -138,7 +146,7 @@ class ByteRingProperties
                     {
                         src[i] = next++;
                     }
-                    if (a < 0 || b < 0 || a + b > capacity)
+                    if (a < 0 || b < 0 || a + b > limit)
                     {
                         assertThrows(IndexOutOfBoundsException.class,
                             () -> ring.put(a, new UnsafeBuffer(src), OFFSET, b));
@@ -151,7 +159,7 @@ class ByteRingProperties
                 }
                 case EXTEND:
                 {
-                    if (a < 0 || a > capacity - size)
+                    if (a < 0 || a > limit - size)
                     {
                         assertThrows(IndexOutOfBoundsException.class, () -> ring.extend(a));
                         break;
@@ -174,9 +182,25 @@ class ByteRingProperties
                 }
                 case CLEAR:
                 {
-                    ring.clear();
+                    if (a % 2 == 0)
+                    {
+                        ring.clear();
+                    }
+                    else
+                    {
+                        ring.dispose(); // gives the array back: the next write allocates again
+                        assertEquals(0, ring.allocated());
+                    }
                     size = 0;
                     Arrays.fill(known, false);
+                    break;
+                }
+                case GROW:
+                {
+                    // the limit only grows; the array grows later, when a write needs it
+                    final int target = Math.min(MAX_LIMIT, limit + Math.max(a, 0));
+                    ring.growLimit(target);
+                    limit = Math.max(limit, target);
                     break;
                 }
                 default:
@@ -184,15 +208,16 @@ class ByteRingProperties
             }
 
             assertEquals(size, ring.size());
-            assertEquals(capacity - size, ring.free());
+            assertEquals(limit - size, ring.free());
             assertEquals(size == 0, ring.isEmpty());
-            assertEquals(capacity, ring.capacity());
+            assertEquals(limit, ring.capacity());
+            assertTrue(ring.allocated() <= limit, "the array never exceeds the limit");
             // everything held, read in one go across the wrap, matches the model
             final byte[] all = new byte[size];
             ring.copyOut(0, all, 0, size);
             assertKnownEqual(model, known, 0, all);
         }
-        assertTrue(ring.size() <= capacity);
+        assertTrue(ring.size() <= limit);
     }
 
     private static void copyOut(final ByteRing ring, final int op, final int from, final byte[] dst, final int len)

@@ -1,10 +1,8 @@
 package io.tapstack.tcp;
 
 import io.tapstack.testkit.TwoStacks;
-import io.tapstack.wire.Ipv4Address;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static io.tapstack.testkit.TwoStacks.MS;
@@ -20,35 +18,14 @@ class TcpManyConnectionsTest
 {
     private static final int CONNECTIONS = 10_000;
     private static final int PORT = 80;
-    private static final int B = Ipv4Address.parse("10.0.0.2");
 
     @Test
     void holdsTenThousandEstablishedConnections()
     {
         final TwoStacks net = new TwoStacks(MS, c -> small(c), c -> small(c), d -> d, d -> d);
-        final List<TcpConnection> accepted = new ArrayList<>();
-        net.b.tcp().listen(PORT, CONNECTIONS, listener ->
-        {
-            TcpConnection c;
-            while ((c = listener.accept()) != null)
-            {
-                accepted.add(c);
-            }
-        });
-        final List<TcpConnection> clients = new ArrayList<>();
-        // in batches, so that the link's 8,192 slots never overflow with SYNs
-        for (int batch = 0; batch < CONNECTIONS / 500; batch++)
-        {
-            for (int i = 0; i < 500; i++)
-            {
-                final TcpConnection c = net.a.tcp().connect(B, PORT, null, net.nowNs());
-                assertTrue(c != null, "connect " + clients.size());
-                clients.add(c);
-            }
-            final int expected = clients.size();
-            assertTrue(net.runUntil(() -> accepted.size() == expected, 5 * SECOND), "batch " + batch);
-        }
-        net.runFor(100 * MS); // the last ACKs land
+        final TwoStacks.Established established = net.establish(CONNECTIONS, PORT, null);
+        final List<TcpConnection> clients = established.clients();
+        final List<TcpConnection> accepted = established.servers();
         assertEquals(CONNECTIONS, net.a.tcp().connectionCount());
         assertEquals(CONNECTIONS, net.b.tcp().connectionCount());
         assertTrue(clients.stream().allMatch(c -> c.state() == TcpState.ESTABLISHED));
@@ -65,8 +42,7 @@ class TcpManyConnectionsTest
         for (final int i : new int[] {0, CONNECTIONS / 2, CONNECTIONS - 1})
         {
             final TcpConnection client = clients.get(i);
-            final TcpConnection server = accepted.stream()
-                .filter(c -> c.remotePort() == client.localPort()).findFirst().orElseThrow();
+            final TcpConnection server = established.serverOf(client);
             assertEquals(1, client.write(new byte[] {(byte)i}, 0, 1));
             net.b.tcp().flush(net.nowNs());
             net.a.tcp().flush(net.nowNs());

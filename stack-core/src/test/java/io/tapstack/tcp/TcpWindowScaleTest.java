@@ -24,9 +24,11 @@ class TcpWindowScaleTest
 {
     private static final int FOUR_MIB = 4 * 1024 * 1024;
 
+    /** A buffer of a fixed size (autotuning off): the shift is chosen for it. */
     private static TcpScript script(final int receiveBuffer)
     {
-        return new TcpScript(c -> c.receiveBufferBytes(receiveBuffer).timestamps(false));
+        return new TcpScript(c -> c.receiveBufferBytes(receiveBuffer).receiveBufferMaxBytes(receiveBuffer)
+            .timestamps(false));
     }
 
     @Test

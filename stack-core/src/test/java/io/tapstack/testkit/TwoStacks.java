@@ -6,8 +6,12 @@ import io.tapstack.StackConfig;
 import io.tapstack.dev.FrameDevice;
 import io.tapstack.dev.ImpairedDevice;
 import io.tapstack.dev.MemoryLink;
+import io.tapstack.tcp.TcpConnection;
+import io.tapstack.tcp.TcpHandler;
 import io.tapstack.time.ManualClock;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
@@ -67,5 +71,59 @@ public final class TwoStacks
     public void runFor(final long durationNs)
     {
         runUntil(() -> false, durationNs);
+    }
+
+    /** Connections opened by {@link #establish}: A's ends in the order opened, and B's in the order accepted. */
+    public record Established(List<TcpConnection> clients, List<TcpConnection> servers)
+    {
+        /** B's end of {@code client}. */
+        public TcpConnection serverOf(final TcpConnection client)
+        {
+            return servers.stream().filter(c -> c.remotePort() == client.localPort()).findFirst().orElseThrow();
+        }
+    }
+
+    /**
+     * Opens {@code n} connections from A to B's {@code port} (B listens there with a backlog of {@code n}) and runs
+     * until every one is established and the last ACKs have landed. They open in batches of 500, so the link's
+     * slots never overflow with SYNs. The configs must allow {@code n} connections and a backlog of {@code n}.
+     *
+     * @param serverHandler the handler of B's ends (null for none); A's ends have none
+     * @throws IllegalStateException if a connect fails or a batch is not accepted within 5 simulated seconds
+     */
+    public Established establish(final int n, final int port, final TcpHandler serverHandler)
+    {
+        final List<TcpConnection> servers = new ArrayList<>(n);
+        b.tcp().listen(port, n, listener ->
+        {
+            TcpConnection c;
+            while ((c = listener.accept()) != null)
+            {
+                c.handler(serverHandler);
+                servers.add(c);
+            }
+        });
+        final int server = b.ipAddress();
+        final List<TcpConnection> clients = new ArrayList<>(n);
+        while (clients.size() < n)
+        {
+            final int batch = Math.min(500, n - clients.size());
+            for (int i = 0; i < batch; i++)
+            {
+                final TcpConnection c = a.tcp().connect(server, port, null, nowNs());
+                if (c == null)
+                {
+                    throw new IllegalStateException("connect failed after " + clients.size());
+                }
+                clients.add(c);
+            }
+            final int expected = clients.size();
+            if (!runUntil(() -> servers.size() == expected, 5 * SECOND))
+            {
+                throw new IllegalStateException("only " + servers.size() + " of " + expected + " accepted");
+            }
+        }
+        runFor(100 * MS); // the last ACKs land
+        return new Established(clients, servers);
     }
 }

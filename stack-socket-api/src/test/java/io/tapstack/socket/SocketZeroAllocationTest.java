@@ -1,5 +1,6 @@
 package io.tapstack.socket;
 
+import io.tapstack.StackCounters.Counter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -62,21 +63,30 @@ class SocketZeroAllocationTest
                 // from 8 MB (warmed up) to 24 MB (before the end: closing runs code, and loads classes, once)
                 if (before < 0 && total >= 8L << 20)
                 {
-                    before = threads.getThreadAllocatedBytes(stackThread);
+                    before = threads.getThreadAllocatedBytes(stackThread) - buffersGrown(s);
                     measured = total;
                 }
                 if (after < 0 && total >= 24L << 20)
                 {
-                    after = threads.getThreadAllocatedBytes(stackThread);
+                    after = threads.getThreadAllocatedBytes(stackThread) - buffersGrown(s);
                     measured = total - measured;
                 }
             }
             writer.join();
             assertTrue(total == 32L << 20, "received " + total);
-            // 16 MB are about 11,500 segments each way: a byte per segment would be 11 KB
+            // 16 MB are about 11,500 segments each way: a byte per segment would be 11 KB. TCP's buffers may still be
+            // growing (autotuning, send buffers following cwnd): a growth allocates its new array, rarely, and is
+            // not an allocation per segment, so those bytes are left out (a growth's 16-byte header fits the slack)
             final long allocated = after - before;
             assertTrue(allocated < 4096, "the stack thread allocated " + allocated + " bytes while "
                 + measured + " bytes went through");
         }
+    }
+
+    /** Bytes of buffer arrays both stacks allocated so far (buffer growth). */
+    private static long buffersGrown(final MemoryStacks s)
+    {
+        return s.a.counters().get(Counter.TCP_MEMORY_ALLOCATED_BYTES)
+            + s.b.counters().get(Counter.TCP_MEMORY_ALLOCATED_BYTES);
     }
 }
