@@ -45,6 +45,8 @@ public final class StackCounters
         TCP_TIME_WAIT_OVERFLOWS, TCP_WINDOW_SCALE_NEGOTIATED, TCP_TIMESTAMPS_NEGOTIATED, TCP_PAWS_DROPS,
         TCP_DROP_NO_TIMESTAMPS, TCP_SACK_PERMITTED_NEGOTIATED, TCP_SACK_BLOCKS_TX, TCP_SACK_BLOCKS_RX, TCP_DSACKS_TX,
         TCP_DSACKS_RX, TCP_SACK_SCOREBOARD_OVERFLOWS, TCP_SACK_RECOVERIES, TCP_SACK_RESCUE_RETRANSMITS,
+        /** SYN cookies whose SYN-ACK carried the SYN's options in its TSval (RFC 4987 §3.6, as Linux does). */
+        TCP_SYN_COOKIES_WITH_OPTIONS,
 
         /** Exceptions caught at the top of a frame's handling: each one is a bug to report. */
         STACK_INTERNAL_ERRORS;

@@ -105,13 +105,14 @@ public final class TcpConnection
 
     /**
      * RFC 4987 §3.6: the ACK of a SYN-ACK that carried a cookie; the handshake completes from what the cookie kept
-     * (ISS, MSS), then the segment goes through ESTABLISHED's steps for any text it carries.
+     * (ISS, MSS, and the options its TSval carried: {@link SynCookies#tsOptions}), then the segment goes through
+     * ESTABLISHED's steps for any text it carries.
      */
     void acceptCookie(final TcpListener listener, final TcpHeader seg, final TcpOptions options, final int iss,
-        final int mss, final long nowNs)
+        final int mss, final int tsOptions, final long nowNs)
     {
         this.listener = listener;
-        handshake.acceptCookie(seg, iss, mss, nowNs);
+        handshake.acceptCookie(seg, options, iss, mss, tsOptions, nowNs);
         onSegment(seg, options, nowNs);
     }
 

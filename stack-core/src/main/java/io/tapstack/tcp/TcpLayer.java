@@ -8,12 +8,9 @@ import io.tapstack.time.RandomSource;
 import io.tapstack.time.Secrets;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
-import io.tapstack.wire.IpProtocol;
-import io.tapstack.wire.SeqNum;
 import io.tapstack.wire.TcpFlags;
 import io.tapstack.wire.TcpHeader;
 import io.tapstack.wire.TcpOptions;
-import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,12 +38,12 @@ public final class TcpLayer implements Ipv4Transport
     private final TcpConfig config;
     private final IsnGenerator isnGenerator;
     private final EphemeralPorts ephemeralPorts;
-    private final SynCookies synCookies;
+    private final SynCookieHandshake cookies;
+    private final TcpSegmentWriter writer;
     /** Unpredictable per-connection choices (RFC 7323 §7.1 timestamp offsets), drawn from the stack's secrets. */
     private final RandomSource random;
     private final int ourMss;
     private final TcpHeader segment = new TcpHeader();
-    private final TcpHeader outgoing = new TcpHeader();
     private final TcpOptions options = new TcpOptions();
     private final TcpConnectionTable connections = new TcpConnectionTable();
     private final Int2ObjectHashMap<TcpListener> listeners = new Int2ObjectHashMap<>();
@@ -73,10 +70,12 @@ public final class TcpLayer implements Ipv4Transport
         // RFC 6528 §3 and RFC 6056 §3.3.4: keys an off-path attacker cannot learn from another instance
         this.isnGenerator = new IsnGenerator(secrets.key(16));
         this.ephemeralPorts = new EphemeralPorts(secrets.key(16), secrets.key(16));
-        this.synCookies = new SynCookies(secrets::key);
+        final SynCookies synCookies = new SynCookies(secrets::key);
         this.random = secrets.randomSource();
         // RFC 9293 §3.7.1: MSS = MTU minus fixed IPv4 and TCP headers
         this.ourMss = ipv4.mtu() - Ipv4Header.MIN_HEADER_LENGTH - TcpHeader.MIN_HEADER_LENGTH;
+        this.writer = new TcpSegmentWriter(ipv4, counters);
+        this.cookies = new SynCookieHandshake(synCookies, writer, counters, config, ipv4, ourMss);
     }
 
     /** Tests only: pins the ISS of new connections (to cross 2^32 on the send side). */
@@ -291,7 +290,7 @@ public final class TcpLayer implements Ipv4Transport
         }
         if ((flags & TcpFlags.ACK) != 0)
         {
-            if ((flags & TcpFlags.SYN) == 0 && cookieMayComeBack(listener, nowNs)
+            if ((flags & TcpFlags.SYN) == 0 && cookies.mayComeBack(listener, nowNs)
                 && establishFromCookie(listener, source, nowNs))
             {
                 return;
@@ -314,7 +313,7 @@ public final class TcpLayer implements Ipv4Transport
             }
             if (config.synCookies())
             {
-                sendSynCookie(listener, source, nowNs);
+                cookies.sendSynAck(listener, source, segment, options, nowNs); // RFC 4987 §3.6: no state kept
                 return;
             }
             // RFC 4987 §3.4: without cookies, the oldest half-open connection makes room for the new SYN
@@ -343,54 +342,6 @@ public final class TcpLayer implements Ipv4Transport
     }
 
     /**
-     * RFC 4987 §3.6: the half-open queue is full, so the SYN-ACK's sequence number carries the connection's state (a
-     * cookie) and nothing is kept; the client's ACK brings it back ({@link #establishFromCookie}).
-     */
-    private void sendSynCookie(final TcpListener listener, final int source, final long nowNs)
-    {
-        final int clientIsn = segment.sequenceNumber();
-        final int peerMss = options.mss > 0 ? options.mss : TcpConnection.DEFAULT_PEER_MSS;
-        final int cookie = synCookies.encode(ipv4.ourAddress(), listener.port(), source, segment.sourcePort(),
-            clientIsn, Math.min(peerMss, ourMss), nowNs);
-        final int headerLength = TcpHeader.MIN_HEADER_LENGTH + 4;
-        final int offset = ipv4.beginDatagram(source, IpProtocol.TCP, headerLength, nowNs);
-        if (offset < 0)
-        {
-            counters.increment(Counter.TCP_TX_NO_BUFFER);
-            return;
-        }
-        final MutableDirectBuffer out = ipv4.transmitBuffer();
-        outgoing.wrap(out, offset, headerLength)
-            .sourcePort(listener.port())
-            .destinationPort(segment.sourcePort())
-            .sequenceNumber(cookie)
-            .acknowledgmentNumber(clientIsn + 1)
-            .headerLength(headerLength)
-            .flags(TcpFlags.SYN | TcpFlags.ACK)
-            .window(cookieSynAckWindow(config))
-            .urgentPointer(0);
-        TcpOptions.writeMss(out, offset + TcpHeader.MIN_HEADER_LENGTH, ourMss);
-        outgoing.updateChecksum(ipv4.ourAddress(), source);
-        ipv4.commitDatagram(nowNs);
-        counters.increment(Counter.TCP_TX);
-        counters.increment(Counter.TCP_SYN_COOKIES_SENT);
-        listener.lastCookieNs = nowNs;
-    }
-
-    /** The window a cookie's SYN-ACK announces: the whole receive buffer, unscaled as on every SYN (RFC 7323 §2.2). */
-    static int cookieSynAckWindow(final TcpConfig config)
-    {
-        return Math.min(config.receiveBufferBytes(), 65535);
-    }
-
-    /** Linux's tcp_synq_no_recent_overflow: only soon after sending cookies is an ACK to a listener checked for one. */
-    private boolean cookieMayComeBack(final TcpListener listener, final long nowNs)
-    {
-        return config.synCookies() && listener.lastCookieNs != Long.MIN_VALUE
-            && nowNs - listener.lastCookieNs <= (SynCookies.MAX_AGE_SLOTS + 1) * SynCookies.SLOT_NS;
-    }
-
-    /**
      * RFC 4987 §3.6: an ACK to a listener whose SEG.ACK - 1 is a valid cookie completes a handshake we kept no state
      * for: the connection starts in ESTABLISHED with what the cookie carried.
      *
@@ -398,12 +349,8 @@ public final class TcpLayer implements Ipv4Transport
      */
     private boolean establishFromCookie(final TcpListener listener, final int source, final long nowNs)
     {
-        final int iss = segment.acknowledgmentNumber() - 1;
-        final int mss = synCookies.validate(ipv4.ourAddress(), listener.port(), source, segment.sourcePort(),
-            segment.sequenceNumber() - 1, iss, nowNs);
-        if (mss < 0)
+        if (!cookies.validate(listener, source, segment, options, nowNs))
         {
-            counters.increment(Counter.TCP_SYN_COOKIES_INVALID);
             return false;
         }
         if (!listener.acceptQueueHasRoom() || atConnectionLimit())
@@ -412,12 +359,12 @@ public final class TcpLayer implements Ipv4Transport
             return true; // dropped: the client retransmits its ACK or data, or times out
         }
         counters.increment(Counter.TCP_SYN_COOKIES_VALID);
-        // no timestamps on a cookie's connection: its SYN-ACK offered none, so the offset is never used
+        // the timestamp clock of the SYN-ACK goes on (offset 0 when the cookie carried no timestamps)
         final TcpConnection c = new TcpConnection(host, host, config, counters, listener.port(), source,
-            segment.sourcePort(), ourMss, 0);
+            segment.sourcePort(), ourMss, cookies.tsOffset);
         add(c);
         counters.increment(Counter.TCP_PASSIVE_OPENS);
-        c.acceptCookie(listener, segment, options, iss, mss, nowNs);
+        c.acceptCookie(listener, segment, options, cookies.iss, cookies.mss, cookies.tsOptions, nowNs);
         noteTimer(c);
         return true;
     }
@@ -460,32 +407,7 @@ public final class TcpLayer implements Ipv4Transport
     private void sendControl(final int remote, final int localPort, final int remotePort, final int seq,
         final int ack, final int flags, final long nowNs)
     {
-        final int offset = ipv4.beginDatagram(remote, IpProtocol.TCP, TcpHeader.MIN_HEADER_LENGTH, nowNs);
-        if (offset < 0)
-        {
-            return;
-        }
-        outgoing.wrap(ipv4.transmitBuffer(), offset, TcpHeader.MIN_HEADER_LENGTH)
-            .sourcePort(localPort)
-            .destinationPort(remotePort)
-            .sequenceNumber(seq)
-            .acknowledgmentNumber(ack)
-            .headerLength(TcpHeader.MIN_HEADER_LENGTH)
-            .flags(flags)
-            .window(0)
-            .urgentPointer(0)
-            .updateChecksum(ipv4.ourAddress(), remote);
-        ipv4.commitDatagram(nowNs);
-        counters.increment(Counter.TCP_TX);
-        if ((flags & TcpFlags.RST) != 0)
-        {
-            counters.increment(Counter.TCP_RST_TX);
-            if (LOG.isDebugEnabled())
-            {
-                LOG.debug("sent reset to {}:{} seq {} ack {}", Ipv4Address.toString(remote), remotePort,
-                    SeqNum.unsigned(seq), SeqNum.unsigned(ack));
-            }
-        }
+        writer.sendControl(remote, localPort, remotePort, seq, ack, flags, 0, null, nowNs);
     }
 
     /** RFC 7323 §5.4, §7.1: each connection's timestamp clock starts at a random offset (drawn only when in use). */
@@ -502,43 +424,7 @@ public final class TcpLayer implements Ipv4Transport
     void fixedTsOffsetForTests(final Integer offset)
     {
         this.fixedTsOffset = offset;
-    }
-
-    /** Writes one segment of {@code c}, its data copied once from the send buffer into the transmit slot. */
-    private boolean sendSegment(final TcpConnection c, final int seq, final int ack, final int flags, final int window,
-        final TcpOptions options, final SendBuffer data, final int dataOffset, final int dataLength, final long nowNs)
-    {
-        final int optionsLength = options.writeLength();
-        final int headerLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength;
-        final int length = headerLength + dataLength;
-        final int offset = ipv4.beginDatagram(c.remoteAddress(), IpProtocol.TCP, length, nowNs);
-        if (offset < 0)
-        {
-            counters.increment(Counter.TCP_TX_NO_BUFFER);
-            return false;
-        }
-        final MutableDirectBuffer out = ipv4.transmitBuffer();
-        outgoing.wrap(out, offset, length)
-            .sourcePort(c.localPort())
-            .destinationPort(c.remotePort())
-            .sequenceNumber(seq)
-            .acknowledgmentNumber((flags & TcpFlags.ACK) != 0 ? ack : 0)
-            .headerLength(headerLength)
-            .flags(flags)
-            .window(window)
-            .urgentPointer(0);
-        if (optionsLength > 0)
-        {
-            options.write(out, offset + TcpHeader.MIN_HEADER_LENGTH);
-        }
-        if (dataLength > 0)
-        {
-            data.copyOut(dataOffset, out, offset + headerLength, dataLength);
-        }
-        outgoing.updateChecksum(ipv4.ourAddress(), c.remoteAddress());
-        ipv4.commitDatagram(nowNs);
-        counters.increment(Counter.TCP_TX);
-        return true;
+        cookies.fixedTsOffset = offset;
     }
 
     // ------------------------------------------------------------------------------------------------ timers
@@ -671,8 +557,8 @@ public final class TcpLayer implements Ipv4Transport
             final int window, final TcpOptions options, final SendBuffer data, final int dataOffset,
             final int dataLength, final long nowNs)
         {
-            return TcpLayer.this.sendSegment(connection, seq, ack, flags, window, options, data, dataOffset,
-                dataLength, nowNs);
+            return writer.sendSegment(connection, seq, ack, flags, window, options, data, dataOffset, dataLength,
+                nowNs);
         }
 
         @Override

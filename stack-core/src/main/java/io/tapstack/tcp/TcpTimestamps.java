@@ -38,6 +38,12 @@ final class TcpTimestamps
     /** Our TSval at {@code nowNs}: the 1 ms clock plus this connection's offset (wraps modulo 2^32). */
     int tsVal(final long nowNs)
     {
+        return clock(nowNs, offset);
+    }
+
+    /** The TSval of a 1 ms clock with {@code offset} at {@code nowNs} (for segments sent without a connection). */
+    static int clock(final long nowNs, final int offset)
+    {
         return (int)Math.floorDiv(nowNs, TICK_NS) + offset;
     }
 
