@@ -47,6 +47,8 @@ public final class StackCounters
         TCP_DSACKS_RX, TCP_SACK_SCOREBOARD_OVERFLOWS, TCP_SACK_RECOVERIES, TCP_SACK_RESCUE_RETRANSMITS,
         /** SYN cookies whose SYN-ACK carried the SYN's options in its TSval (RFC 4987 §3.6, as Linux does). */
         TCP_SYN_COOKIES_WITH_OPTIONS,
+        /** Connections that entered TIME-WAIT as a light record; records a new SYN ended (RFC 6191). */
+        TCP_TIME_WAIT_ENTERED, TCP_TIME_WAIT_REOPENS,
 
         /** Exceptions caught at the top of a frame's handling: each one is a bug to report. */
         STACK_INTERNAL_ERRORS;

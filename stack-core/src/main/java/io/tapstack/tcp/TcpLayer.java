@@ -40,6 +40,9 @@ public final class TcpLayer implements Ipv4Transport
     private final EphemeralPorts ephemeralPorts;
     private final SynCookieHandshake cookies;
     private final TcpSegmentWriter writer;
+    /** TIME-WAIT's light records (RFC 9293 §3.6.1) and the rules that answer for them. */
+    private final TimeWaitTable timeWaits;
+    private final TcpTimeWait timeWait;
     /** Unpredictable per-connection choices (RFC 7323 §7.1 timestamp offsets), drawn from the stack's secrets. */
     private final RandomSource random;
     private final int ourMss;
@@ -59,7 +62,6 @@ public final class TcpLayer implements Ipv4Transport
     private Integer fixedTsOffset;
     private long challengeWindowStartNs = Long.MIN_VALUE;
     private int challengeAcksInWindow;
-    private int timeWaitCount;
 
     public TcpLayer(final Ipv4Layer ipv4, final StackCounters counters, final TcpConfig config,
         final Secrets secrets)
@@ -76,6 +78,8 @@ public final class TcpLayer implements Ipv4Transport
         this.ourMss = ipv4.mtu() - Ipv4Header.MIN_HEADER_LENGTH - TcpHeader.MIN_HEADER_LENGTH;
         this.writer = new TcpSegmentWriter(ipv4, counters);
         this.cookies = new SynCookieHandshake(synCookies, writer, counters, config, ipv4, ourMss);
+        this.timeWaits = new TimeWaitTable(config, counters);
+        this.timeWait = new TcpTimeWait(timeWaits, writer, host, config, counters);
     }
 
     /** Tests only: pins the ISS of new connections (to cross 2^32 on the send side). */
@@ -104,6 +108,8 @@ public final class TcpLayer implements Ipv4Transport
     public void eventListener(final TcpEventListener listener)
     {
         this.events = listener == null ? NO_EVENTS : listener;
+        // a listener hears TIME-WAIT -> CLOSED when a record ends, so the records keep their connection handles
+        timeWaits.keepHandles(listener != null);
     }
 
     /**
@@ -121,29 +127,16 @@ public final class TcpLayer implements Ipv4Transport
         return connections.size();
     }
 
-    /** Connections in TIME-WAIT (not counted against the connection limit). */
+    /** Connections in TIME-WAIT: light records, not counted against the connection limit. */
     public int timeWaitCount()
     {
-        return timeWaitCount;
+        return timeWaits.size();
     }
 
     /** Connections that count against {@link TcpConfig#maxConnections()}: all but those in TIME-WAIT. */
     private boolean atConnectionLimit()
     {
-        return connections.size() - timeWaitCount >= config.maxConnections();
-    }
-
-    /** A connection enters TIME-WAIT: false when the TIME-WAIT bound is reached (it closes at once, counted). */
-    private boolean enterTimeWait(final TcpConnection c)
-    {
-        if (timeWaitCount >= config.maxTimeWait())
-        {
-            counters.increment(Counter.TCP_TIME_WAIT_OVERFLOWS);
-            return false;
-        }
-        timeWaitCount++;
-        c.countedInTimeWait = true;
-        return true;
+        return connections.size() >= config.maxConnections();
     }
 
     // ------------------------------------------------------------------------------------------------ API
@@ -200,7 +193,8 @@ public final class TcpLayer implements Ipv4Transport
             return null;
         }
         final int port = ephemeralPorts.choose(ipv4.ourAddress(), remoteAddress, remotePort,
-            p -> !listeners.containsKey(p) && !connections.containsKey(key(p, remoteAddress, remotePort)));
+            p -> !listeners.containsKey(p) && !connections.containsKey(key(p, remoteAddress, remotePort))
+                && timeWaits.find(key(p, remoteAddress, remotePort)) < 0);
         if (port >= 0)
         {
             final TcpConnection c = new TcpConnection(host, host, config, counters, port, remoteAddress, remotePort,
@@ -253,14 +247,20 @@ public final class TcpLayer implements Ipv4Transport
             drop(Counter.TCP_DROP_BROADCAST, "sent to a broadcast address");
             return;
         }
-        final TcpConnection c = connections.get(key(segment.destinationPort(), source, segment.sourcePort()));
+        final long key = key(segment.destinationPort(), source, segment.sourcePort());
+        final TcpConnection c = connections.get(key);
         if (c != null)
         {
             c.onSegment(segment, options, nowNs);
             noteTimer(c);
             return;
         }
-        onSegmentWithoutConnection(source, nowNs);
+        final int record = timeWaits.find(key);
+        if (record >= 0 && !timeWait.onSegment(record, segment, options, nowNs))
+        {
+            return;
+        }
+        onSegmentWithoutConnection(source, nowNs); // or a SYN that ended a TIME-WAIT record (RFC 6191)
     }
 
     private void onSegmentWithoutConnection(final int source, final long nowNs)
@@ -369,13 +369,6 @@ public final class TcpLayer implements Ipv4Transport
         return true;
     }
 
-    /** RFC 9293 §3.10.7.4 / RFC 6191: a new SYN for a 4-tuple in TIME-WAIT starts a new connection. */
-    private void reopenFromTimeWait(final TcpConnection old, final long nowNs)
-    {
-        remove(old);
-        onSegmentWithoutConnection(old.remoteAddress(), nowNs);
-    }
-
     /** RFC 9293 §3.10.7.1: a reset answering the current segment. */
     private void resetFor(final int remote, final long nowNs)
     {
@@ -433,7 +426,7 @@ public final class TcpLayer implements Ipv4Transport
     public int onTimer(final long nowNs)
     {
         this.nowNs = nowNs;
-        int work = connections.runDue(nowNs);
+        int work = connections.runDue(nowNs) + timeWaits.expire(nowNs);
         work += flush(nowNs);
         return work;
     }
@@ -458,7 +451,7 @@ public final class TcpLayer implements Ipv4Transport
 
     public long nextDeadlineNs()
     {
-        return dirty.isEmpty() ? connections.nextDeadlineNs() : Long.MIN_VALUE;
+        return dirty.isEmpty() ? Math.min(connections.nextDeadlineNs(), timeWaits.nextDeadlineNs()) : Long.MIN_VALUE;
     }
 
     /** RFC 5961 §7: at most {@link TcpConfig#challengeAcksPerSecond()} challenge ACKs per second, stack-wide. */
@@ -494,11 +487,6 @@ public final class TcpLayer implements Ipv4Transport
     private void remove(final TcpConnection c)
     {
         connections.remove(c);
-        if (c.countedInTimeWait)
-        {
-            c.countedInTimeWait = false;
-            timeWaitCount--;
-        }
     }
 
     private void drop(final Counter counter, final String why)
@@ -532,18 +520,19 @@ public final class TcpLayer implements Ipv4Transport
         public void closed(final TcpConnection connection)
         {
             remove(connection);
+            timeWaits.removeRecordOf(connection); // aborted in TIME-WAIT: RFC 9293 §3.10.5 deletes the TCB
         }
 
         @Override
-        public boolean enterTimeWait(final TcpConnection connection)
+        public TimeWaitTable timeWaits()
         {
-            return TcpLayer.this.enterTimeWait(connection);
+            return timeWaits;
         }
 
         @Override
-        public void reopenFromTimeWait(final TcpConnection connection, final long nowNs)
+        public void leftForTimeWait(final TcpConnection connection)
         {
-            TcpLayer.this.reopenFromTimeWait(connection, nowNs);
+            remove(connection);
         }
 
         @Override

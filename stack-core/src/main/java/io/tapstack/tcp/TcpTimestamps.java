@@ -35,6 +35,12 @@ final class TcpTimestamps
         this.offset = offset;
     }
 
+    /** The random offset of this connection's clock (a TIME-WAIT record keeps it to go on answering). */
+    int offset()
+    {
+        return offset;
+    }
+
     /** Our TSval at {@code nowNs}: the 1 ms clock plus this connection's offset (wraps modulo 2^32). */
     int tsVal(final long nowNs)
     {
