@@ -14,7 +14,8 @@ import io.tapstack.wire.TcpOptions;
  * <ul>
  *   <li>A SYN without ACK above RCV.NXT reopens the 4-tuple (RFC 9293 §3.10.7.4, RFC 6191 §2 without its
  *       timestamp rule, as before records): the record ends and the SYN goes to the listener.</li>
- *   <li>With timestamps, a segment without them is dropped, an old one (PAWS) answered with an ACK (RFC 7323 §5.3).</li>
+ *   <li>With timestamps, a segment without them is dropped, an old one (PAWS) answered with an ACK (RFC 7323
+ *       §5.3).</li>
  *   <li>An unacceptable segment gets an ACK (rate-limited, RFC 5961 §7); a retransmitted FIN is acknowledged and
  *       restarts the 2·MSL wait (§3.10.7.4 first and eighth).</li>
  *   <li>A RST at RCV.NXT ends the record (§3.10.7.4 second: "enter the CLOSED state"; RFC 1337's protection against

@@ -124,7 +124,8 @@ final class TimeWaitTable
         {
             if (handles == null || handles.length < this.key.length)
             {
-                handles = handles == null ? new TcpConnection[this.key.length] : Arrays.copyOf(handles, this.key.length);
+                final int capacity = this.key.length;
+                handles = handles == null ? new TcpConnection[capacity] : Arrays.copyOf(handles, capacity);
             }
             handles[slot] = handle;
         }
