@@ -52,6 +52,10 @@ public final class StackCounters
          * gauge); bytes of buffer arrays ever allocated (each growth allocates its new array whole).
          */
         TCP_MEMORY_PRESSURE, TCP_MEMORY_HARD_LIMIT, TCP_MEMORY_BYTES, TCP_MEMORY_ALLOCATED_BYTES,
+        /** SYN cookies whose SYN-ACK carried the SYN's options in its TSval (RFC 4987 §3.6, as Linux does). */
+        TCP_SYN_COOKIES_WITH_OPTIONS,
+        /** Connections that entered TIME-WAIT as a light record; records a new SYN ended (RFC 6191). */
+        TCP_TIME_WAIT_ENTERED, TCP_TIME_WAIT_REOPENS,
 
         /** Exceptions caught at the top of a frame's handling: each one is a bug to report. */
         STACK_INTERNAL_ERRORS;

@@ -343,9 +343,10 @@ public final class TcpConfig
     }
 
     /**
-     * Connections in TIME-WAIT at most (Linux's tcp_max_tw_buckets). They do not count against
-     * {@link #maxConnections()}: a server closing many short connections must not refuse new ones for 2·MSL.
-     * Beyond the bound a connection closes without TIME-WAIT (counted), as Linux does when its buckets run out.
+     * Connections in TIME-WAIT at most (Linux's tcp_max_tw_buckets). Each is a light record of under 100 bytes (its
+     * buffers and connection slot are freed), not counted against {@link #maxConnections()}: a server closing many
+     * short connections must not refuse new ones for 2·MSL. When the bound is reached the record whose wait ends
+     * first is dropped (counted in TCP_TIME_WAIT_OVERFLOWS); with 0, connections close without TIME-WAIT.
      */
     public TcpConfig maxTimeWait(final int max)
     {

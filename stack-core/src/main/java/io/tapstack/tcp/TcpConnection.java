@@ -57,8 +57,6 @@ public final class TcpConnection
     private String resetReason;
     /** Queued for output at the owner's next flush. */
     boolean dirty;
-    /** Counted in the layer's TIME-WAIT total (owned by {@link TcpLayer}). */
-    boolean countedInTimeWait;
     /** The owner's slot for this connection (its timer id), -1 when it holds none (owned by {@link TcpLayer}). */
     int slot = -1;
     /** When the owner made this connection, in its count of connections made (owned by {@link TcpLayer}). */
@@ -84,7 +82,7 @@ public final class TcpConnection
         this.rcv = new TcpReceiver(this, config, counters, ts, owner.memory());
         snd.receiver = rcv;
         this.handshake = new TcpHandshake(this, snd, rcv, ts, config, counters, ourMss);
-        this.teardown = new TcpTeardown(this, snd, rcv, config);
+        this.teardown = new TcpTeardown(this, snd, rcv, ts, config);
         this.arrival = new TcpSegmentArrival(this, snd, rcv, handshake, teardown, ts, config, counters);
         this.keepAlive = new TcpKeepAlive(this, snd, config, counters);
     }
@@ -105,13 +103,14 @@ public final class TcpConnection
 
     /**
      * RFC 4987 §3.6: the ACK of a SYN-ACK that carried a cookie; the handshake completes from what the cookie kept
-     * (ISS, MSS), then the segment goes through ESTABLISHED's steps for any text it carries.
+     * (ISS, MSS, and the options its TSval carried: {@link SynCookies#tsOptions}), then the segment goes through
+     * ESTABLISHED's steps for any text it carries.
      */
     void acceptCookie(final TcpListener listener, final TcpHeader seg, final TcpOptions options, final int iss,
-        final int mss, final long nowNs)
+        final int mss, final int tsOptions, final long nowNs)
     {
         this.listener = listener;
-        handshake.acceptCookie(seg, iss, mss, nowNs);
+        handshake.acceptCookie(seg, options, iss, mss, tsOptions, nowNs);
         onSegment(seg, options, nowNs);
     }
 
@@ -125,7 +124,8 @@ public final class TcpConnection
 
     public TcpState state()
     {
-        return state;
+        // in TIME-WAIT the owner keeps only a record (TimeWaitTable): the connection is CLOSED once that is gone
+        return state == TcpState.TIME_WAIT && !owner.timeWaits().holds(this) ? TcpState.CLOSED : state;
     }
 
     public int localPort()

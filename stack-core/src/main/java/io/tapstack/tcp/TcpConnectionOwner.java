@@ -18,11 +18,11 @@ interface TcpConnectionOwner
     /** The connection reached CLOSED: forget it. */
     void closed(TcpConnection connection);
 
-    /** The connection enters TIME-WAIT: false when the TIME-WAIT bound is reached (it closes at once). */
-    boolean enterTimeWait(TcpConnection connection);
+    /** Where a connection entering TIME-WAIT leaves its light record (and learns whether it is still there). */
+    TimeWaitTable timeWaits();
 
-    /** RFC 9293 §3.10.7.4 / RFC 6191: a new SYN reuses the 4-tuple of this connection, which has closed. */
-    void reopenFromTimeWait(TcpConnection connection, long nowNs);
+    /** The connection entered TIME-WAIT and left its record in {@link #timeWaits()}: forget the connection. */
+    void leftForTimeWait(TcpConnection connection);
 
     /** The stack-wide account the connection's buffer memory is charged to. */
     TcpMemory memory();

@@ -232,23 +232,57 @@ final class TcpHandshake
     /**
      * RFC 4987 §3.6: a SYN cookie came back in the ACK of our SYN-ACK: the connection is set up as if it had waited
      * in SYN-RECEIVED (ISS from the cookie, IRS from the ACK's sequence number, the MSS the cookie carried) and is
-     * established at once. No RTT sample: the SYN-ACK's send time was not kept.
+     * established at once. When the SYN carried timestamps, the cookie's SYN-ACK carried them too, and its TSval the
+     * window scale and SACK-permitted options of the SYN ({@code tsOptions}; else {@link SynCookies#NO_TIMESTAMPS}):
+     * they are in use as if negotiated, TS.Recent from this ACK. No RTT sample: the SYN-ACK's send time was not kept
+     * (and its TSval's low bits are not time).
      */
-    void acceptCookie(final TcpHeader seg, final int iss, final int mss, final long nowNs)
+    void acceptCookie(final TcpHeader seg, final TcpOptions options, final int iss, final int mss,
+        final int tsOptions, final long nowNs)
     {
         rcv.onSyn(seg.sequenceNumber() - 1);
-        rcv.onSynAckAnnounced(TcpLayer.cookieSynAckWindow(connection.config()));
-        snd.sendMss = Math.min(ourMss, Math.max(64, mss));
+        rcv.onSynAckAnnounced(SynCookieHandshake.synAckWindow(connection.config()));
+        int optionBytes = 0;
+        if (tsOptions != SynCookies.NO_TIMESTAMPS)
+        {
+            applyCookieOptions(options, tsOptions, nowNs);
+            optionBytes = TIMESTAMPS_OPTION_BYTES;
+        }
+        // RFC 9293 §3.7.1, RFC 6691: as applyPeerOptions, from the MSS the cookie kept
+        snd.sendMss = Math.min(ourMss - optionBytes, Math.max(64, mss - optionBytes));
         snd.initSendSequence(iss);
         snd.sndNxt = iss + 1;
         snd.sndMax = iss + 1;
-        snd.initSendWindow(seg.window(), seg.sequenceNumber(), seg.acknowledgmentNumber());
+        // the ACK's window is scaled when window scaling is in use (RFC 7323 §2.2: only SYNs are not)
+        snd.initSendWindow(snd.windowOf(seg), seg.sequenceNumber(), seg.acknowledgmentNumber());
         connection.transition(TcpState.SYN_RECEIVED, nowNs);
         snd.sndUna = seg.acknowledgmentNumber();
         initCongestionControl(nowNs);
         connection.transition(TcpState.ESTABLISHED, nowNs);
         counters.increment(Counter.TCP_ESTABLISHED);
         connection.notifyEstablished();
+    }
+
+    /** The options a cookie's SYN-ACK agreed to (RFC 7323 §2.2, §3.2, RFC 2018 §2), as applyPeerOptions would. */
+    private void applyCookieOptions(final TcpOptions ackOptions, final int tsOptions, final long nowNs)
+    {
+        final int peerShift = SynCookies.windowScaleOf(tsOptions);
+        if (peerShift >= 0)
+        {
+            windowScaling = true;
+            snd.sndWindShift = peerShift;
+            rcv.rcvWindShift = rcv.offeredWindShift;
+            counters.increment(Counter.TCP_WINDOW_SCALE_NEGOTIATED);
+        }
+        ts.onSyn(ackOptions, nowNs); // the ACK's TSval is the first TS.Recent (the SYN's was not kept)
+        ts.lastAckSent = rcv.rcvNxt; // RFC 7323 §4.3: what our SYN-ACK acknowledged
+        counters.increment(Counter.TCP_TIMESTAMPS_NEGOTIATED);
+        if (SynCookies.sackPermittedOf(tsOptions))
+        {
+            rcv.sackEnabled = true;
+            snd.sack.enabled = true;
+            counters.increment(Counter.TCP_SACK_PERMITTED_NEGOTIATED);
+        }
     }
 
     /** Our SYN-ACK was lost and the peer sent its SYN again (SYN-RECEIVED): answer with the SYN-ACK again. */

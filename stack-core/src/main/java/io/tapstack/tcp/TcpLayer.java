@@ -8,12 +8,9 @@ import io.tapstack.time.RandomSource;
 import io.tapstack.time.Secrets;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
-import io.tapstack.wire.IpProtocol;
-import io.tapstack.wire.SeqNum;
 import io.tapstack.wire.TcpFlags;
 import io.tapstack.wire.TcpHeader;
 import io.tapstack.wire.TcpOptions;
-import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,12 +38,15 @@ public final class TcpLayer implements Ipv4Transport
     private final TcpConfig config;
     private final IsnGenerator isnGenerator;
     private final EphemeralPorts ephemeralPorts;
-    private final SynCookies synCookies;
+    private final SynCookieHandshake cookies;
+    private final TcpSegmentWriter writer;
+    /** TIME-WAIT's light records (RFC 9293 §3.6.1) and the rules that answer for them. */
+    private final TimeWaitTable timeWaits;
+    private final TcpTimeWait timeWait;
     /** Unpredictable per-connection choices (RFC 7323 §7.1 timestamp offsets), drawn from the stack's secrets. */
     private final RandomSource random;
     private final int ourMss;
     private final TcpHeader segment = new TcpHeader();
-    private final TcpHeader outgoing = new TcpHeader();
     private final TcpOptions options = new TcpOptions();
     private final TcpConnectionTable connections = new TcpConnectionTable();
     private final TcpMemory memory;
@@ -63,7 +63,6 @@ public final class TcpLayer implements Ipv4Transport
     private Integer fixedTsOffset;
     private long challengeWindowStartNs = Long.MIN_VALUE;
     private int challengeAcksInWindow;
-    private int timeWaitCount;
 
     public TcpLayer(final Ipv4Layer ipv4, final StackCounters counters, final TcpConfig config,
         final Secrets secrets)
@@ -74,11 +73,15 @@ public final class TcpLayer implements Ipv4Transport
         // RFC 6528 §3 and RFC 6056 §3.3.4: keys an off-path attacker cannot learn from another instance
         this.isnGenerator = new IsnGenerator(secrets.key(16));
         this.ephemeralPorts = new EphemeralPorts(secrets.key(16), secrets.key(16));
-        this.synCookies = new SynCookies(secrets::key);
+        final SynCookies synCookies = new SynCookies(secrets::key);
         this.random = secrets.randomSource();
         this.memory = new TcpMemory(config, counters);
         // RFC 9293 §3.7.1: MSS = MTU minus fixed IPv4 and TCP headers
         this.ourMss = ipv4.mtu() - Ipv4Header.MIN_HEADER_LENGTH - TcpHeader.MIN_HEADER_LENGTH;
+        this.writer = new TcpSegmentWriter(ipv4, counters);
+        this.cookies = new SynCookieHandshake(synCookies, writer, counters, config, ipv4, ourMss);
+        this.timeWaits = new TimeWaitTable(config, counters);
+        this.timeWait = new TcpTimeWait(timeWaits, writer, host, config, counters);
     }
 
     /** Tests only: pins the ISS of new connections (to cross 2^32 on the send side). */
@@ -107,6 +110,8 @@ public final class TcpLayer implements Ipv4Transport
     public void eventListener(final TcpEventListener listener)
     {
         this.events = listener == null ? NO_EVENTS : listener;
+        // a listener hears TIME-WAIT -> CLOSED when a record ends, so the records keep their connection handles
+        timeWaits.keepHandles(listener != null);
     }
 
     /**
@@ -124,29 +129,16 @@ public final class TcpLayer implements Ipv4Transport
         return connections.size();
     }
 
-    /** Connections in TIME-WAIT (not counted against the connection limit). */
+    /** Connections in TIME-WAIT: light records, not counted against the connection limit. */
     public int timeWaitCount()
     {
-        return timeWaitCount;
+        return timeWaits.size();
     }
 
     /** Connections that count against {@link TcpConfig#maxConnections()} (not TIME-WAIT), or memory's hard limit. */
     private boolean atConnectionLimit()
     {
-        return connections.size() - timeWaitCount >= config.maxConnections() || memory.refusesNewConnection();
-    }
-
-    /** A connection enters TIME-WAIT: false when the TIME-WAIT bound is reached (it closes at once, counted). */
-    private boolean enterTimeWait(final TcpConnection c)
-    {
-        if (timeWaitCount >= config.maxTimeWait())
-        {
-            counters.increment(Counter.TCP_TIME_WAIT_OVERFLOWS);
-            return false;
-        }
-        timeWaitCount++;
-        c.countedInTimeWait = true;
-        return true;
+        return connections.size() >= config.maxConnections() || memory.refusesNewConnection();
     }
 
     // ------------------------------------------------------------------------------------------------ API
@@ -203,7 +195,8 @@ public final class TcpLayer implements Ipv4Transport
             return null;
         }
         final int port = ephemeralPorts.choose(ipv4.ourAddress(), remoteAddress, remotePort,
-            p -> !listeners.containsKey(p) && !connections.containsKey(key(p, remoteAddress, remotePort)));
+            p -> !listeners.containsKey(p) && !connections.containsKey(key(p, remoteAddress, remotePort))
+                && timeWaits.find(key(p, remoteAddress, remotePort)) < 0);
         if (port >= 0)
         {
             final TcpConnection c = new TcpConnection(host, host, config, counters, port, remoteAddress, remotePort,
@@ -256,14 +249,20 @@ public final class TcpLayer implements Ipv4Transport
             drop(Counter.TCP_DROP_BROADCAST, "sent to a broadcast address");
             return;
         }
-        final TcpConnection c = connections.get(key(segment.destinationPort(), source, segment.sourcePort()));
+        final long key = key(segment.destinationPort(), source, segment.sourcePort());
+        final TcpConnection c = connections.get(key);
         if (c != null)
         {
             c.onSegment(segment, options, nowNs);
             noteTimer(c);
             return;
         }
-        onSegmentWithoutConnection(source, nowNs);
+        final int record = timeWaits.find(key);
+        if (record >= 0 && !timeWait.onSegment(record, segment, options, nowNs))
+        {
+            return;
+        }
+        onSegmentWithoutConnection(source, nowNs); // or a SYN that ended a TIME-WAIT record (RFC 6191)
     }
 
     private void onSegmentWithoutConnection(final int source, final long nowNs)
@@ -293,7 +292,7 @@ public final class TcpLayer implements Ipv4Transport
         }
         if ((flags & TcpFlags.ACK) != 0)
         {
-            if ((flags & TcpFlags.SYN) == 0 && cookieMayComeBack(listener, nowNs)
+            if ((flags & TcpFlags.SYN) == 0 && cookies.mayComeBack(listener, nowNs)
                 && establishFromCookie(listener, source, nowNs))
             {
                 return;
@@ -316,7 +315,7 @@ public final class TcpLayer implements Ipv4Transport
             }
             if (config.synCookies())
             {
-                sendSynCookie(listener, source, nowNs);
+                cookies.sendSynAck(listener, source, segment, options, nowNs); // RFC 4987 §3.6: no state kept
                 return;
             }
             // RFC 4987 §3.4: without cookies, the oldest half-open connection makes room for the new SYN
@@ -345,54 +344,6 @@ public final class TcpLayer implements Ipv4Transport
     }
 
     /**
-     * RFC 4987 §3.6: the half-open queue is full, so the SYN-ACK's sequence number carries the connection's state (a
-     * cookie) and nothing is kept; the client's ACK brings it back ({@link #establishFromCookie}).
-     */
-    private void sendSynCookie(final TcpListener listener, final int source, final long nowNs)
-    {
-        final int clientIsn = segment.sequenceNumber();
-        final int peerMss = options.mss > 0 ? options.mss : TcpConnection.DEFAULT_PEER_MSS;
-        final int cookie = synCookies.encode(ipv4.ourAddress(), listener.port(), source, segment.sourcePort(),
-            clientIsn, Math.min(peerMss, ourMss), nowNs);
-        final int headerLength = TcpHeader.MIN_HEADER_LENGTH + 4;
-        final int offset = ipv4.beginDatagram(source, IpProtocol.TCP, headerLength, nowNs);
-        if (offset < 0)
-        {
-            counters.increment(Counter.TCP_TX_NO_BUFFER);
-            return;
-        }
-        final MutableDirectBuffer out = ipv4.transmitBuffer();
-        outgoing.wrap(out, offset, headerLength)
-            .sourcePort(listener.port())
-            .destinationPort(segment.sourcePort())
-            .sequenceNumber(cookie)
-            .acknowledgmentNumber(clientIsn + 1)
-            .headerLength(headerLength)
-            .flags(TcpFlags.SYN | TcpFlags.ACK)
-            .window(cookieSynAckWindow(config))
-            .urgentPointer(0);
-        TcpOptions.writeMss(out, offset + TcpHeader.MIN_HEADER_LENGTH, ourMss);
-        outgoing.updateChecksum(ipv4.ourAddress(), source);
-        ipv4.commitDatagram(nowNs);
-        counters.increment(Counter.TCP_TX);
-        counters.increment(Counter.TCP_SYN_COOKIES_SENT);
-        listener.lastCookieNs = nowNs;
-    }
-
-    /** The window a cookie's SYN-ACK announces: the whole receive buffer, unscaled as on every SYN (RFC 7323 §2.2). */
-    static int cookieSynAckWindow(final TcpConfig config)
-    {
-        return Math.min(config.receiveBufferBytes(), 65535);
-    }
-
-    /** Linux's tcp_synq_no_recent_overflow: only soon after sending cookies is an ACK to a listener checked for one. */
-    private boolean cookieMayComeBack(final TcpListener listener, final long nowNs)
-    {
-        return config.synCookies() && listener.lastCookieNs != Long.MIN_VALUE
-            && nowNs - listener.lastCookieNs <= (SynCookies.MAX_AGE_SLOTS + 1) * SynCookies.SLOT_NS;
-    }
-
-    /**
      * RFC 4987 §3.6: an ACK to a listener whose SEG.ACK - 1 is a valid cookie completes a handshake we kept no state
      * for: the connection starts in ESTABLISHED with what the cookie carried.
      *
@@ -400,12 +351,8 @@ public final class TcpLayer implements Ipv4Transport
      */
     private boolean establishFromCookie(final TcpListener listener, final int source, final long nowNs)
     {
-        final int iss = segment.acknowledgmentNumber() - 1;
-        final int mss = synCookies.validate(ipv4.ourAddress(), listener.port(), source, segment.sourcePort(),
-            segment.sequenceNumber() - 1, iss, nowNs);
-        if (mss < 0)
+        if (!cookies.validate(listener, source, segment, options, nowNs))
         {
-            counters.increment(Counter.TCP_SYN_COOKIES_INVALID);
             return false;
         }
         if (!listener.acceptQueueHasRoom() || atConnectionLimit())
@@ -414,21 +361,14 @@ public final class TcpLayer implements Ipv4Transport
             return true; // dropped: the client retransmits its ACK or data, or times out
         }
         counters.increment(Counter.TCP_SYN_COOKIES_VALID);
-        // no timestamps on a cookie's connection: its SYN-ACK offered none, so the offset is never used
+        // the timestamp clock of the SYN-ACK goes on (offset 0 when the cookie carried no timestamps)
         final TcpConnection c = new TcpConnection(host, host, config, counters, listener.port(), source,
-            segment.sourcePort(), ourMss, 0);
+            segment.sourcePort(), ourMss, cookies.tsOffset);
         add(c);
         counters.increment(Counter.TCP_PASSIVE_OPENS);
-        c.acceptCookie(listener, segment, options, iss, mss, nowNs);
+        c.acceptCookie(listener, segment, options, cookies.iss, cookies.mss, cookies.tsOptions, nowNs);
         noteTimer(c);
         return true;
-    }
-
-    /** RFC 9293 §3.10.7.4 / RFC 6191: a new SYN for a 4-tuple in TIME-WAIT starts a new connection. */
-    private void reopenFromTimeWait(final TcpConnection old, final long nowNs)
-    {
-        remove(old);
-        onSegmentWithoutConnection(old.remoteAddress(), nowNs);
     }
 
     /** RFC 9293 §3.10.7.1: a reset answering the current segment. */
@@ -462,32 +402,7 @@ public final class TcpLayer implements Ipv4Transport
     private void sendControl(final int remote, final int localPort, final int remotePort, final int seq,
         final int ack, final int flags, final long nowNs)
     {
-        final int offset = ipv4.beginDatagram(remote, IpProtocol.TCP, TcpHeader.MIN_HEADER_LENGTH, nowNs);
-        if (offset < 0)
-        {
-            return;
-        }
-        outgoing.wrap(ipv4.transmitBuffer(), offset, TcpHeader.MIN_HEADER_LENGTH)
-            .sourcePort(localPort)
-            .destinationPort(remotePort)
-            .sequenceNumber(seq)
-            .acknowledgmentNumber(ack)
-            .headerLength(TcpHeader.MIN_HEADER_LENGTH)
-            .flags(flags)
-            .window(0)
-            .urgentPointer(0)
-            .updateChecksum(ipv4.ourAddress(), remote);
-        ipv4.commitDatagram(nowNs);
-        counters.increment(Counter.TCP_TX);
-        if ((flags & TcpFlags.RST) != 0)
-        {
-            counters.increment(Counter.TCP_RST_TX);
-            if (LOG.isDebugEnabled())
-            {
-                LOG.debug("sent reset to {}:{} seq {} ack {}", Ipv4Address.toString(remote), remotePort,
-                    SeqNum.unsigned(seq), SeqNum.unsigned(ack));
-            }
-        }
+        writer.sendControl(remote, localPort, remotePort, seq, ack, flags, 0, null, nowNs);
     }
 
     /** RFC 7323 §5.4, §7.1: each connection's timestamp clock starts at a random offset (drawn only when in use). */
@@ -504,43 +419,7 @@ public final class TcpLayer implements Ipv4Transport
     void fixedTsOffsetForTests(final Integer offset)
     {
         this.fixedTsOffset = offset;
-    }
-
-    /** Writes one segment of {@code c}, its data copied once from the send buffer into the transmit slot. */
-    private boolean sendSegment(final TcpConnection c, final int seq, final int ack, final int flags, final int window,
-        final TcpOptions options, final SendBuffer data, final int dataOffset, final int dataLength, final long nowNs)
-    {
-        final int optionsLength = options.writeLength();
-        final int headerLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength;
-        final int length = headerLength + dataLength;
-        final int offset = ipv4.beginDatagram(c.remoteAddress(), IpProtocol.TCP, length, nowNs);
-        if (offset < 0)
-        {
-            counters.increment(Counter.TCP_TX_NO_BUFFER);
-            return false;
-        }
-        final MutableDirectBuffer out = ipv4.transmitBuffer();
-        outgoing.wrap(out, offset, length)
-            .sourcePort(c.localPort())
-            .destinationPort(c.remotePort())
-            .sequenceNumber(seq)
-            .acknowledgmentNumber((flags & TcpFlags.ACK) != 0 ? ack : 0)
-            .headerLength(headerLength)
-            .flags(flags)
-            .window(window)
-            .urgentPointer(0);
-        if (optionsLength > 0)
-        {
-            options.write(out, offset + TcpHeader.MIN_HEADER_LENGTH);
-        }
-        if (dataLength > 0)
-        {
-            data.copyOut(dataOffset, out, offset + headerLength, dataLength);
-        }
-        outgoing.updateChecksum(ipv4.ourAddress(), c.remoteAddress());
-        ipv4.commitDatagram(nowNs);
-        counters.increment(Counter.TCP_TX);
-        return true;
+        cookies.fixedTsOffset = offset;
     }
 
     // ------------------------------------------------------------------------------------------------ timers
@@ -549,7 +428,7 @@ public final class TcpLayer implements Ipv4Transport
     public int onTimer(final long nowNs)
     {
         this.nowNs = nowNs;
-        int work = connections.runDue(nowNs);
+        int work = connections.runDue(nowNs) + timeWaits.expire(nowNs);
         work += flush(nowNs);
         return work;
     }
@@ -574,7 +453,7 @@ public final class TcpLayer implements Ipv4Transport
 
     public long nextDeadlineNs()
     {
-        return dirty.isEmpty() ? connections.nextDeadlineNs() : Long.MIN_VALUE;
+        return dirty.isEmpty() ? Math.min(connections.nextDeadlineNs(), timeWaits.nextDeadlineNs()) : Long.MIN_VALUE;
     }
 
     /** RFC 5961 §7: at most {@link TcpConfig#challengeAcksPerSecond()} challenge ACKs per second, stack-wide. */
@@ -610,11 +489,6 @@ public final class TcpLayer implements Ipv4Transport
     private void remove(final TcpConnection c)
     {
         connections.remove(c);
-        if (c.countedInTimeWait)
-        {
-            c.countedInTimeWait = false;
-            timeWaitCount--;
-        }
     }
 
     private void drop(final Counter counter, final String why)
@@ -648,18 +522,19 @@ public final class TcpLayer implements Ipv4Transport
         public void closed(final TcpConnection connection)
         {
             remove(connection);
+            timeWaits.removeRecordOf(connection); // aborted in TIME-WAIT: RFC 9293 §3.10.5 deletes the TCB
         }
 
         @Override
-        public boolean enterTimeWait(final TcpConnection connection)
+        public TimeWaitTable timeWaits()
         {
-            return TcpLayer.this.enterTimeWait(connection);
+            return timeWaits;
         }
 
         @Override
-        public void reopenFromTimeWait(final TcpConnection connection, final long nowNs)
+        public void leftForTimeWait(final TcpConnection connection)
         {
-            TcpLayer.this.reopenFromTimeWait(connection, nowNs);
+            remove(connection);
         }
 
         @Override
@@ -679,8 +554,8 @@ public final class TcpLayer implements Ipv4Transport
             final int window, final TcpOptions options, final SendBuffer data, final int dataOffset,
             final int dataLength, final long nowNs)
         {
-            return TcpLayer.this.sendSegment(connection, seq, ack, flags, window, options, data, dataOffset,
-                dataLength, nowNs);
+            return writer.sendSegment(connection, seq, ack, flags, window, options, data, dataOffset, dataLength,
+                nowNs);
         }
 
         @Override

@@ -61,15 +61,6 @@ final class TcpSegmentArrival
             segLen -= 1;
         }
 
-        if (connection.state() == TcpState.TIME_WAIT && syn && (flags & TcpFlags.ACK) == 0
-            && SeqNum.gt(seq, rcv.rcvNxt))
-        {
-            // RFC 9293 §3.10.7.4 / RFC 6191: a new SYN above the old sequence space may reuse the 4-tuple
-            connection.terminate(TcpState.CLOSED, nowNs); // RFC 9293 §3.10.7.4: the old incarnation ends (CLOSED)
-            connection.owner().reopenFromTimeWait(connection, nowNs);
-            return;
-        }
-
         if (ts.enabled && (flags & TcpFlags.RST) == 0 && !timestampsAcceptable(seg, options, segLen, nowNs))
         {
             return;
@@ -193,11 +184,6 @@ final class TcpSegmentArrival
         if ((flags & TcpFlags.SYN) == 0 && SeqNum.le(seq + seg.dataLength(), rcvNxt))
         {
             rcv.noteDuplicate(seq, seg.dataLength()); // RFC 2883 §4 (1): text received before
-        }
-        if (connection.state() == TcpState.TIME_WAIT && fin)
-        {
-            // a retransmitted FIN: acknowledge it and restart the 2·MSL wait (§3.10.7.4 eighth)
-            teardown.restartTimeWait(nowNs);
         }
         if (zeroWindowAck)
         {

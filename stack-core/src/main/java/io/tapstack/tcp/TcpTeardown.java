@@ -14,6 +14,7 @@ final class TcpTeardown
     private final TcpConnection connection;
     private final TcpSender snd;
     private final TcpReceiver rcv;
+    private final TcpTimestamps ts;
     private final TcpConfig config;
 
     /** The application closed the connection: data arriving from now on resets it (RFC 1122 §4.2.2.13). */
@@ -21,11 +22,13 @@ final class TcpTeardown
     /** TIME-WAIT's 2·MSL, or FIN-WAIT-2's timeout after close (absolute ns, NONE when off). */
     long closeDeadline = NONE;
 
-    TcpTeardown(final TcpConnection connection, final TcpSender snd, final TcpReceiver rcv, final TcpConfig config)
+    TcpTeardown(final TcpConnection connection, final TcpSender snd, final TcpReceiver rcv, final TcpTimestamps ts,
+        final TcpConfig config)
     {
         this.connection = connection;
         this.snd = snd;
         this.rcv = rcv;
+        this.ts = ts;
         this.config = config;
     }
 
@@ -72,11 +75,14 @@ final class TcpTeardown
         shutdownOutput(nowNs);
     }
 
-    /** RFC 9293 §3.10.5: a RST if the peer knows of us, then CLOSED; the application is told if {@code notify}. */
+    /**
+     * RFC 9293 §3.10.5: a RST if the peer knows of us (not in TIME-WAIT: "respond with ok and delete the TCB"), then
+     * CLOSED; the application is told if {@code notify}.
+     */
     void abort(final String reason, final boolean notify, final long nowNs)
     {
         final TcpState state = connection.state();
-        if (state.isSynchronized() || state == TcpState.SYN_RECEIVED)
+        if ((state.isSynchronized() && state != TcpState.TIME_WAIT) || state == TcpState.SYN_RECEIVED)
         {
             connection.sendReset(snd.resetSeq(), nowNs);
         }
@@ -167,24 +173,21 @@ final class TcpTeardown
         }
     }
 
-    /** A retransmitted FIN in TIME-WAIT: acknowledged, and the 2·MSL wait starts again (§3.10.7.4 eighth). */
-    void restartTimeWait(final long nowNs)
-    {
-        closeDeadline = nowNs + config.timeWaitNs();
-    }
-
+    /**
+     * RFC 9293 §3.6.1: TIME-WAIT. The peer's FIN is acknowledged now, by the connection; then the connection leaves
+     * a light record in its owner's {@link TimeWaitTable} ({@link TcpTimeWait} answers what arrives for 2·MSL) and
+     * goes: its buffers and its slot are freed, its handle reports TIME-WAIT while the record lasts.
+     */
     private void enterTimeWait(final long nowNs, final boolean notify)
     {
-        if (!connection.owner().enterTimeWait(connection))
+        final TcpConnectionOwner owner = connection.owner();
+        final TimeWaitTable records = owner.timeWaits();
+        final int slot = records.add(connection, nowNs + config.timeWaitNs(), nowNs);
+        if (slot < 0)
         {
-            // TIME-WAIT bound reached: close without it (Linux's tw bucket overflow); the risk is an old
-            // duplicate segment meeting a new incarnation of this 4-tuple within 2·MSL. The peer's FIN is
-            // still acknowledged first, or it would retransmit it into a closed port.
-            if (rcv.ackNow)
-            {
-                connection.emit(snd.sndMax, 0, TcpFlags.ACK, nowNs);
-                rcv.ackNow = false;
-            }
+            // no TIME-WAIT at all (a bound of 0, counted; Linux's tw bucket overflow): the risk is an old duplicate
+            // segment meeting a new incarnation of this 4-tuple within 2·MSL. The FIN is still acknowledged.
+            ackPeerFinNow(nowNs);
             connection.terminate(TcpState.CLOSED, nowNs);
             if (notify)
             {
@@ -193,11 +196,31 @@ final class TcpTeardown
             return;
         }
         connection.transition(TcpState.TIME_WAIT, nowNs);
+        ackPeerFinNow(nowNs);
+        final int window = rcv.announcedWindow();
+        records.sequenceSpace(slot, snd.sndMax, rcv.rcvNxt, window,
+            Math.min(TcpConnection.MAX_UNSCALED_WINDOW, window >>> rcv.rcvWindShift), snd.maxSndWnd);
+        if (ts.enabled)
+        {
+            records.timestamps(slot, ts.offset(), ts.tsRecent, ts.tsRecentNs);
+        }
         snd.stopTimers();
-        closeDeadline = nowNs + config.timeWaitNs();
+        rcv.delayedAckDeadline = NONE;
+        closeDeadline = NONE;
+        owner.leftForTimeWait(connection);
         if (notify)
         {
             connection.notifyClosed();
+        }
+    }
+
+    /** RFC 9293 §3.10.7.4 eighth: the peer's FIN is acknowledged by the connection, before it goes. */
+    private void ackPeerFinNow(final long nowNs)
+    {
+        if (rcv.ackNow)
+        {
+            connection.emit(snd.sndMax, 0, TcpFlags.ACK, nowNs);
+            rcv.ackNow = false;
         }
     }
 

@@ -37,8 +37,20 @@ final class TcpTimestamps
         this.offset = offset;
     }
 
+    /** The random offset of this connection's clock (a TIME-WAIT record keeps it to go on answering). */
+    int offset()
+    {
+        return offset;
+    }
+
     /** Our TSval at {@code nowNs}: the 1 ms clock plus this connection's offset (wraps modulo 2^32). */
     int tsVal(final long nowNs)
+    {
+        return clock(nowNs, offset);
+    }
+
+    /** The TSval of a 1 ms clock with {@code offset} at {@code nowNs} (for segments sent without a connection). */
+    static int clock(final long nowNs, final int offset)
     {
         return (int)Math.floorDiv(nowNs, TICK_NS) + offset;
     }

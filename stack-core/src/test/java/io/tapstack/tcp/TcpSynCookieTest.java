@@ -7,15 +7,30 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 
 import static io.tapstack.tcp.TcpScript.ACK;
+import static io.tapstack.tcp.TcpScript.MS;
 import static io.tapstack.tcp.TcpScript.NONE;
+import static io.tapstack.tcp.TcpScript.PSH;
 import static io.tapstack.tcp.TcpScript.RST;
 import static io.tapstack.tcp.TcpScript.SECOND;
 import static io.tapstack.tcp.TcpScript.SYN;
+import static io.tapstack.tcp.TcpScript.bytes;
 import static io.tapstack.tcp.TcpScript.mss;
+import static io.tapstack.tcp.TcpScript.options;
+import static io.tapstack.tcp.TcpScript.sack;
+import static io.tapstack.tcp.TcpScript.sackPermitted;
+import static io.tapstack.tcp.TcpScript.ts;
+import static io.tapstack.tcp.TcpScript.wscale;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** RFC 4987 §3.6: SYN cookies when a listener's half-open queue is full, one rule per test. */
+/**
+ * RFC 4987 §3.6: SYN cookies when a listener's half-open queue is full, one rule per test; with timestamps in the SYN
+ * the cookie's SYN-ACK carries the window scale and SACK-permitted options in its TSval (RFC 7323 §2.2, §3.2,
+ * RFC 2018 §2), and the ACK's TSecr brings them back.
+ */
 class TcpSynCookieTest
 {
     /** A listener with room for two half-open connections, both taken by SYNs nobody completes. */
@@ -41,6 +56,142 @@ class TcpSynCookieTest
         assertEquals(t.peer(1), synAck.ack());
         t.stackIss = synAck.seq();
         return synAck;
+    }
+
+    /** The peer's TSval on its SYN. */
+    private static final int PEER_TS = 7000;
+
+    /** The third client's SYN with these options: returns the cookie's SYN-ACK. */
+    private static TcpScript.Seg cookieSynAck(final TcpScript t, final byte[] synOptions)
+    {
+        t.send(SYN, t.peer(0), 0, 65535, synOptions, NONE);
+        final TcpScript.Seg synAck = t.next();
+        assertEquals(TcpFlags.describe(SYN | ACK), TcpFlags.describe(synAck.flags()), "SYN-ACK; got " + synAck);
+        t.stackIss = synAck.seq();
+        return synAck;
+    }
+
+    /** The shift a connection's SYN-ACK offers when it is made with state (no cookie) on the same configuration. */
+    private static int shiftOfAStatefulSynAck()
+    {
+        final TcpScript t = new TcpScript();
+        t.listen(4);
+        return t.synToListener(options(mss(1460), sackPermitted(), ts(PEER_TS, 0), wscale(7))).wscale();
+    }
+
+    @Test
+    void rfc4987s3_6_withTimestampsTheCookieConnectionNegotiatesWindowScaleSackAndTimestamps()
+    {
+        final TcpListener[] l = new TcpListener[1];
+        final TcpScript t = fullHalfOpenQueue(l);
+        final TcpScript.Seg synAck = cookieSynAck(t, options(mss(1460), sackPermitted(), ts(PEER_TS, 0), wscale(7)));
+        assertEquals(1460, synAck.mss(), "got " + synAck);
+        assertTrue(synAck.ts(), "RFC 7323 §3.2: timestamps because the SYN had them; got " + synAck);
+        assertEquals(PEER_TS, synAck.tsEcr(), "TSecr echoes the SYN's TSval");
+        assertEquals(SynCookies.tsOptions(7, true), SynCookies.tsOptionsOf(synAck.tsVal()),
+            "the SYN's wscale 7 and SACK-permitted in the TSval's low bits");
+        assertTrue(synAck.sackPermitted(), "RFC 2018 §2; got " + synAck);
+        assertEquals(shiftOfAStatefulSynAck(), synAck.wscale(), "our shift, as a connection with state offers it");
+        assertEquals(2, t.tcp.connectionCount(), "still no state for the cookie's client");
+        assertEquals(1, t.count(Counter.TCP_SYN_COOKIES_WITH_OPTIONS));
+
+        t.s.advance(10 * MS);
+        t.send(ACK, t.peer(1), t.stack(1), 1000, ts(PEER_TS + 10, synAck.tsVal()), NONE);
+        assertEquals(1, t.count(Counter.TCP_SYN_COOKIES_VALID));
+        final TcpConnection c = l[0].accept();
+        assertNotNull(c);
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        assertEquals(1000 << 7, c.sndWnd(), "RFC 7323 §2.2: the ACK's window is scaled by the SYN's shift 7");
+        assertEquals(1460 - 12, c.sendMss(), "RFC 7323 §3.2, RFC 6691: the MSS less the 12 bytes of timestamps");
+
+        // timestamps on every segment, TSecr from TS.Recent (the ACK's TSval), TSval from the SYN-ACK's clock
+        t.write(c, bytes(10));
+        final TcpScript.Seg data = t.expect(ACK | PSH, t.stack(1), t.peer(1), 10);
+        assertTrue(data.ts(), "got " + data);
+        assertEquals(PEER_TS + 10, data.tsEcr());
+        final int ahead = data.tsVal() - synAck.tsVal();
+        assertTrue(ahead >= 10 && ahead < 10 + 32, "the SYN-ACK's clock went on for 10 ms: " + ahead);
+
+        // SACK: a segment above a hole is acknowledged with a SACK block (RFC 2018 §4)
+        t.send(ACK, t.peer(101), t.stack(11), 1000, ts(PEER_TS + 20, data.tsVal()), bytes(100));
+        final TcpScript.Seg ack = t.expect(ACK, t.stack(11), t.peer(1), 0);
+        assertArrayEquals(new int[] {t.peer(101), t.peer(201)}, ack.sack(), "got " + ack);
+        assertEquals(1, t.count(Counter.TCP_WINDOW_SCALE_NEGOTIATED));
+        assertEquals(1, t.count(Counter.TCP_TIMESTAMPS_NEGOTIATED));
+        assertEquals(1, t.count(Counter.TCP_SACK_PERMITTED_NEGOTIATED));
+    }
+
+    @Test
+    void rfc4987s3_6_ourAnnouncedWindowIsScaledOnACookieConnection()
+    {
+        final TcpListener[] l = new TcpListener[1];
+        final TcpScript t = fullHalfOpenQueue(l);
+        final TcpScript.Seg synAck = cookieSynAck(t, options(mss(1460), ts(PEER_TS, 0), wscale(2)));
+        assertFalse(synAck.sackPermitted(), "the SYN had no SACK-permitted; got " + synAck);
+        t.send(ACK, t.peer(1), t.stack(1), 1000, ts(PEER_TS + 1, synAck.tsVal()), bytes(100));
+        final TcpConnection c = l[0].accept();
+        t.s.advance(SECOND); // the delayed ACK
+        final TcpScript.Seg ack = t.expect(ACK, t.stack(1), t.peer(101), 0);
+        final int free = t.config.receiveBufferBytes() - 100;
+        assertEquals(free >>> synAck.wscale(), ack.window(), "RFC 7323 §2.3: our window field is shifted; got " + ack);
+        assertEquals(0, ack.sack().length, "no SACK without SACK-permitted");
+        assertEquals(1000 << 2, c.sndWnd());
+    }
+
+    @Test
+    void rfc4987s3_6_aForgedTsecrIsRejectedLikeAForgedCookie()
+    {
+        final TcpListener[] l = new TcpListener[1];
+        final TcpScript t = fullHalfOpenQueue(l);
+        final TcpScript.Seg synAck = cookieSynAck(t, options(mss(1460), ts(PEER_TS, 0), wscale(7)));
+        // an attacker who saw no SYN-ACK, or a middlebox, claims a different window scale and SACK in TSecr
+        final int forged = synAck.tsVal() ^ SynCookies.tsOptions(3, true) ^ SynCookies.tsOptions(7, false);
+        t.send(ACK, t.peer(1), t.stack(1), 1000, ts(PEER_TS + 1, forged), NONE);
+        t.expect(RST, t.stack(1), 0); // RFC 9293 §3.10.7.2: <SEQ=SEG.ACK><CTL=RST>
+        assertEquals(0, l[0].pending());
+        assertEquals(1, t.count(Counter.TCP_SYN_COOKIES_INVALID));
+        // and an ACK without the timestamps the SYN-ACK carried is no better
+        t.send(ACK, t.peer(1), t.stack(1));
+        t.expect(RST, t.stack(1), 0);
+        assertEquals(2, t.count(Counter.TCP_SYN_COOKIES_INVALID));
+        // the genuine echo still works
+        t.send(ACK, t.peer(1), t.stack(1), 1000, ts(PEER_TS + 1, synAck.tsVal()), NONE);
+        assertEquals(1, l[0].pending());
+    }
+
+    @Test
+    void rfc4987s3_6_withoutTimestampsTheCookieConnectionGetsItsMssOnly()
+    {
+        final TcpListener[] l = new TcpListener[1];
+        final TcpScript t = fullHalfOpenQueue(l);
+        final TcpScript.Seg synAck = cookieSynAck(t, options(mss(1460), sackPermitted(), wscale(7)));
+        assertFalse(synAck.ts(), "got " + synAck);
+        assertEquals(-1, synAck.wscale(), "no room for options without timestamps; got " + synAck);
+        assertFalse(synAck.sackPermitted(), "got " + synAck);
+        assertEquals(0, t.count(Counter.TCP_SYN_COOKIES_WITH_OPTIONS));
+        t.send(ACK, t.peer(1), t.stack(1), 1000, NONE, NONE);
+        final TcpConnection c = l[0].accept();
+        assertEquals(1460, c.sendMss());
+        assertEquals(1000, c.sndWnd(), "no window scaling");
+        t.write(c, bytes(10));
+        final TcpScript.Seg data = t.expect(ACK | PSH, t.stack(1), t.peer(1), 10);
+        assertFalse(data.ts(), "got " + data);
+        t.send(ACK, t.peer(101), t.stack(11), 1000, NONE, bytes(100));
+        assertEquals(0, t.expect(ACK, t.stack(11), t.peer(1), 0).sack().length, "no SACK");
+    }
+
+    @Test
+    void withTimestampsOffTheCookieCarriesNoOptionsEvenIfTheSynHasTimestamps()
+    {
+        final TcpScript t = new TcpScript(c -> c.timestamps(false));
+        final TcpListener l = t.tcp.listen(80, 1, null);
+        t.peerPort = 40001;
+        t.synToListener(1460);
+        t.peerPort = 40002;
+        final TcpScript.Seg synAck = cookieSynAck(t, options(mss(1460), sackPermitted(), ts(PEER_TS, 0), wscale(7)));
+        assertFalse(synAck.ts(), "got " + synAck);
+        t.send(ACK, t.peer(1), t.stack(1), 1000, ts(PEER_TS + 1, 12345), NONE);
+        assertEquals(1, l.pending(), "TSecr is not looked at when the cookie carried no timestamps");
     }
 
     @Test
