@@ -58,7 +58,7 @@ final class SynCookieHandshake
      */
     static int offeredWindShift(final TcpConfig config)
     {
-        return TcpReceiver.windowShiftFor(config.receiveBufferBytes());
+        return TcpReceiver.windowShiftFor(config.receiveBufferMaxBytes());
     }
 
     /**
