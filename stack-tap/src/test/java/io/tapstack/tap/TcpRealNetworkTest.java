@@ -29,11 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The stack's TCP on real networks, against the Linux kernel over a TAP in namespaces of the test's own: the
- * options both SYNs carry, read back from a capture with tshark; an echo through random loss that nftables
- * applies, measured against the kernel's own TCP over a veth pair with the same loss in the same run; and bulk
- * throughput over 20 ms of round-trip delay that the stack's {@link ImpairedDevice} adds, against the same
- * connection undelayed. docs/benchmarks.md ("TCP on a lossy or delayed link") reports the figures.
+ * The stack's TCP on paths like real networks', against the Linux kernel over a TAP in namespaces of the test's
+ * own: the options both SYNs carry, read back from a capture with tshark; an echo through random loss that
+ * nftables applies on a router, measured against the kernel's own echo server behind the same router in the
+ * same run; and bulk throughput over 20 ms of round-trip delay that the stack's {@link ImpairedDevice} adds,
+ * against the same transfer undelayed. Intactness is always asserted; the throughput ratios against bounds the
+ * current code meets with margin. docs/benchmarks.md ("TCP on a lossy or delayed link") reports the figures.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -272,9 +273,10 @@ class TcpRealNetworkTest
 
     /**
      * A loss rate, how long the stack's echo may take, and the least stack/kernel throughput ratio asserted. The
-     * issue asks for 0.5 at 2%; measured on 2 vCPUs at load 4 to 7 (docs/benchmarks.md) the stack gave 0.05 to 0.12
-     * of the kernel at 2% and 0.09 to 0.24 at 5%, held back by retransmission timeouts (200 ms each where the kernel
-     * recovers in microseconds), so the bounds are what it meets with margin. Raise them as recovery improves.
+     * target is 0.5 at 2%; measured on 2 vCPUs at load 4 to 16 (docs/benchmarks.md) the stack gave 0.05 to 0.23 of
+     * the kernel at 2% and 0.09 to 0.32 at 5%, held back by retransmission timeouts (200 ms each, ten to sixty per
+     * run, where the kernel has next to none), so the bounds are what it meets with margin. Raise them as loss
+     * recovery improves (RACK-TLP).
      */
     private record LossCase(int percent, Duration timeout, double minRatio)
     {
@@ -349,8 +351,9 @@ class TcpRealNetworkTest
                 ns.call(() -> impaired[0].receiveImpairment(impairment).transmitImpairment(impairment));
                 final Cmd.Result ping = ns.netns.exec(Duration.ofSeconds(10), "ping", "-c", "5", "-i", "0.2",
                     ns.stackIp);
-                final double rttMs = PingRtt.averageMs(ping);
-                assertTrue(delayed == 0 ? rttMs < 15 : rttMs >= 20, () -> "round-trip time " + rttMs + " ms: " + ping);
+                // the least of five: a loaded machine delays some echoes by far more than 20 ms, never any by less
+                final double rttMs = PingRtt.minimumMs(ping);
+                assertTrue(delayed == 0 ? rttMs < 10 : rttMs >= 20, () -> "round-trip time " + rttMs + " ms: " + ping);
 
                 final long tapDropsBefore = tapTransmitDrops(ns);
                 final Map<String, Long> kernelBefore = nstat(ns.netns);
@@ -385,8 +388,8 @@ class TcpRealNetworkTest
                 }
                 final double toKernel = received.megabytesPerSecondPast(mark);
                 stackToKernel[delayed] = Math.max(stackToKernel[delayed], toKernel);
-                LOG.info(String.format("%s (ping %.1f ms): kernel->stack %.1f MB/s, stack->kernel %.1f MB/s over the "
-                    + "second %d MiB; retransmitted: %d segments by the stack, %d by the kernel (the TAP's queue "
+                LOG.info(String.format("%s (least ping %.1f ms): kernel->stack %.1f MB/s, stack->kernel %.1f MB/s over "
+                    + "the second %d MiB; retransmitted: %d segments by the stack, %d by the kernel (the TAP's queue "
                     + "dropped %d frames); delayed frames the store could not hold: %d", delayed == 0 ? "undelayed"
                     : "20 ms RTT", rttMs, toStack, toKernel, (bytes - mark) / MB,
                     stackRecoveryCounters(ns)[0] - retransmittedBefore,
@@ -408,13 +411,13 @@ class TcpRealNetworkTest
     /** The least delayed/undelayed throughput asserted (the issue asks for 0.8; see docs/benchmarks.md). */
     private static final double MIN_DELAYED_RATIO = 0.3;
 
-    /** The average of iputils ping's "rtt min/avg/max/mdev = a/b/c/d ms" line. */
+    /** The minimum of iputils ping's "rtt min/avg/max/mdev = a/b/c/d ms" line. */
     private static final class PingRtt
     {
         private static final java.util.regex.Pattern RTT = java.util.regex.Pattern.compile(
-            "= [\\d.]+/([\\d.]+)/[\\d.]+/[\\d.]+ ms");
+            "= ([\\d.]+)/[\\d.]+/[\\d.]+/[\\d.]+ ms");
 
-        static double averageMs(final Cmd.Result ping)
+        static double minimumMs(final Cmd.Result ping)
         {
             final java.util.regex.Matcher m = RTT.matcher(ping.output());
             assertTrue(ping.ok() && m.find(), () -> "ping failed: " + ping);
