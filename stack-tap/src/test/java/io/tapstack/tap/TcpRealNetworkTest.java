@@ -56,8 +56,8 @@ class TcpRealNetworkTest
     void setUp() throws Exception
     {
         TapInteropSupport.assumeTapInterop();
-        TapInteropSupport.assumeTools(PythonPeer.PYTHON, "python3", "nft", "nftables", "ss", "iproute2",
-            "tshark", "tshark", "nc", "netcat-openbsd", "ping", "iputils-ping");
+        TapInteropSupport.assumeTools(PythonPeer.PYTHON, "python3", "ss", "iproute2", "nstat", "iproute2", "nft",
+            "nftables", "ping", "iputils-ping");
         scratch = Files.createTempDirectory("tapstack-realnet");
         python = PythonPeer.into(scratch, KERNEL_CC);
     }
@@ -86,6 +86,7 @@ class TcpRealNetworkTest
     @Test
     void synAndSynAckCarryMssWindowScaleSackAndTimestampsBothWaysInACapture() throws Exception
     {
+        TapInteropSupport.assumeTools("tshark", "tshark", "nc", "netcat-openbsd");
         final Path pcap = scratch.resolve("options.pcap");
         final PcapWriter writer = PcapWriter.create(pcap);
         try (NamespacedStack ns = NamespacedStack.start("10.99.4", 0, c -> { },
