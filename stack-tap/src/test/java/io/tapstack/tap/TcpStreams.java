@@ -23,6 +23,12 @@ final class TcpStreams
         final CompletableFuture<String> done = new CompletableFuture<>();
         long bytes;
         byte[] answerAtEnd;
+        /** When to note {@link #markNs}: once this many bytes have been read. */
+        long markBytes = Long.MAX_VALUE;
+        /** System.nanoTime() at the first byte read, at {@link #markBytes} and at end of stream (0 until then). */
+        long firstNs;
+        long markNs;
+        long endNs;
 
         @Override
         public void onReadable(final TcpConnection c)
@@ -41,11 +47,20 @@ final class TcpStreams
             int n;
             while ((n = c.read(chunk, 0, chunk.length)) > 0)
             {
+                if (firstNs == 0)
+                {
+                    firstNs = System.nanoTime();
+                }
                 digest.update(chunk, 0, n);
                 bytes += n;
+                if (markNs == 0 && bytes >= markBytes)
+                {
+                    markNs = System.nanoTime();
+                }
             }
             if (n < 0 && !done.isDone())
             {
+                endNs = System.nanoTime();
                 if (answerAtEnd != null)
                 {
                     c.write(answerAtEnd, 0, answerAtEnd.length);
@@ -158,6 +173,44 @@ final class TcpStreams
         {
             reset.complete(c.resetReason());
             received.completeExceptionally(new AssertionError("reset: " + c.resetReason()));
+        }
+    }
+
+    /**
+     * The README's echo server on the stack thread: reads only what it can write back (back-pressure closes the
+     * advertised window instead of growing a queue) and closes once the peer's FIN is read. Unlike the README's
+     * sketch it also listens for {@code onEndOfStream}: a FIN that arrives alone, after every byte was echoed and
+     * acknowledged, brings neither {@code onReadable} nor {@code onWritable}.
+     */
+    static final class Echo implements TcpHandler
+    {
+        private final byte[] buf = new byte[65536];
+        long echoed;
+
+        @Override
+        public void onReadable(final TcpConnection c)
+        {
+            int n;
+            while ((n = c.read(buf, 0, Math.min(buf.length, c.writable()))) > 0)
+            {
+                echoed += c.write(buf, 0, n);
+            }
+            if (n < 0)
+            {
+                c.close();
+            }
+        }
+
+        @Override
+        public void onWritable(final TcpConnection c)
+        {
+            onReadable(c);
+        }
+
+        @Override
+        public void onEndOfStream(final TcpConnection c)
+        {
+            onReadable(c);
         }
     }
 
