@@ -43,7 +43,8 @@ final class Services
             .option("max-connections", "N", "TCP connections the stack holds at once, all services together, 1.."
                 + MAX_CONNECTIONS + "; a SYN beyond them is dropped", "16384")
             .option("buffer-bytes", "N", "TCP's send and receive buffers per connection, each, 4096.."
-                + MAX_BUFFER_BYTES + "; the socket API's rings are half as large (at least 4096)", "8192")
+                + MAX_BUFFER_BYTES + "; the socket API's rings are about half as large (a power of two, at least "
+                + "4096)", "8192")
             .option("callback-threads", "N", "threads that run every connection's callbacks, 1.."
                 + MAX_CALLBACK_THREADS, "2")
             .option("keep-alive-timeout", "SEC", "close an HTTP connection idle this long between requests "
@@ -67,9 +68,11 @@ final class Services
             "Echo (RFC 862, port 7), discard (RFC 863, port 9) and chargen (RFC 864, port 19) over TCP and UDP, and\n"
                 + "HTTP/1.1 on port 80 (GET / answers a short page; keep-alive), all at once on one stack. Every\n"
                 + "connection is served in the socket API's asynchronous style by a few callback threads, none per\n"
-                + "connection, with small buffers: by default about 27 KiB a connection (8 KiB each for TCP's send\n"
-                + "and receive buffers, 4 KiB each for the socket rings), so 10,000 connections take about 270 MB.\n"
-                + "Runs until Ctrl-C, then prints its counters. Try: nc STACK 7, nc -u STACK 19, curl http://STACK/"))));
+                + "connection, with small buffers: by default about 30 KiB a connection (8 KiB each for TCP's send\n"
+                + "and receive buffers, 4 KiB each for the socket rings, and the connection's objects), so 10,000\n"
+                + "connections take about 300 MB (220 MB of heap and 85 MB of direct memory).\n"
+                + "Runs until Ctrl-C, then prints its counters. Try: nc STACK 7, nc -u STACK 19, curl http://STACK/")
+            )));
         final int parsed = command.parse(args, Services::check);
         if (parsed != StackCommand.CONTINUE)
         {
