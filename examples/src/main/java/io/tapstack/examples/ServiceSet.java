@@ -26,7 +26,10 @@ final class ServiceSet implements AutoCloseable
     /**
      * What to serve and with how much.
      *
-     * @param echo, discard, chargen, http the ports; 0 turns a service off
+     * @param echo       the echo port (TCP and UDP); 0 turns the service off, as for the next three
+     * @param discard    the discard port (TCP and UDP)
+     * @param chargen    the chargen port (TCP and UDP)
+     * @param http       the HTTP port
      * @param backlog    half-open plus not-yet-accepted connections per listener (a flood beyond it meets SYN
      *                   cookies)
      * @param ringBytes  the socket API's send and receive rings per connection (powers of two, at least 4 KiB)
