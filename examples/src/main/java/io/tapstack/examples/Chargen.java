@@ -25,7 +25,7 @@ final class Chargen
     /** Lines until the pattern repeats: each starts one character later. */
     static final int CYCLE_BYTES = CHARACTERS * LINE_BYTES;
     /** Whole cycles, so that writing this buffer again and again continues the pattern. */
-    private static final byte[] PATTERN = pattern(9 * CYCLE_BYTES);
+    static final byte[] PATTERN = pattern(9 * CYCLE_BYTES);
     /** RFC 864 UDP: "between 0 and 512" characters; six whole lines. */
     private static final int UDP_LINES = 6;
     private static final int RING_BYTES = 256 * 1024;

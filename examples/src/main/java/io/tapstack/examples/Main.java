@@ -16,6 +16,8 @@ public final class Main
           http             HTTP/1.1 server on port 80: static files (--root DIR), /stats, until Ctrl-C
           discard          TCP and UDP discard (RFC 863) on port 9, logging each connection's rate
           chargen          TCP character generator (RFC 864) on port 19: a source for throughput tests
+          services         echo, discard, chargen (TCP and UDP) and HTTP at once, asynchronously: 10,000
+                           connections on a few threads
           ping             ICMP echo requests from the stack to a host, printed like ping(8)
 
         Run a command with --help for its options. Every command but demo needs root (or CAP_NET_ADMIN) to
@@ -28,7 +30,7 @@ public final class Main
     }
 
     /** The commands, for the one-line message after a mistake. */
-    private static final String COMMANDS = "demo, ping-responder, echo, http, discard, chargen or ping";
+    private static final String COMMANDS = "demo, ping-responder, echo, http, discard, chargen, services or ping";
 
     public static void main(final String[] args)
     {
@@ -65,6 +67,7 @@ public final class Main
                 case "http" -> HttpServer.run(rest);
                 case "discard" -> Discard.run(rest);
                 case "chargen" -> Chargen.run(rest);
+                case "services" -> Services.run(rest);
                 case "ping" -> PingCommand.run(rest);
                 default ->
                 {

@@ -80,9 +80,18 @@ final class StackCommand
     /** Opens the TAP and starts the stack; prints why and returns null when it cannot ({@link #failure}). */
     TapStack start()
     {
+        return start(builder -> builder);
+    }
+
+    /**
+     * {@link #start()} with the command's own settings on top of the stack options ({@code TapStack.Builder
+     * .configure}, {@code socketConfig}, {@code closeAfter}).
+     */
+    TapStack start(final java.util.function.UnaryOperator<TapStack.Builder> customize)
+    {
         try
         {
-            stack = StackOptions.tapStack(options).start();
+            stack = customize.apply(StackOptions.tapStack(options)).start();
             return stack;
         }
         catch (final Options.UsageException ex)

@@ -103,6 +103,12 @@ final class ExampleProcess implements AutoCloseable
         return cmd;
     }
 
+    /** The command's JVM (ip netns exec execs it, so the process we started is the JVM itself). */
+    long pid()
+    {
+        return process.pid();
+    }
+
     /** Runs a command that ends by itself (ping) inside the namespace. */
     Cmd.Result runToEnd(final Duration timeout, final String command, final String... extra)
     {

@@ -86,6 +86,16 @@ class RejectedCommandLineTest
             line("--root", "http " + STACK + " --root /nonexistent-dir"),
             line("--keep-alive-timeout", "http " + STACK + " --keep-alive-timeout 0"),
             line("--max-header-bytes", "http " + STACK + " --max-header-bytes 10"),
+            // the services' options
+            line("--http-port", "services " + STACK + " --http-port 70000"),
+            line("--echo-port", "services " + STACK + " --echo-port -7"),
+            line("--http-port", "services " + STACK + " --http-port 7"),
+            line("--chargen-port", "services " + STACK + " --discard-port 19"),
+            line("--echo-port", "services " + STACK + " --echo-port 0 --discard-port 0 --chargen-port 0 --http-port 0"),
+            line("--max-connections", "services " + STACK + " --max-connections 0"),
+            line("--buffer-bytes", "services " + STACK + " --buffer-bytes 100"),
+            line("--callback-threads", "services " + STACK + " --callback-threads 1000"),
+            line("--keep-alive-timeout", "services " + STACK + " --keep-alive-timeout 0"),
             // the command itself
             args("COMMAND"),
             line("unknown command", "pong " + STACK));
