@@ -31,10 +31,6 @@ import static io.tapstack.tcp.TcpConnection.NONE;
  */
 final class RackTlp
 {
-    /** RFC 8985 §6.2 step 4: DSACK-free recoveries after which the reordering window's multiplier resets. */
-    static final int REO_WND_PERSIST = 16;
-    /** Bound on RACK.reo_wnd_mult (the window is capped by SRTT long before). */
-    static final int MAX_REO_WND_MULT = 255;
     /** RFC 8985 §6.2 step 1: the window of the min-filtered RTT (Linux's tcp_min_rtt_wlen, 300 s). */
     static final long MIN_RTT_WINDOW_NS = 300_000_000_000L;
     /** RFC 8985 §7.2: the probe timeout before any RTT sample. */
@@ -65,11 +61,8 @@ final class RackTlp
     private boolean reorderingSeen;
     /** RACK.min_RTT. */
     private final WindowedMin minRtt = new WindowedMin(MIN_RTT_WINDOW_NS);
-    /** RACK.reo_wnd_mult, RACK.reo_wnd_persist, RACK.dsack_round (valid when {@code dsackRoundValid}). */
-    private int reoWndMult = 1;
-    private int reoWndPersist;
-    private int dsackRound;
-    private boolean dsackRoundValid;
+    /** RACK.reo_wnd_mult with RACK.reo_wnd_persist and RACK.dsack_round. */
+    private final RackReoWndMultiplier reoWndMult = new RackReoWndMultiplier();
     /** After an RTO until the cumulative ACK reaches SND.MAX as it was then (RFC 8985's "RTO recovery"). */
     private boolean rtoRecovery;
     private int rtoRecoveryPoint;
@@ -110,12 +103,6 @@ final class RackTlp
     boolean reorderingSeen()
     {
         return reorderingSeen;
-    }
-
-    /** RFC 8985 §6.2 step 4's RACK.reo_wnd_mult. */
-    int reoWndMultiplier()
-    {
-        return reoWndMult;
     }
 
     long deadlineNs()
@@ -169,7 +156,10 @@ final class RackTlp
         final boolean dsack = options.sackBlockCount > 0 && firstBlockIsDsack(options, ack);
         onTlpAck(ack, advanced, dsack, options, nowNs);
         markDelivered(ack, options, nowNs);
-        updateDsackRound(advanced ? ack : snd.sndUna, dsack);
+        if (reoWndMult.onAck(advanced ? ack : snd.sndUna, snd.sndMax, dsack)) // RFC 8985 §6.2 step 4
+        {
+            counters.increment(Counter.TCP_RACK_REO_WND_INCREASES);
+        }
         if (advanced)
         {
             segments.trimBelow(ack);
@@ -284,34 +274,10 @@ final class RackTlp
             || options.sackBlockCount > 1 && SeqNum.le(lefts[1], lefts[0]) && SeqNum.le(rights[0], rights[1]);
     }
 
-    /** RFC 8985 §6.2 step 4: widen the reordering window once per round trip that brings a D-SACK. */
-    private void updateDsackRound(final int sndUna, final boolean dsack)
-    {
-        if (dsackRoundValid && SeqNum.ge(sndUna, dsackRound))
-        {
-            dsackRoundValid = false;
-        }
-        if (!dsackRoundValid && dsack)
-        {
-            dsackRound = snd.sndMax; // the RFC's SND.NXT: the highest sequence number sent
-            dsackRoundValid = true;
-            reoWndMult = Math.min(reoWndMult + 1, MAX_REO_WND_MULT);
-            reoWndPersist = REO_WND_PERSIST;
-            counters.increment(Counter.TCP_RACK_REO_WND_INCREASES);
-        }
-    }
-
-    /** RFC 8985 §6.2 step 4: fast or RTO recovery ended; after 16 without a D-SACK the multiplier is 1 again. */
+    /** RFC 8985 §6.2 step 4: fast or RTO recovery ended. */
     void onRecoveryEnd()
     {
-        if (reoWndPersist > 0)
-        {
-            reoWndPersist--;
-        }
-        if (reoWndPersist == 0)
-        {
-            reoWndMult = 1;
-        }
+        reoWndMult.onRecoveryEnd();
     }
 
     /**
@@ -327,7 +293,7 @@ final class RackTlp
         }
         final long srtt = snd.rtt.srttNs();
         final long min = minRtt.isEmpty() ? srtt : minRtt.get();
-        return Math.min(reoWndMult * (min / 4), srtt);
+        return Math.min(reoWndMult.multiplier() * (min / 4), srtt);
     }
 
     // ------------------------------------------------------------------------------------------------ losses
