@@ -17,7 +17,8 @@ import static io.tapstack.tcp.TcpConnection.NONE;
  * the reordering timer. This replaces RFC 6675's IsLost() (three segments SACKed above): it detects lost
  * retransmissions, losses at the tail of a short flight, and tolerates reordering it has seen. RFC 6675's machinery
  * still does the rest ({@link SackRecovery}): entering recovery (now also on a RACK-detected loss), NextSeg() (rule 1
- * takes RACK's lost segments), pipe (counting what RACK deemed lost as gone), the congestion response.
+ * takes RACK's lost segments; rule 3, which resends segments not deemed lost, is left out: it would defeat the
+ * reordering window), pipe (counting what RACK deemed lost as gone), the congestion response.
  *
  * <p>TLP ("tail loss probe"): about two round trips after the last transmission with nothing heard, one probe
  * segment (new data, else the last segment again) asks for an ACK whose SACK information lets RACK find the lost

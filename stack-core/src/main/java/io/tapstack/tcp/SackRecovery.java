@@ -213,7 +213,9 @@ final class SackRecovery
      */
     void retransmitRest(final long nowNs)
     {
-        if (!retransmitHoles(false, nowNs))
+        // RFC 8985: with RACK only what it deemed lost is resent (rule 1); rule 3 would resend what is still inside
+        // the reordering window, spuriously where reordering was seen (and each D-SACK widens the window further)
+        if (!snd.rack.tracks() && !retransmitHoles(false, nowNs))
         {
             return;
         }

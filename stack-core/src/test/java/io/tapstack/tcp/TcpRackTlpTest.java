@@ -180,6 +180,29 @@ class TcpRackTlpTest
     }
 
     @Test
+    void rfc8985Section6p2InRecoveryASegmentInsideTheReorderingWindowIsNotResent()
+    {
+        segmentsInFlight(10);
+        t.s.advance(RTT);
+        ack(seg(0), seg(1), seg(2));
+        t.s.advance(10 * MS);
+        ack(seg(2)); // S0 was late: reordering seen, the window stays min_RTT / 4 in recovery too
+        ack(seg(10));
+        sendSegments(10, 5);
+        t.s.advance(30 * MS);
+        sendSegments(15, 5);
+        t.s.advance(RTT);
+        // S10 (sent 130 ms ago) is past RACK.rtt + reo_wnd, S15 (100 ms ago, like S16-S19) is not
+        ack(seg(10), seg(16), seg(20), seg(11), seg(15));
+        t.expect(ACK | PSH, seg(10), t.peer(1), 1000);
+        t.expectNothing(); // cwnd - pipe leaves room, but RFC 6675's rule 3 would resend S15 before its time
+        t.s.advance(25 * MS);
+        t.expect(ACK | PSH, seg(15), t.peer(1), 1000);
+        t.expectNothing();
+        assertEquals(2, count(Counter.TCP_RACK_LOSSES_DETECTED));
+    }
+
+    @Test
     void rfc8985Section6p2ALostRetransmissionIsDetectedWithoutAnRto()
     {
         segmentsInFlight(10);
