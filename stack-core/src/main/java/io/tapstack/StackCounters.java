@@ -56,6 +56,12 @@ public final class StackCounters
         TCP_SYN_COOKIES_WITH_OPTIONS,
         /** Connections that entered TIME-WAIT as a light record; records a new SYN ended (RFC 6191). */
         TCP_TIME_WAIT_ENTERED, TCP_TIME_WAIT_REOPENS,
+        /** RFC 8985: segments RACK deemed lost, those of them that were retransmissions, reordering-timer expiries. */
+        TCP_RACK_LOSSES_DETECTED, TCP_RACK_LOST_RETRANSMISSIONS, TCP_RACK_REORDER_TIMEOUTS,
+        /** RFC 8985 §6.2 step 4: D-SACK rounds that widened the reordering window; records merged at the bound. */
+        TCP_RACK_REO_WND_INCREASES, TCP_RACK_RECORDS_MERGED,
+        /** RFC 8985 §7: loss probes sent, and probes that repaired a single loss (§7.4.2's congestion response). */
+        TCP_TLP_PROBES, TCP_TLP_RECOVERIES,
 
         /** Exceptions caught at the top of a frame's handling: each one is a bug to report. */
         STACK_INTERNAL_ERRORS;

@@ -110,6 +110,10 @@ final class SackRecovery
      */
     int pipe(final int smss)
     {
+        if (snd.rack.tracks())
+        {
+            return snd.rack.pipe(); // RFC 8985: RACK's marks for IsLost()
+        }
         final int sndUna = snd.sndUna;
         int pipe = 0;
         int bytesAbove = 0;
@@ -147,7 +151,12 @@ final class SackRecovery
     void maybeEnter(final int dupAcks, final long nowNs)
     {
         final int smss = snd.cc.smss();
-        if (active || snd.sndUna == snd.sndMax || !(dupAcks >= DUP_THRESH || isLost(snd.sndUna, smss)))
+        // RFC 8985 §6.2: with RACK a loss it detected stands for IsLost(), and DupThresh counts only while no
+        // reordering was seen (step 4)
+        final boolean rack = snd.rack.tracks();
+        final boolean lost = rack ? snd.rack.hasLost() : isLost(snd.sndUna, smss);
+        final boolean dupThresh = dupAcks >= DUP_THRESH && !(rack && snd.rack.reorderingSeen());
+        if (active || snd.sndUna == snd.sndMax || !(lost || dupThresh))
         {
             return;
         }
@@ -160,10 +169,11 @@ final class SackRecovery
         recoveryPoint = snd.sndMax; // (4.1)
         counters.increment(Counter.TCP_SACK_RECOVERIES);
         counters.increment(Counter.TCP_FAST_RETRANSMITS);
-        // (4.3): the first segment presumed dropped; HighRxt and RescueRxt at its end
-        final int end = scoreboard.nextSackedAbove(snd.sndUna, snd.sndMax);
-        final int sent = snd.retransmit(snd.sndUna, end - snd.sndUna, TcpEventListener.RETRANSMIT_FAST, nowNs);
-        highRxt = snd.sndUna + sent;
+        // (4.3): the first segment presumed dropped (RACK's first lost one); HighRxt and RescueRxt at its end
+        final int first = rack ? snd.rack.firstLost(snd.sndUna) : snd.sndUna;
+        final int end = scoreboard.nextSackedAbove(first, snd.sndMax);
+        final int sent = snd.retransmit(first, end - first, TcpEventListener.RETRANSMIT_FAST, nowNs);
+        highRxt = first + sent;
         rescueRxt = highRxt;
     }
 
@@ -189,6 +199,11 @@ final class SackRecovery
      */
     void retransmitLost(final long nowNs)
     {
+        if (snd.rack.tracks())
+        {
+            snd.rack.retransmitLost(nowNs); // RFC 8985 §6.2: what RACK deemed lost, lost retransmissions included
+            return;
+        }
         retransmitHoles(true, nowNs);
     }
 
@@ -198,7 +213,9 @@ final class SackRecovery
      */
     void retransmitRest(final long nowNs)
     {
-        if (!retransmitHoles(false, nowNs))
+        // RFC 8985: with RACK only what it deemed lost is resent (rule 1); rule 3 would resend what is still inside
+        // the reordering window, spuriously where reordering was seen (and each D-SACK widens the window further)
+        if (!snd.rack.tracks() && !retransmitHoles(false, nowNs))
         {
             return;
         }

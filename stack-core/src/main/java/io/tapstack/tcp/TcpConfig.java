@@ -40,6 +40,9 @@ public final class TcpConfig
     private boolean timestamps = true;
     private boolean sack = true;
     private int maxSackScoreboardIntervals = 32;
+    private boolean rack = true;
+    private long tlpWorstCaseDelayedAckNs = TimeUnit.MILLISECONDS.toNanos(200);
+    private long tlpMinPtoNs = TimeUnit.MILLISECONDS.toNanos(10);
 
     /**
      * The send buffer a connection starts with: bytes written but not yet acknowledged. It grows, with the congestion
@@ -558,5 +561,61 @@ public final class TcpConfig
     public int maxSackScoreboardIntervals()
     {
         return maxSackScoreboardIntervals;
+    }
+
+    /**
+     * RFC 8985 RACK-TLP loss detection for connections that negotiated SACK (it needs SACK, RFC 8985 §4): losses are
+     * found from the send times of the segments delivered after them (RACK) instead of by counting duplicate ACKs
+     * alone, with a reordering window that grows on D-SACKs, and a tail loss probe (TLP) sent about two round trips
+     * after the last segment turns a lost tail into a fast recovery instead of a retransmission timeout. On by
+     * default; off, SACK recovery follows RFC 6675 alone.
+     */
+    public TcpConfig rack(final boolean enabled)
+    {
+        this.rack = enabled;
+        return this;
+    }
+
+    public boolean rack()
+    {
+        return rack;
+    }
+
+    /**
+     * RFC 8985 §7.2 WCDelAckT: the worst-case delayed-ACK time added to the probe timeout when a single segment is in
+     * flight, whose ACK the receiver may delay (200 ms, the RFC's recommendation); at least 0.
+     */
+    public TcpConfig tlpWorstCaseDelayedAckNs(final long ns)
+    {
+        if (ns < 0)
+        {
+            throw new IllegalArgumentException("tlpWorstCaseDelayedAckNs must be >= 0: " + ns);
+        }
+        this.tlpWorstCaseDelayedAckNs = ns;
+        return this;
+    }
+
+    public long tlpWorstCaseDelayedAckNs()
+    {
+        return tlpWorstCaseDelayedAckNs;
+    }
+
+    /**
+     * The least probe timeout (RFC 8985 §7.2's 2·SRTT assumes SRTT well above the clock's granularity; on a link of
+     * microseconds it would probe at once). 10 ms by default, as Linux had; at least 0.
+     */
+    public TcpConfig tlpMinPtoNs(final long ns)
+    {
+        if (ns < 0)
+        {
+            throw new IllegalArgumentException("tlpMinPtoNs must be >= 0: " + ns);
+        }
+        this.tlpMinPtoNs = ns;
+        return this;
+    }
+
+    public long tlpMinPtoNs()
+    {
+        return tlpMinPtoNs;
     }
 }

@@ -430,7 +430,7 @@ public final class TcpConnection
 
     long nextDeadlineNs()
     {
-        return Math.min(Math.min(Math.min(snd.rtoDeadline, rcv.delayedAckDeadline), Math.min(snd.persistDeadline,
+        return Math.min(Math.min(Math.min(snd.lossDeadlineNs(), rcv.delayedAckDeadline), Math.min(snd.persist.deadline,
             teardown.closeDeadline)), keepAlive.deadlineNs);
     }
 
@@ -441,6 +441,10 @@ public final class TcpConnection
         {
             return;
         }
+        if (snd.rack.deadlineNs() <= nowNs)
+        {
+            snd.rack.onTimer(nowNs); // RFC 8985 §6.2 step 5's reordering timer, §7.3's probe (which re-arms the RTO)
+        }
         if (snd.rtoDeadline <= nowNs)
         {
             snd.rtoDeadline = NONE;
@@ -450,10 +454,10 @@ public final class TcpConnection
                 return;
             }
         }
-        if (snd.persistDeadline <= nowNs)
+        if (snd.persist.deadline <= nowNs)
         {
-            snd.persistDeadline = NONE;
-            if (!snd.onPersistTimeout(state.isSynchronized(), nowNs))
+            snd.persist.deadline = NONE;
+            if (!snd.persist.onTimeout(state.isSynchronized(), nowNs))
             {
                 userTimeout(false, "user timeout: zero-window probes unanswered", nowNs);
             }

@@ -16,6 +16,16 @@ public interface TcpEventListener
     /** RFC 6675 NextSeg() rule 4: the rescue retransmission. */
     String RETRANSMIT_RESCUE = "rescue";
     String PROBE_ZERO_WINDOW = "zero-window-probe";
+    /** RFC 8985 §6.2 with RFC 6675 NextSeg(): a segment RACK deemed lost. */
+    String RETRANSMIT_RACK = "rack";
+    /** RFC 8985 §7.3: a tail loss probe that resends the last segment sent. */
+    String RETRANSMIT_TLP = "tlp";
+    /** RFC 8985 §7.3: a tail loss probe of new data (sent beyond cwnd). */
+    String PROBE_TLP_NEW_DATA = "tlp-new-data";
+    /** {@link #onLossDetected} reasons: RACK on an ACK (RFC 8985 §6.2 step 5), on its reordering timer; §7.4.2. */
+    String LOSS_RACK = "rack";
+    String LOSS_RACK_TIMER = "rack-timer";
+    String LOSS_TLP = "tlp-repaired";
 
     default void onStateChange(final TcpConnection connection, final TcpState from, final TcpState to,
         final long nowNs)
@@ -41,6 +51,12 @@ public interface TcpEventListener
      * following the congestion window; {@code capacity} is its new limit in bytes.
      */
     default void onBufferGrowth(final TcpConnection connection, final boolean receive, final int capacity,
+        final long nowNs)
+    {
+    }
+
+    /** Sequence space {@code [seq, seq + length)} was deemed lost, for {@code reason} (a {@code LOSS_*} constant). */
+    default void onLossDetected(final TcpConnection connection, final int seq, final int length, final String reason,
         final long nowNs)
     {
     }

@@ -11,8 +11,9 @@ import static io.tapstack.tcp.TcpConnection.NONE;
 
 /**
  * The sending half of a connection: the send sequence space, segmentation (Nagle, sender SWS avoidance),
- * retransmission (RTO with go-back-N, fast retransmit, NewReno partial ACKs), the persist timer and zero-window
- * probes, RTT samples and the congestion-control hook. Read RFC 9293 §3.3.1 (send sequence space), §3.8.6 (windows,
+ * retransmission (RTO with go-back-N, fast retransmit, NewReno partial ACKs; SACK recovery in {@link SackRecovery},
+ * RACK-TLP loss detection in {@link RackTlp}), RTT samples and the congestion-control hook; the persist timer and
+ * zero-window probes are {@link TcpPersist}'s. Read RFC 9293 §3.3.1 (send sequence space), §3.8.6 (windows,
  * persist, SWS), §3.10.7.4 fifth (the ACK field), RFC 6298 (RTO), RFC 5681 and 6582 (congestion control) and
  * RFC 1122 §4.2.2.17 / §4.2.3.5 (probing a zero window, giving up) and RFC 7323 §2.2 and §4.1 (the peer's scaled
  * window, RTT samples from timestamps) first.
@@ -37,6 +38,8 @@ final class TcpSender
     private final TcpTimestamps ts;
     /** RFC 2018 scoreboard and RFC 6675 loss recovery, used when SACK was negotiated. */
     final SackRecovery sack;
+    /** RFC 8985 RACK-TLP loss detection, used when SACK was negotiated. */
+    final RackTlp rack;
     /** The receiving half, whose SACK blocks shorten our data segments (set by the connection). */
     TcpReceiver receiver;
 
@@ -72,15 +75,11 @@ final class TcpSender
     long firstRetransmitNs;
     private int dupAcks;
     long lastSendNs;
-    private int persistBackoffs;
-    /** Probes of a zero window (persist probes or RTO retransmissions) sent since the peer's last ACK. */
-    private int unansweredProbes;
-    /** When the first of the {@code unansweredProbes} went out. */
-    private long firstUnansweredProbeNs;
+    /** The persist timer and zero-window probes. */
+    final TcpPersist persist;
 
-    // --- timers (absolute ns, NONE when off)
+    /** The retransmission timer (absolute ns, NONE when off). */
     long rtoDeadline = NONE;
-    long persistDeadline = NONE;
 
     TcpSender(final TcpConnection connection, final TcpConfig config, final StackCounters counters,
         final int ourMss, final TcpTimestamps ts, final TcpMemory memory)
@@ -96,6 +95,8 @@ final class TcpSender
         this.cc = config.congestionControl().create(config.initialWindowSegments());
         this.nagle = config.nagle();
         this.sack = new SackRecovery(this, counters, config.maxSackScoreboardIntervals());
+        this.rack = new RackTlp(connection, this, config, counters, ts);
+        this.persist = new TcpPersist(connection, this, config, counters);
     }
 
     void initSendSequence(final int isn)
@@ -167,8 +168,9 @@ final class TcpSender
     {
         final int window = windowOf(seg);
         final int flightBefore = sndMax - sndUna;
-        unansweredProbes = 0;
+        persist.onAckHeard();
         final int newlySacked = sack.enabled ? sack.onSackBlocks(options, ack) : 0;
+        rack.onAck(ack, options, nowNs); // RFC 8985 §6.2, §7.4: before SND.UNA moves
         final boolean classicDuplicate = ack == sndUna && dataLength == 0 && (seg.flags() & TcpFlags.FIN) == 0
             && window == sndWnd && window != 0 && sndMax != sndUna;
         if (SeqNum.gt(ack, sndUna))
@@ -201,8 +203,7 @@ final class TcpSender
             maxSndWnd = Math.max(maxSndWnd, window);
             if (window > 0)
             {
-                persistDeadline = NONE;
-                persistBackoffs = 0;
+                persist.onWindowOpen();
             }
         }
     }
@@ -234,6 +235,7 @@ final class TcpSender
             {
                 // RFC 6675 §5 (A): the scoreboard above the new SND.UNA is kept
                 sack.active = false;
+                rack.onRecoveryEnd(); // RFC 8985 §6.2 step 4
                 cc.onFullAck(sndMax - sndUna, nowNs);
             }
             else if (!sack.active)
@@ -273,6 +275,7 @@ final class TcpSender
         sendBuffer.followCongestionWindow(cc.cwnd(), connection, nowNs); // about 2 x cwnd (Linux's sndbuf_expand)
         // RFC 6298 §5.2-5.3: stop the timer when all is acknowledged, else restart it
         rtoDeadline = sndUna == sndMax ? NONE : nowNs + rtt.rtoNs();
+        rack.schedulePto(nowNs); // RFC 8985 §7.2: new data acknowledged
         if (dataAcked > 0 && !finQueued)
         {
             connection.onSendBufferFreed();
@@ -331,6 +334,7 @@ final class TcpSender
         final long before = rtt.rtoNs();
         rtt.sample(sampleNs);
         cc.onRttSample(sampleNs, rtt.srttNs(), nowNs);
+        rack.onRttSample(sampleNs, nowNs);
         if (rtt.rtoNs() != before)
         {
             connection.events().onRtoChange(connection, rtt.rtoNs(), nowNs);
@@ -362,9 +366,7 @@ final class TcpSender
     private void sendNewData(final long nowNs)
     {
         final int dataEnd = dataStart + sendBuffer.size();
-        // Linux's tcp_current_mss: the SACK blocks our ACKs carry come out of the segment
-        final int mss = Math.max(sendMss - (receiver == null ? 0 : receiver.sackOptionBytes(ts.enabled ? 3 : 4)),
-            Math.min(sendMss, 64));
+        final int mss = segmentMss();
         while (true)
         {
             int sackedLimit = Integer.MAX_VALUE;
@@ -390,7 +392,7 @@ final class TcpSender
                 final int length = Math.min(Math.min(Math.min(unsent, mss), sackedLimit), Math.max(usable, 0));
                 if (length <= 0)
                 {
-                    armPersistIfStalled(nowNs);
+                    persist.armIfStalled(nowNs);
                     return;
                 }
                 if (length < mss)
@@ -406,7 +408,7 @@ final class TcpSender
                         || length >= maxSndWnd / 2;
                     if (!mayGo)
                     {
-                        armPersistIfStalled(nowNs);
+                        persist.armIfStalled(nowNs);
                         return;
                     }
                 }
@@ -420,7 +422,7 @@ final class TcpSender
                 {
                     flags |= TcpFlags.FIN;
                 }
-                if (!connection.emit(sndNxt, length, flags, nowNs))
+                if (!emitData(sndNxt, length, flags, nowNs))
                 {
                     return;
                 }
@@ -431,7 +433,7 @@ final class TcpSender
                 // a FIN already sent goes again into a zero window only from the RTO (RFC 9293 §3.8.6.1), which
                 // just did; resending it here too doubled every retransmission and, by moving SND.NXT past it,
                 // kept it from going again the moment the window opened
-                if (!connection.emit(sndNxt, 0, TcpFlags.FIN | TcpFlags.ACK, nowNs))
+                if (!emitData(sndNxt, 0, TcpFlags.FIN | TcpFlags.ACK, nowNs))
                 {
                     return;
                 }
@@ -444,7 +446,25 @@ final class TcpSender
         }
     }
 
-    private void advanceSndNxt(final int length, final long nowNs)
+    /** Linux's tcp_current_mss: the SACK blocks our ACKs carry come out of a data segment. */
+    private int segmentMss()
+    {
+        return Math.max(sendMss - (receiver == null ? 0 : receiver.sackOptionBytes(ts.enabled ? 3 : 4)),
+            Math.min(sendMss, 64));
+    }
+
+    /** Emits data (and/or the FIN) from the send buffer, and tells RACK when it went (RFC 8985 §6.1). */
+    boolean emitData(final int seq, final int length, final int flags, final long nowNs)
+    {
+        if (!connection.emit(seq, length, flags, nowNs))
+        {
+            return false;
+        }
+        rack.onSent(seq, seq + length + ((flags & TcpFlags.FIN) != 0 ? 1 : 0), nowNs);
+        return true;
+    }
+
+    void advanceSndNxt(final int length, final long nowNs)
     {
         final boolean newData = SeqNum.ge(sndNxt, sndMax);
         sndNxt += length;
@@ -460,6 +480,10 @@ final class TcpSender
         if (rtoDeadline == NONE)
         {
             rtoDeadline = nowNs + rtt.rtoNs();
+        }
+        if (newData)
+        {
+            rack.schedulePto(nowNs); // RFC 8985 §7.2: new data sent
         }
         if (finQueued && sndNxt == finSeq + 1)
         {
@@ -493,26 +517,6 @@ final class TcpSender
         rttStartNs = nowNs;
     }
 
-    private void armPersistIfStalled(final long nowNs)
-    {
-        // RFC 9293 §3.8.6.1: a zero window with data waiting and nothing in flight starts the persist timer;
-        // RFC 9293 §3.8.6.2.1: so does a window too small for SWS avoidance (the override timeout)
-        if (sndUna == sndMax && persistDeadline == NONE)
-        {
-            persistDeadline = nowNs + persistInterval();
-        }
-    }
-
-    private long persistInterval()
-    {
-        long interval = Math.max(rtt.rtoNs(), config.minRtoNs());
-        for (int i = 0; i < persistBackoffs && interval < config.maxRtoNs(); i++)
-        {
-            interval <<= 1;
-        }
-        return Math.min(interval, config.maxRtoNs());
-    }
-
     private void retransmitFirst(final String reason, final long nowNs)
     {
         retransmit(sndUna, Integer.MAX_VALUE, reason, nowNs);
@@ -542,12 +546,41 @@ final class TcpSender
         {
             flags |= TcpFlags.PSH;
         }
-        if (!connection.emit(seq, length, flags, nowNs))
+        if (!emitData(seq, length, flags, nowNs))
         {
             return 0;
         }
         counters.increment(Counter.TCP_RETRANSMITTED_SEGMENTS);
         return length + (fin ? 1 : 0);
+    }
+
+    /** RFC 8985 §7.3: a loss probe of new data: one segment from SND.NXT that the peer's window takes (not cwnd). */
+    boolean sendNewDataProbe(final long nowNs)
+    {
+        final int unsent = SeqNum.diff(dataStart + sendBuffer.size(), sndNxt);
+        final int length = Math.min(unsent, segmentMss());
+        if (sndNxt != sndMax || length <= 0 || SeqNum.diff(sndNxt + length, sndUna) > sndWnd)
+        {
+            return false;
+        }
+        final boolean fin = finQueued && sndNxt + length == finSeq;
+        connection.events().onRetransmit(connection, sndNxt, length, TcpEventListener.PROBE_TLP_NEW_DATA, nowNs);
+        final int flags = TcpFlags.ACK | (length == unsent ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0);
+        if (!emitData(sndNxt, length, flags, nowNs))
+        {
+            return false;
+        }
+        advanceSndNxt(length + (fin ? 1 : 0), nowNs);
+        return true;
+    }
+
+    /** RFC 8985 §7.3: a loss probe that resends the last segment sent: up to an MSS of data ending at SND.MAX. */
+    boolean retransmitLastSegment(final long nowNs)
+    {
+        final int dataEnd = dataStart + sendBuffer.size();
+        final int sentEnd = SeqNum.lt(sndMax, dataEnd) ? sndMax : dataEnd;
+        final int start = SeqNum.diff(sentEnd, sndUna) > sendMss ? sentEnd - sendMss : sndUna;
+        return retransmit(start, sndMax - start, TcpEventListener.RETRANSMIT_TLP, nowNs) > 0;
     }
 
     // ------------------------------------------------------------------------------------------------ timers
@@ -565,7 +598,7 @@ final class TcpSender
         retransmissions++;
         // RFC 1122 §4.2.2.17: a receiver that keeps answering with a zero window keeps the connection alive
         return handshake ? retransmissions > (passive ? config.synAckRetries() : config.synRetries())
-            : sndWnd == 0 ? zeroWindowProbesUnanswered(nowNs) : nowNs - firstRetransmitNs >= config.userTimeoutNs();
+            : sndWnd == 0 ? persist.probesUnanswered(nowNs) : nowNs - firstRetransmitNs >= config.userTimeoutNs();
     }
 
     /** RFC 6298 §5.5-5.6: back off the timer; no RTT sample from what is resent (Karn). */
@@ -582,6 +615,7 @@ final class TcpSender
     {
         cc.onRetransmissionTimeout(sndMax - sndUna, sndMax, nowNs);
         sack.onRetransmissionTimeout(retransmissions); // RFC 6675 §5.1, RFC 2018 §8
+        rack.onRetransmissionTimeout(retransmissions > 1, nowNs); // RFC 8985 §6.3
         dupAcks = 0;
         // go back: everything from SND.UNA is sent again as the window allows
         sndNxt = sndUna;
@@ -590,7 +624,7 @@ final class TcpSender
             // RFC 9293 §3.8.6.1: retransmit even into a zero (shrunk) window, so the peer can reopen it
             rtoDeadline = nowNs + rtt.rtoNs();
             retransmitFirst(TcpEventListener.RETRANSMIT_RTO, nowNs);
-            onZeroWindowProbeSent(nowNs);
+            persist.onProbeSent(nowNs);
             return;
         }
         connection.events().onRetransmit(connection, sndUna, Math.min(sendMss, sndMax - sndUna),
@@ -599,78 +633,16 @@ final class TcpSender
         rtoDeadline = nowNs + rtt.rtoNs();
     }
 
-    /**
-     * RFC 9293 §3.8.6.1 / RFC 1122 §4.2.2.17: the persist timer fired: send one byte past the closed window to learn
-     * when it opens (or, for a small open window, what SWS avoidance held back).
-     *
-     * @param synchronizedState whether the connection is past the handshake
-     * @return false when the peer stopped answering the probes and the connection must give up
-     */
-    boolean onPersistTimeout(final boolean synchronizedState, final long nowNs)
-    {
-        final int dataEnd = dataStart + sendBuffer.size();
-        final int unsent = SeqNum.diff(dataEnd, sndNxt);
-        if (sndWnd != 0 && unsent > 0 && sndUna == sndMax && synchronizedState)
-        {
-            // RFC 9293 §3.8.6.2.1: the SWS override timeout sends what the small window allows
-            final int length = Math.min(Math.min(unsent, sendMss), sndWnd);
-            if (connection.emit(sndNxt, length, TcpFlags.ACK | (length == unsent ? TcpFlags.PSH : 0), nowNs))
-            {
-                advanceSndNxt(length, nowNs);
-            }
-            persistBackoffs = 0;
-            return true;
-        }
-        if (sndWnd != 0 || unsent <= 0 || !synchronizedState)
-        {
-            persistBackoffs = 0;
-            return true;
-        }
-        if (zeroWindowProbesUnanswered(nowNs))
-        {
-            // the peer stopped answering our probes: RFC 9293 §3.8.6.1 lets a dead receiver time out
-            return false;
-        }
-        counters.increment(Counter.TCP_ZERO_WINDOW_PROBES);
-        connection.events().onRetransmit(connection, sndNxt, 1, TcpEventListener.PROBE_ZERO_WINDOW, nowNs);
-        connection.emit(sndNxt, 1, TcpFlags.ACK, nowNs);
-        onZeroWindowProbeSent(nowNs);
-        // the probe byte counts as sent, so the peer's ACK of it is acceptable; SND.NXT stays put so the byte
-        // is sent again with the rest once the window opens
-        if (SeqNum.gt(sndNxt + 1, sndMax))
-        {
-            sndMax = sndNxt + 1;
-        }
-        persistBackoffs++;
-        persistDeadline = nowNs + persistInterval();
-        rtoDeadline = NONE;
-        return true;
-    }
-
-    private void onZeroWindowProbeSent(final long nowNs)
-    {
-        if (unansweredProbes++ == 0)
-        {
-            firstUnansweredProbeNs = nowNs;
-        }
-    }
-
-    /**
-     * RFC 1122 §4.2.2.17 and §4.2.3.5: a peer that answers the probes keeps the connection open; one that stops
-     * answering is given up after R2: the user timeout counted from the first probe it left unanswered (as
-     * Linux's icsk_probes_tstamp), and at least {@link TcpConfig#minUnansweredProbes()} probes (R1 is at least 3
-     * retransmissions and R2 beyond it: by default a probe and 3 more). Counting from the peer's last ACK instead
-     * made a single lost probe fatal once the interval reached half the user timeout.
-     */
-    private boolean zeroWindowProbesUnanswered(final long nowNs)
-    {
-        return unansweredProbes >= config.minUnansweredProbes()
-            && nowNs - firstUnansweredProbeNs >= config.userTimeoutNs();
-    }
-
     void stopTimers()
     {
         rtoDeadline = NONE;
-        persistDeadline = NONE;
+        persist.deadline = NONE;
+        rack.stopTimers();
+    }
+
+    /** The earliest of the RTO and RACK-TLP's timers. */
+    long lossDeadlineNs()
+    {
+        return Math.min(rtoDeadline, rack.deadlineNs());
     }
 }

@@ -23,7 +23,7 @@ import java.util.Map;
 /**
  * A TCP conversation drawn as a textbook sequence diagram: one line per segment, the sender on the left or
  * right, an arrow across, sequence numbers relative to each side's ISN (as in RFC 9293's figures and
- * Wireshark's default), and the connections' events (state changes, retransmissions and their reason)
+ * Wireshark's default), and the connections' events (state changes, retransmissions and losses with their reason)
  * between them. The left column is whoever sent the first SYN. For teaching and for tests; allocates.
  */
 public final class SequenceTrace implements FrameObserver, TcpEventListener
@@ -119,6 +119,15 @@ public final class SequenceTrace implements FrameObserver, TcpEventListener
         final String self = self(c);
         final Integer isn = self == null ? null : isnBySender.get(self);
         event(c, "retransmit seq " + relative(seq, isn) + " len " + length + " (" + reason + ")", nowNs);
+    }
+
+    @Override
+    public void onLossDetected(final TcpConnection c, final int seq, final int length, final String reason,
+        final long nowNs)
+    {
+        final String self = self(c);
+        final Integer isn = self == null ? null : isnBySender.get(self);
+        event(c, "deemed lost seq " + relative(seq, isn) + " len " + length + " (" + reason + ")", nowNs);
     }
 
     @Override

@@ -52,7 +52,8 @@ class TcpSackSimulationTest
      * 13.0 Mbit/s at 1% loss, 4.6 against 2.4 at 5%, 1.8 against 0.6 at 10%. At 1% both sit at the ceiling AIMD
      * allows (Mathis: MSS / RTT · 1.22 / √p ≈ 14 Mbit/s): losses rarely come several to a window, where SACK's
      * advantage lies, so the issue's 3x at 1% is not reachable by loss recovery alone; the bounds asserted are
-     * those measured, with a margin.
+     * those measured, with a margin. Since then (CUBIC by default, then RACK-TLP with SACK) SACK measures 39.1, 20.4
+     * and 5.0 Mbit/s against NewReno's 16.4, 3.0 and 0.8 (RFC 6675 without RACK-TLP: 18.6, 7.0 and 4.0).
      */
     @ParameterizedTest(name = "per-hop loss {0}, at least {1}x")
     @CsvSource({"0.005, 1.0", "0.0253, 1.5", "0.0513, 2.5"})

@@ -1,0 +1,359 @@
+package io.tapstack.tcp;
+
+import io.tapstack.StackCounters.Counter;
+import org.junit.jupiter.api.Test;
+
+import java.util.function.Consumer;
+
+import static io.tapstack.tcp.TcpScript.ACK;
+import static io.tapstack.tcp.TcpScript.MS;
+import static io.tapstack.tcp.TcpScript.NONE;
+import static io.tapstack.tcp.TcpScript.PSH;
+import static io.tapstack.tcp.TcpScript.SECOND;
+import static io.tapstack.tcp.TcpScript.bytes;
+import static io.tapstack.tcp.TcpScript.mss;
+import static io.tapstack.tcp.TcpScript.options;
+import static io.tapstack.tcp.TcpScript.sack;
+import static io.tapstack.tcp.TcpScript.sackPermitted;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * RACK-TLP (RFC 8985) against a scripted peer, one rule per test. The peer opens with SACK and MSS 1000 (no
+ * timestamps) and answers the SYN-ACK after 100 ms, so SRTT and RACK.min_RTT start at 100 ms, RTTVAR at 50 ms and the
+ * RTO at 300 ms; with no reordering seen and fewer than three segments SACKed, RACK.reo_wnd is min_RTT / 4 = 25 ms.
+ * {@code seg(i)} is the first sequence number of the i-th 1,000-byte segment Si; NewReno keeps the windows simple.
+ */
+class TcpRackTlpTest
+{
+    private static final long RTT = 100 * MS;
+
+    private TcpScript t;
+    private TcpConnection c;
+
+    private int seg(final int i)
+    {
+        return t.stack(1 + 1000 * i);
+    }
+
+    private void open(final Consumer<TcpConfig> config)
+    {
+        t = new TcpScript(tcp ->
+        {
+            tcp.congestionControl(CongestionAlgorithm.NEWRENO);
+            config.accept(tcp);
+        });
+        t.listen(4);
+        t.synToListener(options(mss(1000), sackPermitted()));
+        t.s.advance(RTT);
+        t.send(ACK, t.peer(1), t.stack(1));
+        c = t.accepted.remove(0);
+    }
+
+    /** Opens and sends S0..S{n-1} at once (at most the initial window of ten). */
+    private void segmentsInFlight(final int n)
+    {
+        open(tcp ->
+        {
+        });
+        sendSegments(0, n);
+    }
+
+    private void sendSegments(final int first, final int n)
+    {
+        t.write(c, bytes(1000 * n));
+        for (int i = first; i < first + n; i++)
+        {
+            t.expect(ACK | (i == first + n - 1 ? PSH : 0), seg(i), t.peer(1), 1000);
+        }
+        t.expectNothing();
+    }
+
+    /** An ACK from the peer of everything before {@code ack}, with SACK blocks as edges. */
+    private void ack(final int ack, final int... edges)
+    {
+        t.send(ACK, t.peer(1), ack, t.peerWindow, edges.length > 0 ? sack(edges) : NONE, NONE);
+    }
+
+    private long count(final Counter counter)
+    {
+        return t.count(counter);
+    }
+
+    // ------------------------------------------------------------------------------------------------ RACK, §6.2
+
+    @Test
+    void rfc8985Section6p2Step5ReorderingWithinTheReorderingWindowIsNotALoss()
+    {
+        segmentsInFlight(10);
+        t.s.advance(RTT);
+        ack(seg(0), seg(1), seg(2)); // S1 delivered, S0 not yet: it may be late, not lost
+        t.expectNothing();
+        t.s.advance(10 * MS);
+        ack(seg(2)); // S0 arrives within RACK.reo_wnd (25 ms)
+        t.s.advance(20 * MS); // past where the reordering timer was
+        t.expectNothing();
+        assertEquals(0, count(Counter.TCP_RACK_LOSSES_DETECTED));
+        assertEquals(0, count(Counter.TCP_RETRANSMITTED_SEGMENTS));
+        assertEquals(0, count(Counter.TCP_SACK_RECOVERIES));
+    }
+
+    @Test
+    void rfc8985Section6p2Step5ASegmentSentMoreThanTheReorderingWindowBeforeADeliveredOneIsLost()
+    {
+        open(tcp ->
+        {
+        });
+        t.write(c, bytes(1000));
+        t.expect(ACK | PSH, seg(0), t.peer(1), 1000);
+        t.s.advance(50 * MS);
+        t.write(c, bytes(1000));
+        t.expect(ACK | PSH, seg(1), t.peer(1), 1000);
+        t.s.advance(RTT);
+        // S1, sent 50 ms after S0, is delivered: S0 is older than RACK.xmit_ts by more than RACK.reo_wnd (25 ms),
+        // and RACK.rtt (100 ms) + reo_wnd have passed since it was sent: lost at once, on one duplicate ACK
+        ack(seg(0), seg(1), seg(2));
+        t.expect(ACK | PSH, seg(0), t.peer(1), 1000);
+        t.expectNothing();
+        assertEquals(1, count(Counter.TCP_RACK_LOSSES_DETECTED));
+        assertEquals(0, count(Counter.TCP_RACK_REORDER_TIMEOUTS));
+        assertEquals(1, count(Counter.TCP_SACK_RECOVERIES), "recovery entered on a RACK-detected loss");
+        assertEquals(1, count(Counter.TCP_DUP_ACKS_RX), "far below DupThresh");
+    }
+
+    @Test
+    void rfc8985Section6p2Step5TheReorderingTimerMarksTheLossWhenTheWindowPasses()
+    {
+        segmentsInFlight(10);
+        t.s.advance(RTT);
+        ack(seg(0), seg(1), seg(2)); // S0 sent with S1: its window passes in RACK.reo_wnd = 25 ms
+        t.s.advance(24 * MS);
+        t.expectNothing();
+        t.s.advance(MS);
+        t.expect(ACK | PSH, seg(0), t.peer(1), 1000);
+        t.expectNothing();
+        assertEquals(1, count(Counter.TCP_RACK_REORDER_TIMEOUTS));
+        assertEquals(1, count(Counter.TCP_RACK_LOSSES_DETECTED));
+        assertEquals(1, count(Counter.TCP_SACK_RECOVERIES));
+        assertEquals(0, count(Counter.TCP_RTO_EXPIRIES));
+    }
+
+    @Test
+    void rfc8985Section6p2Step4NoReorderingWindowOnceDupThreshSegmentsAreSacked()
+    {
+        segmentsInFlight(10);
+        t.s.advance(RTT);
+        ack(seg(0), seg(1), seg(4)); // three segments SACKed, no reordering seen: RACK.reo_wnd = 0
+        t.expect(ACK | PSH, seg(0), t.peer(1), 1000);
+        t.expectNothing();
+        assertEquals(1, count(Counter.TCP_RACK_LOSSES_DETECTED));
+        assertEquals(0, count(Counter.TCP_RACK_REORDER_TIMEOUTS));
+    }
+
+    @Test
+    void rfc8985Section6p2Step4DsackGrowsTheReorderingWindow()
+    {
+        segmentsInFlight(10);
+        t.s.advance(RTT);
+        ack(seg(0), seg(1), seg(2));
+        t.s.advance(25 * MS);
+        t.expect(ACK | PSH, seg(0), t.peer(1), 1000); // S0 deemed lost after 25 ms; it was only late
+        ack(seg(2));
+        ack(seg(10));
+        ack(seg(10), seg(0), seg(1)); // the retransmission arrived as a duplicate: a D-SACK (RFC 2883)
+        assertEquals(1, count(Counter.TCP_RACK_REO_WND_INCREASES));
+        t.expectNothing();
+
+        sendSegments(10, 1);
+        t.s.advance(RTT);
+        ack(seg(11)); // past RFC 6582's recover, so that a new recovery may begin
+
+        // RACK.reo_wnd_mult is 2 now: the window is 2 · min_RTT / 4 = 50 ms
+        sendSegments(11, 2);
+        t.s.advance(RTT);
+        ack(seg(11), seg(12), seg(13));
+        t.s.advance(49 * MS);
+        t.expectNothing();
+        t.s.advance(MS);
+        t.expect(ACK | PSH, seg(11), t.peer(1), 1000);
+        t.expectNothing();
+        assertEquals(2, count(Counter.TCP_RACK_REORDER_TIMEOUTS));
+    }
+
+    @Test
+    void rfc8985Section6p2InRecoveryASegmentInsideTheReorderingWindowIsNotResent()
+    {
+        segmentsInFlight(10);
+        t.s.advance(RTT);
+        ack(seg(0), seg(1), seg(2));
+        t.s.advance(10 * MS);
+        ack(seg(2)); // S0 was late: reordering seen, the window stays min_RTT / 4 in recovery too
+        ack(seg(10));
+        sendSegments(10, 5);
+        t.s.advance(30 * MS);
+        sendSegments(15, 5);
+        t.s.advance(RTT);
+        // S10 (sent 130 ms ago) is past RACK.rtt + reo_wnd, S15 (100 ms ago, like S16-S19) is not
+        ack(seg(10), seg(16), seg(20), seg(11), seg(15));
+        t.expect(ACK | PSH, seg(10), t.peer(1), 1000);
+        t.expectNothing(); // cwnd - pipe leaves room, but RFC 6675's rule 3 would resend S15 before its time
+        t.s.advance(25 * MS);
+        t.expect(ACK | PSH, seg(15), t.peer(1), 1000);
+        t.expectNothing();
+        assertEquals(2, count(Counter.TCP_RACK_LOSSES_DETECTED));
+    }
+
+    @Test
+    void rfc8985Section6p2ALostRetransmissionIsDetectedWithoutAnRto()
+    {
+        segmentsInFlight(10);
+        t.s.advance(RTT);
+        ack(seg(0), seg(1), seg(4)); // S0 lost: resent at once (reo_wnd 0 with three SACKed)
+        t.expect(ACK | PSH, seg(0), t.peer(1), 1000);
+        t.s.advance(10 * MS);
+        t.write(c, bytes(2000)); // pipe (S0 resent, S4..S9) is above cwnd: waits
+        t.expectNothing();
+        ack(seg(0), seg(1), seg(10)); // S1..S9 SACKed: pipe 1,000, the new data goes
+        t.expect(ACK, seg(10), t.peer(1), 1000);
+        t.expect(ACK | PSH, seg(11), t.peer(1), 1000);
+        t.expectNothing();
+        t.s.advance(RTT);
+        // S10, sent after S0's retransmission, is delivered and the retransmission is not: it was lost too
+        ack(seg(0), seg(10), seg(11), seg(1), seg(10));
+        t.expect(ACK | PSH, seg(0), t.peer(1), 1000);
+        t.expectNothing();
+        assertEquals(1, count(Counter.TCP_RACK_LOST_RETRANSMISSIONS));
+        assertEquals(0, count(Counter.TCP_RTO_EXPIRIES));
+        assertEquals(1, count(Counter.TCP_SACK_RECOVERIES), "one recovery for both");
+    }
+
+    // ------------------------------------------------------------------------------------------------ TLP, §7
+
+    @Test
+    void rfc8985Section7ALostTailIsProbedAfterThePtoAndRecoveredWithoutAnRto()
+    {
+        segmentsInFlight(10);
+        t.s.advance(RTT);
+        ack(seg(7)); // S7..S9 lost; RTO 250 ms from now, PTO 2 · SRTT = 200 ms
+        t.s.advance(199 * MS);
+        t.expectNothing();
+        t.s.advance(MS);
+        t.expect(ACK | PSH, seg(9), t.peer(1), 1000); // the probe: the last segment again
+        t.expectNothing();
+        t.s.advance(RTT);
+        ack(seg(7), seg(9), seg(10)); // the probe's ACK: RACK finds S7 and S8 lost
+        t.expect(ACK | PSH, seg(7), t.peer(1), 1000);
+        t.expect(ACK | PSH, seg(8), t.peer(1), 1000);
+        t.expectNothing();
+        ack(seg(10));
+        t.expectNothing();
+        assertEquals(1, count(Counter.TCP_TLP_PROBES));
+        assertEquals(2, count(Counter.TCP_RACK_LOSSES_DETECTED));
+        assertEquals(1, count(Counter.TCP_SACK_RECOVERIES));
+        assertEquals(0, count(Counter.TCP_RTO_EXPIRIES));
+        assertEquals(0, count(Counter.TCP_TLP_RECOVERIES), "the recovery made the congestion response");
+    }
+
+    @Test
+    void rfc8985Section7p2OneSegmentInFlightAddsTheWorstCaseDelayedAck()
+    {
+        open(tcp -> tcp.minRtoNs(SECOND)); // the RTO (1 s) out of the way
+        sendSegments(0, 10);
+        t.s.advance(RTT);
+        ack(seg(9)); // S9 alone in flight: PTO = 2 · SRTT + WCDelAckT = 400 ms
+        t.s.advance(399 * MS);
+        t.expectNothing();
+        t.s.advance(MS);
+        t.expect(ACK | PSH, seg(9), t.peer(1), 1000);
+        t.expectNothing();
+        assertEquals(1, count(Counter.TCP_TLP_PROBES));
+    }
+
+    @Test
+    void rfc8985Section7p2TheProbeIsNeverLaterThanTheRto()
+    {
+        segmentsInFlight(10);
+        t.s.advance(RTT);
+        ack(seg(9)); // PTO would be 400 ms, the RTO fires in 250 ms: the probe goes then, in its place
+        t.s.advance(249 * MS);
+        t.expectNothing();
+        t.s.advance(MS);
+        t.expect(ACK | PSH, seg(9), t.peer(1), 1000);
+        t.expectNothing();
+        assertEquals(1, count(Counter.TCP_TLP_PROBES));
+        assertEquals(0, count(Counter.TCP_RTO_EXPIRIES));
+        assertEquals(11_000, c.cwnd(), "slow start's window, not a timeout's loss window");
+    }
+
+    @Test
+    void rfc8985Section7p3AProbeSendsNewDataThenOnlyTheRtoIsLeft()
+    {
+        segmentsInFlight(10);
+        t.write(c, bytes(5000)); // beyond cwnd: waits
+        t.expectNothing();
+        t.s.advance(199 * MS); // no ACK at all; PTO 2 · SRTT = 200 ms, RTO 300 ms
+        t.expectNothing();
+        t.s.advance(MS);
+        t.expect(ACK, seg(10), t.peer(1), 1000); // new data, past cwnd
+        t.expectNothing();
+        t.s.advance(299 * MS); // one probe per episode; the RTO re-armed from the probe (RFC 8985 §7.3)
+        t.expectNothing();
+        t.s.advance(MS);
+        t.expect(ACK, seg(0), t.peer(1), 1000);
+        assertEquals(1, count(Counter.TCP_TLP_PROBES));
+        assertEquals(1, count(Counter.TCP_RTO_EXPIRIES));
+    }
+
+    /** S0..S9 sent, S0..S8 acknowledged, S9 probed after 400 ms (the RTO is 1 s). */
+    private void lastSegmentProbed()
+    {
+        open(tcp -> tcp.minRtoNs(SECOND));
+        sendSegments(0, 10);
+        t.s.advance(RTT);
+        ack(seg(9));
+        t.s.advance(400 * MS);
+        t.expect(ACK | PSH, seg(9), t.peer(1), 1000);
+        t.s.advance(RTT);
+        ack(seg(10));
+    }
+
+    @Test
+    void rfc8985Section7p4p2AProbeThatRepairedTheOnlyLossGetsTheCongestionResponse()
+    {
+        lastSegmentProbed(); // only the probe arrived: no D-SACK follows
+        assertEquals(Integer.MAX_VALUE, c.ssthresh(), "not known yet: the original may come");
+        t.write(c, bytes(1000));
+        t.expect(ACK | PSH, seg(10), t.peer(1), 1000);
+        ack(seg(11)); // beyond TLP.end_seq without a D-SACK: the probe repaired a loss
+        assertEquals(1, count(Counter.TCP_TLP_RECOVERIES));
+        assertEquals(2000, c.ssthresh(), "FlightSize / 2, at least 2 SMSS (RFC 5681 equation 4)");
+        assertEquals(0, count(Counter.TCP_RTO_EXPIRIES));
+    }
+
+    @Test
+    void rfc8985Section7p4ADsackOfTheProbeMeansNothingWasLost()
+    {
+        lastSegmentProbed(); // the original arrived (late), then the probe: a duplicate
+        ack(seg(10), seg(9), seg(10));
+        t.write(c, bytes(1000));
+        t.expect(ACK | PSH, seg(10), t.peer(1), 1000);
+        ack(seg(11));
+        assertEquals(0, count(Counter.TCP_TLP_RECOVERIES));
+        assertEquals(Integer.MAX_VALUE, c.ssthresh());
+    }
+
+    @Test
+    void withRackOffNeitherTheReorderingTimerNorAProbeRuns()
+    {
+        open(tcp -> tcp.rack(false));
+        sendSegments(0, 10);
+        t.s.advance(RTT);
+        ack(seg(0), seg(1), seg(2));
+        t.s.advance(199 * MS);
+        t.expectNothing(); // RFC 6675 alone: IsLost(S0) needs three segments SACKed; the RTO (300 ms) fires next
+        t.s.advance(MS);
+        t.expect(ACK, seg(0), t.peer(1), 1000);
+        assertEquals(0, count(Counter.TCP_TLP_PROBES));
+        assertEquals(0, count(Counter.TCP_RACK_REORDER_TIMEOUTS));
+        assertEquals(1, count(Counter.TCP_RTO_EXPIRIES));
+    }
+}
