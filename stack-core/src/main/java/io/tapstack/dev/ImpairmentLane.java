@@ -12,7 +12,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * given: to the stack's receive handler, or into the wrapped device. {@link Impairment} says in which order the
  * stages apply.
  *
- * <p>All storage is allocated in the constructor; nothing here allocates per frame. Owned by the stack thread.
+ * <p>All storage is allocated in the constructor, or for the token bucket's queue when a rate is set; nothing here
+ * allocates per frame. Owned by the stack thread.
  */
 public final class ImpairmentLane
 {

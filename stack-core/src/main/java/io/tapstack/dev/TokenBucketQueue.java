@@ -195,7 +195,7 @@ final class TokenBucketQueue
     }
 
     /**
-     * Sends on, through {@code out}, up to {@code limit} queued frames whose departure time has come.
+     * Sends on, through {@code out}, up to {@code max} queued frames whose departure time has come.
      *
      * @return the frames sent on
      */
