@@ -17,6 +17,8 @@ final class Options
     private final String summary;
     private final Map<String, Spec> specs = new LinkedHashMap<>();
     private final Map<String, String> values = new LinkedHashMap<>();
+    /** Every value given for each option, in order (an option may be given more than once; get() sees the last). */
+    private final Map<String, java.util.List<String>> given = new LinkedHashMap<>();
     /** Declared positional arguments (name to help), in order; required unless --help. */
     private final Map<String, String> positionalSpecs = new LinkedHashMap<>();
     private final java.util.List<String> positionals = new java.util.ArrayList<>();
@@ -92,6 +94,7 @@ final class Options
                 value = args[++i];
             }
             values.put(name, value);
+            given.computeIfAbsent(name, n -> new java.util.ArrayList<>()).add(value);
         }
         if (!has("help"))
         {
@@ -131,6 +134,18 @@ final class Options
         }
         final Spec spec = specs.get(name);
         return spec == null ? null : spec.defaultValue();
+    }
+
+    /** Every value given for {@code name}, in order; the default alone when it was not given. */
+    java.util.List<String> getAll(final String name)
+    {
+        final java.util.List<String> all = given.get(name);
+        if (all != null)
+        {
+            return all;
+        }
+        final String value = get(name);
+        return value == null ? java.util.List.of() : java.util.List.of(value);
     }
 
     int getInt(final String name)

@@ -2,7 +2,6 @@ package io.tapstack.examples;
 
 import io.tapstack.StackConfig;
 import io.tapstack.dev.FrameDevice;
-import io.tapstack.dev.ImpairedDevice;
 import io.tapstack.tap.TapStack;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
@@ -18,14 +17,12 @@ final class StackOptions
 
     /** The seed of impairments when --seed is not given (the MAC is then drawn from SecureRandom). */
     static final long DEFAULT_IMPAIRMENT_SEED = 1;
-    /** The longest --delay or --jitter: a minute. */
-    static final int MAX_DELAY_MS = 60_000;
     /** Linux's IFNAMSIZ (16) less the terminating NUL. */
     static final int MAX_TAP_NAME = 15;
 
     static Options declare(final Options options)
     {
-        return options
+        return ImpairmentOptions.declare(options
             .option("tap", "NAME", "TAP interface to open, created if missing (1.." + MAX_TAP_NAME + " characters)",
                 null)
             .option("ip", "A.B.C.D/N", "the stack's host address and prefix length 1..32, like 10.0.0.2/24", null)
@@ -36,12 +33,7 @@ final class StackOptions
             .option("mac", "aa:bb:cc:dd:ee:ff", "the stack's unicast MAC (the TAP's kernel side has its own)",
                 "random per run, or from --seed")
             .option("mode", "shared|dedicated", "shared: one thread reads the TAP and runs the stack; "
-                + "dedicated: reader and writer threads with rings to the stack thread", "shared")
-            .option("loss", "P%", "drop this share of frames, both directions (seeded)", "0%")
-            .option("duplicate", "P%", "duplicate this share of frames, both directions (seeded)", "0%")
-            .option("reorder", "P%", "hold back this share of frames behind the next one, both directions", "0%")
-            .option("delay", "MS", "delay every frame this many milliseconds, both directions", "0")
-            .option("jitter", "MS", "add up to this many milliseconds of random delay (reorders too)", "0")
+                + "dedicated: reader and writer threads with rings to the stack thread", "shared"))
             .option("seed", "N", "seed for the MAC, IP IDs and impairments: a run that repeats",
                 "none: a random MAC, impairments seeded with " + DEFAULT_IMPAIRMENT_SEED)
             .option("pcap", "FILE", "write every frame the stack sees and sends to FILE (Wireshark opens it)", "none")
@@ -66,7 +58,7 @@ final class StackOptions
         mac(options);
         mode(options);
         seed(options);
-        impairment(options);
+        ImpairmentOptions.impairments(options);
         pcap(options);
     }
 
@@ -367,44 +359,7 @@ final class StackOptions
 
     static FrameDevice impair(final Options options, final FrameDevice device)
     {
-        final io.tapstack.dev.Impairment impairment = impairment(options);
-        if (impairment.isNone())
-        {
-            return device;
-        }
         final Long seed = seed(options);
-        return io.tapstack.dev.ImpairedDevice.builder(device).seed(seed != null ? seed : DEFAULT_IMPAIRMENT_SEED)
-            .both(impairment)
-            .build();
-    }
-
-    static io.tapstack.dev.Impairment impairment(final Options options)
-    {
-        final double loss = options.getProbability("loss");
-        final double duplicate = options.getProbability("duplicate");
-        final double reorder = options.getProbability("reorder");
-        final long delayNs = millisToNs(options, "delay");
-        final long jitterNs = millisToNs(options, "jitter");
-        return io.tapstack.dev.Impairment.NONE.withLoss(loss)
-            .withDuplicate(duplicate).withReorder(reorder, 1_000_000L).withDelayNs(delayNs, jitterNs);
-    }
-
-    private static long millisToNs(final Options options, final String name)
-    {
-        try
-        {
-            final double ms = Double.parseDouble(options.get(name).replace("ms", "").trim());
-            if (!(ms >= 0 && ms <= MAX_DELAY_MS))
-            {
-                throw new Options.UsageException("--" + name + " must be milliseconds 0.." + MAX_DELAY_MS
-                    + " like 5 or 0.5, not '" + options.get(name) + "'");
-            }
-            return (long)(ms * 1_000_000L);
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new Options.UsageException("--" + name + " must be milliseconds 0.." + MAX_DELAY_MS
-                + " like 5 or 0.5, not '" + options.get(name) + "'");
-        }
+        return ImpairmentOptions.impair(options, device, seed != null ? seed : DEFAULT_IMPAIRMENT_SEED);
     }
 }

@@ -5,15 +5,17 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Wraps a device and impairs each direction with seeded randomness, like Linux netem: loss, duplication,
- * delay with jitter, and reordering (see {@link Impairment} for what each does and in which order). The same
+ * Wraps a device and impairs each direction with seeded randomness, like Linux netem behind a tbf: a rate limit
+ * with a bounded queue, loss (random and Gilbert-Elliott bursts), duplication, corruption, delay with jitter, and
+ * reordering (see {@link Impairment} for what each does and in which order). The same
  * seed gives the same impairments for the same frames at the same times; the two directions draw from
  * independent streams, so the impairments of one direction do not depend on the traffic of the other. Counts
  * what it did, per direction ({@link #receiveStats()}, {@link #transmitStats()}) and in total.
  *
  * <p>Each direction is an {@link ImpairmentLane}. Delayed and held-back frames are copied into a bounded store
  * preallocated at construction (no allocation per frame); a frame that finds the store full is dropped and
- * counted as {@link ImpairmentLane#overflowed()}. Received frames are released by {@link #receive}. Transmitted
+ * counted as {@link ImpairmentLane#overflowed()}. Frames waiting for the rate limit's tokens are copied into its
+ * queue, allocated when a rate is set. Received frames are released by {@link #receive}. Transmitted
  * frames are released into the wrapped device by the next {@link #receive} call at or after their due time, and
  * {@link #nextDeadlineNs()} reports that time so a simulator jumps to it. It reads no clock: the time a
  * transmitted frame was sent is the time of the last {@link #receive} call (the start of the stack's duty
@@ -136,25 +138,25 @@ public final class ImpairedDevice extends ForwardingDevice
     /** Changes the receive impairments from now on (frames already delayed or held keep their times). */
     public ImpairedDevice receiveImpairment(final Impairment impairment)
     {
-        rx.impairment = impairment;
+        rx.impairment(impairment);
         return this;
     }
 
     /** Changes the transmit impairments from now on (frames already delayed or held keep their times). */
     public ImpairedDevice transmitImpairment(final Impairment impairment)
     {
-        tx.impairment = impairment;
+        tx.impairment(impairment);
         return this;
     }
 
     public Impairment receiveImpairment()
     {
-        return rx.impairment;
+        return rx.impairment();
     }
 
     public Impairment transmitImpairment()
     {
-        return tx.impairment;
+        return tx.impairment();
     }
 
     // ------------------------------------------------------------------------------------------------ counts
@@ -171,10 +173,22 @@ public final class ImpairedDevice extends ForwardingDevice
         return tx;
     }
 
-    /** Frames dropped in both directions. */
+    /** Frames the loss models (random and Gilbert-Elliott) dropped in both directions. */
     public long framesDropped()
     {
         return rx.dropped() + tx.dropped();
+    }
+
+    /** Frame copies with a bit flipped, both directions. */
+    public long framesCorrupted()
+    {
+        return rx.corrupted() + tx.corrupted();
+    }
+
+    /** Frames the rate limits dropped (queue full, or longer than the bucket), both directions. */
+    public long framesRateDropped()
+    {
+        return rx.rateDropped() + tx.rateDropped();
     }
 
     public long framesDuplicated()
@@ -200,7 +214,7 @@ public final class ImpairedDevice extends ForwardingDevice
         return rx.overflowed() + tx.overflowed();
     }
 
-    /** Frames, delayed or held, waiting in either direction. */
+    /** Frames, queued for tokens, delayed or held, waiting in either direction. */
     public int framesStored()
     {
         return rx.stored() + tx.stored();

@@ -6,11 +6,14 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * One direction of an {@link ImpairedDevice}: its impairments, its store of delayed frames (a min-heap on due
- * time, ties in arrival order), its one held-back frame, and its counts. Frames leave through the
- * {@link Emitter} it was given: to the stack's receive handler, or into the wrapped device.
+ * One direction of an {@link ImpairedDevice}: its impairments, its token bucket and queue
+ * ({@link TokenBucketQueue}), its Gilbert-Elliott state, its store of delayed frames (a min-heap on due time, ties
+ * in arrival order), its one held-back frame, and its counts. Frames leave through the {@link Emitter} it was
+ * given: to the stack's receive handler, or into the wrapped device. {@link Impairment} says in which order the
+ * stages apply.
  *
- * <p>All storage is allocated in the constructor; nothing here allocates per frame. Owned by the stack thread.
+ * <p>All storage is allocated in the constructor, or for the token bucket's queue when a rate is set; nothing here
+ * allocates per frame. Owned by the stack thread.
  */
 public final class ImpairmentLane
 {
@@ -23,7 +26,12 @@ public final class ImpairmentLane
 
     private final RandomSource random;
     private final Emitter emitter;
-    Impairment impairment;
+    private Impairment impairment;
+    private final TokenBucketQueue bucket;
+    /** Where frames go as they leave the bucket: the stages after it (stored once, no lambda per frame). */
+    private final Emitter afterBucket = this::leaveBucket;
+    /** The Gilbert-Elliott chain's state. */
+    private boolean bad;
 
     private final int slotSize;
     private final UnsafeBuffer store;
@@ -44,6 +52,9 @@ public final class ImpairmentLane
 
     private long passed;
     private long dropped;
+    private long burstDropped;
+    private long badStateFrames;
+    private long corrupted;
     private long duplicated;
     private long delayed;
     private long reordered;
@@ -54,8 +65,9 @@ public final class ImpairmentLane
         final int maxFrame, final Emitter emitter)
     {
         this.random = random;
-        this.impairment = impairment;
         this.emitter = emitter;
+        this.bucket = new TokenBucketQueue(maxFrame);
+        impairment(impairment);
         this.slotSize = BitUtil.align(maxFrame, 64);
         this.store = new UnsafeBuffer(new byte[storeFrames * slotSize]);
         this.lengths = new int[storeFrames];
@@ -72,18 +84,50 @@ public final class ImpairmentLane
         this.duplicate = new UnsafeBuffer(new byte[maxFrame]);
     }
 
-    boolean isPassThrough()
+    /** Takes {@code impairment} from now on (frames already queued, delayed or held keep their places). */
+    void impairment(final Impairment impairment)
     {
-        return heapSize == 0 && heldLength < 0 && impairment.isNone();
+        this.impairment = impairment;
+        bucket.configure(impairment.rate());
     }
 
-    /** One frame into this direction at {@code nowNs}. */
+    /** The impairments of this direction now. */
+    public Impairment impairment()
+    {
+        return impairment;
+    }
+
+    boolean isPassThrough()
+    {
+        return heapSize == 0 && heldLength < 0 && bucket.isEmpty() && impairment.isNone();
+    }
+
+    /** One frame into this direction at {@code nowNs}: first the token bucket, if there is one. */
     void offer(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
+    {
+        if (!impairment.rate().isNone() || !bucket.isEmpty())
+        {
+            if (bucket.offer(buffer, offset, length, nowNs) != TokenBucketQueue.SENT)
+            {
+                return;
+            }
+        }
+        leaveBucket(buffer, offset, length, nowNs);
+    }
+
+    /** The stages after the bucket: loss, burst loss, duplication, then each copy on to {@link #admit}. */
+    private void leaveBucket(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
     {
         final Impairment imp = impairment;
         if (roll(imp.loss()))
         {
             dropped++;
+            return;
+        }
+        if (burstLoss(imp.gilbertElliott()))
+        {
+            dropped++;
+            burstDropped++;
             return;
         }
         final boolean twice = roll(imp.duplicate());
@@ -100,9 +144,40 @@ public final class ImpairmentLane
         }
     }
 
+    /** One step of the Gilbert-Elliott chain, then the loss draw of the state it is in (netem's order). */
+    private boolean burstLoss(final GilbertElliott ge)
+    {
+        if (ge.isNone())
+        {
+            return false;
+        }
+        if (bad ? roll(ge.r()) : roll(ge.p()))
+        {
+            bad = !bad;
+        }
+        if (bad)
+        {
+            badStateFrames++;
+        }
+        return roll(bad ? ge.lossInBad() : ge.lossInGood());
+    }
+
+    /** Flips one bit, chosen uniformly among the frame's bits (Ethernet header included: there is no FCS). */
+    private void corrupt(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        final int bit = random.nextInt(length * 8);
+        final int at = offset + (bit >>> 3);
+        buffer.putByte(at, (byte)(buffer.getByte(at) ^ (1 << (bit & 7))));
+        corrupted++;
+    }
+
     private void admit(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs,
         final Impairment imp)
     {
+        if (length > 0 && roll(imp.corrupt()))
+        {
+            corrupt(buffer, offset, length);
+        }
         long delay = imp.delayNs();
         if (imp.jitterNs() > 0)
         {
@@ -150,10 +225,13 @@ public final class ImpairmentLane
         }
     }
 
-    /** Sends on up to {@code limit} delayed frames that are due, and a held frame whose hold has run out. */
+    /**
+     * Sends on up to {@code limit} frames whose time has come: from the bucket (on through the later stages),
+     * delayed ones, and a held frame whose hold has run out.
+     */
     int release(final long nowNs, final int limit)
     {
-        int count = 0;
+        int count = bucket.isEmpty() ? 0 : bucket.release(nowNs, limit, afterBucket);
         while (heapSize > 0 && count < limit)
         {
             final int slot = heap[0];
@@ -177,10 +255,10 @@ public final class ImpairmentLane
         return count;
     }
 
-    /** When the next delayed or held frame is due, or {@code Long.MAX_VALUE}. */
+    /** When the next queued, delayed or held frame is due, or {@code Long.MAX_VALUE}. */
     long nextDueNs()
     {
-        long next = heapSize > 0 ? dueNs[heap[0]] : Long.MAX_VALUE;
+        long next = Math.min(bucket.nextDueNs(), heapSize > 0 ? dueNs[heap[0]] : Long.MAX_VALUE);
         if (heldLength >= 0)
         {
             next = Math.min(next, heldDueNs);
@@ -246,9 +324,52 @@ public final class ImpairmentLane
         return passed;
     }
 
+    /** Frames lost by the loss models: random loss and Gilbert-Elliott burst loss. */
     public long dropped()
     {
         return dropped;
+    }
+
+    /** The part of {@link #dropped()} that Gilbert-Elliott burst loss chose. */
+    public long burstDropped()
+    {
+        return burstDropped;
+    }
+
+    /** Frames that met the Gilbert-Elliott chain in its bad state (lost or not). */
+    public long badStateFrames()
+    {
+        return badStateFrames;
+    }
+
+    /** Frame copies with one bit flipped. */
+    public long corrupted()
+    {
+        return corrupted;
+    }
+
+    /** Frames that waited in the token bucket's queue for tokens. */
+    public long rateQueued()
+    {
+        return bucket.queued();
+    }
+
+    /** Frames the token bucket dropped: its queue was full, or the frame was longer than the bucket. */
+    public long rateDropped()
+    {
+        return bucket.queueDropped() + bucket.oversizeDropped();
+    }
+
+    /** The part of {@link #rateDropped()} that was longer than the bucket and could never have left. */
+    public long rateOversizeDropped()
+    {
+        return bucket.oversizeDropped();
+    }
+
+    /** Bytes of the frames in the token bucket's queue now (what its limit counts). */
+    public int rateQueuedBytes()
+    {
+        return bucket.queuedBytes();
     }
 
     public long duplicated()
@@ -280,9 +401,9 @@ public final class ImpairmentLane
         return deviceFull;
     }
 
-    /** Frames waiting now (delayed, and the held one). */
+    /** Frames waiting now (queued for tokens, delayed, and the held one). */
     public int stored()
     {
-        return heapSize + (heldLength >= 0 ? 1 : 0);
+        return bucket.frames() + heapSize + (heldLength >= 0 ? 1 : 0);
     }
 }

@@ -429,8 +429,10 @@ class ImpairedDeviceSimulationTest
     {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        // every stage: a rate the 64-byte frames every 10 µs (51.2 Mbit/s) overrun, so the queue fills and drops
         final Impairment all = Impairment.NONE.withLoss(0.1).withDuplicate(0.05).withReorder(0.1, MS)
-            .withDelayNs(MS, MS);
+            .withDelayNs(MS, MS).withCorrupt(0.05).withGilbertElliott(GilbertElliott.of(0.01, 0.3))
+            .withRate(RateLimit.of(40_000_000).withLimit(16_384));
         final ImpairedDevice dev = ImpairedDevice.builder(link.endA()).seed(3).storeFrames(1024).both(all).build();
         final long[] count = new long[1];
         final FrameHandler handler = (buffer, offset, length, nowNs) -> count[0]++;
@@ -441,6 +443,8 @@ class ImpairedDeviceSimulationTest
         final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertTrue(count[0] > 20_000);
         assertTrue(dev.framesDelayed() > 0 && dev.framesReordered() > 0 && dev.framesDuplicated() > 0);
+        assertTrue(dev.framesCorrupted() > 0 && dev.framesRateDropped() > 0 && dev.receiveStats().rateQueued() > 0
+            && dev.receiveStats().burstDropped() > 0);
         assertTrue(allocated < 1024, "allocated " + allocated + " bytes over 10,000 frames each way");
     }
 
