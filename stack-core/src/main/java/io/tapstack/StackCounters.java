@@ -60,6 +60,11 @@ public final class StackCounters
         TCP_MEMORY_PRESSURE, TCP_MEMORY_HARD_LIMIT, TCP_MEMORY_BYTES, TCP_MEMORY_ALLOCATED_BYTES,
         /** SYN cookies whose SYN-ACK carried the SYN's options in its TSval (RFC 4987 §3.6, as Linux does). */
         TCP_SYN_COOKIES_WITH_OPTIONS,
+        /**
+         * Valid SYN cookies whose ACK came back without the timestamps (and so the options) their SYN-ACK carried: the
+         * connection has the MSS alone (RFC 7323 §3.2, as Linux).
+         */
+        TCP_SYN_COOKIES_OPTIONS_LOST,
         /** Connections that entered TIME-WAIT as a light record; records a new SYN ended (RFC 6191). */
         TCP_TIME_WAIT_ENTERED, TCP_TIME_WAIT_REOPENS,
 
