@@ -21,6 +21,8 @@ public final class StackConfig
     public static final int MIN_MTU = 68;
     /** The largest MTU: the largest IPv4 datagram (RFC 791's 16-bit total length). */
     public static final int MAX_MTU = 65_535;
+    /** The most ARP re-validation probes of each kind (unicast, broadcast) a stale mapping may take. */
+    public static final int MAX_ARP_PROBES = 100;
     /** The MTU rule in words, for every message that states it. */
     public static final String MTU_RULE = "mtu must be " + MIN_MTU + ".." + MAX_MTU
         + " (RFC 791: every host takes a 68-byte datagram; 65,535 is the largest)";
@@ -40,6 +42,9 @@ public final class StackConfig
     private int arpRetries = 3;
     private long arpRetryIntervalNs = TimeUnit.SECONDS.toNanos(1);
     private long arpCacheTtlNs = TimeUnit.SECONDS.toNanos(60);
+    private long arpDelayFirstProbeNs = TimeUnit.SECONDS.toNanos(5);
+    private int arpUnicastProbes = 3;
+    private int arpBroadcastProbes = 1;
     private int arpCacheEntries = 256;
     private int arpQueueFrames = 128;
     private boolean gratuitousArp = true;
@@ -223,7 +228,11 @@ public final class StackConfig
         return arpRetryIntervalNs;
     }
 
-    /** How long a learned mapping is used before it is resolved again. */
+    /**
+     * How long a learned or confirmed mapping is trusted (Linux's reachable time). Past it, the mapping is stale: it
+     * is still used, but using it starts a re-validation ({@link #arpDelayFirstProbeNs}, {@link #arpUnicastProbes},
+     * {@link #arpBroadcastProbes}).
+     */
     public StackConfig arpCacheTtlNs(final long arpCacheTtlNs)
     {
         this.arpCacheTtlNs = arpCacheTtlNs;
@@ -233,6 +242,51 @@ public final class StackConfig
     public long arpCacheTtlNs()
     {
         return arpCacheTtlNs;
+    }
+
+    /**
+     * How long a stale mapping in use waits for an upper layer's confirmation (a TCP ACK of new data) before ARP
+     * probes start (Linux's delay_first_probe_time, 5 s). 0 probes at once.
+     */
+    public StackConfig arpDelayFirstProbeNs(final long arpDelayFirstProbeNs)
+    {
+        this.arpDelayFirstProbeNs = arpDelayFirstProbeNs;
+        return this;
+    }
+
+    public long arpDelayFirstProbeNs()
+    {
+        return arpDelayFirstProbeNs;
+    }
+
+    /**
+     * ARP requests sent to the known MAC to re-validate a stale mapping in use (RFC 1122 §2.3.2.1's unicast poll;
+     * Linux's ucast_solicit, 3), {@link #arpRetryIntervalNs} apart.
+     */
+    public StackConfig arpUnicastProbes(final int arpUnicastProbes)
+    {
+        this.arpUnicastProbes = arpUnicastProbes;
+        return this;
+    }
+
+    public int arpUnicastProbes()
+    {
+        return arpUnicastProbes;
+    }
+
+    /**
+     * Broadcast ARP requests sent after the unicast probes went unanswered (the address may have moved to another
+     * MAC); when these too go unanswered, the mapping is dropped and the next packet resolves it afresh.
+     */
+    public StackConfig arpBroadcastProbes(final int arpBroadcastProbes)
+    {
+        this.arpBroadcastProbes = arpBroadcastProbes;
+        return this;
+    }
+
+    public int arpBroadcastProbes()
+    {
+        return arpBroadcastProbes;
     }
 
     /** Bound on ARP cache entries (resolved and in progress); the oldest is evicted past it. */
@@ -378,6 +432,9 @@ public final class StackConfig
         require(arpRetries >= 0, "arpRetries must be >= 0");
         require(arpRetryIntervalNs > 0, "arpRetryIntervalNs must be > 0");
         require(arpCacheTtlNs > 0, "arpCacheTtlNs must be > 0");
+        require(arpDelayFirstProbeNs >= 0, "arpDelayFirstProbeNs must be >= 0");
+        require(arpUnicastProbes >= 0 && arpUnicastProbes <= MAX_ARP_PROBES, "arpUnicastProbes must be 0..100");
+        require(arpBroadcastProbes >= 0 && arpBroadcastProbes <= MAX_ARP_PROBES, "arpBroadcastProbes must be 0..100");
         require(arpCacheEntries > 0, "arpCacheEntries must be > 0");
         require(arpQueueFrames >= 0, "arpQueueFrames must be >= 0");
         require(reassemblyTimeoutNs > 0, "reassemblyTimeoutNs must be > 0");

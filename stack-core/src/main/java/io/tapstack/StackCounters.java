@@ -19,6 +19,12 @@ public final class StackCounters
         ARP_RX, ARP_TX_REQUESTS, ARP_TX_REPLIES, ARP_TX_GRATUITOUS, ARP_DROP_TOO_SHORT, ARP_DROP_UNSUPPORTED,
         ARP_DROP_BAD_OPERATION, ARP_IGNORED_NOT_FOR_US, ARP_RESOLVED, ARP_RESOLUTION_FAILED, ARP_CACHE_EVICTIONS,
         ARP_QUEUED, ARP_QUEUE_FULL_DROPS, ARP_UNRESOLVED_DROPS, ARP_ADDRESS_CONFLICTS,
+        /**
+         * Entries used past their lifetime that began a re-validation (kept in use meanwhile, RFC 1122 §2.3.2.1);
+         * re-validations ended by a reply or an upper layer's confirmation; those nobody answered (entry dropped);
+         * ARP requests sent unicast to the known MAC (also in ARP_TX_REQUESTS).
+         */
+        ARP_REVALIDATIONS, ARP_REVALIDATED, ARP_REVALIDATION_FAILED, ARP_TX_UNICAST_POLLS,
 
         IP_RX, IP_TX, IP_DROP_TOO_SHORT, IP_DROP_BAD_VERSION, IP_DROP_BAD_HEADER_LENGTH, IP_DROP_BAD_TOTAL_LENGTH,
         IP_DROP_TRUNCATED, IP_DROP_BAD_CHECKSUM, IP_DROP_NOT_FOR_US, IP_DROP_BAD_SOURCE, IP_DROP_UNKNOWN_PROTOCOL,
@@ -54,6 +60,11 @@ public final class StackCounters
         TCP_MEMORY_PRESSURE, TCP_MEMORY_HARD_LIMIT, TCP_MEMORY_BYTES, TCP_MEMORY_ALLOCATED_BYTES,
         /** SYN cookies whose SYN-ACK carried the SYN's options in its TSval (RFC 4987 §3.6, as Linux does). */
         TCP_SYN_COOKIES_WITH_OPTIONS,
+        /**
+         * Valid SYN cookies whose ACK came back without the timestamps (and so the options) their SYN-ACK carried: the
+         * connection has the MSS alone (RFC 7323 §3.2, as Linux).
+         */
+        TCP_SYN_COOKIES_OPTIONS_LOST,
         /** Connections that entered TIME-WAIT as a light record; records a new SYN ended (RFC 6191). */
         TCP_TIME_WAIT_ENTERED, TCP_TIME_WAIT_REOPENS,
         /** RFC 8985: segments RACK deemed lost, those of them that were retransmissions, reordering-timer expiries. */

@@ -113,6 +113,20 @@ public final class Ipv4Layer implements EtherTypeHandler
     }
 
     /**
+     * A transport's advice that {@code destination} received what we sent (a TCP ACK of new data): the next hop
+     * towards it is reachable, so its ARP entry needs no re-validation (RFC 1122 §2.3.2.1, "advice from higher
+     * layers").
+     */
+    public void confirmReachable(final int destination, final long nowNs)
+    {
+        final int nextHop = routes.nextHop(destination);
+        if (nextHop != RouteTable.NO_ROUTE && !routes.isBroadcast(nextHop))
+        {
+            arp.confirmReachable(nextHop, nowNs);
+        }
+    }
+
+    /**
      * One received IPv4 packet (the Ethernet payload, possibly with link padding after it).
      *
      * @param linkBroadcast the frame was sent to the Ethernet broadcast address

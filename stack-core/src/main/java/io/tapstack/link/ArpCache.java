@@ -7,6 +7,12 @@ import org.agrona.collections.Int2IntHashMap;
  * IPv4 → MAC mappings with expiry, and the next hops being resolved (RFC 826, RFC 1122 §2.3.2.1). A fixed
  * number of entries in parallel arrays indexed through a primitive map: no allocation after construction.
  * Owned by the stack thread.
+ *
+ * <p>An entry's life follows Linux's neighbour states: INCOMPLETE (being resolved, nothing usable), REACHABLE
+ * (confirmed less than a lifetime ago; past its deadline it is "stale" but keeps its MAC and needs no timer),
+ * DELAY (a stale entry was used: wait a little for confirmation from an upper layer) and PROBE (re-validating with
+ * ARP requests, unicast to the known MAC first). REACHABLE, DELAY and PROBE entries are usable; a PROBE that
+ * nobody answers removes the entry.
  */
 public final class ArpCache
 {
@@ -15,22 +21,30 @@ public final class ArpCache
 
     static final byte FREE = 0;
     static final byte INCOMPLETE = 1;
-    static final byte RESOLVED = 2;
+    static final byte REACHABLE = 2;
+    static final byte DELAY = 3;
+    static final byte PROBE = 4;
 
     private final int capacity;
     private final Int2IntHashMap slotByAddress;
     final int[] address;
     final long[] mac;
     final byte[] state;
-    /** RESOLVED: when the mapping expires. INCOMPLETE: when the next request is due. */
+    /**
+     * REACHABLE: when the mapping goes stale. INCOMPLETE and PROBE: when the next request (or giving up) is due.
+     * DELAY: when the first probe is due.
+     */
     final long[] deadlineNs;
-    /** INCOMPLETE: requests still to send after the one in flight. */
+    /** INCOMPLETE: requests still to send after the one in flight. PROBE: probes still to send. */
     final int[] retriesLeft;
     /** When the entry was created or last confirmed, for evicting the oldest. */
     final long[] touchedNs;
     private int used;
-    /** The next request or give-up time of each INCOMPLETE entry, by slot: timers look only at what is due. */
-    final DeadlineQueue resolving;
+    /**
+     * The deadline of each INCOMPLETE, DELAY and PROBE entry, by slot (REACHABLE entries have no timer, stale or
+     * not): timers look only at what is due.
+     */
+    final DeadlineQueue timers;
 
     public ArpCache(final int capacity)
     {
@@ -42,7 +56,7 @@ public final class ArpCache
         this.deadlineNs = new long[capacity];
         this.retriesLeft = new int[capacity];
         this.touchedNs = new long[capacity];
-        this.resolving = new DeadlineQueue(capacity);
+        this.timers = new DeadlineQueue(capacity);
     }
 
     public int capacity()
@@ -55,15 +69,26 @@ public final class ArpCache
         return used;
     }
 
-    /** The MAC for {@code ip} if resolved and not expired, else {@link #NONE}. */
-    public long lookup(final int ip, final long nowNs)
+    /**
+     * The MAC for {@code ip} if the entry is usable (reachable, stale, or being re-validated), else {@link #NONE}.
+     * Changes nothing: {@link ArpLayer#lookup} is the one that starts a re-validation.
+     */
+    public long lookup(final int ip)
     {
         final int slot = slotByAddress.get(ip);
-        if (slot < 0 || state[slot] != RESOLVED || deadlineNs[slot] <= nowNs)
-        {
-            return NONE;
-        }
-        return mac[slot];
+        return slot < 0 || !isUsable(state[slot]) ? NONE : mac[slot];
+    }
+
+    /** True when {@code ip} has an entry that is still reachable at {@code nowNs} (confirmed within a lifetime). */
+    public boolean isReachable(final int ip, final long nowNs)
+    {
+        final int slot = slotByAddress.get(ip);
+        return slot >= 0 && state[slot] == REACHABLE && deadlineNs[slot] > nowNs;
+    }
+
+    static boolean isUsable(final byte state)
+    {
+        return state == REACHABLE || state == DELAY || state == PROBE;
     }
 
     /** The slot of {@code ip}, or -1. */
@@ -85,11 +110,25 @@ public final class ArpCache
             slot = allocate(ip, nowNs);
         }
         mac[slot] = macAddress;
-        state[slot] = RESOLVED;
-        resolving.cancel(slot);
+        markReachable(slot, nowNs, expiresNs);
+        return slot;
+    }
+
+    /** The entry in {@code slot} was confirmed at {@code nowNs}: reachable until {@code expiresNs}, no timer. */
+    void markReachable(final int slot, final long nowNs, final long expiresNs)
+    {
+        state[slot] = REACHABLE;
+        timers.cancel(slot);
         deadlineNs[slot] = expiresNs;
         touchedNs[slot] = nowNs;
-        return slot;
+    }
+
+    /** Moves a usable entry to DELAY or PROBE with its next timer at {@code deadline}; keeps its MAC. */
+    void markRevalidating(final int slot, final byte revalidationState, final long deadline)
+    {
+        state[slot] = revalidationState;
+        deadlineNs[slot] = deadline;
+        timers.schedule(slot, deadline);
     }
 
     /** Adds an INCOMPLETE entry for {@code ip}; returns its slot. */
@@ -102,7 +141,7 @@ public final class ArpCache
         }
         state[slot] = INCOMPLETE;
         deadlineNs[slot] = nextRequestNs;
-        resolving.schedule(slot, nextRequestNs);
+        timers.schedule(slot, nextRequestNs);
         retriesLeft[slot] = retries;
         touchedNs[slot] = nowNs;
         return slot;
@@ -153,7 +192,7 @@ public final class ArpCache
         {
             slotByAddress.remove(address[slot]);
             state[slot] = FREE;
-            resolving.cancel(slot);
+            timers.cancel(slot);
             used--;
         }
     }

@@ -16,10 +16,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * ARP for IPv4 over Ethernet. Read RFC 826 ("Packet Reception" is the merge algorithm below), RFC 1122
- * §2.3.2 (retries, flooding limits, queueing) and RFC 5227 §3 (gratuitous ARP) first.
+ * §2.3.2 (retries, flooding limits, queueing, and §2.3.2.1 on keeping entries from going stale) and RFC 5227 §3
+ * (gratuitous ARP) first.
  *
  * <p>Answers requests for our address, learns senders, resolves next hops with a bounded number of retries,
- * and holds a bounded queue of IP packets waiting for a resolution. Owned by the stack thread.
+ * and holds a bounded queue of IP packets waiting for a resolution. An entry older than its lifetime that is
+ * still in use keeps being used while it is re-validated, as Linux's neighbour states do (STALE, DELAY, PROBE):
+ * after a short delay in which an upper layer may confirm the neighbour ({@link #confirmReachable}), unicast ARP
+ * requests to the known MAC (RFC 1122 §2.3.2.1's unicast poll), then broadcast ones; only when none is answered is
+ * the entry dropped, and packets queue for a new resolution as for an unknown next hop. Owned by the stack thread.
  */
 public final class ArpLayer
 {
@@ -33,6 +38,9 @@ public final class ArpLayer
     private final int retries;
     private final long retryIntervalNs;
     private final long cacheTtlNs;
+    private final long delayFirstProbeNs;
+    private final int unicastProbes;
+    private final int broadcastProbes;
     private final boolean gratuitous;
     private final ArpPacket packet = new ArpPacket();
     private final ArpPacket outgoing = new ArpPacket();
@@ -69,6 +77,9 @@ public final class ArpLayer
         this.retries = config.arpRetries();
         this.retryIntervalNs = config.arpRetryIntervalNs();
         this.cacheTtlNs = config.arpCacheTtlNs();
+        this.delayFirstProbeNs = config.arpDelayFirstProbeNs();
+        this.unicastProbes = config.arpUnicastProbes();
+        this.broadcastProbes = config.arpBroadcastProbes();
         this.gratuitous = config.gratuitousArp();
         this.queueCapacity = config.arpQueueFrames();
         this.queueSlotSize = ethernet.maxPayloadLength();
@@ -157,7 +168,8 @@ public final class ArpLayer
             // RFC 826 "Packet Reception": update an existing entry (merge), add one only if we are the target
             final boolean forUs = targetIp == ourAddress;
             final int previous = cache.slotOf(senderIp);
-            final boolean wasResolving = previous >= 0 && cache.state[previous] == ArpCache.INCOMPLETE;
+            final byte previousState = previous >= 0 ? cache.state[previous] : ArpCache.FREE;
+            final boolean wasResolving = previousState == ArpCache.INCOMPLETE;
             final int slot = cache.putResolved(senderIp, senderMac, nowNs, nowNs + cacheTtlNs, forUs);
             if (cache.lastAllocateEvicted && forUs)
             {
@@ -170,6 +182,14 @@ public final class ArpLayer
                 if (LOG.isDebugEnabled())
                 {
                     LOG.debug("{} is at {}", Ipv4Address.toString(senderIp), MacAddress.toString(senderMac));
+                }
+            }
+            else if (previousState == ArpCache.DELAY || previousState == ArpCache.PROBE)
+            {
+                counters.increment(Counter.ARP_REVALIDATED);
+                if (LOG.isDebugEnabled())
+                {
+                    LOG.debug("{} is still at {}", Ipv4Address.toString(senderIp), MacAddress.toString(senderMac));
                 }
             }
             if (slot >= 0)
@@ -198,11 +218,62 @@ public final class ArpLayer
     }
 
     /**
-     * The MAC of {@code nextHop} if known and fresh, else {@link ArpCache#NONE}. Does not start a resolution.
+     * The MAC to send to {@code nextHop} now, else {@link ArpCache#NONE}. Does not start a resolution, but using an
+     * entry past its lifetime starts its re-validation (RFC 1122 §2.3.2.1; Linux's STALE to DELAY): the entry keeps
+     * being used meanwhile.
      */
     public long lookup(final int nextHop, final long nowNs)
     {
-        return cache.lookup(nextHop, nowNs);
+        final int slot = cache.slotOf(nextHop);
+        if (slot < 0)
+        {
+            return ArpCache.NONE;
+        }
+        final byte state = cache.state[slot];
+        if (state == ArpCache.REACHABLE && cache.deadlineNs[slot] <= nowNs)
+        {
+            beginRevalidation(slot, nowNs);
+        }
+        return ArpCache.isUsable(state) ? cache.mac[slot] : ArpCache.NONE;
+    }
+
+    /**
+     * Advice from a higher layer that {@code nextHop} is reachable (RFC 1122 §2.3.2.1), e.g. a TCP ACK of new data:
+     * its entry, if it has a MAC, is reachable for another lifetime, and a re-validation in progress ends.
+     */
+    public void confirmReachable(final int nextHop, final long nowNs)
+    {
+        final int slot = cache.slotOf(nextHop);
+        if (slot < 0)
+        {
+            return;
+        }
+        final byte state = cache.state[slot];
+        if (state == ArpCache.REACHABLE)
+        {
+            cache.deadlineNs[slot] = nowNs + cacheTtlNs;
+            cache.touchedNs[slot] = nowNs;
+        }
+        else if (state == ArpCache.DELAY || state == ArpCache.PROBE)
+        {
+            cache.markReachable(slot, nowNs, nowNs + cacheTtlNs);
+            counters.increment(Counter.ARP_REVALIDATED);
+            if (LOG.isDebugEnabled())
+            {
+                LOG.debug("{} confirmed reachable by an upper layer", Ipv4Address.toString(nextHop));
+            }
+        }
+    }
+
+    private void beginRevalidation(final int slot, final long nowNs)
+    {
+        // Linux's DELAY: an upper layer's confirmation in the next moments saves the ARP traffic
+        cache.markRevalidating(slot, ArpCache.DELAY, nowNs + delayFirstProbeNs);
+        counters.increment(Counter.ARP_REVALIDATIONS);
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("{} is stale but in use: re-validating it", Ipv4Address.toString(cache.address[slot]));
+        }
     }
 
     /**
@@ -260,40 +331,101 @@ public final class ArpLayer
         }
     }
 
-    /** Sends due retries and gives up on next hops out of retries; returns the work done. */
+    /**
+     * Sends resolution retries and re-validation probes that are due, and gives up on next hops that did not
+     * answer; returns the work done.
+     */
     public int onTimer(final long nowNs)
     {
         int work = 0;
-        final DeadlineQueue due = cache.resolving;
+        final DeadlineQueue due = cache.timers;
         while (!due.isEmpty() && due.nextDeadlineNs() <= nowNs)
         {
             final int slot = due.peekId();
-            final int nextHop = cache.address[slot];
             work++;
-            if (cache.retriesLeft[slot] > 0)
+            switch (cache.state[slot])
             {
-                cache.retriesLeft[slot]--;
-                cache.deadlineNs[slot] = nowNs + retryIntervalNs;
-                due.schedule(slot, cache.deadlineNs[slot]);
-                sendRequest(nextHop);
-            }
-            else
-            {
-                // RFC 1122 §2.3.2.2: give up and drop what waited; a later packet starts again
-                counters.increment(Counter.ARP_RESOLUTION_FAILED);
-                LOG.debug("{} did not answer ARP: dropping its queued packets", Ipv4Address.toString(nextHop));
-                cache.remove(slot);
-                dropQueued(nextHop);
-                resolutionFailureListener.onResolutionFailed(nextHop, nowNs);
+                case ArpCache.INCOMPLETE:
+                    retryResolution(slot, nowNs);
+                    break;
+                case ArpCache.DELAY:
+                    // no confirmation came: Linux's PROBE
+                    cache.retriesLeft[slot] = unicastProbes + broadcastProbes;
+                    probe(slot, nowNs);
+                    break;
+                case ArpCache.PROBE:
+                    probe(slot, nowNs);
+                    break;
+                default:
+                    due.cancel(slot); // a timer outlived its state: nothing to do
+                    break;
             }
         }
         return work;
     }
 
-    /** The earliest retry or give-up time of a resolution in progress. */
+    /** The next re-validation probe of a DELAY or PROBE entry, or its removal when none is left. */
+    private void probe(final int slot, final long nowNs)
+    {
+        final int nextHop = cache.address[slot];
+        final int left = cache.retriesLeft[slot];
+        if (left == 0)
+        {
+            // RFC 1122 §2.3.2.1: delete the entry when no poll was answered; the next packet resolves afresh
+            counters.increment(Counter.ARP_REVALIDATION_FAILED);
+            LOG.debug("{} did not answer re-validation: entry dropped", Ipv4Address.toString(nextHop));
+            cache.remove(slot);
+            return;
+        }
+        cache.retriesLeft[slot] = left - 1;
+        cache.markRevalidating(slot, ArpCache.PROBE, nowNs + retryIntervalNs);
+        if (left > broadcastProbes)
+        {
+            // RFC 1122 §2.3.2.1 "unicast poll": ask the MAC we have, not the whole link
+            final long knownMac = cache.mac[slot];
+            if (sendArp(ArpPacket.OPER_REQUEST, knownMac, MacAddress.ZERO, nextHop))
+            {
+                counters.increment(Counter.ARP_TX_REQUESTS);
+                counters.increment(Counter.ARP_TX_UNICAST_POLLS);
+                if (LOG.isDebugEnabled())
+                {
+                    LOG.debug("is {} still at {}? tell {}", Ipv4Address.toString(nextHop),
+                        MacAddress.toString(knownMac), Ipv4Address.toString(ourAddress));
+                }
+            }
+        }
+        else
+        {
+            // the known MAC did not answer: perhaps the address moved to another interface
+            sendRequest(nextHop);
+        }
+    }
+
+    private void retryResolution(final int slot, final long nowNs)
+    {
+        final int nextHop = cache.address[slot];
+        if (cache.retriesLeft[slot] > 0)
+        {
+            cache.retriesLeft[slot]--;
+            cache.deadlineNs[slot] = nowNs + retryIntervalNs;
+            cache.timers.schedule(slot, cache.deadlineNs[slot]);
+            sendRequest(nextHop);
+        }
+        else
+        {
+            // RFC 1122 §2.3.2.2: give up and drop what waited; a later packet starts again
+            counters.increment(Counter.ARP_RESOLUTION_FAILED);
+            LOG.debug("{} did not answer ARP: dropping its queued packets", Ipv4Address.toString(nextHop));
+            cache.remove(slot);
+            dropQueued(nextHop);
+            resolutionFailureListener.onResolutionFailed(nextHop, nowNs);
+        }
+    }
+
+    /** The earliest retry, probe or give-up time of a resolution or re-validation in progress. */
     public long nextDeadlineNs()
     {
-        return cache.resolving.nextDeadlineNs();
+        return cache.timers.nextDeadlineNs();
     }
 
     private void sendQueued(final int ip, final long mac)

@@ -6,17 +6,21 @@ import io.tapstack.ip.Ipv4Layer;
 import io.tapstack.wire.TcpFlags;
 import io.tapstack.wire.TcpHeader;
 import io.tapstack.wire.TcpOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The stateless half of a listener's handshake (RFC 4987 §3.6): when the half-open queue is full, a SYN is answered
  * with a SYN-ACK whose sequence number is a {@link SynCookies cookie} and, when the SYN carried timestamps, whose
  * TSval carries the window scale and SACK-permitted options the SYN asked for; nothing is kept. The ACK that brings
  * the cookie back (SEG.ACK - 1, and its TSecr) is checked here, and what it carried is left in this holder's fields
- * for the layer to make the connection with. Read RFC 4987 §3.6, RFC 7323 §2.2, §3.2 and RFC 2018 §2 first.
+ * for the layer to make the connection with; an ACK without timestamps makes a connection with the MSS alone. Read RFC 4987 §3.6, RFC 7323 §2.2, §3.2 and RFC 2018 §2 first.
  * Allocation free. Owned by the stack thread.
  */
 final class SynCookieHandshake
 {
+    private static final Logger LOG = LoggerFactory.getLogger(SynCookieHandshake.class);
+
     private final SynCookies cookies;
     private final TcpSegmentWriter writer;
     private final StackCounters counters;
@@ -121,14 +125,22 @@ final class SynCookieHandshake
     {
         final int cookie = ack.acknowledgmentNumber() - 1;
         // with timestamps off our SYN-ACKs carry none, so a TSecr is no echo of ours (RFC 7323 §3.2: ignored)
-        final int options = config.timestamps() && ackOptions.hasTimestamps ? SynCookies.tsOptionsOf(ackOptions.tsEcr)
-            : SynCookies.NO_TIMESTAMPS;
+        final boolean echoed = config.timestamps() && ackOptions.hasTimestamps;
+        final int options = echoed ? SynCookies.tsOptionsOf(ackOptions.tsEcr) : SynCookies.NO_TIMESTAMPS;
+        // RFC 7323 §3.2: an ACK without timestamps means they are not in use, whatever our SYN-ACK's TSval carried;
+        // the cookie is valid with any options, and the connection gets its MSS alone (Linux: cookie_timestamp_decode)
+        final int checked = echoed || !config.timestamps() ? options : SynCookies.ANY_OPTIONS;
         final int cookieMss = cookies.validate(ipv4.ourAddress(), listener.port(), source, ack.sourcePort(),
-            ack.sequenceNumber() - 1, cookie, options, nowNs);
+            ack.sequenceNumber() - 1, cookie, checked, nowNs);
         if (cookieMss < 0)
         {
             counters.increment(Counter.TCP_SYN_COOKIES_INVALID);
             return false;
+        }
+        if (checked == SynCookies.ANY_OPTIONS && cookies.lastTsOptions != SynCookies.NO_TIMESTAMPS)
+        {
+            counters.increment(Counter.TCP_SYN_COOKIES_OPTIONS_LOST);
+            LOG.debug("a SYN cookie came back without the timestamps of its SYN-ACK: its connection has the MSS alone");
         }
         iss = cookie;
         mss = cookieMss;

@@ -22,9 +22,13 @@ import io.tapstack.wire.SeqNum;
  * <p>The options a SYN asked for do not fit in the sequence number. When the SYN carried timestamps, our SYN-ACK's
  * TSval carries them in its low {@value #TS_OPTION_BITS} bits, as Linux does (RFC 4987 §3.6 names the lost options as
  * the cookies' cost; RFC 7323 §3.2 has the client echo TSval in TSecr): the window scale the client offered (4 bits,
- * 15 for none) and SACK-permitted (1 bit). Those bits are part of the hashed input, so the ACK's TSecr must bring back
- * exactly what the SYN-ACK sent: a forged TSecr fails like a forged cookie. Without timestamps in the SYN the cookie
- * carries the MSS alone. Owned by the stack thread.
+ * 15 for none) and SACK-permitted (1 bit). Those bits are bound to the cookie: a tag naming them (0 for a cookie
+ * without timestamps, 1 to 32 for the options) is XORed into the top {@value #TAG_BITS} bits of its hash, so an ACK
+ * whose TSecr brings back other options than the SYN-ACK sent fails like a forged cookie. An ACK that brings back no
+ * timestamps at all cannot say which options its SYN-ACK carried: it is checked against the hash's other bits and
+ * any valid tag ({@link #ANY_OPTIONS}), as Linux accepts such an ACK (the connection then has the MSS alone), at the
+ * price of 33 cookies in 2^24 being valid for it instead of one. Without timestamps in the SYN the cookie carries the
+ * MSS alone. Owned by the stack thread.
  */
 final class SynCookies
 {
@@ -37,6 +41,11 @@ final class SynCookies
     private static final int HASH_MASK = 0xFF_FFFF;
     /** The SYN carried no timestamps: the cookie keeps no options but the MSS. */
     static final int NO_TIMESTAMPS = -1;
+    /** For {@link #validate}: the ACK brought back no timestamps, so the cookie may have been made with any options. */
+    static final int ANY_OPTIONS = -2;
+    /** Top bits of the cookie's hash that carry the options' tag. */
+    private static final int TAG_BITS = 6;
+    private static final int TAG_SHIFT = 24 - TAG_BITS;
     /** Low bits of the SYN-ACK's TSval that carry the options (Linux uses 6, with ECN, which we do not offer). */
     static final int TS_OPTION_BITS = 5;
     private static final int TS_OPTION_MASK = (1 << TS_OPTION_BITS) - 1;
@@ -49,6 +58,11 @@ final class SynCookies
     /** Slots per key: a key is used for one period of 32 slots, then replaced. */
     static final int SLOTS_PER_KEY = 32;
 
+    /**
+     * The options the last cookie {@link #validate validated} was made with, read from its tag ({@link #NO_TIMESTAMPS}
+     * or {@link #tsOptions}): with {@link #ANY_OPTIONS}, what the ACK's missing timestamps would have brought back.
+     */
+    int lastTsOptions = NO_TIMESTAMPS;
     private final java.util.function.IntFunction<byte[]> freshKeys;
     /** The keys of even and odd periods: {@code keys[period & 1]}, tagged with the period it serves. */
     private final KeyedHash[] keys = new KeyedHash[2];
@@ -117,7 +131,7 @@ final class SynCookies
 
     /**
      * The sequence number of our SYN-ACK to a SYN with sequence number {@code clientIsn} and MSS {@code mss};
-     * {@code tsOptions} ({@link #tsOptions}, or {@link #NO_TIMESTAMPS}) is bound into the hash.
+     * {@code tsOptions} ({@link #tsOptions}, or {@link #NO_TIMESTAMPS}) is bound to it by its {@link #tag}.
      */
     int encode(final int localAddress, final int localPort, final int remoteAddress, final int remotePort,
         final int clientIsn, final int mss, final int tsOptions, final long nowNs)
@@ -129,7 +143,13 @@ final class SynCookies
             mssIndex++;
         }
         return ((slot & 31) << 27) | (mssIndex << 24)
-            | (hash(localAddress, localPort, remoteAddress, remotePort, clientIsn, tsOptions, slot) & HASH_MASK);
+            | ((hash(localAddress, localPort, remoteAddress, remotePort, clientIsn, slot) ^ tag(tsOptions)) & HASH_MASK);
+    }
+
+    /** The options' tag XORed into a cookie's hash: 0 without timestamps, else 1 to 32 in the top bits. */
+    private static int tag(final int tsOptions)
+    {
+        return tsOptions == NO_TIMESTAMPS ? 0 : (tsOptions + 1) << TAG_SHIFT;
     }
 
     /** Checks a cookie made without timestamps ({@link #NO_TIMESTAMPS}); see the method below. */
@@ -141,7 +161,8 @@ final class SynCookies
 
     /**
      * Checks the cookie an ACK brings back ({@code SEG.ACK - 1}) for the client ISN ({@code SEG.SEQ - 1}) and the
-     * options its TSecr brings back ({@link #tsOptionsOf}, or {@link #NO_TIMESTAMPS} for an ACK without timestamps).
+     * options its TSecr brings back ({@link #tsOptionsOf}; {@link #NO_TIMESTAMPS} when timestamps are off, so no
+     * SYN-ACK carried options; {@link #ANY_OPTIONS} for an ACK without timestamps when a SYN-ACK may have).
      *
      * @return the MSS the cookie carries, or -1 when it is not one of ours (or the options are not those it was made
      *     with), or too old
@@ -154,9 +175,17 @@ final class SynCookies
         {
             return -1;
         }
-        final int expected = hash(localAddress, localPort, remoteAddress, remotePort, clientIsn, tsOptions, slot)
+        final int tagged = (cookie ^ hash(localAddress, localPort, remoteAddress, remotePort, clientIsn, slot))
             & HASH_MASK;
-        return (cookie & HASH_MASK) == expected ? MSS_TABLE[(cookie >>> 24) & 7] : -1;
+        final boolean valid = tsOptions == ANY_OPTIONS
+            ? (tagged & ((1 << TAG_SHIFT) - 1)) == 0 && (tagged >>> TAG_SHIFT) <= TS_OPTION_MASK + 1
+            : tagged == tag(tsOptions);
+        if (!valid)
+        {
+            return -1;
+        }
+        lastTsOptions = (tagged >>> TAG_SHIFT) - 1;
+        return MSS_TABLE[(cookie >>> 24) & 7];
     }
 
     /**
@@ -192,10 +221,10 @@ final class SynCookies
     }
 
     private int hash(final int localAddress, final int localPort, final int remoteAddress, final int remotePort,
-        final int clientIsn, final int tsOptions, final int slot)
+        final int clientIsn, final int slot)
     {
         return keyOf(slot).begin().putInt(localAddress).putShort(localPort).putInt(remoteAddress)
-            .putShort(remotePort).putInt(clientIsn).putInt(slot).putInt(tsOptions).hash();
+            .putShort(remotePort).putInt(clientIsn).putInt(slot).hash();
     }
 
     /** The key of the period {@code slot} belongs to. */

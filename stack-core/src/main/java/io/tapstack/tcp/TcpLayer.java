@@ -253,7 +253,13 @@ public final class TcpLayer implements Ipv4Transport
         final TcpConnection c = connections.get(key);
         if (c != null)
         {
+            final int sndUnaBefore = c.sndUna();
             c.onSegment(segment, options, nowNs);
+            if (c.sndUna() != sndUnaBefore)
+            {
+                // RFC 1122 §2.3.2.1: an ACK of new data is advice that the next hop reaches the peer
+                ipv4.confirmReachable(source, nowNs);
+            }
             noteTimer(c);
             return;
         }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * RFC 4987 §3.6: the cookie's layout, its MSS table and its two-slot lifetime; the options a cookie carries in its
- * SYN-ACK's TSval when the SYN had timestamps (RFC 7323 §3.2 echoes them in TSecr), bound into its hash.
+ * SYN-ACK's TSval when the SYN had timestamps (RFC 7323 §3.2 echoes them in TSecr), bound to it by a tag in its hash.
  */
 class SynCookiesTest
 {
@@ -81,6 +81,39 @@ class SynCookiesTest
         }
         assertEquals(-1, checkWith(cookie, SynCookies.NO_TIMESTAMPS, T0), "the ACK must bring timestamps back");
         assertEquals(-1, checkWith(make(1460, T0), options, T0), "a cookie made without timestamps takes none");
+    }
+
+    @Test
+    void anAckWithoutTimestampsValidatesACookieMadeWithAnyOptionsOrNoneAndTellsWhich()
+    {
+        for (int options = SynCookies.NO_TIMESTAMPS; options < 32; options++)
+        {
+            final int cookie = makeWith(options, T0);
+            assertEquals(1460, checkWith(cookie, SynCookies.ANY_OPTIONS, T0), "made with options " + options);
+            assertEquals(options, cookies.lastTsOptions);
+            assertEquals(-1, checkWith(cookie, SynCookies.ANY_OPTIONS, T0 + 3 * SynCookies.SLOT_NS), "expired");
+        }
+    }
+
+    @Test
+    void withAnyOptionsTheHashBelowTheTagMustStillMatchAndOnly33TagsOf64Pass()
+    {
+        final int cookie = makeWith(SynCookies.tsOptions(7, true), T0);
+        for (int bit = 0; bit < 18; bit++)
+        {
+            assertEquals(-1, checkWith(cookie ^ (1 << bit), SynCookies.ANY_OPTIONS, T0), "hash bit " + bit);
+        }
+        assertEquals(-1, cookies.validate(0x0A000002, 80, 0x0A000001, 40001, 0x1000_0000, cookie,
+            SynCookies.ANY_OPTIONS, T0), "port");
+        int passing = 0;
+        for (int tagBits = 0; tagBits < 64; tagBits++)
+        {
+            if (checkWith(cookie ^ (tagBits << 18), SynCookies.ANY_OPTIONS, T0) > 0)
+            {
+                passing++;
+            }
+        }
+        assertEquals(33, passing, "no timestamps or one of the 32 option sets: 33 cookies in 2^24 pass, not more");
     }
 
     @Test

@@ -150,13 +150,59 @@ class TcpSynCookieTest
         t.expect(RST, t.stack(1), 0); // RFC 9293 §3.10.7.2: <SEQ=SEG.ACK><CTL=RST>
         assertEquals(0, l[0].pending());
         assertEquals(1, t.count(Counter.TCP_SYN_COOKIES_INVALID));
-        // and an ACK without the timestamps the SYN-ACK carried is no better
-        t.send(ACK, t.peer(1), t.stack(1));
-        t.expect(RST, t.stack(1), 0);
-        assertEquals(2, t.count(Counter.TCP_SYN_COOKIES_INVALID));
         // the genuine echo still works
         t.send(ACK, t.peer(1), t.stack(1), 1000, ts(PEER_TS + 1, synAck.tsVal()), NONE);
         assertEquals(1, l[0].pending());
+    }
+
+    // RFC 7323 §3.2: timestamps are in use only if both sides sent them; Linux's cookie_timestamp_decode
+    @Test
+    void rfc7323s3_2_anAckWithoutTheTimestampsOfTheCookiesSynAckMakesAConnectionWithItsMssOnly()
+    {
+        final TcpListener[] l = new TcpListener[1];
+        final TcpScript t = fullHalfOpenQueue(l);
+        final TcpScript.Seg synAck = cookieSynAck(t, options(mss(1460), sackPermitted(), ts(PEER_TS, 0), wscale(7)));
+        assertTrue(synAck.ts(), "the SYN-ACK carried the options in its TSval; got " + synAck);
+        // the client (or a middlebox) leaves the timestamps off: the window scale and SACK they carried are lost
+        t.send(ACK, t.peer(1), t.stack(1), 1000, NONE, NONE);
+        t.expectNothing();
+        assertEquals(1, t.count(Counter.TCP_SYN_COOKIES_VALID));
+        assertEquals(0, t.count(Counter.TCP_SYN_COOKIES_INVALID));
+        assertEquals(1, t.count(Counter.TCP_SYN_COOKIES_OPTIONS_LOST));
+        final TcpConnection c = l[0].accept();
+        assertNotNull(c, "the cookie validates: a connection");
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        assertEquals(1460, c.sendMss(), "the cookie's MSS, no room kept for timestamps");
+        assertEquals(1000, c.sndWnd(), "RFC 7323 §2.2: no window scaling");
+
+        t.write(c, bytes(10));
+        final TcpScript.Seg data = t.expect(ACK | PSH, t.stack(1), t.peer(1), 10);
+        assertFalse(data.ts(), "no timestamps; got " + data);
+        assertEquals(Math.min(t.config.receiveBufferBytes(), 65535), data.window(), "our window unscaled; got " + data);
+        t.send(ACK, t.peer(101), t.stack(11), 1000, NONE, bytes(100));
+        assertEquals(0, t.expect(ACK, t.stack(11), t.peer(1), 0).sack().length, "no SACK");
+        assertEquals(0, t.count(Counter.TCP_WINDOW_SCALE_NEGOTIATED));
+        assertEquals(0, t.count(Counter.TCP_TIMESTAMPS_NEGOTIATED));
+        assertEquals(0, t.count(Counter.TCP_SACK_PERMITTED_NEGOTIATED));
+    }
+
+    @Test
+    void rfc4987s3_6_aForgedCookieWithoutTimestampsIsStillReset()
+    {
+        final TcpListener[] l = new TcpListener[1];
+        final TcpScript t = fullHalfOpenQueue(l);
+        cookieSynAck(t, options(mss(1460), sackPermitted(), ts(PEER_TS, 0), wscale(7)));
+        // every bit of the hash below the options' tag (whose other values stand for other options) must match
+        for (int bit = 0; bit < 18; bit++)
+        {
+            t.send(ACK, t.peer(1), t.stack(1) ^ (1 << bit), 1000, NONE, NONE);
+            t.expect(RST, t.stack(1) ^ (1 << bit), 0);
+        }
+        t.peerPort = 40004; // the genuine cookie from another client
+        t.send(ACK, t.peer(1), t.stack(1), 1000, NONE, NONE);
+        t.expect(RST, t.stack(1), 0);
+        assertEquals(0, l[0].pending());
+        assertEquals(19, t.count(Counter.TCP_SYN_COOKIES_INVALID));
     }
 
     @Test
@@ -170,6 +216,7 @@ class TcpSynCookieTest
         assertFalse(synAck.sackPermitted(), "got " + synAck);
         assertEquals(0, t.count(Counter.TCP_SYN_COOKIES_WITH_OPTIONS));
         t.send(ACK, t.peer(1), t.stack(1), 1000, NONE, NONE);
+        assertEquals(0, t.count(Counter.TCP_SYN_COOKIES_OPTIONS_LOST), "there were none to lose");
         final TcpConnection c = l[0].accept();
         assertEquals(1460, c.sendMss());
         assertEquals(1000, c.sndWnd(), "no window scaling");

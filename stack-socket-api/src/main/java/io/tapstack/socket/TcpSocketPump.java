@@ -38,6 +38,11 @@ final class TcpSocketPump implements TcpHandler
     private boolean endOfStreamWritten;
     private boolean forgotten;
     private boolean sendAborted;
+    /**
+     * Bytes of the send ring's first record already in TCP's send buffer. A record stays in the ring until all of
+     * it has moved (a ring record cannot be consumed in part), so a chunk larger than TCP's free room still moves.
+     */
+    private int movedOfRecord;
     /** TCP closed the connection in order; it is forgotten once the reader has been handed everything. */
     private boolean terminated;
 
@@ -196,14 +201,18 @@ final class TcpSocketPump implements TcpHandler
     {
         if (tcp.isOutputOpen())
         {
-            if (tcp.writable() < length)
+            // what fits now: a chunk may be larger than TCP's whole send buffer (a large ring, a small buffer)
+            final int rest = length - movedOfRecord;
+            final int taken = tcp.write(buffer, index + movedOfRecord, rest);
+            if (taken < rest)
             {
+                movedOfRecord += Math.max(0, taken);
                 sendAborted = true;
                 return ControlledMessageHandler.Action.ABORT; // TCP's send buffer is full: onWritable resumes
             }
-            tcp.write(buffer, index, length);
         }
         // else TCP can no longer send (reset, closed): the bytes are dropped and the failure tells the writer
+        movedOfRecord = 0;
         return ControlledMessageHandler.Action.CONTINUE;
     }
 

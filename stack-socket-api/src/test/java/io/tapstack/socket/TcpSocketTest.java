@@ -317,6 +317,34 @@ class TcpSocketTest
     }
 
     @Test
+    void aSendRingLargerThanTcpsSendBufferMovesEveryByte() throws Exception
+    {
+        // a 4 MiB send ring writes 512 KiB chunks, eight times TCP's first send buffer (64 KiB, grown only once data
+        // flows): the pump must move part of a chunk, or nothing ever moves
+        try (MemoryStacks s = new MemoryStacks())
+        {
+            final TcpServerSocket listener = s.b.listen(7, SocketOptions.defaults().readTimeout(Duration.ofSeconds(10)));
+            final TcpSocket client = s.a.connect(B_IP, 7, CONNECT, SocketOptions.defaults().sendBufferBytes(4 << 20));
+            final TcpSocket server = listener.accept(Duration.ofSeconds(5));
+            final byte[] data = random(12 << 20, 11);
+            final CompletableFuture<Void> written = client.writeAsync(data, 0, data.length);
+            final byte[] got = new byte[data.length];
+            final InputStream in = server.getInputStream();
+            int total = 0;
+            while (total < got.length)
+            {
+                final int n = in.read(got, total, got.length - total);
+                assertTrue(n > 0, "end of stream after " + total + " bytes");
+                total += n;
+            }
+            written.get(10, TimeUnit.SECONDS);
+            assertArrayEquals(sha256(data), sha256(got), "every byte, in order");
+            client.close();
+            server.close();
+        }
+    }
+
+    @Test
     void fiftyConcurrentClientsEachGetTheirOwnEcho() throws Exception
     {
         try (MemoryStacks s = new MemoryStacks())
