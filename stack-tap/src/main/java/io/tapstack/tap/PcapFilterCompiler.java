@@ -28,7 +28,7 @@ public final class PcapFilterCompiler
     private static final int INSTRUCTION_SIZE = 8;
 
     /** The sonames to try: the development link, then Debian's runtime names. */
-    private static final String[] LIBRARY_NAMES = {"pcap", "libpcap.so.0.8", "libpcap.so.1"};
+    static final String[] LIBRARY_NAMES = {"pcap", "libpcap.so.0.8", "libpcap.so.1"};
 
     private static LibPcap library;
     private static String loadFailure;
