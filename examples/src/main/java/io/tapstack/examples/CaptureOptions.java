@@ -131,6 +131,10 @@ final class CaptureOptions
         {
             throw new Options.UsageException("--trace - and --pcap - both want stdout: give one of them a file");
         }
+        if (options.has("pcap-filter") && !capturing && "none".equals(trace))
+        {
+            throw new Options.UsageException("--pcap-filter needs --pcap or --trace (it chooses the frames they show)");
+        }
         filter(options);
     }
 

@@ -80,7 +80,9 @@ class RejectedCommandLineTest
             // capture and trace: a filter libpcap refuses is named with libpcap's own words
             args("--pcap-filter: can't parse filter expression: syntax error", "echo", "--tap", "t0", "--ip",
                 "10.0.0.2/24", "--pcap", "/tmp/x.pcap", "--pcap-filter", "tcp prot 80"),
-            args("--pcap-filter", "echo", "--tap", "t0", "--ip", "10.0.0.2/24", "--pcap-filter", "port 99999"),
+            args("--pcap-filter", "echo", "--tap", "t0", "--ip", "10.0.0.2/24", "--trace", "log", "--pcap-filter",
+                "port 99999"),
+            args("--pcap-filter", "echo", "--tap", "t0", "--ip", "10.0.0.2/24", "--pcap-filter", "icmp"),
             line("--pcap-point", "echo " + STACK + " --pcap /tmp/x.pcap --pcap-point kernel"),
             line("--pcap-point", "echo " + STACK + " --pcap - --pcap-point both"),
             line("--pcap-point", "echo " + STACK + " --pcap-point wire"),
