@@ -146,7 +146,7 @@ final class ExampleProcess implements AutoCloseable
         return netns.exec(timeout, cmd.toArray(new String[0]));
     }
 
-    private void launch(final String command, final String... extra) throws IOException
+    void launch(final String command, final String... extra) throws IOException
     {
         final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns.name));
         cmd.addAll(javaCommand(command, extra));
