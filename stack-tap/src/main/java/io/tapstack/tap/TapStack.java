@@ -71,7 +71,8 @@ public final class TapStack implements AutoCloseable
                 w = new TapFrameDevice(device, true);
             }
             this.hold = new FrameHold(w, b.holdFrames);
-            final FrameDevice wrapped = b.deviceWrapper.apply(hold);
+            // only a stack that holds pays for the wrapper's call per frame
+            final FrameDevice wrapped = b.deviceWrapper.apply(b.holdFrames ? hold : w);
             this.stack = new NetStack(b.config, wrapped);
         }
         catch (final RuntimeException ex)
