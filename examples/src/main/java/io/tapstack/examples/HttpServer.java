@@ -64,7 +64,7 @@ final class HttpServer
         final Options options = command.options();
         final Path root = root(options);
         final HttpSession.Limits limits = limits(options);
-        final TapStack stack = command.start();
+        final TapStack stack = command.startServer();
         if (stack == null)
         {
             return command.failure();
@@ -75,7 +75,8 @@ final class HttpServer
         info.put("tap", stack.tapName());
         info.put("mode", options.get("mode"));
         final HttpStats stats = new HttpStats();
-        final HttpSite site = new HttpSite(root, stack.sockets().counters()::snapshot, info, stats);
+        final io.tapstack.dev.ImpairedDevice impaired = ImpairmentCounts.find(stack.stack().device());
+        final HttpSite site = new HttpSite(root, () -> countersAndImpairments(stack, impaired), info, stats);
         final Consumer<String> accessLog = options.has("access-log") ? System.out::println : null;
         final int port = Servers.port(options);
         final TcpServer server;
@@ -98,6 +99,15 @@ final class HttpServer
         LOG.info("http listening on http://{}:{}/ serving {}; Ctrl-C to stop",
             Ipv4Address.toString(stack.sockets().address()), port, root == null ? "the built-in page" : root);
         return command.serveUntilStopped(() -> server.summary() + stats.summary(), server);
+    }
+
+    /** The stack's counters, then the impairments' own counts (impair_rx_..., impair_tx_...) when there are any. */
+    private static Map<String, Long> countersAndImpairments(final TapStack stack,
+        final io.tapstack.dev.ImpairedDevice impaired)
+    {
+        final Map<String, Long> all = stack.sockets().counters().snapshot();
+        all.putAll(ImpairmentCounts.snapshot(impaired));
+        return all;
     }
 
     /** --root, or null for the built-in page. */

@@ -23,7 +23,7 @@ final class PingResponder
         {
             return parsed;
         }
-        final TapStack stack = command.start();
+        final TapStack stack = command.startServer();
         if (stack == null)
         {
             return command.failure();

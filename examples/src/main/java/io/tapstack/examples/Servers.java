@@ -37,7 +37,7 @@ final class Servers
         {
             return parsed;
         }
-        final TapStack stack = command.start();
+        final TapStack stack = command.startServer();
         if (stack == null)
         {
             return command.failure();

@@ -84,7 +84,7 @@ final class Services
         final int ringBytes = ringBytes(bufferBytes);
         final int maxConnections = maxConnections(options);
         final ExecutorService callbacks = callbackExecutor(callbackThreads(options));
-        final TapStack stack = command.start(builder -> builder
+        final TapStack stack = command.startServer(builder -> builder
             .configure(config -> config.tcp().maxConnections(maxConnections).sendBufferBytes(bufferBytes)
                 .receiveBufferBytes(bufferBytes))
             .socketConfig(new SocketConfig().callbackExecutor(callbacks).acceptQueueLength(BACKLOG)

@@ -108,6 +108,22 @@ final class StackCommand
         }
     }
 
+    /**
+     * {@link #start(java.util.function.UnaryOperator)} for a server: the frames the TAP receives are held there
+     * until {@link #serveUntilStopped} (the stack thread runs, so listeners can be opened), so that a client that
+     * connects as soon as the TAP appears finds the listeners rather than a reset.
+     */
+    TapStack startServer(final java.util.function.UnaryOperator<TapStack.Builder> customize)
+    {
+        return start(builder -> customize.apply(builder).holdFrames());
+    }
+
+    /** {@link #startServer(java.util.function.UnaryOperator)} with the stack options alone. */
+    TapStack startServer()
+    {
+        return startServer(builder -> builder);
+    }
+
     /** The exit status after {@link #start} returned null: 2 for a mistake in the options, 1 otherwise. */
     int failure()
     {
@@ -115,11 +131,17 @@ final class StackCommand
     }
 
     /**
-     * Blocks until the JVM is asked to stop (SIGTERM, Ctrl-C); then closes {@code services} in order, the stack,
-     * its capture, and prints {@code summary} and the stack's counters.
+     * Lets the stack read what the TAP received ({@link #startServer}: the listeners are open by now), then blocks
+     * until the JVM is asked to stop (SIGTERM, Ctrl-C); then closes {@code services} in order, the stack, its
+     * capture, and prints {@code summary} and the stack's counters.
      */
     int serveUntilStopped(final Supplier<String> summary, final AutoCloseable... services) throws InterruptedException
     {
+        final TapStack running = stack;
+        if (running != null)
+        {
+            running.releaseFrames();
+        }
         final CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
@@ -169,8 +191,20 @@ final class StackCommand
         {
             System.out.println("counters of " + Ipv4Address.toString(s.stack().ipAddress()) + ":");
             System.out.print(s.sockets().counters().describeNonZero());
+            printImpairments(s);
         }
         System.out.flush();
+    }
+
+    /** The impairments' own counts (kept on the device, not in the counters), when the options asked for any. */
+    private static void printImpairments(final TapStack s)
+    {
+        final io.tapstack.dev.ImpairedDevice impaired = ImpairmentCounts.find(s.stack().device());
+        if (impaired != null)
+        {
+            System.out.println("impairments (rx: from the TAP to the stack, tx: from the stack to the TAP):");
+            System.out.print(ImpairmentCounts.describeNonZero(impaired));
+        }
     }
 
     private void closeQuietly(final List<AutoCloseable> closeables)

@@ -60,6 +60,36 @@ final class ExampleProcess implements AutoCloseable
     }
 
     /**
+     * Starts {@code command} in a namespace of its own with only loopback up: the command creates the TAP itself,
+     * and the test sees it appear (and gives the kernel side its address) as a user would.
+     */
+    static ExampleProcess launchWithoutTap(final String command, final String... extra) throws Exception
+    {
+        final Netns netns = Netns.create();
+        final ExampleProcess p;
+        try
+        {
+            netns.execOk("ip", "link", "set", "lo", "up");
+            p = new ExampleProcess(netns, Files.createTempFile("tapstack-example", ".out"));
+        }
+        catch (final RuntimeException | IOException ex)
+        {
+            netns.close();
+            throw ex;
+        }
+        try
+        {
+            p.launch(command, extra);
+            return p;
+        }
+        catch (final Throwable ex)
+        {
+            p.close();
+            throw ex;
+        }
+    }
+
+    /**
      * Starts {@code command} with the stack options and {@code extra}, and waits until it logs that it listens
      * and the stack answers a ping (so that ARP is done both ways before the test's clients start).
      */
@@ -116,7 +146,7 @@ final class ExampleProcess implements AutoCloseable
         return netns.exec(timeout, cmd.toArray(new String[0]));
     }
 
-    private void launch(final String command, final String... extra) throws IOException
+    void launch(final String command, final String... extra) throws IOException
     {
         final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns.name));
         cmd.addAll(javaCommand(command, extra));

@@ -165,6 +165,27 @@ class HttpCommandTest
     }
 
     @Test
+    void statsShowTheImpairmentCountsWhenThereAreImpairments() throws Exception
+    {
+        TapInteropSupport.assumeTools("/usr/bin/python3", "python3");
+        try (ExampleProcess http = ExampleProcess.startServer("http", "--delay", "1"))
+        {
+            final String check = "import json, sys\n"
+                + "c = json.load(sys.stdin)['counters']\n"
+                + "assert c['impair_rx_delayed'] > 0 and c['impair_tx_delayed'] > 0, c\n"
+                + "assert c['impair_rx_dropped'] == 0 and 'tcp_rx' in c, c\n"
+                + "print('JSON-OK', c['impair_rx_passed'])\n";
+            final Cmd.Result json = http.netns.exec(Duration.ofSeconds(20), "sh", "-c",
+                "curl -sS --fail " + URL + "stats.json | /usr/bin/python3 -c \"$0\"", check);
+            assertTrue(json.ok() && json.output().contains("JSON-OK"), json::toString);
+            final Cmd.Result html = http.shOk(Duration.ofSeconds(20), "curl -sS " + URL + "stats");
+            assertTrue(html.output().contains("<td>impair_tx_delayed</td>"), html::toString);
+            final String out = http.stop();
+            assertTrue(Pattern.compile("impair_tx_delayed\\s+[1-9]").matcher(out).find(), out);
+        }
+    }
+
+    @Test
     void followsTheHttpRules() throws Exception
     {
         try (ExampleProcess http = ExampleProcess.startServer("http", "--root", root.toString(),

@@ -71,6 +71,12 @@ public abstract class ForwardingDevice implements FrameDevice, FrameHandler
         downstream.onFrame(buffer, offset, length, nowNs);
     }
 
+    /** The wrapped device: a tool that looks for one wrapper in a chain (the impairments, say) walks these. */
+    public final FrameDevice wrapped()
+    {
+        return inner;
+    }
+
     /** The time of the current duty cycle (0 before the first): from {@link #onTime} or {@link #receive}. */
     protected final long cycleNs()
     {

@@ -50,6 +50,8 @@ public final class TapStack implements AutoCloseable
     private final StackRunner runner;
     private final Mode mode;
     private final List<AutoCloseable> closeAfter;
+    /** Received frames stay in the TAP until {@link #releaseFrames()} when the builder asked to hold them. */
+    private final FrameHold hold;
 
     private TapStack(final Builder b)
     {
@@ -68,7 +70,9 @@ public final class TapStack implements AutoCloseable
             {
                 w = new TapFrameDevice(device, true);
             }
-            final FrameDevice wrapped = b.deviceWrapper.apply(w);
+            this.hold = new FrameHold(w, b.holdFrames);
+            // only a stack that holds pays for the wrapper's call per frame
+            final FrameDevice wrapped = b.deviceWrapper.apply(b.holdFrames ? hold : w);
             this.stack = new NetStack(b.config, wrapped);
         }
         catch (final RuntimeException ex)
@@ -88,17 +92,26 @@ public final class TapStack implements AutoCloseable
         this.closeAfter = new ArrayList<>(b.closeAfter);
         this.sockets = new SocketStack(stack, b.socketConfig);
         final WaitableFrameDevice idleOn = w;
+        final FrameHold held = hold;
         this.runner = new StackRunner(new Idler()
         {
             @Override
             public void idle(final long timeoutNs)
             {
-                idleOn.awaitReadable(timeoutNs);
+                if (held.isHeld())
+                {
+                    held.idle(timeoutNs);
+                }
+                else
+                {
+                    idleOn.awaitReadable(timeoutNs);
+                }
             }
 
             @Override
             public void wakeup()
             {
+                held.wakeup();
                 idleOn.wakeup();
             }
         }, SystemNanoClock.INSTANCE, "tapstack-" + device.name()).add(sockets);
@@ -133,6 +146,21 @@ public final class TapStack implements AutoCloseable
     public Mode mode()
     {
         return mode;
+    }
+
+    /**
+     * Lets the stack read the frames the TAP received, after {@link Builder#holdFrames()}: call it once the
+     * listeners are open, so that the first SYN finds them. Idempotent; any thread.
+     */
+    public void releaseFrames()
+    {
+        hold.release();
+    }
+
+    /** Whether received frames are still held in the TAP ({@link Builder#holdFrames()}). */
+    public boolean framesHeld()
+    {
+        return hold.isHeld();
     }
 
     /** Fails every socket, stops the stack thread, closes the TAP. */
@@ -176,6 +204,7 @@ public final class TapStack implements AutoCloseable
         private SocketConfig socketConfig = new SocketConfig();
         private UnaryOperator<FrameDevice> deviceWrapper = UnaryOperator.identity();
         private final List<AutoCloseable> closeAfter = new ArrayList<>();
+        private boolean holdFrames;
 
         public Builder tap(final String name)
         {
@@ -257,6 +286,18 @@ public final class TapStack implements AutoCloseable
         public Builder closeAfter(final AutoCloseable resource)
         {
             closeAfter.add(resource);
+            return this;
+        }
+
+        /**
+         * Starts the stack with the frames the TAP receives held there until {@link TapStack#releaseFrames()}:
+         * the stack thread runs (the socket API's calls work, the stack may send) but reads nothing yet. A server
+         * opens its listeners (TCP and UDP) first and then releases, so that a client that connects as soon as
+         * the TAP appears finds them, instead of a reset (RFC 9293 §3.10.7.1: a SYN to no listener is reset).
+         */
+        public Builder holdFrames()
+        {
+            this.holdFrames = true;
             return this;
         }
 
