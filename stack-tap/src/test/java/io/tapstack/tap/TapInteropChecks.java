@@ -247,26 +247,34 @@ abstract class TapInteropChecks
             threads.add(loop.thread()); // reported, not asserted: the stack's own code is stack-core's
         }
         kernelPing("-c", "20", "-i", "0.01", "-W", "1"); // warm up every path (JIT, class init, ARP)
-        final long[] before = new long[threads.size()];
-        for (int i = 0; i < threads.size(); i++)
-        {
-            before[i] = mx.getThreadAllocatedBytes(threads.get(i).getId());
-        }
-        final PingSummary summary = kernelPing("-c", "100", "-i", "0.01", "-W", "1");
-        assertEquals(100, summary.received(), summary.line());
+        // the least of up to three rounds: a round on a loaded machine can catch a one-off (a late compilation);
+        // an allocation per frame shows in every round
+        long leastDeviceBytes = Long.MAX_VALUE;
         final StringBuilder report = new StringBuilder();
-        long deviceBytes = 0;
-        for (int i = 0; i < threads.size(); i++)
+        for (int round = 0; round < 3 && leastDeviceBytes >= 4096; round++)
         {
-            final long delta = mx.getThreadAllocatedBytes(threads.get(i).getId()) - before[i];
-            report.append(threads.get(i).getName()).append('=').append(delta).append(" B ");
-            if (i < deviceThreadCount)
+            final long[] before = new long[threads.size()];
+            for (int i = 0; i < threads.size(); i++)
             {
-                deviceBytes += delta;
+                before[i] = mx.getThreadAllocatedBytes(threads.get(i).getId());
             }
+            final PingSummary summary = kernelPing("-c", "100", "-i", "0.01", "-W", "1");
+            assertEquals(100, summary.received(), summary.line());
+            report.append("round ").append(round + 1).append(": ");
+            long deviceBytes = 0;
+            for (int i = 0; i < threads.size(); i++)
+            {
+                final long delta = mx.getThreadAllocatedBytes(threads.get(i).getId()) - before[i];
+                report.append(threads.get(i).getName()).append('=').append(delta).append(" B ");
+                if (i < deviceThreadCount)
+                {
+                    deviceBytes += delta;
+                }
+            }
+            leastDeviceBytes = Math.min(leastDeviceBytes, deviceBytes);
         }
         LOG.info("allocated over 100 echo exchanges (a frame each way each): {}", report);
-        assertTrue(deviceBytes < 4096, () -> "device threads allocated: " + report);
+        assertTrue(leastDeviceBytes < 4096, () -> "device threads allocated: " + report);
     }
 
     private long countReplies(final int identifier)
