@@ -22,7 +22,7 @@ final class StackOptions
 
     static Options declare(final Options options)
     {
-        return ImpairmentOptions.declare(options
+        ImpairmentOptions.declare(options
             .option("tap", "NAME", "TAP interface to open, created if missing (1.." + MAX_TAP_NAME + " characters)",
                 null)
             .option("ip", "A.B.C.D/N", "the stack's host address and prefix length 1..32, like 10.0.0.2/24", null)
@@ -35,9 +35,9 @@ final class StackOptions
             .option("mode", "shared|dedicated", "shared: one thread reads the TAP and runs the stack; "
                 + "dedicated: reader and writer threads with rings to the stack thread", "shared"))
             .option("seed", "N", "seed for the MAC, IP IDs and impairments: a run that repeats",
-                "none: a random MAC, impairments seeded with " + DEFAULT_IMPAIRMENT_SEED)
-            .option("pcap", "FILE", "write every frame the stack sees and sends to FILE (Wireshark opens it)", "none")
-            .flag("verbose", "log every protocol event (ARP, echo, drops) at debug level");
+                "none: a random MAC, impairments seeded with " + DEFAULT_IMPAIRMENT_SEED);
+        CaptureOptions.declare(options);
+        return options.flag("verbose", "log every protocol event (ARP, echo, drops) at debug level");
     }
 
     /** The stack's address and prefix length from --ip. */
@@ -59,32 +59,7 @@ final class StackOptions
         mode(options);
         seed(options);
         ImpairmentOptions.impairments(options);
-        pcap(options);
-    }
-
-    /** --pcap: none, or a file whose directory exists and may be written (checked before the TAP opens). */
-    static java.nio.file.Path pcap(final Options options)
-    {
-        final String text = options.get("pcap");
-        if ("none".equals(text))
-        {
-            return null;
-        }
-        try
-        {
-            final java.nio.file.Path path = java.nio.file.Path.of(text).toAbsolutePath();
-            final java.nio.file.Path dir = path.getParent();
-            if (!text.isBlank() && !java.nio.file.Files.isDirectory(path) && dir != null
-                && java.nio.file.Files.isDirectory(dir) && java.nio.file.Files.isWritable(dir))
-            {
-                return path;
-            }
-        }
-        catch (final java.nio.file.InvalidPathException ex)
-        {
-            // below
-        }
-        throw new Options.UsageException("--pcap must be a file in a writable directory, not '" + text + "'");
+        CaptureOptions.check(options);
     }
 
     static String tapName(final Options options)
@@ -333,28 +308,15 @@ final class StackOptions
         };
     }
 
-    /** Wraps the device in the impairments and capture the options ask for. */
-    /** @param closeAfter takes what must be closed after the stack (the pcap writer) */
+    /**
+     * Wraps the device in the impairments and the captures the options ask for ({@link CaptureOptions}).
+     *
+     * @param closeAfter takes what must be closed after the stack (the pcap writers, the trace)
+     */
     static FrameDevice wrap(final Options options, final FrameDevice device,
         final java.util.function.Consumer<AutoCloseable> closeAfter)
     {
-        FrameDevice wrapped = impair(options, device);
-        final java.nio.file.Path pcapPath = pcap(options);
-        if (pcapPath != null)
-        {
-            try
-            {
-                final io.tapstack.trace.PcapWriter pcap = io.tapstack.trace.PcapWriter.create(pcapPath)
-                    .timeOffsetNs(System.currentTimeMillis() * 1_000_000L - System.nanoTime());
-                closeAfter.accept(pcap);
-                wrapped = new io.tapstack.trace.CaptureDevice(wrapped, pcap);
-            }
-            catch (final java.io.IOException ex)
-            {
-                throw new Options.UsageException("cannot write --pcap " + options.get("pcap") + ": " + ex.getMessage());
-            }
-        }
-        return wrapped;
+        return CaptureOptions.wrap(options, device, d -> impair(options, d), closeAfter);
     }
 
     static FrameDevice impair(final Options options, final FrameDevice device)

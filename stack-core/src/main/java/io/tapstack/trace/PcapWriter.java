@@ -2,6 +2,8 @@ package io.tapstack.trace;
 
 import io.tapstack.dev.FrameObserver;
 import org.agrona.DirectBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -18,12 +20,16 @@ import java.nio.file.Path;
  * debugging tool: it copies each frame into a buffered stream, so it is not for the fast path of a benchmark.
  * What it buffers reaches the file at most {@link #FLUSH_INTERVAL_NS} (stack time) after the frame, so Wireshark or
  * {@code tshark -r} can follow a capture while the stack runs.
+ *
+ * <p>A capture that cannot be written (a full disk, a pipe whose reader went away) stops with one warning in the
+ * log, and the stack goes on: writing never throws out of {@link #onFrame}. {@link #failed()} says so.
  */
 public final class PcapWriter implements FrameObserver, AutoCloseable
 {
     private static final int MAGIC_NANOSECONDS = 0xA1B2_3C4D;
     private static final int LINKTYPE_ETHERNET = 1;
     private static final long NONE = Long.MAX_VALUE;
+    private static final Logger LOGGER = LoggerFactory.getLogger(PcapWriter.class);
     /** A capture written while the stack runs reaches the file this soon after each frame. */
     public static final long FLUSH_INTERVAL_NS = 100_000_000L;
 
@@ -32,6 +38,8 @@ public final class PcapWriter implements FrameObserver, AutoCloseable
     private final ByteBuffer header = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
     private byte[] copy = new byte[2048];
     private long frames;
+    private long bytes;
+    private boolean failed;
     private long timeOffsetNs;
     /** When the oldest frame not yet flushed was written; NONE when everything is flushed. */
     private long unflushedSinceNs = NONE;
@@ -43,8 +51,13 @@ public final class PcapWriter implements FrameObserver, AutoCloseable
         header.clear();
         header.putInt(MAGIC_NANOSECONDS).putShort((short)2).putShort((short)4).putInt(0).putInt(0)
             .putInt(snapLength).putInt(LINKTYPE_ETHERNET);
-        write(header.array(), 24);
+        write(header.array(), FILE_HEADER_LENGTH);
     }
+
+    /** The bytes of the file header that starts every pcap file. */
+    public static final int FILE_HEADER_LENGTH = 24;
+    /** The bytes of the header before each frame. */
+    public static final int RECORD_HEADER_LENGTH = 16;
 
     /** Creates (or replaces) {@code file}. */
     public static PcapWriter create(final Path file) throws IOException
@@ -71,13 +84,17 @@ public final class PcapWriter implements FrameObserver, AutoCloseable
         header.clear();
         header.putInt((int)(timeNs / 1_000_000_000L)).putInt((int)(timeNs % 1_000_000_000L)).putInt(captured)
             .putInt(length);
-        write(header.array(), 16);
+        write(header.array(), RECORD_HEADER_LENGTH);
         if (copy.length < captured)
         {
             copy = new byte[captured];
         }
         buffer.getBytes(offset, copy, 0, captured);
         write(copy, captured);
+        if (failed)
+        {
+            return;
+        }
         frames++;
         if (unflushedSinceNs == NONE)
         {
@@ -101,46 +118,85 @@ public final class PcapWriter implements FrameObserver, AutoCloseable
         return unflushedSinceNs == NONE ? Long.MAX_VALUE : unflushedSinceNs + FLUSH_INTERVAL_NS;
     }
 
+    /** Frames written so far. */
     public long frames()
     {
         return frames;
     }
 
-    private void write(final byte[] bytes, final int length)
+    /** Bytes written so far, the file header included: the size of the file once flushed. */
+    public long bytes()
     {
+        return bytes;
+    }
+
+    /** The bytes a frame of {@code length} adds to the file. */
+    public long recordLength(final int length)
+    {
+        return RECORD_HEADER_LENGTH + Math.min(length, snapLength);
+    }
+
+    /** Whether writing failed, so that the capture stopped. */
+    public boolean failed()
+    {
+        return failed;
+    }
+
+    private void write(final byte[] data, final int length)
+    {
+        if (failed)
+        {
+            return;
+        }
         try
         {
-            out.write(bytes, 0, length);
+            out.write(data, 0, length);
+            bytes += length;
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("writing the pcap file failed", ex);
+            fail(ex);
         }
+    }
+
+    private void fail(final IOException ex)
+    {
+        failed = true;
+        unflushedSinceNs = NONE;
+        LOGGER.warn("the capture stops after {} frames: writing it failed: {}", frames, ex.toString());
     }
 
     public void flush()
     {
         unflushedSinceNs = NONE;
+        if (failed)
+        {
+            return;
+        }
         try
         {
             out.flush();
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException(ex);
+            fail(ex);
         }
     }
 
     @Override
     public void close()
     {
+        flush();
         try
         {
             out.close();
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException(ex);
+            if (!failed)
+            {
+                throw new UncheckedIOException(ex);
+            }
         }
     }
 }
