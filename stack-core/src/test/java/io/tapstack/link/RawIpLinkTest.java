@@ -5,10 +5,18 @@ import io.tapstack.StackConfig.LinkType;
 import io.tapstack.StackCounters.Counter;
 import io.tapstack.dev.FrameDevice;
 import io.tapstack.testkit.FrameCapture;
+import io.tapstack.testkit.Tcpdump;
+import io.tapstack.trace.CaptureDevice;
+import io.tapstack.trace.PcapWriter;
 import io.tapstack.testkit.TwoStacks;
 import io.tapstack.wire.Ipv4Address;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -115,6 +123,27 @@ class RawIpLinkTest
         net.runFor(10 * MS);
         assertEquals(0, net.a.counters().get(Counter.RAW_DROP_NOT_IPV4));
         assertEquals(1, net.a.counters().get(Counter.IP_DROP_TOO_SHORT));
+    }
+
+    @Test
+    void aCaptureOfARawIpStackIsLinktypeRawThatTcpdumpReads(@TempDir final Path dir) throws Exception
+    {
+        final Path file = dir.resolve("tun.pcap");
+        final PcapWriter pcap = new PcapWriter(Files.newOutputStream(file), 65535, PcapWriter.LINKTYPE_RAW);
+        final TwoStacks net = new TwoStacks(1 * MS, c -> c.linkType(LinkType.RAW_IP), c -> c.linkType(LinkType.RAW_IP),
+            d -> new CaptureDevice(d, pcap), d -> d);
+        final List<Long> rtts = new ArrayList<>();
+        net.a.echoListener((src, id, seq, len, rtt) -> rtts.add(rtt));
+        assertTrue(net.a.ping(B, 7, 1, 56, net.nowNs()));
+        assertTrue(net.runUntil(() -> rtts.size() == 1, SECOND));
+        pcap.close();
+
+        final ByteBuffer header = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(101, header.getInt(20), "the file header's link type");
+        final List<String> lines = Tcpdump.read(file, "-n");
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains("10.0.0.1 > 10.0.0.2: ICMP echo request"), lines.get(0));
+        assertTrue(lines.get(1).contains("10.0.0.2 > 10.0.0.1: ICMP echo reply"), lines.get(1));
     }
 
     @Test
