@@ -64,10 +64,11 @@ class TunCommandTest
     }
 
     @Test
-    void curlFetchesFromTheHttpServerOnATun() throws Exception
+    void curlFetchesFromTheHttpServerOnATunInDedicatedMode() throws Exception
     {
         final Path root = Files.createTempDirectory("tapstack-tun-www");
-        try (ExampleProcess http = ExampleProcess.startServer(true, "http", "--root", root.toString()))
+        try (ExampleProcess http = ExampleProcess.startServer(true, "http", "--root", root.toString(),
+            "--mode", "dedicated"))
         {
             Files.writeString(root.resolve("hello.txt"), "hello over a tun\n");
             final Cmd.Result result = http.shOk(Duration.ofSeconds(30),
