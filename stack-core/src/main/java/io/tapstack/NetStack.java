@@ -7,7 +7,9 @@ import io.tapstack.ip.EchoListener;
 import io.tapstack.ip.IcmpLayer;
 import io.tapstack.ip.Ipv4Layer;
 import io.tapstack.link.ArpLayer;
+import io.tapstack.link.EthernetArpLink;
 import io.tapstack.link.EthernetLayer;
+import io.tapstack.link.RawIpLink;
 import io.tapstack.tcp.TcpLayer;
 import io.tapstack.time.RandomSource;
 import io.tapstack.time.Secrets;
@@ -27,6 +29,9 @@ import java.security.SecureRandom;
  * cycle and hands that time to {@link #doWork(long)} (and to every call made between cycles), so the stack never
  * reads a clock itself and runs the same way in a simulation as on a TAP.
  *
+ * <p>{@link StackConfig#linkType} picks what attaches IPv4 to the device: Ethernet with ARP (a TAP), or bare IPv4
+ * packets (a TUN, {@link RawIpLink}), where the Ethernet and ARP layers exist but see no frame.
+ *
  * <p>Owned by one thread (the one calling {@link #doWork}); every method except {@link #counters()} must be
  * called on it.
  */
@@ -40,6 +45,9 @@ public final class NetStack
     private final RandomSource random;
     private final EthernetLayer ethernet;
     private final ArpLayer arp;
+    /** The device's frames go here first: Ethernet, or the raw IP link. */
+    private final FrameHandler link;
+    private final boolean rawIp;
     private final Ipv4Layer ipv4;
     private final IcmpLayer icmp;
     private final TcpLayer tcp;
@@ -61,7 +69,15 @@ public final class NetStack
         this.receiveBurst = config.receiveBurst();
         this.ethernet = new EthernetLayer(device, mac, counters);
         this.arp = new ArpLayer(config, ethernet, counters);
-        this.ipv4 = new Ipv4Layer(config, ethernet, arp, counters, random.nextInt());
+        this.rawIp = config.linkType() == StackConfig.LinkType.RAW_IP;
+        final RawIpLink rawIpLink = rawIp ? new RawIpLink(device, counters) : null;
+        this.ipv4 = new Ipv4Layer(config, rawIp ? rawIpLink : new EthernetArpLink(ethernet, arp), counters,
+            random.nextInt());
+        this.link = rawIp ? rawIpLink : ethernet;
+        if (rawIp)
+        {
+            rawIpLink.ipv4(ipv4);
+        }
         this.icmp = new IcmpLayer(config, ipv4, counters);
         final Secrets secrets = config.repeatableSecrets() ? Secrets.repeatable(random.nextLong())
             : Secrets.unpredictable();
@@ -76,12 +92,18 @@ public final class NetStack
         ipv4.register(IpProtocol.UDP, udp);
     }
 
-    /** Announces the stack (gratuitous ARP). Called by the first duty cycle if not before. */
+    /** Announces the stack (gratuitous ARP; nothing on a raw IP link). The first duty cycle calls it if not before. */
     public void start(final long nowNs)
     {
         if (!started)
         {
             started = true;
+            if (rawIp)
+            {
+                LOG.info("stack up: {}/{} on a raw IP link", Ipv4Address.toString(config.ipAddress()),
+                    config.prefixLength());
+                return;
+            }
             LOG.info("stack up: {}/{} at {}", Ipv4Address.toString(config.ipAddress()), config.prefixLength(),
                 MacAddress.toString(ethernet.macAddress()));
             arp.announce(nowNs);
@@ -107,7 +129,7 @@ public final class NetStack
     {
         try
         {
-            ethernet.onFrame(buffer, offset, length, nowNs);
+            link.onFrame(buffer, offset, length, nowNs);
         }
         catch (final RuntimeException ex)
         {

@@ -32,6 +32,7 @@ public final class StackConfig
     private int gateway = Ipv4Address.ANY;
     private long macAddress = -1;
     private int mtu = 1500;
+    private LinkType linkType = LinkType.ETHERNET;
     private long seed = 0x7A95_7AC4L;
     /** Whether {@link #seed(long)} was called: only then does an unset MAC repeat from run to run. */
     private boolean seedSet;
@@ -141,6 +142,21 @@ public final class StackConfig
     public int mtu()
     {
         return mtu;
+    }
+
+    /**
+     * What the device carries: Ethernet frames (a TAP; ARP resolves next hops) or bare IPv4 packets (a TUN with
+     * IFF_NO_PI: a point-to-point link, no link header, no ARP). The layers from IPv4 up are the same in both.
+     */
+    public StackConfig linkType(final LinkType linkType)
+    {
+        this.linkType = linkType;
+        return this;
+    }
+
+    public LinkType linkType()
+    {
+        return linkType;
     }
 
     /**
@@ -427,6 +443,7 @@ public final class StackConfig
         require(mtu >= MIN_MTU && mtu <= MAX_MTU, MTU_RULE);
         require(macAddress == -1 || (macAddress >>> 48) == 0 && !MacAddress.isMulticast(macAddress),
             "macAddress must be a unicast 48-bit address");
+        require(linkType != null, "linkType must be set");
         require(receiveBurst > 0, "receiveBurst must be > 0");
         require(ttl > 0 && ttl <= 255, "ttl must be 1..255");
         require(arpRetries >= 0, "arpRetries must be >= 0");
@@ -453,5 +470,14 @@ public final class StackConfig
         {
             throw new IllegalArgumentException(message);
         }
+    }
+
+    /** The framing of the device below IPv4. */
+    public enum LinkType
+    {
+        /** Ethernet II frames (RFC 894) with ARP (RFC 826): a TAP, or the in-memory link. */
+        ETHERNET,
+        /** Bare IPv4 packets, no link header and no next-hop resolution: a TUN opened with IFF_NO_PI. */
+        RAW_IP
     }
 }

@@ -90,6 +90,11 @@ final class CaptureOptions
     /** Checks every capture option before anything opens; compiles the filter (a bad one is a usage error). */
     static void check(final Options options)
     {
+        if (options.has("tun") && (options.has("pcap-filter") || !"none".equals(options.get("trace"))))
+        {
+            // both read frames as Ethernet (the filter is compiled for DLT_EN10MB); a TUN's frames are bare IP
+            throw new Options.UsageException("--pcap-filter and --trace read Ethernet frames: not yet with --tun");
+        }
         final String pcap = options.get("pcap");
         final boolean capturing = !"none".equals(pcap);
         if (capturing && !STDOUT.equals(pcap))
@@ -282,7 +287,7 @@ final class CaptureOptions
         {
             if (STDOUT.equals(pcap))
             {
-                final PcapWriter writer = new PcapWriter(standardOutput(), SNAP_LENGTH).timeOffsetNs(offsetNs);
+                final PcapWriter writer = new PcapWriter(standardOutput(), SNAP_LENGTH, linkType(options)).timeOffsetNs(offsetNs);
                 closeAfter.accept(writer);
                 closeAfter.accept(() -> LOGGER.info("capture: {} frames to stdout", writer.frames()));
                 return writer;
@@ -293,7 +298,8 @@ final class CaptureOptions
             final int files = options.getInt("pcap-files");
             if (maxBytes == Long.MAX_VALUE)
             {
-                final PcapWriter writer = new PcapWriter(Files.newOutputStream(Path.of(name)), SNAP_LENGTH)
+                final PcapWriter writer = new PcapWriter(Files.newOutputStream(Path.of(name)), SNAP_LENGTH,
+                    linkType(options))
                     .timeOffsetNs(offsetNs);
                 closeAfter.accept(writer);
                 closeAfter.accept(() -> LOGGER.info("capture: {} frames to {}", writer.frames(), name));
@@ -302,7 +308,7 @@ final class CaptureOptions
             final int digits = Integer.toString(files - 1).length();
             final PcapFileSet set = new PcapFileSet(i -> Path.of(files == 1 ? name
                 : insertBeforeExtension(name, String.format("%0" + digits + "d", i))), maxBytes, files, SNAP_LENGTH,
-                offsetNs);
+                offsetNs, linkType(options));
             closeAfter.accept(set);
             closeAfter.accept(() -> LOGGER.info("capture: {} frames to {}{} ({} not written: the files were full)",
                 set.framesWritten(), name, files == 1 ? "" : " rotating among " + files + " files",
@@ -346,6 +352,12 @@ final class CaptureOptions
         trace.timeOffsetNs(offsetNs);
         closeAfter.accept(trace);
         return trace;
+    }
+
+    /** A TUN's frames are bare IP packets (LINKTYPE_RAW), a TAP's Ethernet frames. */
+    private static int linkType(final Options options)
+    {
+        return options.has("tun") ? PcapWriter.LINKTYPE_RAW : PcapWriter.LINKTYPE_ETHERNET;
     }
 
     /** {@code cap.pcap} with {@code stack} is {@code cap.stack.pcap}; a name without an extension gets a suffix. */

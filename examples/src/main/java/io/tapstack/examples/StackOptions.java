@@ -25,6 +25,8 @@ final class StackOptions
         ImpairmentOptions.declare(options
             .option("tap", "NAME", "TAP interface to open, created if missing (1.." + MAX_TAP_NAME + " characters)",
                 null)
+            .flag("tun", "open --tap NAME as a TUN: bare IPv4 packets (IFF_TUN | IFF_NO_PI), no Ethernet, no ARP; "
+                + "give the kernel side a peer address (ip addr add A peer B dev NAME)")
             .option("ip", "A.B.C.D/N", "the stack's host address and prefix length 1..32, like 10.0.0.2/24", null)
             .option("gateway", "A.B.C.D", "default gateway for off-subnet destinations, on the stack's subnet",
                 "none")
@@ -56,6 +58,10 @@ final class StackOptions
         gateway(options, ip);
         mtu(options);
         mac(options);
+        if (options.has("tun") && options.has("mac"))
+        {
+            throw new Options.UsageException("--mac has no use with --tun: a TUN carries no Ethernet header");
+        }
         mode(options);
         seed(options);
         ImpairmentOptions.impairments(options);
@@ -261,7 +267,8 @@ final class StackOptions
             .prefixLength(ip.prefixLength())
             .gateway(gateway(options, ip))
             .mtu(mtu(options))
-            .macAddress(mac(options));
+            .macAddress(mac(options))
+            .linkType(options.has("tun") ? StackConfig.LinkType.RAW_IP : StackConfig.LinkType.ETHERNET);
         final Long seed = seed(options);
         if (seed != null)
         {
@@ -281,6 +288,7 @@ final class StackOptions
         final StackConfig checked = stackConfig(options);
         final TapStack.Builder builder = TapStack.builder().mode(mode(options)).tap(tapName(options))
             .mtu(checked.mtu())
+            .tun(checked.linkType() == StackConfig.LinkType.RAW_IP)
             .ip(Ipv4Address.toString(checked.ipAddress()) + "/" + checked.prefixLength());
         if (checked.gateway() != Ipv4Address.ANY)
         {

@@ -43,12 +43,25 @@ final class ExampleProcess implements AutoCloseable
     /** A namespace with the TAP up and addressed; no command yet. */
     static ExampleProcess prepare() throws IOException
     {
+        return prepare(false);
+    }
+
+    /** As {@link #prepare()}, or with a TUN of the same name (a point-to-point link to the stack) for --tun. */
+    static ExampleProcess prepare(final boolean tun) throws IOException
+    {
         final Netns netns = Netns.create();
         try
         {
             netns.execOk("ip", "link", "set", "lo", "up");
-            netns.execOk("ip", "tuntap", "add", "dev", TAP, "mode", "tap");
-            netns.execOk("ip", "addr", "add", KERNEL_IP + "/24", "dev", TAP);
+            netns.execOk("ip", "tuntap", "add", "dev", TAP, "mode", tun ? "tun" : "tap");
+            if (tun)
+            {
+                netns.execOk("ip", "addr", "add", KERNEL_IP, "peer", STACK_IP, "dev", TAP);
+            }
+            else
+            {
+                netns.execOk("ip", "addr", "add", KERNEL_IP + "/24", "dev", TAP);
+            }
             netns.execOk("ip", "link", "set", TAP, "up");
             return new ExampleProcess(netns, Files.createTempFile("tapstack-example", ".out"));
         }
@@ -95,10 +108,19 @@ final class ExampleProcess implements AutoCloseable
      */
     static ExampleProcess startServer(final String command, final String... extra) throws Exception
     {
-        final ExampleProcess p = prepare();
+        return startServer(false, command, extra);
+    }
+
+    /** As {@link #startServer(String, String...)}, on a TUN with {@code --tun} when {@code tun}. */
+    static ExampleProcess startServer(final boolean tun, final String command, final String... extra)
+        throws Exception
+    {
+        final ExampleProcess p = prepare(tun);
         try
         {
-            p.launch(command, extra);
+            final List<String> options = new ArrayList<>(tun ? List.of("--tun") : List.of());
+            options.addAll(List.of(extra));
+            p.launch(command, options.toArray(new String[0]));
             p.awaitOutput("listening on", START_TIMEOUT);
             final Cmd.Result ping = p.netns.exec(Duration.ofSeconds(10), "ping", "-c", "1", "-W", "5", STACK_IP);
             if (!ping.ok())

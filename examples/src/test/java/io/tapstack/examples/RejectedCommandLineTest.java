@@ -56,6 +56,9 @@ class RejectedCommandLineTest
             line("--ip", "echo --tap t0 --ip"),
             line("--ip", "ping-responder --tap t0"),
             // the other stack options
+            line("--mac", "echo " + STACK + " --tun --mac 02:00:00:00:00:01"),
+            line("--pcap-filter", "echo " + STACK + " --tun --pcap - --pcap-filter icmp"),
+            line("--trace", "echo " + STACK + " --tun --trace log"),
             line("--tap", "echo --ip 10.0.0.2/24"),
             args("--tap", "echo", "--tap", "", "--ip", "10.0.0.2/24"),
             line("--tap", "echo --tap a-name-far-too-long --ip 10.0.0.2/24"),

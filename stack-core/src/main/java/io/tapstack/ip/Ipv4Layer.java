@@ -3,15 +3,14 @@ package io.tapstack.ip;
 import io.tapstack.StackConfig;
 import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
-import io.tapstack.link.ArpCache;
 import io.tapstack.link.ArpLayer;
 import io.tapstack.link.EtherTypeHandler;
+import io.tapstack.link.EthernetArpLink;
 import io.tapstack.link.EthernetLayer;
-import io.tapstack.wire.EtherType;
+import io.tapstack.link.Ipv4Link;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
 import io.tapstack.wire.IcmpMessage;
-import io.tapstack.wire.MacAddress;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -24,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>In: validates, accepts our address and broadcasts, reassembles fragments, dispatches on protocol. Out:
  * {@link #beginDatagram} / {@link #commitDatagram}: a datagram that fits the MTU and whose next hop is known
  * is written straight into a device slot; anything else (too big, next hop unresolved) is built in a scratch
- * buffer and then fragmented and/or queued for ARP. Protocols above register an {@link Ipv4Transport} by
+ * buffer and then fragmented and/or queued for ARP. The link below is an {@link Ipv4Link}: Ethernet with ARP, or
+ * bare IP on a point-to-point TUN, where every next hop is known. Protocols above register an {@link Ipv4Transport} by
  * protocol number. Owned by the stack thread.
  */
 public final class Ipv4Layer implements EtherTypeHandler
@@ -32,8 +32,7 @@ public final class Ipv4Layer implements EtherTypeHandler
     private static final Logger LOG = LoggerFactory.getLogger(Ipv4Layer.class);
 
     private final StackCounters counters;
-    private final EthernetLayer ethernet;
-    private final ArpLayer arp;
+    private final Ipv4Link link;
     private final RouteTable routes;
     private final Reassembler reassembler;
     private final int ourAddress;
@@ -63,12 +62,17 @@ public final class Ipv4Layer implements EtherTypeHandler
     public Ipv4Layer(final StackConfig config, final EthernetLayer ethernet, final ArpLayer arp,
         final StackCounters counters, final int initialIdentification)
     {
+        this(config, new EthernetArpLink(ethernet, arp), counters, initialIdentification);
+    }
+
+    public Ipv4Layer(final StackConfig config, final Ipv4Link link, final StackCounters counters,
+        final int initialIdentification)
+    {
         this.counters = counters;
-        this.ethernet = ethernet;
-        this.arp = arp;
+        this.link = link;
         this.ourAddress = config.ipAddress();
         this.ttl = config.ttl();
-        this.mtu = Math.min(config.mtu(), ethernet.maxPayloadLength());
+        this.mtu = Math.min(config.mtu(), link.maxPacketLength());
         this.routes = new RouteTable(config.ipAddress(), config.prefixLength(), config.gateway());
         this.reassembler = new Reassembler(config.reassemblyMemoryBytes(), config.reassemblyTimeoutNs(), counters);
         this.fragment = new UnsafeBuffer(new byte[mtu]);
@@ -122,7 +126,7 @@ public final class Ipv4Layer implements EtherTypeHandler
         final int nextHop = routes.nextHop(destination);
         if (nextHop != RouteTable.NO_ROUTE && !routes.isBroadcast(nextHop))
         {
-            arp.confirmReachable(nextHop, nowNs);
+            link.confirmReachable(nextHop, nowNs);
         }
     }
 
@@ -292,11 +296,11 @@ public final class Ipv4Layer implements EtherTypeHandler
             LOG.debug("no route to {}", Ipv4Address.toString(destination));
             return -1;
         }
-        final long mac = routes.isBroadcast(nextHop) ? MacAddress.BROADCAST : arp.lookup(nextHop, nowNs);
+        final long mac = link.resolve(nextHop, routes.isBroadcast(nextHop), nowNs);
         int ipOffset;
-        if (totalLength <= mtu && mac != ArpCache.NONE)
+        if (totalLength <= mtu && mac != Ipv4Link.UNRESOLVED)
         {
-            ipOffset = ethernet.claim(mac, EtherType.IPV4, totalLength);
+            ipOffset = link.claim(mac, totalLength);
             if (ipOffset < 0)
             {
                 counters.increment(Counter.IP_TX_NO_BUFFER);
@@ -322,7 +326,7 @@ public final class Ipv4Layer implements EtherTypeHandler
     /** The buffer the offset from {@link #beginDatagram} refers to. */
     public MutableDirectBuffer transmitBuffer()
     {
-        return inScratch ? scratch : ethernet.transmitBuffer();
+        return inScratch ? scratch : link.transmitBuffer();
     }
 
     /** Writes the header and sends the datagram begun by {@link #beginDatagram}, fragmenting it if needed. */
@@ -336,9 +340,9 @@ public final class Ipv4Layer implements EtherTypeHandler
         final int id = nextIdentification();
         if (!inScratch)
         {
-            Ipv4Header.write(ethernet.transmitBuffer(), pendingOffset, pendingTotalLength, id, 0, ttl,
+            Ipv4Header.write(link.transmitBuffer(), pendingOffset, pendingTotalLength, id, 0, ttl,
                 pendingProtocol, ourAddress, pendingDestination);
-            ethernet.commit(pendingOffset);
+            link.commit(pendingOffset);
             counters.increment(Counter.IP_TX);
             return;
         }
@@ -371,24 +375,25 @@ public final class Ipv4Layer implements EtherTypeHandler
     {
         if (open && !inScratch)
         {
-            ethernet.abort(pendingOffset);
+            link.abort(pendingOffset);
         }
         open = false;
     }
 
     private void sendPacket(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
     {
-        final long mac = pendingMac != ArpCache.NONE ? pendingMac : arp.lookup(pendingNextHop, nowNs);
-        if (mac != ArpCache.NONE)
+        final long mac = pendingMac != Ipv4Link.UNRESOLVED ? pendingMac
+            : link.resolve(pendingNextHop, routes.isBroadcast(pendingNextHop), nowNs);
+        if (mac != Ipv4Link.UNRESOLVED)
         {
-            if (!ethernet.transmit(mac, EtherType.IPV4, buffer, offset, length))
+            if (!link.transmit(mac, buffer, offset, length))
             {
                 counters.increment(Counter.IP_TX_NO_BUFFER);
             }
         }
         else
         {
-            arp.enqueue(pendingNextHop, buffer, offset, length, nowNs);
+            link.enqueue(pendingNextHop, buffer, offset, length, nowNs);
         }
     }
 

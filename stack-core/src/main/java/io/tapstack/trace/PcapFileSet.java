@@ -34,6 +34,7 @@ public final class PcapFileSet implements FrameObserver, AutoCloseable
     private final int files;
     private final int snapLength;
     private final long timeOffsetNs;
+    private final int linkType;
     private PcapWriter current;
     private int index;
     private long filesOpened;
@@ -54,6 +55,13 @@ public final class PcapFileSet implements FrameObserver, AutoCloseable
     public PcapFileSet(final IntFunction<Path> fileName, final long maxBytes, final int files, final int snapLength,
         final long timeOffsetNs) throws IOException
     {
+        this(fileName, maxBytes, files, snapLength, timeOffsetNs, PcapWriter.LINKTYPE_ETHERNET);
+    }
+
+    /** As above, with the files' link type ({@link PcapWriter#LINKTYPE_RAW} for a stack on a TUN). */
+    public PcapFileSet(final IntFunction<Path> fileName, final long maxBytes, final int files, final int snapLength,
+        final long timeOffsetNs, final int linkType) throws IOException
+    {
         if (maxBytes < MIN_FILE_BYTES)
         {
             throw new IllegalArgumentException("maxBytes must be at least " + MIN_FILE_BYTES + ", not " + maxBytes);
@@ -67,6 +75,7 @@ public final class PcapFileSet implements FrameObserver, AutoCloseable
         this.files = files;
         this.snapLength = snapLength;
         this.timeOffsetNs = timeOffsetNs;
+        this.linkType = linkType;
         this.current = open(0);
     }
 
@@ -74,7 +83,7 @@ public final class PcapFileSet implements FrameObserver, AutoCloseable
     {
         final OutputStream out = Files.newOutputStream(fileName.apply(i));
         filesOpened++;
-        return new PcapWriter(out, snapLength).timeOffsetNs(timeOffsetNs);
+        return new PcapWriter(out, snapLength, linkType).timeOffsetNs(timeOffsetNs);
     }
 
     @Override

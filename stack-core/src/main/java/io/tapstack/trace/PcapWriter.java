@@ -15,8 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Writes frames to a classic libpcap file (magic 0xa1b23c4d: nanosecond timestamps, LINKTYPE_ETHERNET) that
- * Wireshark and tcpdump open. Timestamps are the stack's clock (simulated time in simulations). A teaching and
+ * Writes frames to a classic libpcap file (magic 0xa1b23c4d: nanosecond timestamps, {@link #LINKTYPE_ETHERNET} or,
+ * for a stack on a TUN, {@link #LINKTYPE_RAW}) that Wireshark and tcpdump open. Timestamps are the stack's clock (simulated time in simulations). A teaching and
  * debugging tool: it copies each frame into a buffered stream, so it is not for the fast path of a benchmark.
  * What it buffers reaches the file at most {@link #FLUSH_INTERVAL_NS} (stack time) after the frame, so Wireshark or
  * {@code tshark -r} can follow a capture while the stack runs.
@@ -27,7 +27,13 @@ import java.nio.file.Path;
 public final class PcapWriter implements FrameObserver, AutoCloseable
 {
     private static final int MAGIC_NANOSECONDS = 0xA1B2_3C4D;
-    private static final int LINKTYPE_ETHERNET = 1;
+    /** Ethernet II frames: a stack on a TAP or the in-memory link. */
+    public static final int LINKTYPE_ETHERNET = 1;
+    /**
+     * Bare IP packets, the version in the first nibble: a stack on a TUN ({@code RAW_IP}). Not LINKTYPE_IPV4 (228):
+     * a TUN also carries the kernel's IPv6, which a wire capture records, and 101 is what tcpdump writes for a TUN.
+     */
+    public static final int LINKTYPE_RAW = 101;
     private static final long NONE = Long.MAX_VALUE;
     private static final Logger LOGGER = LoggerFactory.getLogger(PcapWriter.class);
     /** A capture written while the stack runs reaches the file this soon after each frame. */
@@ -46,11 +52,17 @@ public final class PcapWriter implements FrameObserver, AutoCloseable
 
     public PcapWriter(final OutputStream out, final int snapLength)
     {
+        this(out, snapLength, LINKTYPE_ETHERNET);
+    }
+
+    /** @param linkType what each frame is: {@link #LINKTYPE_ETHERNET} or {@link #LINKTYPE_RAW} */
+    public PcapWriter(final OutputStream out, final int snapLength, final int linkType)
+    {
         this.out = out instanceof BufferedOutputStream ? out : new BufferedOutputStream(out, 1 << 16);
         this.snapLength = snapLength;
         header.clear();
         header.putInt(MAGIC_NANOSECONDS).putShort((short)2).putShort((short)4).putInt(0).putInt(0)
-            .putInt(snapLength).putInt(LINKTYPE_ETHERNET);
+            .putInt(snapLength).putInt(linkType);
         write(header.array(), FILE_HEADER_LENGTH);
     }
 

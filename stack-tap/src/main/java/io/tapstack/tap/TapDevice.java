@@ -259,6 +259,15 @@ public final class TapDevice implements AutoCloseable
     }
 
     /**
+     * The largest frame read or written: the MTU and a 14-byte Ethernet header on a TAP, the MTU alone on a TUN
+     * (without packet information, each frame is one bare IP packet).
+     */
+    public int maxFrameLength()
+    {
+        return mode == Mode.TAP ? mtu + 14 : mtu;
+    }
+
+    /**
      * The kernel side's MAC (SIOCGIFHWADDR at open): the source of frames the kernel sends into the TAP. The
      * stack on our side needs a different one. 0 for TUN.
      */

@@ -46,19 +46,20 @@ public final class TapFrameDevice implements WaitableFrameDevice
     private final AtomicLong transmitErrors = new AtomicLong();
 
     /**
-     * @param tap      an open TAP without packet information
+     * @param tap      an open TAP or TUN without packet information
      * @param closeTap whether {@link #close()} closes the TAP too
      */
     public TapFrameDevice(final TapDevice tap, final boolean closeTap)
     {
-        if (tap.mode() != TapDevice.Mode.TAP || tap.packetInformation())
+        if (tap.packetInformation())
         {
-            throw new IllegalArgumentException("TapFrameDevice needs a TAP (Ethernet) device without packet "
-                + "information: " + tap);
+            // frames are what the stack sends and reads: Ethernet (TAP) or bare IPv4 (TUN), never tun_pi-prefixed
+            throw new IllegalArgumentException("TapFrameDevice needs a TAP or TUN device without packet "
+                + "information (IFF_NO_PI): " + tap);
         }
         this.tap = tap;
         this.closeTap = closeTap;
-        this.maxFrameLength = tap.mtu() + 14;
+        this.maxFrameLength = tap.maxFrameLength();
         this.receiveCapacity = BitUtil.align(maxFrameLength + VLAN_TAG_LENGTH, 64);
         this.receiveBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(receiveCapacity, 64));
         this.receiveAddress = receiveBuffer.addressOffset();

@@ -71,17 +71,18 @@ public final class TapIoThreads implements AutoCloseable
     private final AtomicLong receiveRingFullWaits = new AtomicLong();
 
     /**
-     * @param tap          an open TAP without packet information
+     * @param tap          an open TAP or TUN without packet information
      * @param ringCapacity bytes of each ring, a power of two (control trailer added on top)
      * @param burst        frames per burst on each thread
      * @param closeTap     whether {@link #close()} also closes the TAP
      */
     public TapIoThreads(final TapDevice tap, final int ringCapacity, final int burst, final boolean closeTap)
     {
-        if (tap.mode() != TapDevice.Mode.TAP || tap.packetInformation())
+        if (tap.packetInformation())
         {
-            throw new IllegalArgumentException("TapIoThreads needs a TAP (Ethernet) device without packet "
-                + "information: " + tap);
+            // frames are what the stack sends and reads: Ethernet (TAP) or bare IPv4 (TUN), never tun_pi-prefixed
+            throw new IllegalArgumentException("TapIoThreads needs a TAP or TUN device without packet "
+                + "information (IFF_NO_PI): " + tap);
         }
         if (!BitUtil.isPowerOfTwo(ringCapacity))
         {
@@ -96,7 +97,7 @@ public final class TapIoThreads implements AutoCloseable
         this.burst = burst;
         this.receiveRing = newRing(ringCapacity);
         this.transmitRing = newRing(ringCapacity);
-        final int maxFrameLength = tap.mtu() + 14;
+        final int maxFrameLength = tap.maxFrameLength();
         if (maxFrameLength + 4 > receiveRing.maxMsgLength())
         {
             throw new IllegalArgumentException("ringCapacity " + ringCapacity + " is too small for frames of "

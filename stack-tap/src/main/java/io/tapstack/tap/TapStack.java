@@ -55,7 +55,11 @@ public final class TapStack implements AutoCloseable
 
     private TapStack(final Builder b)
     {
-        final TapDevice device = TapDevice.open(new TapConfig().name(b.tap).mtu(b.config.mtu()).up(true));
+        // the device follows the stack's link type: a TAP for Ethernet, a TUN (IFF_TUN | IFF_NO_PI) for bare IPv4
+        final TapDevice.Mode deviceMode = b.config.linkType() == StackConfig.LinkType.RAW_IP ? TapDevice.Mode.TUN
+            : TapDevice.Mode.TAP;
+        final TapDevice device = TapDevice.open(new TapConfig().name(b.tap).mode(deviceMode).mtu(b.config.mtu())
+            .up(true));
         WaitableFrameDevice w;
         TapIoThreads threads = null;
         try
@@ -116,8 +120,9 @@ public final class TapStack implements AutoCloseable
             }
         }, SystemNanoClock.INSTANCE, "tapstack-" + device.name()).add(sockets);
         runner.start();
-        LOG.info("stack {}/{} (MAC {}) on {} in {} mode", Ipv4Address.toString(stack.ipAddress()),
-            b.config.prefixLength(), MacAddress.toString(stack.macAddress()), device.name(),
+        LOG.info("stack {}/{} ({}) on {} in {} mode", Ipv4Address.toString(stack.ipAddress()),
+            b.config.prefixLength(), deviceMode == TapDevice.Mode.TUN ? "raw IP, no MAC"
+                : "MAC " + MacAddress.toString(stack.macAddress()), device.name(),
             b.mode.name().toLowerCase());
     }
 
@@ -234,6 +239,17 @@ public final class TapStack implements AutoCloseable
                 throw new IllegalArgumentException(StackConfig.MTU_RULE + ", not " + mtu);
             }
             config.mtu(mtu);
+            return this;
+        }
+
+        /**
+         * Runs on a TUN instead of a TAP: the device carries bare IPv4 packets (IFF_TUN | IFF_NO_PI), the stack
+         * sends them without Ethernet or ARP ({@link StackConfig.LinkType#RAW_IP}). The kernel side is a
+         * point-to-point interface: give it a peer address ({@code ip addr add A peer B dev NAME}).
+         */
+        public Builder tun(final boolean tun)
+        {
+            config.linkType(tun ? StackConfig.LinkType.RAW_IP : StackConfig.LinkType.ETHERNET);
             return this;
         }
 

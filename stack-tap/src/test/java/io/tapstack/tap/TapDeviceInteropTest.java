@@ -104,6 +104,14 @@ class TapDeviceInteropTest
             assertEquals(0L, tun.hardwareAddress());
             final Cmd.Result show = Cmd.run(TapInteropSupport.COMMAND_TIMEOUT, "ip", "link", "show", "dev", name);
             assertTrue(show.output().contains("link/none"), show::toString);
+            // a TUN without packet information carries a RAW_IP stack: each frame is the IP packet alone
+            assertEquals(tun.mtu(), new TapFrameDevice(tun).maxFrameLength());
+        }
+        final String withInfo = uniqueName();
+        try (TapDevice tun = TapDevice.open(new TapConfig().name(withInfo).mode(TapDevice.Mode.TUN)
+            .packetInformation(true)))
+        {
+            // the 4-byte tun_pi in front of each packet is neither Ethernet nor IP
             assertThrows(IllegalArgumentException.class, () -> new TapFrameDevice(tun));
             assertThrows(IllegalArgumentException.class, () -> new TapIoThreads(tun));
         }
