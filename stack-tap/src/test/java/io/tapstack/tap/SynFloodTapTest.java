@@ -124,14 +124,7 @@ class SynFloodTapTest
         }
         finally
         {
-            if (scripts != null)
-            {
-                try (var files = Files.list(scripts))
-                {
-                    files.forEach(p -> p.toFile().delete());
-                }
-                Files.deleteIfExists(scripts);
-            }
+            TapInteropSupport.deleteScratch(scripts);
         }
     }
 

@@ -84,14 +84,7 @@ class TcpKernelInteropTest
         }
         finally
         {
-            if (scratch != null)
-            {
-                try (var files = Files.list(scratch))
-                {
-                    files.forEach(p -> p.toFile().delete());
-                }
-                Files.deleteIfExists(scratch);
-            }
+            TapInteropSupport.deleteScratch(scratch);
         }
     }
 
