@@ -32,13 +32,13 @@ final class SmallServices
     /** RFC 862: a TCP echo connection reading into its own buffer of {@code bufferBytes}. */
     static AsyncTcpService.Handler echo(final int bufferBytes)
     {
-        return (c, finished) -> new EchoConnection(c, new byte[bufferBytes], finished).readNext();
+        return (c, finished) -> new ReadingConnection(c, new byte[bufferBytes], true, finished).readNext();
     }
 
     /** RFC 863: reads and drops until the client closes. */
     static AsyncTcpService.Handler discard()
     {
-        return (c, finished) -> new DiscardConnection(c, finished).readNext();
+        return (c, finished) -> new ReadingConnection(c, SINK, false, finished).readNext();
     }
 
     /** RFC 864: writes the pattern as fast as the client takes it, until the client closes. */
@@ -79,19 +79,24 @@ final class SmallServices
         finished.run();
     }
 
-    /** Read, write back what was read, read again: one step at a time, so a slow reader slows its writer. */
-    private static final class EchoConnection
+    /**
+     * Reads until the client's FIN. Echoing, it writes back what was read before reading again: one step at a time,
+     * so a slow reader slows its writer. Discarding, it reads again at once.
+     */
+    private static final class ReadingConnection
     {
         private final TcpSocket c;
         private final byte[] buffer;
+        private final boolean echo;
         private final Runnable finished;
         private final BiConsumer<Integer, Throwable> onRead = this::onRead;
         private final BiConsumer<Void, Throwable> onWritten = this::onWritten;
 
-        EchoConnection(final TcpSocket c, final byte[] buffer, final Runnable finished)
+        ReadingConnection(final TcpSocket c, final byte[] buffer, final boolean echo, final Runnable finished)
         {
             this.c = c;
             this.buffer = buffer;
+            this.echo = echo;
             this.finished = finished;
         }
 
@@ -108,13 +113,17 @@ final class SmallServices
             }
             else if (n < 0)
             {
-                // RFC 862: until the client closes; what we queued still goes out before our FIN
+                // RFC 862, RFC 863: until the client closes; what we queued still goes out before our FIN
                 c.close();
                 finished.run();
             }
-            else
+            else if (echo)
             {
                 c.writeAsync(buffer, 0, n).whenComplete(onWritten);
+            }
+            else
+            {
+                readNext();
             }
         }
 
@@ -123,41 +132,6 @@ final class SmallServices
             if (ex != null)
             {
                 failed(c, ex, finished);
-            }
-            else
-            {
-                readNext();
-            }
-        }
-    }
-
-    private static final class DiscardConnection
-    {
-        private final TcpSocket c;
-        private final Runnable finished;
-        private final BiConsumer<Integer, Throwable> onRead = this::onRead;
-
-        DiscardConnection(final TcpSocket c, final Runnable finished)
-        {
-            this.c = c;
-            this.finished = finished;
-        }
-
-        void readNext()
-        {
-            c.readAsync(SINK, 0, SINK.length).whenComplete(onRead);
-        }
-
-        private void onRead(final Integer n, final Throwable ex)
-        {
-            if (ex != null)
-            {
-                failed(c, ex, finished);
-            }
-            else if (n < 0)
-            {
-                c.close();
-                finished.run();
             }
             else
             {

@@ -259,10 +259,7 @@ public final class FrameDescriber
     {
         if (captured < 8)
         {
-            ipv4Address(b, src, out);
-            out.append(" > ");
-            ipv4Address(b, dst, out);
-            out.append(": [|udp]");
+            truncated(b, src, dst, "udp", out);
             return;
         }
         endpoints(b, src, dst, at, out);
@@ -281,10 +278,7 @@ public final class FrameDescriber
     {
         if (captured < 20)
         {
-            ipv4Address(b, src, out);
-            out.append(" > ");
-            ipv4Address(b, dst, out);
-            out.append(": [|tcp]");
+            truncated(b, src, dst, "tcp", out);
             return;
         }
         endpoints(b, src, dst, at, out);
@@ -490,6 +484,16 @@ public final class FrameDescriber
         out.append('.').append(u16(b, l4)).append(" > ");
         ipv4Address(b, dst, out);
         out.append('.').append(u16(b, l4 + 2)).append(": ");
+    }
+
+    /** Addresses only, and tcpdump's mark for a header cut short by the capture: "a > b: [|tcp]". */
+    private static void truncated(final DirectBuffer b, final int src, final int dst, final String protocol,
+        final StringBuilder out)
+    {
+        ipv4Address(b, src, out);
+        out.append(" > ");
+        ipv4Address(b, dst, out);
+        out.append(": [|").append(protocol).append(']');
     }
 
     private static void ipv4Address(final DirectBuffer b, final int at, final StringBuilder out)

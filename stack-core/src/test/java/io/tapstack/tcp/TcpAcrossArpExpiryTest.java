@@ -37,13 +37,7 @@ class TcpAcrossArpExpiryTest
             c -> c.arpCacheTtlNs(ARP_LIFETIME_NS), d -> d, d -> d);
         final byte[] data = new byte[8_000_000];
         new Random(3).nextBytes(data);
-        final TcpPeers.Sink sink = new TcpPeers.Sink();
-        net.b.tcp().listen(5000, listener ->
-        {
-            final TcpConnection c = listener.accept();
-            c.handler(sink);
-            sink.drain(c);
-        });
+        final TcpPeers.Sink sink = new TcpPeers.Sink().listenOn(net.b.tcp(), 5000);
         final TcpPeers.Sender sender = new TcpPeers.Sender(data, true);
         assertNotNull(net.a.tcp().connect(B, 5000, sender, net.nowNs()));
         assertTrue(net.runUntil(() -> sender.connected, SECOND));

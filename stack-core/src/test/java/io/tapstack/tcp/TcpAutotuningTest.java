@@ -57,13 +57,7 @@ class TcpAutotuningTest
         net.b.tcp().eventListener(receiver);
         final byte[] data = new byte[96 * 1024 * 1024];
         new Random(9293).nextBytes(data);
-        final TcpPeers.Sink sink = new TcpPeers.Sink();
-        net.b.tcp().listen(5000, listener ->
-        {
-            final TcpConnection c = listener.accept();
-            c.handler(sink);
-            sink.drain(c);
-        });
+        final TcpPeers.Sink sink = new TcpPeers.Sink().listenOn(net.b.tcp(), 5000);
         final TcpPeers.Sender source = new TcpPeers.Sender(data, true);
         final TcpConnection a = net.a.tcp().connect(B, 5000, source, net.nowNs());
         assertNotNull(a);

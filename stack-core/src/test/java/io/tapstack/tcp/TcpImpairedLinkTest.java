@@ -52,13 +52,7 @@ class TcpImpairedLinkTest
     /** A connects to B:5000 and sends {@code data}; runs until B has read it all. Returns the sink. */
     private static TcpPeers.Sink send(final TwoStacks net, final byte[] data, final long maxNs)
     {
-        final TcpPeers.Sink sink = new TcpPeers.Sink();
-        net.b.tcp().listen(5000, listener ->
-        {
-            final TcpConnection c = listener.accept();
-            c.handler(sink);
-            sink.drain(c);
-        });
+        final TcpPeers.Sink sink = new TcpPeers.Sink().listenOn(net.b.tcp(), 5000);
         final TcpPeers.Sender sender = new TcpPeers.Sender(data, true);
         assertNotNull(net.a.tcp().connect(B, 5000, sender, net.nowNs()));
         assertTrue(net.runUntil(() -> sink.received.size() == data.length, maxNs),

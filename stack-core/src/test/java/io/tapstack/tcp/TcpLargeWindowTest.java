@@ -38,13 +38,7 @@ class TcpLargeWindowTest
         }, d -> d, d -> d);
         final byte[] data = new byte[8 * 1024 * 1024];
         new Random(7323).nextBytes(data);
-        final TcpPeers.Sink sink = new TcpPeers.Sink();
-        net.b.tcp().listen(5000, listener ->
-        {
-            final TcpConnection c = listener.accept();
-            c.handler(sink);
-            sink.drain(c);
-        });
+        final TcpPeers.Sink sink = new TcpPeers.Sink().listenOn(net.b.tcp(), 5000);
         final TcpPeers.Sender sender = new TcpPeers.Sender(data, true);
         final TcpConnection a = net.a.tcp().connect(B, 5000, sender, net.clock.nanoTime());
         assertNotNull(a);

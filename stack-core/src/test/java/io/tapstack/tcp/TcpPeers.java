@@ -87,6 +87,18 @@ final class TcpPeers
         boolean reset;
         boolean closeOnEnd = true;
 
+        /** Listens on {@code port} of {@code tcp}; this sink reads the first connection accepted. */
+        Sink listenOn(final TcpLayer tcp, final int port)
+        {
+            tcp.listen(port, listener ->
+            {
+                final TcpConnection c = listener.accept();
+                c.handler(this);
+                drain(c);
+            });
+            return this;
+        }
+
         @Override
         public void onReadable(final TcpConnection c)
         {

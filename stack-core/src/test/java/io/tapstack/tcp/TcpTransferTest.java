@@ -30,13 +30,7 @@ class TcpTransferTest
     /** A connects to B:5000, sends {@code data} and closes; B reads it all and closes after the FIN. */
     private static TcpPeers.Sink transfer(final TwoStacks net, final byte[] data, final long maxNs)
     {
-        final TcpPeers.Sink sink = new TcpPeers.Sink();
-        net.b.tcp().listen(5000, listener ->
-        {
-            final TcpConnection c = listener.accept();
-            c.handler(sink);
-            sink.drain(c);
-        });
+        final TcpPeers.Sink sink = new TcpPeers.Sink().listenOn(net.b.tcp(), 5000);
         final TcpPeers.Sender sender = new TcpPeers.Sender(data, true);
         assertNotNull(net.a.tcp().connect(B, 5000, sender, net.clock.nanoTime()));
         assertTrue(net.runUntil(() -> sink.closed && sender.closed, maxNs),

@@ -1,7 +1,5 @@
 package io.tapstack.testkit;
 
-import io.tapstack.dev.ForwardingDevice;
-import io.tapstack.dev.FrameDevice;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpHandler;
 import io.tapstack.trace.PcapWriter;
@@ -36,32 +34,6 @@ public final class SampleTraffic
 
     private SampleTraffic()
     {
-    }
-
-    /** Drops the {@code n}-th frame of at least {@code minLength} bytes that the wrapped stack sends. */
-    private static final class DropNth extends ForwardingDevice
-    {
-        private final int n;
-        private final int minLength;
-        private int seen;
-
-        DropNth(final FrameDevice inner, final int n, final int minLength)
-        {
-            super(inner);
-            this.n = n;
-            this.minLength = minLength;
-        }
-
-        @Override
-        public void commit(final int offset)
-        {
-            if (claimedLength() >= minLength && ++seen == n)
-            {
-                inner.abort(offset);
-                return;
-            }
-            inner.commit(offset);
-        }
     }
 
     /** The frames, in order. A loses its sixth frame of 1000 bytes or more: the third TCP segment, after the three

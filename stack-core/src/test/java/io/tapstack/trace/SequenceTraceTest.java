@@ -1,11 +1,10 @@
 package io.tapstack.trace;
 
 import io.tapstack.StackConfig;
-import io.tapstack.dev.ForwardingDevice;
-import io.tapstack.dev.FrameDevice;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpHandler;
 import io.tapstack.tcp.CongestionAlgorithm;
+import io.tapstack.testkit.DropNth;
 import io.tapstack.testkit.TwoStacks;
 import io.tapstack.wire.Ipv4Address;
 import org.junit.jupiter.api.Test;
@@ -20,32 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SequenceTraceTest
 {
-    /** Drops the {@code n}-th frame of at least {@code minLength} bytes that the wrapped stack sends. */
-    private static final class DropNth extends ForwardingDevice
-    {
-        private final int n;
-        private final int minLength;
-        private int seen;
-
-        DropNth(final FrameDevice inner, final int n, final int minLength)
-        {
-            super(inner);
-            this.n = n;
-            this.minLength = minLength;
-        }
-
-        @Override
-        public void commit(final int offset)
-        {
-            if (claimedLength() >= minLength && ++seen == n)
-            {
-                inner.abort(offset);
-                return;
-            }
-            inner.commit(offset);
-        }
-    }
-
     @Test
     void handshakeTransferWithOneLossAndCloseReadLikeASequenceDiagram() throws Exception
     {

@@ -9,13 +9,11 @@ import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 import static io.tapstack.tap.TapInteropSupport.Netns;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A {@link NetStack} on a TAP inside a network namespace of its own, run by a {@link StackLoop}: the kernel's
- * side of the TAP is {@code PREFIX.1/24}, the stack {@code PREFIX.2/24}. The TAP is created in the root namespace
- * down and without an address (so nothing is sent there) and moved into the namespace; {@link #close()} stops
- * the stack and deletes the namespace with the TAP in it. Callers skip first with
+ * A {@link NetStack} on a {@link NamespacedTap}, run by a {@link StackLoop}: the kernel's side of the TAP is
+ * {@code PREFIX.1/24}, the stack {@code PREFIX.2/24}; {@link #close()} stops the stack and deletes the namespace
+ * with the TAP in it. Callers skip first with
  * {@link TapInteropSupport#assumeTapInterop()}.
  */
 final class NamespacedStack implements AutoCloseable
@@ -26,16 +24,16 @@ final class NamespacedStack implements AutoCloseable
     final String stackIp;
     final NetStack stack;
     final StackLoop loop;
-    private final TapDevice tap;
+    private final NamespacedTap namespacedTap;
 
-    private NamespacedStack(final Netns netns, final String tapName, final String prefix, final TapDevice tap,
-        final NetStack stack, final StackLoop loop)
+    private NamespacedStack(final NamespacedTap namespacedTap, final String prefix, final NetStack stack,
+        final StackLoop loop)
     {
-        this.netns = netns;
-        this.tapName = tapName;
-        this.kernelIp = prefix + ".1";
+        this.netns = namespacedTap.netns;
+        this.tapName = namespacedTap.tapName;
+        this.kernelIp = namespacedTap.kernelIp;
         this.stackIp = prefix + ".2";
-        this.tap = tap;
+        this.namespacedTap = namespacedTap;
         this.stack = stack;
         this.loop = loop;
     }
@@ -49,33 +47,20 @@ final class NamespacedStack implements AutoCloseable
     static NamespacedStack start(final String prefix, final int txQueueLength, final Consumer<StackConfig> configure,
         final UnaryOperator<FrameDevice> wrap)
     {
-        final Netns netns = Netns.create();
-        TapDevice tap = null;
+        final NamespacedTap namespacedTap = NamespacedTap.open(prefix, txQueueLength);
         try
         {
-            final String tapName = "tst" + TapInteropSupport.randomHex(8);
-            tap = TapDevice.open(new TapConfig().name(tapName).mtu(1500).txQueueLength(txQueueLength));
-            final Cmd.Result move = Cmd.run(TapInteropSupport.COMMAND_TIMEOUT, "ip", "link", "set", tapName, "netns",
-                netns.name);
-            assertTrue(move.ok(), () -> "moving the TAP failed: " + move);
-            netns.execOk("ip", "link", "set", "lo", "up");
-            netns.execOk("ip", "addr", "add", prefix + ".1/24", "dev", tapName);
-            netns.execOk("ip", "link", "set", tapName, "up");
-            final TapFrameDevice device = new TapFrameDevice(tap);
+            final TapFrameDevice device = new TapFrameDevice(namespacedTap.tap);
             final StackConfig config = new StackConfig();
             configure.accept(config);
             config.ipAddress(prefix + ".2/24");
             final NetStack stack = new NetStack(config, wrap.apply(device));
-            final StackLoop loop = new StackLoop(stack, device, tapName).start();
-            return new NamespacedStack(netns, tapName, prefix, tap, stack, loop);
+            final StackLoop loop = new StackLoop(stack, device, namespacedTap.tapName).start();
+            return new NamespacedStack(namespacedTap, prefix, stack, loop);
         }
         catch (final RuntimeException | Error ex)
         {
-            if (tap != null)
-            {
-                tap.close();
-            }
-            netns.close();
+            namespacedTap.close();
             throw ex;
         }
     }
@@ -95,14 +80,7 @@ final class NamespacedStack implements AutoCloseable
         }
         finally
         {
-            try
-            {
-                tap.close();
-            }
-            finally
-            {
-                netns.close();
-            }
+            namespacedTap.close();
         }
     }
 }

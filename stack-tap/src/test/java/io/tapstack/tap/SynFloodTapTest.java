@@ -1,7 +1,6 @@
 package io.tapstack.tap;
 
 import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
 import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
 import io.tapstack.tcp.TcpConnection;
@@ -28,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -56,8 +56,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SynFloodTapTest
 {
     private static final Logger LOG = LoggerFactory.getLogger(SynFloodTapTest.class);
-    private static final String KERNEL_IP = "10.99.9.1";
-    private static final String STACK_IP = "10.99.9.2";
+    private static final String PREFIX = "10.99.9";
+    private static final String KERNEL_IP = PREFIX + ".1";
+    private static final String STACK_IP = PREFIX + ".2";
     private static final int PORT = 8080;
     private static final int BACKLOG = 128;
     private static final int SYNS = 20_000;
@@ -66,8 +67,9 @@ class SynFloodTapTest
     /** Twice and a half what the backlog's half-open connections cost: state per SYN would be 100 times it. */
     private static final long HEAP_GROWTH_BOUND = 48L * 1024 * 1024;
 
+    private NamespacedStack ns;
+    // the parts of ns the test uses
     private Netns netns;
-    private TapDevice tap;
     private String tapName;
     private NetStack stack;
     private StackLoop loop;
@@ -81,23 +83,14 @@ class SynFloodTapTest
         TapInteropSupport.assumeTools("/usr/bin/python3", "python3");
         try
         {
-            netns = Netns.create();
-            tapName = "tsf" + TapInteropSupport.randomHex(8);
-            // created in the root namespace down and without an address: nothing is sent there
-            tap = TapDevice.open(new TapConfig().name(tapName).mtu(1500).txQueueLength(4096));
-            final Cmd.Result move = Cmd.run(TapInteropSupport.COMMAND_TIMEOUT, "ip", "link", "set", tapName, "netns",
-                netns.name);
-            assertTrue(move.ok(), () -> "moving the TAP failed: " + move);
-            netns.execOk("ip", "link", "set", "lo", "up");
-            netns.execOk("ip", "addr", "add", KERNEL_IP + "/24", "dev", tapName);
-            netns.execOk("ip", "link", "set", tapName, "up");
+            ns = NamespacedStack.start(PREFIX, 4096, c -> c.gateway(Ipv4Address.parse(KERNEL_IP)),
+                UnaryOperator.identity());
+            netns = ns.netns;
+            tapName = ns.tapName;
+            stack = ns.stack;
+            loop = ns.loop;
             // the kernel side is the stack's gateway but forwards nothing: off-link SYN-ACKs end there
             netns.execOk("sysctl", "-q", "-w", "net.ipv4.ip_forward=0");
-            final TapFrameDevice device = new TapFrameDevice(tap);
-            final StackConfig config = new StackConfig().ipAddress(STACK_IP + "/24")
-                .gateway(Ipv4Address.parse(KERNEL_IP));
-            stack = new NetStack(config, device);
-            loop = new StackLoop(stack, device, tapName).start();
             listener = loop.call(() -> stack.tcp().listen(PORT, BACKLOG, l ->
             {
                 TcpConnection c;
@@ -124,35 +117,14 @@ class SynFloodTapTest
     {
         try
         {
-            if (loop != null)
+            if (ns != null)
             {
-                loop.close();
+                ns.close();
             }
         }
         finally
         {
-            try
-            {
-                if (tap != null)
-                {
-                    tap.close();
-                }
-            }
-            finally
-            {
-                if (netns != null)
-                {
-                    netns.close();
-                }
-                if (scripts != null)
-                {
-                    try (var files = Files.list(scripts))
-                    {
-                        files.forEach(p -> p.toFile().delete());
-                    }
-                    Files.deleteIfExists(scripts);
-                }
-            }
+            TapInteropSupport.deleteScratch(scripts);
         }
     }
 

@@ -36,8 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 abstract class TapInteropChecks
 {
-    static final String KERNEL_IP = "10.99.0.1";
-    static final String STACK_IP = "10.99.0.2";
+    static final String PREFIX = "10.99.0";
+    static final String KERNEL_IP = PREFIX + ".1";
+    static final String STACK_IP = PREFIX + ".2";
     static final int TX_QUEUE_LENGTH = 4096;
 
     private static final Logger LOG = LoggerFactory.getLogger(TapInteropChecks.class);
@@ -48,6 +49,8 @@ abstract class TapInteropChecks
     {
     }
 
+    NamespacedTap namespacedTap;
+    // the parts of namespacedTap the checks use
     Netns netns;
     TapDevice tap;
     String tapName;
@@ -74,16 +77,10 @@ abstract class TapInteropChecks
         TapInteropSupport.assumeTapInterop();
         try
         {
-            netns = Netns.create();
-            tapName = "tst" + TapInteropSupport.randomHex(8);
-            // created in the root namespace: down and without an address, so nothing is sent here
-            tap = TapDevice.open(new TapConfig().name(tapName).mtu(1500).txQueueLength(TX_QUEUE_LENGTH));
-            final Cmd.Result move = Cmd.run(TapInteropSupport.COMMAND_TIMEOUT,
-                "ip", "link", "set", tapName, "netns", netns.name);
-            assertTrue(move.ok(), () -> "moving the TAP into the namespace failed: " + move);
-            netns.execOk("ip", "link", "set", "lo", "up");
-            netns.execOk("ip", "addr", "add", KERNEL_IP + "/24", "dev", tapName);
-            netns.execOk("ip", "link", "set", tapName, "up");
+            namespacedTap = NamespacedTap.open(PREFIX, TX_QUEUE_LENGTH);
+            netns = namespacedTap.netns;
+            tap = namespacedTap.tap;
+            tapName = namespacedTap.tapName;
 
             device = attach(tap);
             stack = new NetStack(new StackConfig().ipAddress(STACK_IP + "/24"), device);
@@ -116,19 +113,9 @@ abstract class TapInteropChecks
             }
             finally
             {
-                try
+                if (namespacedTap != null)
                 {
-                    if (tap != null)
-                    {
-                        tap.close();
-                    }
-                }
-                finally
-                {
-                    if (netns != null)
-                    {
-                        netns.close(); // deletes the TAP too
-                    }
+                    namespacedTap.close();
                 }
             }
         }

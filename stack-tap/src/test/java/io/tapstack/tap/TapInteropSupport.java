@@ -77,6 +77,20 @@ public final class TapInteropSupport
         return sb.toString();
     }
 
+    /** Deletes a test's scratch directory and the files in it (it has no subdirectories); nothing if null. */
+    public static void deleteScratch(final Path scratch) throws IOException
+    {
+        if (scratch == null)
+        {
+            return;
+        }
+        try (var files = Files.list(scratch))
+        {
+            files.forEach(p -> p.toFile().delete());
+        }
+        Files.deleteIfExists(scratch);
+    }
+
     /** A network namespace of the test's own, deleted (with any interface inside it) by {@link #close()}. */
     public static final class Netns implements AutoCloseable
     {

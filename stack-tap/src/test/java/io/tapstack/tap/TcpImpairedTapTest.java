@@ -112,11 +112,7 @@ class TcpImpairedTapTest
         }
         finally
         {
-            try (var files = Files.list(scratch))
-            {
-                files.forEach(p -> p.toFile().delete());
-            }
-            Files.deleteIfExists(scratch);
+            TapInteropSupport.deleteScratch(scratch);
         }
     }
 

@@ -1,7 +1,6 @@
 package io.tapstack.tap;
 
 import io.tapstack.NetStack;
-import io.tapstack.StackConfig;
 import io.tapstack.StackCounters.Counter;
 import io.tapstack.tcp.TcpConnection;
 import io.tapstack.wire.Ipv4Address;
@@ -22,6 +21,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 import static io.tapstack.tap.TapInteropSupport.Netns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,13 +38,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TcpKernelInteropTest
 {
     private static final Logger LOG = LoggerFactory.getLogger(TcpKernelInteropTest.class);
-    private static final String KERNEL_IP = "10.99.1.1";
-    private static final String STACK_IP = "10.99.1.2";
+    private static final String PREFIX = "10.99.1";
+    private static final String KERNEL_IP = PREFIX + ".1";
+    private static final String STACK_IP = PREFIX + ".2";
     private static final int MB = 1024 * 1024;
     private static final Duration LONG = Duration.ofSeconds(90);
 
+    private NamespacedStack ns;
+    // the parts of ns the tests use
     private Netns netns;
-    private TapDevice tap;
     private NetStack stack;
     private StackLoop loop;
     private Path scratch;
@@ -56,21 +58,11 @@ class TcpKernelInteropTest
         org.junit.jupiter.api.Assumptions.assumeTrue(Cmd.onPath("nc"), "nc (netcat-openbsd) is missing");
         try
         {
-            netns = Netns.create();
-            final String tapName = "tst" + TapInteropSupport.randomHex(8);
-            // created in the root namespace down and without an address: nothing is sent there
-            tap = TapDevice.open(new TapConfig().name(tapName).mtu(1500).txQueueLength(4096));
-            final Cmd.Result move = Cmd.run(TapInteropSupport.COMMAND_TIMEOUT, "ip", "link", "set", tapName, "netns",
-                netns.name);
-            assertTrue(move.ok(), () -> "moving the TAP failed: " + move);
-            netns.execOk("ip", "link", "set", "lo", "up");
-            netns.execOk("ip", "addr", "add", KERNEL_IP + "/24", "dev", tapName);
-            netns.execOk("ip", "link", "set", tapName, "up");
-            final TapFrameDevice device = new TapFrameDevice(tap);
-            final StackConfig config = new StackConfig().ipAddress(STACK_IP + "/24");
-            config.tcp().sendBufferBytes(256 * 1024).receiveBufferBytes(64 * 1024);
-            stack = new NetStack(config, device);
-            loop = new StackLoop(stack, device, tapName).start();
+            ns = NamespacedStack.start(PREFIX, 4096,
+                c -> c.tcp().sendBufferBytes(256 * 1024).receiveBufferBytes(64 * 1024), UnaryOperator.identity());
+            netns = ns.netns;
+            stack = ns.stack;
+            loop = ns.loop;
             scratch = Files.createTempDirectory("tapstack-tcp");
         }
         catch (final Throwable ex)
@@ -85,35 +77,14 @@ class TcpKernelInteropTest
     {
         try
         {
-            if (loop != null)
+            if (ns != null)
             {
-                loop.close();
+                ns.close();
             }
         }
         finally
         {
-            try
-            {
-                if (tap != null)
-                {
-                    tap.close();
-                }
-            }
-            finally
-            {
-                if (netns != null)
-                {
-                    netns.close();
-                }
-                if (scratch != null)
-                {
-                    try (var files = Files.list(scratch))
-                    {
-                        files.forEach(p -> p.toFile().delete());
-                    }
-                    Files.deleteIfExists(scratch);
-                }
-            }
+            TapInteropSupport.deleteScratch(scratch);
         }
     }
 
@@ -338,7 +309,7 @@ class TcpKernelInteropTest
     void twentyMegabytesEachWayThroughTwoPercentLossInstalledWithNftables() throws Exception
     {
         org.junit.jupiter.api.Assumptions.assumeTrue(Cmd.onPath("nft"), "nft (nftables) is missing");
-        final String tapName = tap.name();
+        final String tapName = ns.tapName;
         final Path rules = scratch.resolve("lossy.nft");
         // 2% random loss on the TAP in both hooks, inside the namespace only; counters prove it dropped
         Files.writeString(rules, "table inet tapstack_loss {\n"

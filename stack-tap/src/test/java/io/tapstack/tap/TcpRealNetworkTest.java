@@ -65,14 +65,7 @@ class TcpRealNetworkTest
     @AfterAll
     void tearDown() throws Exception
     {
-        if (scratch != null)
-        {
-            try (var files = Files.list(scratch))
-            {
-                files.forEach(p -> p.toFile().delete());
-            }
-            Files.deleteIfExists(scratch);
-        }
+        TapInteropSupport.deleteScratch(scratch);
     }
 
     // ------------------------------------------------------------------------------------------------ options
