@@ -115,8 +115,10 @@ def run_script(path, count, command):
         except ProcessLookupError:
             pass
         time.sleep(1)
+        # only the namespaces the blocks name: a test or another run beside this one may have made others
         for ns in namespaces() - before:
-            subprocess.run(["ip", "netns", "del", ns])
+            if ns in " ".join(command):
+                subprocess.run(["ip", "netns", "del", ns])
         log.seek(0)
         output = log.read()
     print("%s: %d block(s) %s" % (path, count, "ran" if ok else "FAILED"))

@@ -240,8 +240,9 @@ class SynFloodTapTest
         assertTrue(synsSent >= SYNS * 9 / 10, "the TAP took only " + synsSent + " SYNs: " + floodOutput);
         // every SYN beyond the backlog's was answered with a cookie (a few may still wait in the TAP's queue)
         assertTrue(cookiesSent >= synsSent * 9 / 10 - BACKLOG, "cookies sent: " + cookiesSent + " for " + synsSent);
-        // the half-open queue stayed full all through the flood, so each of the client's connects there was a cookie
-        assertTrue(cookiesValid >= servedDuring, "cookies validated: " + cookiesValid);
+        // the half-open queue stayed full all through the flood, so the client's connects there were cookies: all
+        // but perhaps the first, which on a loaded machine can come before the flood has filled the queue
+        assertTrue(cookiesValid >= servedDuring - 1, "cookies validated: " + cookiesValid);
         assertTrue(counters.get(Counter.TCP_SYN_COOKIES_WITH_OPTIONS) > 0);
         assertEquals(0, counters.get(Counter.STACK_INTERNAL_ERRORS));
         assertTrue(loop.failure() == null, () -> "stack loop failed: " + loop.failure());
