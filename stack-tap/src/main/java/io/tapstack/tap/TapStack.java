@@ -42,23 +42,29 @@ public final class TapStack implements AutoCloseable
         DEDICATED
     }
 
-    private final TapDevice tap;
     private final TapIoThreads ioThreads;
     private final WaitableFrameDevice waitable;
     private final NetStack stack;
     private final SocketStack sockets;
     private final StackRunner runner;
     private final Mode mode;
+    private final String linkName;
     private final List<AutoCloseable> closeAfter;
 
     private TapStack(final Builder b)
     {
-        final TapDevice device = TapDevice.open(new TapConfig().name(b.tap).mtu(b.config.mtu()).up(true));
+        // a link of the caller's own (a UDP tunnel) instead of a TAP: no TAP opened, SHARED mode
+        final TapDevice device = b.link != null ? null
+            : TapDevice.open(new TapConfig().name(b.tap).mtu(b.config.mtu()).up(true));
         WaitableFrameDevice w;
         TapIoThreads threads = null;
         try
         {
-            if (b.mode == Mode.DEDICATED)
+            if (b.link != null)
+            {
+                w = b.link;
+            }
+            else if (b.mode == Mode.DEDICATED)
             {
                 threads = new TapIoThreads(device, TapIoThreads.DEFAULT_RING_CAPACITY, TapIoThreads.DEFAULT_BURST, true)
                     .start();
@@ -77,14 +83,21 @@ public final class TapStack implements AutoCloseable
             {
                 threads.close();
             }
-            device.close();
+            if (device != null)
+            {
+                device.close();
+            }
+            else
+            {
+                b.link.close();
+            }
             closeAll(b.closeAfter);
             throw ex;
         }
-        this.tap = device;
         this.ioThreads = threads;
         this.waitable = w;
-        this.mode = b.mode;
+        this.mode = b.link != null ? Mode.SHARED : b.mode;
+        this.linkName = device != null ? device.name() : b.link.toString();
         this.closeAfter = new ArrayList<>(b.closeAfter);
         this.sockets = new SocketStack(stack, b.socketConfig);
         final WaitableFrameDevice idleOn = w;
@@ -101,11 +114,11 @@ public final class TapStack implements AutoCloseable
             {
                 idleOn.wakeup();
             }
-        }, SystemNanoClock.INSTANCE, "tapstack-" + device.name()).add(sockets);
+        }, SystemNanoClock.INSTANCE, "tapstack-" + (device != null ? device.name() : "link")).add(sockets);
         runner.start();
         LOG.info("stack {}/{} (MAC {}) on {} in {} mode", Ipv4Address.toString(stack.ipAddress()),
-            b.config.prefixLength(), MacAddress.toString(stack.macAddress()), device.name(),
-            b.mode.name().toLowerCase());
+            b.config.prefixLength(), MacAddress.toString(stack.macAddress()), linkName,
+            mode.name().toLowerCase());
     }
 
     public static Builder builder()
@@ -125,9 +138,10 @@ public final class TapStack implements AutoCloseable
         return stack;
     }
 
+    /** The TAP's name, or the {@link Builder#link}'s description when the stack runs on one. */
     public String tapName()
     {
-        return tap.name();
+        return linkName;
     }
 
     public Mode mode()
@@ -135,7 +149,7 @@ public final class TapStack implements AutoCloseable
         return mode;
     }
 
-    /** Fails every socket, stops the stack thread, closes the TAP. */
+    /** Fails every socket, stops the stack thread, closes the TAP (or the {@link Builder#link}). */
     @Override
     public void close()
     {
@@ -176,10 +190,21 @@ public final class TapStack implements AutoCloseable
         private SocketConfig socketConfig = new SocketConfig();
         private UnaryOperator<FrameDevice> deviceWrapper = UnaryOperator.identity();
         private final List<AutoCloseable> closeAfter = new ArrayList<>();
+        private WaitableFrameDevice link;
 
         public Builder tap(final String name)
         {
             this.tap = name;
+            return this;
+        }
+
+        /**
+         * Runs the stack on {@code device} (a {@link UdpTunnelDevice}, say) instead of a TAP: no TAP is opened,
+         * {@link #tap} and {@link #mode} are ignored (SHARED), and the stack closes the device when it stops.
+         */
+        public Builder link(final WaitableFrameDevice device)
+        {
+            this.link = device;
             return this;
         }
 
@@ -263,9 +288,9 @@ public final class TapStack implements AutoCloseable
         /** Opens the TAP and starts the stack thread. */
         public TapStack start()
         {
-            if (tap == null || !ipSet)
+            if ((tap == null && link == null) || !ipSet)
             {
-                throw new IllegalArgumentException("a TapStack needs tap(NAME) and ip(A.B.C.D/N)");
+                throw new IllegalArgumentException("a TapStack needs tap(NAME) (or link(DEVICE)) and ip(A.B.C.D/N)");
             }
             return new TapStack(this);
         }
