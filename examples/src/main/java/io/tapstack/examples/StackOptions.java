@@ -339,7 +339,8 @@ final class StackOptions
         if (tunnel != null)
         {
             // opened last, after every check: the stack closes it when it stops (or fails to start)
-            builder.link(UdpTunnelDevice.open(tunnel.localPort(), tunnel.peer(), checked.mtu()));
+            final UdpTunnelDevice link = UdpTunnelDevice.open(tunnel.localPort(), tunnel.peer(), checked.mtu());
+            builder.link(link).closeAfter(() -> System.out.println(link.describe()));
         }
         return builder.device(device -> wrap(options, device, builder::closeAfter));
     }
