@@ -19,6 +19,8 @@ public final class Main
           services         echo, discard, chargen (TCP and UDP) and HTTP at once, asynchronously: 10,000
                            connections on a few threads
           ping             ICMP echo requests from the stack to a host, printed like ping(8)
+          tunnel           bridge a kernel TAP to a UDP peer, one frame per datagram (a stack run with
+                           --udp-tunnel LOCAL_PORT:HOST:PORT needs no TAP and no root)
 
         Run a command with --help for its options. Every command but demo needs root (or CAP_NET_ADMIN) to
         open /dev/net/tun. Run it inside a network namespace, e.g.:
@@ -30,7 +32,7 @@ public final class Main
     }
 
     /** The commands, for the one-line message after a mistake. */
-    private static final String COMMANDS = "demo, ping-responder, echo, http, discard, chargen, services or ping";
+    private static final String COMMANDS = "demo, ping-responder, echo, http, discard, chargen, services, ping or tunnel";
 
     public static void main(final String[] args)
     {
@@ -69,6 +71,7 @@ public final class Main
                 case "chargen" -> Chargen.run(rest);
                 case "services" -> Services.run(rest);
                 case "ping" -> PingCommand.run(rest);
+                case "tunnel" -> Tunnel.run(rest);
                 default ->
                 {
                     System.err.println("tapstack-examples: unknown command '" + command + "': it is " + COMMANDS

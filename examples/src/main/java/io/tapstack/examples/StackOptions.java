@@ -3,6 +3,7 @@ package io.tapstack.examples;
 import io.tapstack.StackConfig;
 import io.tapstack.dev.FrameDevice;
 import io.tapstack.tap.TapStack;
+import io.tapstack.tap.UdpTunnelDevice;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.MacAddress;
 
@@ -24,7 +25,9 @@ final class StackOptions
     {
         ImpairmentOptions.declare(options
             .option("tap", "NAME", "TAP interface to open, created if missing (1.." + MAX_TAP_NAME + " characters)",
-                null)
+                "none: --udp-tunnel is then required")
+            .option("udp-tunnel", "LOCAL_PORT:HOST:PORT", "instead of a TAP, carry each frame in one UDP datagram "
+                + "from LOCAL_PORT to HOST:PORT (no root; datagrams of at most --mtu + 14 bytes; shared mode)", "none")
             .flag("tun", "open --tap NAME as a TUN: bare IPv4 packets (IFF_TUN | IFF_NO_PI), no Ethernet, no ARP; "
                 + "give the kernel side a peer address (ip addr add A peer B dev NAME)")
             .option("ip", "A.B.C.D/N", "the stack's host address and prefix length 1..32, like 10.0.0.2/24", null)
@@ -54,6 +57,7 @@ final class StackOptions
     static void check(final Options options)
     {
         tapName(options);
+        udpTunnel(options);
         final Interface ip = ip(options);
         gateway(options, ip);
         mtu(options);
@@ -62,15 +66,31 @@ final class StackOptions
         {
             throw new Options.UsageException("--mac has no use with --tun: a TUN carries no Ethernet header");
         }
+        if (options.has("tun") && options.has("udp-tunnel"))
+        {
+            throw new Options.UsageException("--tun names a TUN device; --udp-tunnel carries Ethernet frames: give one");
+        }
         mode(options);
         seed(options);
         ImpairmentOptions.impairments(options);
         CaptureOptions.check(options);
     }
 
+    /** --tap, or null when --udp-tunnel stands instead; one of them is required, not both. */
     static String tapName(final Options options)
     {
-        final String name = options.get("tap");
+        final boolean tunnel = options.has("udp-tunnel");
+        if (options.has("tap") == tunnel)
+        {
+            throw new Options.UsageException(tunnel ? "--tap and --udp-tunnel exclude each other: give one"
+                : "--tap NAME (or --udp-tunnel LOCAL_PORT:HOST:PORT) is required");
+        }
+        return tunnel ? null : tapName(options.get("tap"));
+    }
+
+    /** A TAP name Linux accepts, or a {@link Options.UsageException} naming --tap. */
+    static String tapName(final String name)
+    {
         if (name.isEmpty() || name.length() > MAX_TAP_NAME || !name.matches("[A-Za-z0-9_.:-]+")
             || ".".equals(name) || "..".equals(name))
         {
@@ -286,6 +306,7 @@ final class StackOptions
     static TapStack.Builder tapStack(final Options options)
     {
         final StackConfig checked = stackConfig(options);
+        final UdpTunnelDevice.Endpoints tunnel = udpTunnel(options);
         final TapStack.Builder builder = TapStack.builder().mode(mode(options)).tap(tapName(options))
             .mtu(checked.mtu())
             .tun(checked.linkType() == StackConfig.LinkType.RAW_IP)
@@ -302,7 +323,35 @@ final class StackOptions
         {
             builder.seed(checked.seed());
         }
+        if (tunnel != null)
+        {
+            // opened last, after every check: the stack closes it when it stops (or fails to start)
+            final UdpTunnelDevice link = UdpTunnelDevice.open(tunnel.localPort(), tunnel.peer(), checked.mtu());
+            builder.link(link).closeAfter(() -> System.out.println(link.describe()));
+        }
         return builder.device(device -> wrap(options, device, builder::closeAfter));
+    }
+
+    /** --udp-tunnel: null for none, else the local port and the peer (resolved once); only in shared mode. */
+    static UdpTunnelDevice.Endpoints udpTunnel(final Options options)
+    {
+        if (!options.has("udp-tunnel"))
+        {
+            return null;
+        }
+        if (options.has("mode") && mode(options) != TapStack.Mode.SHARED)
+        {
+            throw new Options.UsageException("--udp-tunnel runs in shared mode only, not --mode "
+                + options.get("mode"));
+        }
+        try
+        {
+            return UdpTunnelDevice.parse(options.get("udp-tunnel"));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new Options.UsageException("--udp-tunnel: " + ex.getMessage());
+        }
     }
 
     static TapStack.Mode mode(final Options options)

@@ -42,29 +42,34 @@ public final class TapStack implements AutoCloseable
         DEDICATED
     }
 
-    private final TapDevice tap;
     private final TapIoThreads ioThreads;
     private final WaitableFrameDevice waitable;
     private final NetStack stack;
     private final SocketStack sockets;
     private final StackRunner runner;
     private final Mode mode;
+    private final String linkName;
     private final List<AutoCloseable> closeAfter;
     /** Received frames stay in the TAP until {@link #releaseFrames()} when the builder asked to hold them. */
     private final FrameHold hold;
 
     private TapStack(final Builder b)
     {
-        // the device follows the stack's link type: a TAP for Ethernet, a TUN (IFF_TUN | IFF_NO_PI) for bare IPv4
+        // a link of the caller's own (a UDP tunnel) instead of a TAP: no TAP opened, SHARED mode; else the device
+        // follows the stack's link type: a TAP for Ethernet, a TUN (IFF_TUN | IFF_NO_PI) for bare IPv4
         final TapDevice.Mode deviceMode = b.config.linkType() == StackConfig.LinkType.RAW_IP ? TapDevice.Mode.TUN
             : TapDevice.Mode.TAP;
-        final TapDevice device = TapDevice.open(new TapConfig().name(b.tap).mode(deviceMode).mtu(b.config.mtu())
-            .up(true));
+        final TapDevice device = b.link != null ? null
+            : TapDevice.open(new TapConfig().name(b.tap).mode(deviceMode).mtu(b.config.mtu()).up(true));
         WaitableFrameDevice w;
         TapIoThreads threads = null;
         try
         {
-            if (b.mode == Mode.DEDICATED)
+            if (b.link != null)
+            {
+                w = b.link;
+            }
+            else if (b.mode == Mode.DEDICATED)
             {
                 threads = new TapIoThreads(device, TapIoThreads.DEFAULT_RING_CAPACITY, TapIoThreads.DEFAULT_BURST, true)
                     .start();
@@ -85,14 +90,21 @@ public final class TapStack implements AutoCloseable
             {
                 threads.close();
             }
-            device.close();
+            if (device != null)
+            {
+                device.close();
+            }
+            else
+            {
+                b.link.close();
+            }
             closeAll(b.closeAfter);
             throw ex;
         }
-        this.tap = device;
         this.ioThreads = threads;
         this.waitable = w;
-        this.mode = b.mode;
+        this.mode = b.link != null ? Mode.SHARED : b.mode;
+        this.linkName = device != null ? device.name() : b.link.toString();
         this.closeAfter = new ArrayList<>(b.closeAfter);
         this.sockets = new SocketStack(stack, b.socketConfig);
         final WaitableFrameDevice idleOn = w;
@@ -118,12 +130,11 @@ public final class TapStack implements AutoCloseable
                 held.wakeup();
                 idleOn.wakeup();
             }
-        }, SystemNanoClock.INSTANCE, "tapstack-" + device.name()).add(sockets);
+        }, SystemNanoClock.INSTANCE, "tapstack-" + (device != null ? device.name() : "link")).add(sockets);
         runner.start();
         LOG.info("stack {}/{} ({}) on {} in {} mode", Ipv4Address.toString(stack.ipAddress()),
             b.config.prefixLength(), deviceMode == TapDevice.Mode.TUN ? "raw IP, no MAC"
-                : "MAC " + MacAddress.toString(stack.macAddress()), device.name(),
-            b.mode.name().toLowerCase());
+                : "MAC " + MacAddress.toString(stack.macAddress()), linkName, mode.name().toLowerCase());
     }
 
     public static Builder builder()
@@ -143,9 +154,10 @@ public final class TapStack implements AutoCloseable
         return stack;
     }
 
+    /** The TAP's name, or the {@link Builder#link}'s description when the stack runs on one. */
     public String tapName()
     {
-        return tap.name();
+        return linkName;
     }
 
     public Mode mode()
@@ -168,7 +180,7 @@ public final class TapStack implements AutoCloseable
         return hold.isHeld();
     }
 
-    /** Fails every socket, stops the stack thread, closes the TAP. */
+    /** Fails every socket, stops the stack thread, closes the TAP (or the {@link Builder#link}). */
     @Override
     public void close()
     {
@@ -210,10 +222,21 @@ public final class TapStack implements AutoCloseable
         private UnaryOperator<FrameDevice> deviceWrapper = UnaryOperator.identity();
         private final List<AutoCloseable> closeAfter = new ArrayList<>();
         private boolean holdFrames;
+        private WaitableFrameDevice link;
 
         public Builder tap(final String name)
         {
             this.tap = name;
+            return this;
+        }
+
+        /**
+         * Runs the stack on {@code device} (a {@link UdpTunnelDevice}, say) instead of a TAP: no TAP is opened,
+         * {@link #tap} and {@link #mode} are ignored (SHARED), and the stack closes the device when it stops.
+         */
+        public Builder link(final WaitableFrameDevice device)
+        {
+            this.link = device;
             return this;
         }
 
@@ -320,9 +343,9 @@ public final class TapStack implements AutoCloseable
         /** Opens the TAP and starts the stack thread. */
         public TapStack start()
         {
-            if (tap == null || !ipSet)
+            if ((tap == null && link == null) || !ipSet)
             {
-                throw new IllegalArgumentException("a TapStack needs tap(NAME) and ip(A.B.C.D/N)");
+                throw new IllegalArgumentException("a TapStack needs tap(NAME) (or link(DEVICE)) and ip(A.B.C.D/N)");
             }
             return new TapStack(this);
         }

@@ -18,6 +18,8 @@
  * }
  * }</pre>
  * {@link io.tapstack.tap.TapStack} does all of that on its own thread and puts the socket API
- * ({@code io.tapstack.socket}) in front: a stack on a TAP in three lines.
+ * ({@code io.tapstack.socket}) in front: a stack on a TAP in three lines. With
+ * {@link io.tapstack.tap.TapStack.Builder#link} it runs on another waitable device instead, such as
+ * {@link io.tapstack.tap.UdpTunnelDevice}: each frame in one UDP datagram to a peer, plain java.nio, no root.
  */
 package io.tapstack.tap;
