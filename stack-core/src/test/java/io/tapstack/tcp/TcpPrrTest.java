@@ -17,6 +17,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Proportional Rate Reduction (RFC 6937 §3) in the sender, against a scripted peer, in the setting of the RFC's first
  * example: 20 segments S0..S19 in flight (MSS 1000, NewReno's halving, an initial window of 20), S0 lost, and the
  * peer acknowledging S1..S19 one ACK each. {@code seg(i)} is the first sequence number of Si.
+ *
+ * <p>The RFC's examples find the loss with RFC 6675's duplicate-ACK count, and the peer here answers in no time: RACK
+ * (RFC 8985 §6.2), on by default with SACK, would deem S0 lost on the first SACK (RACK.rtt and its reordering window
+ * are both 0 when no time passes), and its retransmission lost again on the next ACK (sent "at the same time" as the
+ * segments that ACK delivers). So the tests of PRR on RFC 6675's loss detection turn RACK off, and
+ * {@link #rfc6937Section3WithRackTheSamePatternWhenTheRoundTripTakesTime} runs the first example with RACK over a round
+ * trip that takes time, as on a real path.
  */
 class TcpPrrTest
 {
@@ -30,9 +37,20 @@ class TcpPrrTest
 
     private void twentyInFlight(final boolean sack, final boolean prr)
     {
-        t = new TcpScript(c -> c.congestionControl(CongestionAlgorithm.NEWRENO).initialWindowSegments(20).prr(prr));
+        twentyInFlight(sack, prr, false, 0);
+    }
+
+    /**
+     * @param rack        RACK-TLP on (with SACK)
+     * @param roundTripNs how long the handshake's round trip takes (the RTT samples RACK's min_RTT starts from)
+     */
+    private void twentyInFlight(final boolean sack, final boolean prr, final boolean rack, final long roundTripNs)
+    {
+        t = new TcpScript(c -> c.congestionControl(CongestionAlgorithm.NEWRENO).initialWindowSegments(20).prr(prr)
+            .rack(rack));
         t.listen(4);
         t.synToListener(sack ? options(mss(1000), sackPermitted()) : mss(1000));
+        t.s.advance(roundTripNs);
         t.send(ACK, t.peer(1), t.stack(1));
         c = t.accepted.remove(0);
         t.write(c, bytes(40_000));
@@ -116,6 +134,35 @@ class TcpPrrTest
         assertEquals(10_000, c.ssthresh(), "RFC 5681 §3.2 step 2: without what limited transmit sent");
         assertEquals(c.ssthresh(), c.cwnd(), "PRR brought what is in flight down to ssthresh");
         assertEquals(17, t.count(Counter.TCP_PRR_ACKS));
+    }
+
+    /**
+     * RFC 8985 §9.3 with RFC 6937 §3: RACK finds the loss, PRR paces the recovery. Over a 10 ms round trip with the ACKs
+     * 0.1 ms apart, RACK waits its reordering window (min_RTT / 4) on the first two SACKs and deems S0 lost on the
+     * third (DupThresh segments SACKed, §6.2 step 4), the same ACK as RFC 6675; its retransmission, sent after the
+     * segments the later ACKs deliver, is not deemed lost again. The send pattern, the window and the end of recovery
+     * are the RFC's, as with RFC 6675's loss detection.
+     */
+    @Test
+    void rfc6937Section3WithRackTheSamePatternWhenTheRoundTripTakesTime()
+    {
+        twentyInFlight(true, true, true, 10 * TcpScript.MS);
+        t.s.advance(10 * TcpScript.MS);
+        final StringBuilder pattern = new StringBuilder();
+        for (int k = 1; k <= 19; k++)
+        {
+            duplicate(true, k);
+            pattern.append(k > 1 ? " " : "").append(sent());
+            t.s.advance(TcpScript.MS / 10);
+        }
+        assertEquals("N N R . N . N . N . N . N . N . . N N", pattern.toString());
+        assertEquals(11_000, c.ssthresh());
+        assertEquals(c.ssthresh(), c.cwnd(), "PRR brought what is in flight down to ssthresh");
+        assertEquals(17, t.count(Counter.TCP_PRR_ACKS));
+        assertEquals(1, t.count(Counter.TCP_RACK_LOSSES_DETECTED), "S0, and not its retransmission");
+        t.send(ACK, t.peer(1), seg(22), t.peerWindow, NONE, NONE); // a full ACK
+        assertEquals("N", sent(), "RFC 6582 §3.2 step 5 option (1): one segment, not a burst");
+        assertEquals(9_000, c.cwnd());
     }
 
     /** RFC 6582 §3.2 step 5 option (1) after PRR: the full ACK releases one segment, not a burst. */
