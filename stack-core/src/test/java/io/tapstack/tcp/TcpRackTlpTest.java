@@ -210,10 +210,12 @@ class TcpRackTlpTest
         ack(seg(0), seg(1), seg(4)); // S0 lost: resent at once (reo_wnd 0 with three SACKed)
         t.expect(ACK | PSH, seg(0), t.peer(1), 1000);
         t.s.advance(10 * MS);
-        t.write(c, bytes(2000)); // pipe (S0 resent, S4..S9) is above cwnd: waits
-        t.expectNothing();
-        ack(seg(0), seg(1), seg(10)); // S1..S9 SACKed: pipe 1,000, the new data goes
+        // RFC 6937 §3: the ACK that began the recovery delivered S1..S3, and PRR's proportional part (ssthresh /
+        // RecoverFS = 1/2 of it, in whole segments: 2) less S0's retransmission leaves room for one more segment
+        t.write(c, bytes(2000));
         t.expect(ACK, seg(10), t.peer(1), 1000);
+        t.expectNothing();
+        ack(seg(0), seg(1), seg(10)); // S1..S9 SACKed: the rest of the new data goes
         t.expect(ACK | PSH, seg(11), t.peer(1), 1000);
         t.expectNothing();
         t.s.advance(RTT);
