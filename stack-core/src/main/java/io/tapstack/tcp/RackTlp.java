@@ -490,7 +490,7 @@ final class RackTlp
     void onRetransmissionTimeout(final boolean scoreboardForgotten, final long nowNs)
     {
         stopTimers();
-        tlpInFlight = false;
+        endProbe(); // the timeout's response covers what a probe in flight may have repaired
         if (!tracks())
         {
             return;
@@ -587,7 +587,7 @@ final class RackTlp
         }
         if (snd.sack.active || rtoRecovery)
         {
-            tlpInFlight = false; // a recovery took over: its response covers the loss
+            endProbe(); // a recovery took over: its response covers the loss (§9.3)
             return;
         }
         if (!SeqNum.ge(ack, tlpEndSeq))
@@ -596,15 +596,14 @@ final class RackTlp
         }
         if (!tlpIsRetrans)
         {
-            tlpInFlight = false;
+            endProbe();
         }
         else if (dsack && SeqNum.lt(options.sackLeft[0], tlpEndSeq) && SeqNum.ge(options.sackRight[0], tlpEndSeq))
         {
-            tlpInFlight = false; // the probe was a duplicate: nothing was lost
+            endProbe(); // the probe was a duplicate: nothing was lost
         }
         else if (SeqNum.gt(ack, tlpEndSeq))
         {
-            tlpInFlight = false;
             counters.increment(Counter.TCP_TLP_RECOVERIES);
             final int length = Math.min(snd.sendMss, SeqNum.diff(tlpEndSeq, snd.sndUna));
             connection.events().onLossDetected(connection, tlpEndSeq - length, length, TcpEventListener.LOSS_TLP,
@@ -615,10 +614,18 @@ final class RackTlp
             {
                 cc.onFullAck(SeqNum.diff(snd.sndMax, ack), nowNs);
             }
+            endProbe(); // the probe is that reduction's retransmission (RFC 3708 undoes it only if D-SACKed)
         }
         else if (!advanced && options.sackBlockCount == 0)
         {
-            tlpInFlight = false; // a duplicate ACK without SACK: the original and the probe both arrived
+            endProbe(); // a duplicate ACK without SACK: the original and the probe both arrived
         }
+    }
+
+    /** The probe's episode ends; the undo of spurious episodes learns where the probe belongs. */
+    private void endProbe()
+    {
+        tlpInFlight = false;
+        snd.pacing.undo.onProbeEnd();
     }
 }

@@ -184,15 +184,16 @@ final class RecoveryPacing
     }
 
     /**
-     * {@code bytes} of data (and FIN) from {@code seq} went out; {@code retransmission}: below SND.MAX.
+     * {@code bytes} of data (and FIN) from {@code seq} went out; {@code retransmission}: below SND.MAX; {@code probe}:
+     * a tail loss probe that resent data (RFC 8985 §7.3).
      */
-    void onSent(final int seq, final int bytes, final boolean retransmission, final long nowNs)
+    void onSent(final int seq, final int bytes, final boolean retransmission, final boolean probe, final long nowNs)
     {
         final CongestionControl cc = snd.cc;
-        cc.onDataSent(bytes, retransmission);
+        cc.onDataSent(bytes, retransmission); // RFC 6937 §3: prr_out counts every segment, RACK's and probes too
         if (retransmission)
         {
-            undo.onRetransmission(seq, bytes, nowNs);
+            undo.onRetransmission(seq, bytes, probe, nowNs);
         }
         if (!retransmission && snd.dupAcks > 0 && !cc.inRecovery() && !snd.sack.enabled)
         {

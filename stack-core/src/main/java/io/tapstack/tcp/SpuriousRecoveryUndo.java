@@ -26,6 +26,14 @@ import io.tapstack.wire.TcpOptions;
  * spurious retransmission (RFC 3708 §5): with one retransmission in the episode it undoes a needed reduction; the
  * counters show how often.
  *
+ * <p>With RACK-TLP (RFC 8985) RACK's retransmissions are the recovery's like any other. A tail loss probe that resends
+ * data (§7.3) is sent outside any episode, before the loss it may repair is known, and so belongs to none yet: not to
+ * the last one, which it would otherwise join (a needless probe, D-SACKed, could then undo an old episode whose only
+ * retransmission was the probe that ended it). It is held aside until RACK-TLP is done with it (§7.4): the recovery or
+ * timeout that took over while it was in flight, or the reduction of a loss the probe alone repaired (§7.4.2), has it
+ * among its retransmissions, as their response covers what it repaired (§9.3), so that episode is undone only if the
+ * probe was needless too; otherwise it is forgotten.
+ *
  * <p>Owned by the stack thread (one per sender); allocates nothing after construction.
  */
 final class SpuriousRecoveryUndo
@@ -53,6 +61,14 @@ final class SpuriousRecoveryUndo
     private boolean retransmitted;
     private long lastRetransmitNs;
 
+    // --- RFC 8985 §7.3: the last loss probe that resent data, until an episode takes it or RACK-TLP is done with it
+    private boolean probePending;
+    private int probeLeft;
+    private int probeRight;
+    private boolean probeEifel;
+    private int probeTsVal;
+    private long probeSentNs;
+
     SpuriousRecoveryUndo(final TcpSender snd, final StackCounters counters, final TcpTimestamps ts,
         final boolean enabled)
     {
@@ -74,43 +90,100 @@ final class SpuriousRecoveryUndo
             || options.sackBlockCount > 1 && SeqNum.le(lefts[1], lefts[0]) && SeqNum.le(rights[0], rights[1]));
     }
 
-    /** {@code length} bytes from {@code seq} were sent again. */
-    void onRetransmission(final int seq, final int length, final long nowNs)
+    /**
+     * {@code length} bytes from {@code seq} were sent again; {@code probe}: by a tail loss probe (RFC 8985 §7.3), held
+     * aside until {@link #onProbeEnd}.
+     */
+    void onRetransmission(final int seq, final int length, final boolean probe, final long nowNs)
     {
-        final CongestionControl cc = snd.cc;
         if (!enabled || length <= 0)
         {
             return;
         }
-        final long reductions = cc.reductions();
-        if (reductions != episode)
+        // RFC 3522 §2: the TSval this retransmission carries (the same clock reading as the segment's option)
+        final boolean eifel = ts.enabled && seq == snd.sndUna;
+        final int tsVal = ts.tsVal(nowNs);
+        if (probe)
         {
-            episode = reductions; // a new episode
-            tracking = cc.undoable();
-            count = 0;
-            retransmitted = false;
+            probePending = true;
+            probeLeft = seq;
+            probeRight = seq + length;
+            probeEifel = eifel;
+            probeTsVal = tsVal;
+            probeSentNs = nowNs;
+            return;
         }
-        if (!tracking)
+        followEpisode();
+        if (tracking)
+        {
+            record(seq, seq + length, eifel, tsVal, nowNs);
+        }
+    }
+
+    /**
+     * RFC 8985 §7.4: RACK-TLP is done with the last probe (a D-SACK or the ACK of its data showed it needless, or it
+     * ended in a reduction of its own, §7.4.2, or a recovery or timeout took over): a reduction made since it went out
+     * has it among its retransmissions; otherwise it is forgotten.
+     */
+    void onProbeEnd()
+    {
+        if (probePending)
+        {
+            followEpisode();
+        }
+        probePending = false;
+    }
+
+    /**
+     * Follows {@link CongestionControl#reductions()}: a new value starts a new episode, whose retransmissions so far are
+     * the probe still in flight when it began, if any (RFC 8985 §7.4, §9.3).
+     */
+    private void followEpisode()
+    {
+        final CongestionControl cc = snd.cc;
+        final long reductions = cc.reductions();
+        if (reductions == episode)
         {
             return;
         }
+        episode = reductions;
+        tracking = cc.undoable();
+        count = 0;
+        retransmitted = false;
+        lastRetransmitNs = Long.MIN_VALUE;
+        if (probePending)
+        {
+            probePending = false;
+            if (tracking)
+            {
+                record(probeLeft, probeRight, probeEifel, probeTsVal, probeSentNs);
+            }
+        }
+    }
+
+    private void record(final int left, final int right, final boolean eifel, final int tsVal, final long sentNs)
+    {
         retransmitted = true;
-        lastRetransmitNs = nowNs;
-        // RFC 3522 §2: the TSval this retransmission carries (the same clock reading as the segment's option)
-        add(seq, seq + length, ts.enabled && seq == snd.sndUna, ts.tsVal(nowNs));
+        lastRetransmitNs = Math.max(lastRetransmitNs, sentNs);
+        add(left, right, eifel, tsVal);
     }
 
     /** An acceptable ACK with {@code ack} was processed. */
     void onAck(final TcpOptions options, final int ack, final long nowNs)
     {
+        if (!enabled)
+        {
+            return;
+        }
+        followEpisode();
         if (!tracking || !retransmitted)
         {
             return;
         }
         final CongestionControl cc = snd.cc;
-        if (cc.reductions() != episode || !cc.undoable())
+        if (!cc.undoable())
         {
-            tracking = false; // another reduction, or this one was undone
+            tracking = false; // this one was undone
             return;
         }
         final boolean proven = count == 0;

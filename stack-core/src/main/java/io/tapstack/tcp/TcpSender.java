@@ -473,7 +473,7 @@ final class TcpSender
     void advanceSndNxt(final int length, final long nowNs)
     {
         final boolean newData = SeqNum.ge(sndNxt, sndMax);
-        pacing.onSent(sndNxt, length, !newData, nowNs);
+        pacing.onSent(sndNxt, length, !newData, false, nowNs);
         sndNxt += length;
         if (SeqNum.gt(sndNxt, sndMax))
         {
@@ -537,6 +537,13 @@ final class TcpSender
      */
     int retransmit(final int seq, final int maxLength, final String reason, final long nowNs)
     {
+        return retransmit(seq, maxLength, reason, false, nowNs);
+    }
+
+    /** As above; {@code probe}: a loss probe (RFC 8985 §7.3), which belongs to no loss episode yet. */
+    private int retransmit(final int seq, final int maxLength, final String reason, final boolean probe,
+        final long nowNs)
+    {
         final int dataEnd = dataStart + sendBuffer.size();
         // RFC 9293 §3.3.1: resend only what was sent (up to SND.MAX), or the peer's ACK of it looks unacceptable
         final int sentEnd = SeqNum.lt(sndMax, dataEnd) ? sndMax : dataEnd;
@@ -558,7 +565,7 @@ final class TcpSender
             return 0;
         }
         counters.increment(Counter.TCP_RETRANSMITTED_SEGMENTS);
-        pacing.onSent(seq, length + (fin ? 1 : 0), true, nowNs);
+        pacing.onSent(seq, length + (fin ? 1 : 0), true, probe, nowNs);
         return length + (fin ? 1 : 0);
     }
 
@@ -588,7 +595,7 @@ final class TcpSender
         final int dataEnd = dataStart + sendBuffer.size();
         final int sentEnd = SeqNum.lt(sndMax, dataEnd) ? sndMax : dataEnd;
         final int start = SeqNum.diff(sentEnd, sndUna) > sendMss ? sentEnd - sendMss : sndUna;
-        return retransmit(start, sndMax - start, TcpEventListener.RETRANSMIT_TLP, nowNs) > 0;
+        return retransmit(start, sndMax - start, TcpEventListener.RETRANSMIT_TLP, true, nowNs) > 0;
     }
 
     // ------------------------------------------------------------------------------------------------ timers

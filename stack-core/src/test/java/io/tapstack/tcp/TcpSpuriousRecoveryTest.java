@@ -19,13 +19,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Undoing the window cut of a spurious loss episode, one rule per test against a scripted peer: detection by D-SACK
  * (RFC 3708 §3) or by timestamps (RFC 3522, Eifel), the response of RFC 4015 §2. Ten segments S0..S9 of 1,000 bytes
  * are in flight (NewReno, the initial window of 10 segments); S0 is late, not lost, unless a test says otherwise.
+ *
+ * <p>These tests judge episodes of RFC 6675/6582 recovery and of RTOs, so RACK-TLP is off: the 20 ms pause before the
+ * duplicate ACKs would end in a tail loss probe (RFC 8985 §7, PTO = 10 ms after an instant handshake), and RACK would
+ * deem S0 lost on the first SACK. {@link TcpRackUndoTest} covers the undo with RACK's retransmissions and probes.
  */
 class TcpSpuriousRecoveryTest
 {
     private static final int HIGH = Integer.MAX_VALUE;
     private static final int PEER_TS = 5_000;
 
-    private final TcpScript t = new TcpScript(c -> c.congestionControl(CongestionAlgorithm.NEWRENO));
+    private final TcpScript t = new TcpScript(c -> c.congestionControl(CongestionAlgorithm.NEWRENO).rack(false));
     private TcpConnection c;
     private boolean timestamps;
     /** The TSval S0 carried the first time. */
@@ -189,7 +193,7 @@ class TcpSpuriousRecoveryTest
     void switchedOffEveryReductionStays()
     {
         final TcpScript off = new TcpScript(cfg -> cfg.congestionControl(CongestionAlgorithm.NEWRENO)
-            .undoSpuriousRecoveries(false));
+            .undoSpuriousRecoveries(false).rack(false));
         off.listen(4);
         off.synToListener(options(mss(1000), sackPermitted()));
         off.send(ACK, off.peer(1), off.stack(1));
