@@ -480,10 +480,19 @@ final class RackTlp
         }
         counters.increment(Counter.TCP_RACK_REORDER_TIMEOUTS);
         detectLossAndArmTimer(TcpEventListener.LOSS_RACK_TIMER, nowNs);
-        if (segments.awaitingRetransmission() > 0)
+        if (segments.awaitingRetransmission() > 0 && !snd.sack.active)
         {
             snd.sack.maybeEnter(0, nowNs); // the connection's output then resends (NextSeg)
+            if (snd.sack.active)
+            {
+                // RFC 8985 §9.3: what RACK deems lost is resent when congestion control allows; with no ACK to pace
+                // the recovery's start, PRR takes a step with nothing delivered (RFC 6937 §3)
+                snd.pacing.onRecoveryWithoutAck(nowNs);
+            }
         }
+        // in recovery, the segments now deemed lost left pipe, and resending them within the cwnd PRR set at the last
+        // ACK keeps what is in flight where PRR put it (as Linux does); a PRR step with nothing delivered could stall
+        // the recovery until the RTO when no further ACK is coming
     }
 
     /** The RTO fired (RFC 8985 §6.3): RTO recovery; the first segment lost, and those sent RTT + reo_wnd ago. */

@@ -120,6 +120,20 @@ final class RecoveryPacing
         cc.onRecoveryAck(deliveredData, pipe, conservative, nowNs);
     }
 
+    /**
+     * A recovery began without an ACK (RACK's reordering timer, RFC 8985 §6.2): RFC 6937 §3's step with DeliveredData =
+     * 0 and PRR-SSRB (nothing shows a further loss), so the fast retransmit is followed by at most one segment until
+     * ACKs arrive, where RFC 6675's cwnd = ssthresh against a pipe the timer just emptied would send a burst.
+     */
+    void onRecoveryWithoutAck(final long nowNs)
+    {
+        final CongestionControl cc = snd.cc;
+        if (prr && cc.inRecovery())
+        {
+            cc.onRecoveryAck(0, snd.sack.pipe(cc.smss()), false, nowNs);
+        }
+    }
+
     /** RFC 6937 §3 without SACK: one SMSS per duplicate ACK; a cumulative ACK less what the duplicates counted. */
     private int deliveredWithoutSack(final int advance, final int smss)
     {

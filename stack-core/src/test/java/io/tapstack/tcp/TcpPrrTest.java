@@ -165,6 +165,42 @@ class TcpPrrTest
         assertEquals(9_000, c.cwnd());
     }
 
+    /**
+     * RFC 8985 §9.3 with RFC 6937 §3: a recovery RACK's reordering timer begins has no ACK to pace it, and RFC 6675's
+     * cwnd - pipe would resend most of a window at once. S0..S17 are lost and S18, S19 SACKed (fewer than DupThresh, so
+     * RACK waits min_RTT / 4 = 25 ms; meanwhile RFC 6675 §5 step (3.3) sends S20 and S21). When the timer deems
+     * S0..S17 lost, pipe is the fast retransmit and S20, S21, against cwnd = ssthresh = 11 segments. PRR, with nothing
+     * delivered yet, lets one segment go beside the fast retransmit (PRR-SSRB, as Linux's timer does), then one more
+     * than is delivered per ACK: slow start up to ssthresh, not a burst of eight.
+     */
+    @Test
+    void rfc6937Section3ARecoveryRacksTimerBeginsSendsNoBurst()
+    {
+        twentyInFlight(true, true, true, 100 * TcpScript.MS);
+        t.s.advance(100 * TcpScript.MS);
+        t.send(ACK, t.peer(1), seg(0), t.peerWindow, sack(seg(18), seg(20)), NONE);
+        assertEquals("20 21", segmentsSent(), "RFC 6675 §5 (3.3); RACK waits its reordering window");
+        t.s.advance(25 * TcpScript.MS);
+        assertEquals("0 1", segmentsSent(), "the fast retransmit and one more");
+        assertEquals(18, t.count(Counter.TCP_RACK_LOSSES_DETECTED));
+        assertEquals(11_000, c.ssthresh());
+        t.s.advance(100 * TcpScript.MS);
+        t.send(ACK, t.peer(1), seg(1), t.peerWindow, sack(seg(18), seg(20)), NONE); // S0 delivered
+        assertEquals("2 3", segmentsSent(), "PRR-SSRB: one more than delivered");
+    }
+
+    /** The segments the stack sent for the last event, by index. */
+    private String segmentsSent()
+    {
+        final StringBuilder out = new StringBuilder();
+        TcpScript.Seg s;
+        while ((s = t.nextOrNull()) != null)
+        {
+            out.append(out.length() > 0 ? " " : "").append((s.seq() - seg(0)) / 1000);
+        }
+        return out.toString();
+    }
+
     /** RFC 6582 §3.2 step 5 option (1) after PRR: the full ACK releases one segment, not a burst. */
     @Test
     void rfc6937Section3NoBurstWhenRecoveryEnds()
