@@ -20,9 +20,15 @@ import io.tapstack.wire.SeqNum;
  * <p>Choices where the RFCs leave room:
  * <ul>
  *   <li>{@code recover} holds SND.NXT (as FreeBSD's snd_recover), so "the ACK covers more than recover"
- *   (RFC 6582 §3.2 step 2) is SEG.ACK &gt; recover, and a full ACK (step 5, "acknowledges all of the data
- *   up to and including recover" when recover is the last byte sent) is SEG.ACK &gt;= recover. Before any
- *   loss there is no recover and every third duplicate ACK qualifies: the same as recover = ISS (step 1).</li>
+ *   (RFC 6582 §3.2 step 2, which spells it ack_number - 1 &gt; recover with recover the highest octet sent) is
+ *   SEG.ACK &gt; recover, and a full ACK (step 5, "acknowledges all of the data up to and including recover") is
+ *   SEG.ACK &gt;= recover. Before any loss there is no recover and every third duplicate ACK qualifies: the same as
+ *   recover = ISS (step 1).</li>
+ *   <li>That guard is NewReno's, for recovery without SACK (as FreeBSD applies it): RFC 6675 §5 has none, and a SACK
+ *   recovery may begin as soon as the last one ended, even at an ACK of exactly its RecoveryPoint; only after a
+ *   retransmission timeout does a new one wait until the ACK reaches the RecoveryPoint the timeout set (SND.MAX then,
+ *   §5.1: "HighACK is greater than or equal to the new value of RecoveryPoint"). Needless retransmissions, the
+ *   guard's reason, bring D-SACKs with SACK, not duplicate ACKs.</li>
  *   <li>A full ACK sets cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS), option (1) of RFC 6582 §3.2
  *   step 5, which avoids a burst when little is outstanding.</li>
  *   <li>A partial ACK never deflates cwnd below SMSS (the RFC does not say; a window below one segment would
@@ -52,6 +58,8 @@ abstract class AbstractCongestionControl implements CongestionControl
     /** RFC 6582: SND.NXT when fast retransmit or the last timeout happened; valid when recoverValid. */
     private int recover;
     private boolean recoverValid;
+    /** {@code recover} was set by a timeout (RFC 6675 §5.1's RecoveryPoint = HighData), not by a recovery. */
+    private boolean recoverFromTimeout;
     /** A retransmission timeout happened and no new data has been acknowledged since. */
     protected boolean timedOutSinceAck;
     /** RFC 6937 state of the current recovery. */
@@ -196,6 +204,10 @@ abstract class AbstractCongestionControl implements CongestionControl
     @Override
     public final boolean onThirdDuplicateAck(final int ack, final int flightSize, final int sndNxt, final long nowNs)
     {
+        if (recoverValid && !SeqNum.gt(ack, recover))
+        {
+            return false; // RFC 6582 §3.2 step 2: the ACK does not cover more than recover
+        }
         if (!enterRecovery(ack, flightSize, sndNxt, nowNs))
         {
             return false;
@@ -205,10 +217,17 @@ abstract class AbstractCongestionControl implements CongestionControl
         return true;
     }
 
-    /** RFC 6675 §5 step 4.2: cwnd = ssthresh, no inflation (pipe counts what left the network), RFC 6582's guard. */
+    /**
+     * RFC 6675 §5 step 4.2: cwnd = ssthresh, no inflation (pipe counts what left the network); no RFC 6582 guard, but
+     * none before the ACK reaches the RecoveryPoint of a timeout (§5.1).
+     */
     @Override
     public final boolean onSackRecoveryStart(final int ack, final int flightSize, final int sndNxt, final long nowNs)
     {
+        if (recoverValid && recoverFromTimeout && SeqNum.lt(ack, recover))
+        {
+            return false; // RFC 6675 §5.1: HighACK below the RecoveryPoint the timeout set
+        }
         if (!enterRecovery(ack, flightSize, sndNxt, nowNs))
         {
             return false;
@@ -218,12 +237,12 @@ abstract class AbstractCongestionControl implements CongestionControl
         return true;
     }
 
-    /** The part of a recovery's start both ways share; false when RFC 6582's guard refuses it. */
+    /** The part of a recovery's start both ways share; false when already in recovery. */
     private boolean enterRecovery(final int ack, final int flightSize, final int sndNxt, final long nowNs)
     {
-        if (inRecovery || recoverValid && !SeqNum.gt(ack, recover))
+        if (inRecovery)
         {
-            return false; // RFC 6582 §3.2 step 2: the ACK does not cover more than recover
+            return false;
         }
         saveForUndo(flightSize);
         lossWhileNonValidated = nonValidated;  // RFC 7661 §4.4.1
@@ -233,6 +252,7 @@ abstract class AbstractCongestionControl implements CongestionControl
         ssthresh = ssthreshOnLoss(flightSize); // RFC 5681 §3.2 step 2 (equation 4), RFC 9438 §4.6
         recover = sndNxt;                      // RFC 6582 §3.2 step 3: record the highest sequence sent
         recoverValid = true;
+        recoverFromTimeout = false;
         restartGrowth();
         inRecovery = true;
         prr.start(flightSize);                 // RFC 6937 §3: RecoverFS = FlightSize
@@ -409,6 +429,7 @@ abstract class AbstractCongestionControl implements CongestionControl
         restartValidation(nowNs);
         recover = sndNxt;                // RFC 6582 §3.2 step 6: record recover, leave fast recovery
         recoverValid = true;
+        recoverFromTimeout = true;       // RFC 6675 §5.1: RecoveryPoint = HighData
         inRecovery = false;
         notify(REASON_RTO, nowNs);
     }

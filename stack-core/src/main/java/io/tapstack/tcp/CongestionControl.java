@@ -119,7 +119,8 @@ public interface CongestionControl
      * {@link #onRetransmissionTimeout}. The default is {@link #onThirdDuplicateAck} (its window is 3 SMSS larger),
      * for implementations written before SACK.
      *
-     * @return false when the duplicates may stem from retransmissions already made (RFC 6582 §3.2 step 2's guard)
+     * @return false while a retransmission timeout's RecoveryPoint (SND.MAX then) is not acknowledged (RFC 6675 §5.1);
+     * RFC 6582's guard is for recovery without SACK only
      */
     default boolean onSackRecoveryStart(final int ack, final int flightSize, final int sndNxt, final long nowNs)
     {

@@ -160,7 +160,8 @@ final class SackRecovery
         {
             return;
         }
-        // RFC 6675 §5 (4.2): ssthresh = cwnd = FlightSize / 2 (RFC 5681 equation 4), with RFC 6582's guard
+        // RFC 6675 §5 (4.2): ssthresh = cwnd = FlightSize / 2 (RFC 5681 equation 4); §5.1: not before the ACK
+        // reaches a retransmission timeout's RecoveryPoint
         if (!snd.cc.onSackRecoveryStart(snd.sndUna, snd.pacing.lossFlightSize(), snd.sndMax, nowNs))
         {
             return;
