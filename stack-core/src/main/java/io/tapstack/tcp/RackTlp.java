@@ -74,6 +74,8 @@ final class RackTlp
     private boolean tlpIsRetrans;
     /** RFC 8985 §7.3 condition 2: an RTT sample since the last probe. */
     private boolean rttSampledSinceProbe;
+    /** The Segment.xmit_ts given to the last transmission (see {@link #onSent}). */
+    private long lastXmitNs = Long.MIN_VALUE;
 
     // --- timers (absolute ns, NONE when off)
     long reorderDeadline = NONE;
@@ -126,8 +128,14 @@ final class RackTlp
             // twice the full-sized segments the send buffer holds: room for shorter ones and for splits
             segments = new RackSegments((int)Math.max(MIN_RECORDS, Math.min(MAX_RECORDS, 2 * perMss + 8)));
         }
+        // RFC 8985 §6.1 Segment.xmit_ts. The stack reads the clock once per duty cycle, and one cycle may send new data
+        // for one ACK and then retransmit for the next: RACK_sent_after's tie-break by sequence (§6.2 step 2) would
+        // take such a retransmission for older than the new data, and deem it lost as soon as that is delivered.
+        // Each transmission's time is therefore unique and in the order they went out, a nanosecond apart at most.
+        final long xmitNs = Math.max(nowNs, lastXmitNs + 1);
+        lastXmitNs = xmitNs;
         final long mergesBefore = segments.merges();
-        segments.onSent(seq, end, nowNs);
+        segments.onSent(seq, end, xmitNs);
         if (segments.merges() != mergesBefore)
         {
             counters.add(Counter.TCP_RACK_RECORDS_MERGED, segments.merges() - mergesBefore);
@@ -237,7 +245,7 @@ final class RackTlp
         }
         if (found)
         {
-            rttNs = nowNs - bestTs;
+            rttNs = Math.max(nowNs - bestTs, 0); // an ACK in the cycle of the send (a script's instant round trip)
             if (!delivered || sentAfter(bestTs, bestEnd, xmitTs, endSeq))
             {
                 delivered = true;

@@ -20,8 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  *
  * <p>The RFC's examples find the loss with RFC 6675's duplicate-ACK count, and the peer here answers in no time: RACK
  * (RFC 8985 §6.2), on by default with SACK, would deem S0 lost on the first SACK (RACK.rtt and its reordering window
- * are both 0 when no time passes), and its retransmission lost again on the next ACK (sent "at the same time" as the
- * segments that ACK delivers). So the tests of PRR on RFC 6675's loss detection turn RACK off, and
+ * are both 0 when no time passes). So the tests of PRR on RFC 6675's loss detection turn RACK off, and
  * {@link #rfc6937Section3WithRackTheSamePatternWhenTheRoundTripTakesTime} runs the first example with RACK over a round
  * trip that takes time, as on a real path.
  */
