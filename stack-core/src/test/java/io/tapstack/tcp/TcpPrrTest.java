@@ -188,6 +188,54 @@ class TcpPrrTest
         assertEquals("2 3", segmentsSent(), "PRR-SSRB: one more than delivered");
     }
 
+    /**
+     * RFC 9937 §6.2 (PRR's revision of RFC 6937): an ACK that delivers nothing takes no PRR step, so what RACK deems
+     * lost on it is resent in place of what left pipe. Over a 100 ms round trip: S0 arrives late (reordering seen, so
+     * RACK keeps a 25 ms reordering window in recovery), S10..S13 go out 110, 112, 113 and 115 ms in, S3 is lost and
+     * starts a recovery when S10 is SACKed; S13 SACKed at 215 ms leaves S11 and S12 in their windows (until 237 and 238
+     * ms); a duplicate of that ACK at 237.5 ms finds S11 lost, and the timer S12.
+     */
+    @Test
+    void rfc9937Section6p2AnAckThatDeliversNothingTakesNoStepAndWhatRackFindsLostOnItIsResent()
+    {
+        final long ms = TcpScript.MS;
+        t = new TcpScript(cfg -> cfg.congestionControl(CongestionAlgorithm.NEWRENO));
+        t.listen(4);
+        t.synToListener(options(mss(1000), sackPermitted()));
+        t.s.advance(100 * ms);
+        t.send(ACK, t.peer(1), t.stack(1));
+        c = t.accepted.remove(0);
+        t.write(c, bytes(10_000));
+        assertEquals("0 1 2 3 4 5 6 7 8 9", segmentsSent());
+        t.s.advance(100 * ms);
+        t.send(ACK, t.peer(1), seg(0), t.peerWindow, sack(seg(1), seg(2)), NONE);
+        t.s.advance(10 * ms);
+        t.send(ACK, t.peer(1), seg(3), t.peerWindow, NONE, NONE); // S0 was late: reordering seen
+        final long[] sendAt = {0, 2, 1, 2};
+        for (final long gap : sendAt)
+        {
+            t.s.advance(gap * ms);
+            t.write(c, bytes(1000));
+        }
+        assertEquals("10 11 12 13", segmentsSent());
+        t.write(c, bytes(20_000));
+        t.s.advance(95 * ms);
+        t.send(ACK, t.peer(1), seg(3), t.peerWindow, sack(seg(4), seg(11)), NONE); // S4..S10: S3 lost
+        assertEquals("3 14", segmentsSent(), "fast retransmit, and PRR's share of new data");
+        t.s.advance(5 * ms);
+        final byte[] latest = sack(seg(13), seg(14), seg(4), seg(11));
+        t.send(ACK, t.peer(1), seg(3), t.peerWindow, latest, NONE); // S13 delivered
+        assertEquals("15", segmentsSent());
+        final long steps = t.count(Counter.TCP_PRR_ACKS);
+        t.s.advance(22 * ms + ms / 2);
+        t.send(ACK, t.peer(1), seg(3), t.peerWindow, latest, NONE); // the same again: nothing delivered
+        assertEquals(steps, t.count(Counter.TCP_PRR_ACKS), "no PRR step");
+        assertEquals("11", segmentsSent(), "S11's window passed: deemed lost on this ACK and resent");
+        t.s.advance(ms);
+        assertEquals("12", segmentsSent(), "the reordering timer: S12");
+        assertEquals(3, t.count(Counter.TCP_RACK_LOSSES_DETECTED));
+    }
+
     /** The segments the stack sent for the last event, by index. */
     private String segmentsSent()
     {
