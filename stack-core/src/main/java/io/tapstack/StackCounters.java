@@ -74,6 +74,14 @@ public final class StackCounters
         TCP_RACK_REO_WND_INCREASES, TCP_RACK_RECORDS_MERGED,
         /** RFC 8985 §7: loss probes sent, and probes that repaired a single loss (§7.4.2's congestion response). */
         TCP_TLP_PROBES, TCP_TLP_RECOVERIES,
+        /** RFC 6937: ACKs during fast recovery whose window PRR set; of them, those under the conservative bound. */
+        TCP_PRR_ACKS, TCP_PRR_CONSERVATIVE_ACKS,
+        /** RFC 3042: segments of new data sent for the first duplicate ACKs, before a loss is declared. */
+        TCP_LIMITED_TRANSMITS,
+        /** RFC 3708 / 3522: loss episodes found spurious and undone (RFC 4015); ACKs Eifel found for an original. */
+        TCP_SPURIOUS_RECOVERIES_UNDONE, TCP_EIFEL_DETECTIONS,
+        /** RFC 7661: times a sender entered the non-validated phase (pipeACK below half of cwnd). */
+        TCP_CWND_NON_VALIDATED,
 
         /** Exceptions caught at the top of a frame's handling: each one is a bug to report. */
         STACK_INTERNAL_ERRORS;

@@ -21,4 +21,13 @@ public enum CongestionAlgorithm
     {
         return this == CUBIC ? new Cubic(initialWindowSegments) : new NewReno(initialWindowSegments);
     }
+
+    /** A new instance as {@code config} says: its initial window and RFC 7661 (allocates: once per connection). */
+    public CongestionControl create(final TcpConfig config)
+    {
+        final AbstractCongestionControl cc = this == CUBIC ? new Cubic(config.initialWindowSegments())
+            : new NewReno(config.initialWindowSegments());
+        cc.windowValidation(config.congestionWindowValidation());
+        return cc;
+    }
 }

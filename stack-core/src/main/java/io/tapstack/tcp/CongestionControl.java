@@ -17,6 +17,10 @@ package io.tapstack.tcp;
  *   <li>ACK of new data in recovery: {@link #isFullAck} chooses {@link #onFullAck} (leave recovery) or
  *   {@link #onPartialAck} (retransmit the first unacked segment; on the first partial ACK re-arm the
  *   retransmission timer).</li>
+ *   <li>With Proportional Rate Reduction (RFC 6937), every ACK during recovery, after the above:
+ *   {@link #onRecoveryAck}; from the first such call until recovery ends the window is PRR's, and
+ *   {@link #onDuplicateAckInRecovery} and {@link #onPartialAck} no longer inflate or deflate it. Every segment sent
+ *   or resent: {@link #onDataSent}.</li>
  *   <li>Retransmission timer expiry: {@link #onRetransmissionTimeout}.</li>
  *   <li>Before sending after a pause: {@link #onIdle}.</li>
  *   <li>Each RTT measurement, before the ACK that gave it is passed on: {@link #onRttSample}.</li>
@@ -36,6 +40,18 @@ public interface CongestionControl
     String REASON_FULL_ACK = "full-ack";
     String REASON_RTO = "rto";
     String REASON_IDLE_RESTART = "idle-restart";
+    /** RFC 6937 §3: during recovery PRR set cwnd = pipe + sndcnt for the ACK just processed. */
+    String REASON_PRR = "prr";
+    /** RFC 4015 §2, RFC 9438 §4.9: the last reduction was spurious and is undone. */
+    String REASON_UNDO = "undo";
+    /** RFC 7661 §4.3: pipeACK fell below cwnd / 2: the non-validated phase (cwnd grows only when it is used). */
+    String REASON_NON_VALIDATED = "non-validated";
+    /** RFC 7661 §4.3: pipeACK reached cwnd / 2 again: the validated phase. */
+    String REASON_VALIDATED = "validated";
+    /** RFC 7661 §4.4.1: a loss found in the non-validated phase: at the end of its recovery cwnd follows pipeACK. */
+    String REASON_NON_VALIDATED_LOSS = "non-validated-loss";
+    /** RFC 7661 §5: the non-validated period ran out: cwnd halved (not below IW). */
+    String REASON_NON_VALIDATED_PERIOD_END = "nvp-end";
     /** RFC 9438 §4.2: a new CUBIC congestion-avoidance epoch began (t_epoch, cwnd_epoch, K set). */
     String REASON_CUBIC_EPOCH = "cubic-epoch";
     /** RFC 9406 §4.2: the round's minimum RTT rose by the threshold: slow start left for CSS. */
@@ -103,7 +119,8 @@ public interface CongestionControl
      * {@link #onRetransmissionTimeout}. The default is {@link #onThirdDuplicateAck} (its window is 3 SMSS larger),
      * for implementations written before SACK.
      *
-     * @return false when the duplicates may stem from retransmissions already made (RFC 6582 §3.2 step 2's guard)
+     * @return false while a retransmission timeout's RecoveryPoint (SND.MAX then) is not acknowledged (RFC 6675 §5.1);
+     * RFC 6582's guard is for recovery without SACK only
      */
     default boolean onSackRecoveryStart(final int ack, final int flightSize, final int sndNxt, final long nowNs)
     {
@@ -125,6 +142,61 @@ public interface CongestionControl
      * @param flightSize bytes still outstanding after this ACK.
      */
     void onFullAck(int flightSize, long nowNs);
+
+    /**
+     * RFC 6937 §3: an ACK arrived during fast recovery (after the calls above for it): cwnd becomes pipe + sndcnt, the
+     * bytes Proportional Rate Reduction lets the sender send for it. RecoverFS is the {@code flightSize} recovery began
+     * with. Does nothing outside recovery.
+     *
+     * @param deliveredData bytes the ACK reports delivered: the change in SND.UNA plus the change in SACKed bytes
+     * @param pipe          data in the network after the ACK (RFC 6675 pipe, or an estimate without SACK)
+     * @param conservative  use PRR-CRB (the ACK does not show good progress without further losses), else PRR-SSRB
+     */
+    default void onRecoveryAck(final int deliveredData, final int pipe, final boolean conservative, final long nowNs)
+    {
+    }
+
+    /**
+     * RFC 6937 §3: {@code bytes} of data were sent or resent (prr_out during recovery; RFC 7661 §4.4.1's R counts
+     * what is resent).
+     */
+    default void onDataSent(final int bytes, final boolean retransmission)
+    {
+    }
+
+    /** RFC 7661 §4.3: whether the sender is in the non-validated phase (pipeACK &lt; cwnd / 2). */
+    default boolean nonValidated()
+    {
+        return false;
+    }
+
+    /**
+     * How many reductions (a fast retransmit, a SACK recovery, the first of a series of timeouts not inside a recovery)
+     * saved the window they cut so far: a new value is a new loss episode that {@link #undoReduction} may undo.
+     */
+    default long reductions()
+    {
+        return 0;
+    }
+
+    /** Whether the last reduction can still be undone (it saved its window and nothing undid it since). */
+    default boolean undoable()
+    {
+        return false;
+    }
+
+    /**
+     * The last reduction was spurious (RFC 3708 §3 with D-SACKs, RFC 3522 with timestamps): give back the window it
+     * cut (RFC 4015 §2 step 8's response; for CUBIC RFC 9438 §4.9). Not during recovery: the caller waits for its
+     * end.
+     *
+     * @param flightSize FlightSize now
+     * @return whether a reduction was undone
+     */
+    default boolean undoReduction(final int flightSize, final long nowNs)
+    {
+        return false;
+    }
 
     /**
      * The retransmission timer expired (RFC 5681 §3.1, RFC 6582 §3.2 step 6).

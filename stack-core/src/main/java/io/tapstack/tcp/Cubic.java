@@ -1,11 +1,10 @@
 package io.tapstack.tcp;
 
-import io.tapstack.wire.SeqNum;
-
 /**
  * CUBIC congestion control (RFC 9438) with HyStart++ for the initial slow start (RFC 9406). Loss recovery is
- * the standard one CUBIC runs on (RFC 9438 §4.6 leaves it to RFC 5681 / RFC 6582): fast retransmit, fast
- * recovery with NewReno partial ACKs and the initial and restart windows as in {@link NewReno}; what differs is
+ * the standard one CUBIC runs on (RFC 9438 §4.6 leaves it to RFC 5681 / RFC 6582), shared with {@link NewReno} in
+ * {@link AbstractCongestionControl}: fast retransmit, fast recovery with NewReno partial ACKs and the initial and
+ * restart windows; what differs is
  * the window CUBIC sets on a congestion event (beta_cubic = 0.7 instead of 1/2) and how it grows in congestion
  * avoidance: W_cubic(t) = C * (t - K)^3 + W_max, never slower than the Reno-friendly estimate W_est.
  *
@@ -20,8 +19,8 @@ import io.tapstack.wire.SeqNum;
  *
  * <p>Choices where the RFCs leave room:
  * <ul>
- *   <li>Fast convergence (§4.7) is on. Spurious-loss undo (§4.9) is not done: a spurious fast retransmit or
- *   timeout costs the window reduction.</li>
+ *   <li>Fast convergence (§4.7) is on. A congestion event found spurious (§4.9; by D-SACKs or timestamps, see
+ *   {@link SpuriousRecoveryUndo}) restores W_max, cwnd_prior and the epoch saved before it.</li>
  *   <li>A congestion-avoidance epoch starts at the first ACK of new data with cwnd &gt;= ssthresh after a loss,
  *   a timeout, an idle restart or the end of HyStart++ (as Linux's epoch_start), so slow start back up to
  *   ssthresh after recovery is not counted in t.</li>
@@ -29,11 +28,12 @@ import io.tapstack.wire.SeqNum;
  *   cwnd_epoch, and W_est starts at cwnd_epoch.</li>
  *   <li>HyStart++ grows cwnd by min(N, L * SMSS), L = 8 (RFC 9406 §4.2); slow starts after a loss use RFC 5681's
  *   min(N, SMSS), as {@link NewReno} does (RFC 9406 §4.3: HyStart++ for the initial slow start only).</li>
- *   <li>No RFC 7661 check for an application-limited sender (§5.8) yet.</li>
+ *   <li>RFC 7661 (§5.8), when on, as in {@link AbstractCongestionControl}: a window not used does not grow, and a
+ *   growth stage it stops starts a new epoch when growth resumes.</li>
  * </ul>
  * Owned by the stack thread; allocates nothing after construction.
  */
-public final class Cubic implements CongestionControl
+public final class Cubic extends AbstractCongestionControl
 {
     /** RFC 9438 §4.2: C, in segments per second cubed. */
     public static final double C = 0.4;
@@ -45,25 +45,8 @@ public final class Cubic implements CongestionControl
     private static final double MAX_TARGET_FACTOR = 1.5;
     private static final double NS_PER_SECOND = 1e9;
 
-    /** 0: RFC 6928; otherwise IW = this many segments. */
-    private final int initialWindowSegments;
     /** Null when HyStart++ is off: standard slow start (RFC 5681 §3.1). */
     private final HyStartPlusPlus hyStart;
-    private Listener listener;
-
-    // --- as in NewReno: the windows and RFC 6582 recovery state
-    private int smss;
-    private int initialWindow;
-    /** Always in [smss, MAX_CWND] after init. */
-    private int cwnd;
-    /** Integer.MAX_VALUE until the first loss (or HyStart++ exit), then at least 2 * smss. */
-    private int ssthresh;
-    private boolean inRecovery;
-    /** RFC 6582: SND.NXT at the last fast retransmit or timeout; valid when recoverValid. */
-    private int recover;
-    private boolean recoverValid;
-    /** A retransmission timeout happened and no new data has been acknowledged since. */
-    private boolean timedOutSinceAck;
     /** Bytes acked in CSS not yet turned into window (a quarter of them grow cwnd, RFC 9406 §4.2). */
     private int cssBytes;
 
@@ -84,10 +67,17 @@ public final class Cubic implements CongestionControl
     private double wEst;
     /** Bytes of increase earned in the concave or convex region, below one byte, not yet in cwnd. */
     private double increaseCarry;
-    /** SRTT from the last sample; 0 before one. */
-    private long srttNs;
     /** The RTT sample of the ACK about to be passed to onAck, or -1. */
     private long pendingRttNs = -1;
+    // --- RFC 9438 §4.9: the state before the last reduction, restored if it proves spurious
+    private double priorWMax;
+    private boolean priorWMaxFromEpoch;
+    private double priorCwndPrior;
+    private boolean priorEpochValid;
+    private long priorTEpochNs;
+    private double priorCwndEpoch;
+    private double priorK;
+    private double priorWEst;
     /** Epochs started (trace REASON_CUBIC_EPOCH); HyStart++ exits to CSS and to congestion avoidance. */
     private long epochs;
     private long hyStartCssEntries;
@@ -113,34 +103,13 @@ public final class Cubic implements CongestionControl
      */
     public Cubic(final int initialWindowSegments, final boolean hyStart)
     {
-        if (initialWindowSegments < 0)
-        {
-            throw new IllegalArgumentException("initialWindowSegments must be >= 0: " + initialWindowSegments);
-        }
-        this.initialWindowSegments = initialWindowSegments;
+        super(initialWindowSegments);
         this.hyStart = hyStart ? new HyStartPlusPlus() : null;
     }
 
     @Override
-    public void listener(final Listener listener)
+    protected void onInit()
     {
-        this.listener = listener;
-    }
-
-    @Override
-    public void init(final int mss, final long nowNs)
-    {
-        if (mss <= 0)
-        {
-            throw new IllegalArgumentException("mss must be positive: " + mss);
-        }
-        smss = mss;
-        initialWindow = NewReno.initialWindow(mss, initialWindowSegments);
-        cwnd = initialWindow;
-        ssthresh = Integer.MAX_VALUE; // RFC 5681 §3.1: initial ssthresh may be arbitrarily high
-        inRecovery = false;
-        recoverValid = false;         // RFC 6582 §3.2 step 1
-        timedOutSinceAck = false;
         cssBytes = 0;
         wMax = 0;
         wMaxFromEpoch = true;         // RFC 9438 §4.10: no W_max before the first loss
@@ -148,43 +117,12 @@ public final class Cubic implements CongestionControl
         epochValid = false;
         increaseCarry = 0;
         pendingRttNs = -1;
+        priorWMax = 0;
+        priorEpochValid = false;
         if (hyStart != null)
         {
             hyStart.reset();
         }
-        notify(REASON_INIT, nowNs);
-    }
-
-    @Override
-    public void onSynRetransmitted(final long nowNs)
-    {
-        // RFC 6928 §2 / RFC 5681 §3.1: after a lost SYN or SYN-ACK the initial window is one segment
-        cwnd = smss;
-        notify(REASON_SYN_LOSS, nowNs);
-    }
-
-    @Override
-    public int smss()
-    {
-        return smss;
-    }
-
-    @Override
-    public int cwnd()
-    {
-        return cwnd;
-    }
-
-    @Override
-    public int ssthresh()
-    {
-        return ssthresh;
-    }
-
-    @Override
-    public boolean inRecovery()
-    {
-        return inRecovery;
     }
 
     /** W_max in bytes (RFC 9438 §4.1.2); 0 before the first congestion event. */
@@ -243,7 +181,7 @@ public final class Cubic implements CongestionControl
     @Override
     public void onRttSample(final long rttNs, final long srttNs, final long nowNs)
     {
-        this.srttNs = srttNs;
+        super.onRttSample(rttNs, srttNs, nowNs);
         this.pendingRttNs = rttNs;
     }
 
@@ -257,6 +195,10 @@ public final class Cubic implements CongestionControl
             return; // in recovery the caller uses onPartialAck / onFullAck
         }
         timedOutSinceAck = false;
+        if (!windowMayGrow(bytesAcked, flightSizeBeforeAck, nowNs))
+        {
+            return; // RFC 7661 §4.3
+        }
         if (cwnd < ssthresh)
         {
             slowStart(bytesAcked, flightSizeBeforeAck, rttNs, nowNs);
@@ -369,155 +311,82 @@ public final class Cubic implements CongestionControl
         notify(REASON_CUBIC_EPOCH, nowNs);
     }
 
-    @Override
-    public boolean onThirdDuplicateAck(final int ack, final int flightSize, final int sndNxt, final long nowNs)
-    {
-        if (inRecovery)
-        {
-            return false;
-        }
-        if (recoverValid && !SeqNum.gt(ack, recover))
-        {
-            return false; // RFC 6582 §3.2 step 2: the ACK does not cover more than recover
-        }
-        reduceOnCongestion(flightSize);
-        recover = sndNxt;             // RFC 6582 §3.2 step 3: record the highest sequence sent
-        recoverValid = true;
-        cwnd = (int)Math.min((long)ssthresh + 3L * smss, NewReno.MAX_CWND); // RFC 5681 §3.2 step 3
-        inRecovery = true;
-        notify(REASON_FAST_RETRANSMIT, nowNs);
-        return true;
-    }
-
-    /**
-     * RFC 6675 §5 step 4.2 with RFC 9438 §4.6: the same cut as on the third duplicate ACK, but cwnd = ssthresh with
-     * no inflation (pipe counts what left the network), and RFC 6582's guard against a second recovery.
-     */
-    @Override
-    public boolean onSackRecoveryStart(final int ack, final int flightSize, final int sndNxt, final long nowNs)
-    {
-        if (inRecovery || recoverValid && !SeqNum.gt(ack, recover))
-        {
-            return false;
-        }
-        reduceOnCongestion(flightSize);
-        recover = sndNxt;
-        recoverValid = true;
-        cwnd = ssthresh;
-        inRecovery = true;
-        notify(REASON_FAST_RETRANSMIT, nowNs);
-        return true;
-    }
-
     /** RFC 9438 §4.6 (figure 5) with §4.7 fast convergence: W_max, cwnd_prior and ssthresh on a congestion event. */
-    private void reduceOnCongestion(final int flightSize)
+    @Override
+    protected int ssthreshOnLoss(final int flightSize)
     {
         // RFC 9438 §4.7: fast convergence: release bandwidth when W_max is falling
         wMax = cwnd < wMax ? cwnd * (1 + BETA_CUBIC) / 2 : cwnd;
         wMaxFromEpoch = false;
         cwndPrior = cwnd;
-        // RFC 9438 §4.6: ssthresh = flight_size * beta_cubic, at least 2 SMSS
-        ssthresh = (int)Math.max((long)(Math.max(flightSize, 0) * BETA_CUBIC), 2L * smss);
-        epochValid = false;
         cssBytes = 0;
+        return reducedThreshold(flightSize);
     }
 
+    /**
+     * RFC 9438 §4.8: ssthresh by beta_cubic as in §4.6; the next epoch starts with K = 0 and W_max = cwnd_epoch.
+     */
     @Override
-    public void onDuplicateAckInRecovery(final long nowNs)
+    protected int ssthreshOnTimeout(final int flightSize)
     {
-        if (!inRecovery)
-        {
-            return;
-        }
-        setCwnd((long)cwnd + smss); // RFC 5681 §3.2 step 4, RFC 6582 §3.2 step 4: inflate by SMSS
-        notify(REASON_RECOVERY_INFLATE, nowNs);
+        cwndPrior = cwnd;
+        wMaxFromEpoch = true;
+        cssBytes = 0;
+        return reducedThreshold(flightSize);
     }
 
-    @Override
-    public boolean isFullAck(final int ack)
+    /** RFC 9438 §4.6: ssthresh = flight_size * beta_cubic, at least 2 SMSS. */
+    private int reducedThreshold(final int flightSize)
     {
-        return !recoverValid || SeqNum.ge(ack, recover); // RFC 6582 §3.2 step 5
+        return (int)Math.max((long)(Math.max(flightSize, 0) * BETA_CUBIC), 2L * smss);
+    }
+
+    /** RFC 9438 §4.9: W_max, cwnd_prior and the epoch (t_epoch, cwnd_epoch, K, W_est) before a congestion event. */
+    @Override
+    protected void saveBeforeReduction()
+    {
+        priorWMax = wMax;
+        priorWMaxFromEpoch = wMaxFromEpoch;
+        priorCwndPrior = cwndPrior;
+        priorEpochValid = epochValid;
+        priorTEpochNs = tEpochNs;
+        priorCwndEpoch = cwndEpoch;
+        priorK = k;
+        priorWEst = wEst;
+    }
+
+    /** RFC 9438 §4.9: a spurious congestion event: the window function continues as if it had not happened. */
+    @Override
+    protected void restoreAfterUndo()
+    {
+        wMax = priorWMax;
+        wMaxFromEpoch = priorWMaxFromEpoch;
+        cwndPrior = priorCwndPrior;
+        epochValid = priorEpochValid;
+        tEpochNs = priorTEpochNs;
+        cwndEpoch = priorCwndEpoch;
+        k = priorK;
+        wEst = priorWEst;
+    }
+
+    /** A new congestion-avoidance epoch when avoidance resumes (RFC 9438 §4.2's t_epoch, as Linux's epoch_start). */
+    @Override
+    protected void restartGrowth()
+    {
+        epochValid = false;
     }
 
     @Override
     public void onPartialAck(final int bytesAcked, final long nowNs)
     {
         pendingRttNs = -1;
-        if (!inRecovery || bytesAcked <= 0)
-        {
-            return;
-        }
-        timedOutSinceAck = false;
-        // RFC 6582 §3.2 step 5: deflate by the new data acked, add back SMSS if at least SMSS was acked
-        long next = (long)cwnd - bytesAcked;
-        if (bytesAcked >= smss)
-        {
-            next += smss;
-        }
-        setCwnd(next);
-        notify(REASON_PARTIAL_ACK, nowNs);
+        super.onPartialAck(bytesAcked, nowNs);
     }
 
     @Override
     public void onFullAck(final int flightSize, final long nowNs)
     {
         pendingRttNs = -1;
-        if (!inRecovery)
-        {
-            return;
-        }
-        timedOutSinceAck = false;
-        // RFC 6582 §3.2 step 5 option (1): cwnd = min (ssthresh, max (FlightSize, SMSS) + SMSS)
-        setCwnd(Math.min(ssthresh, (long)Math.max(flightSize, smss) + smss));
-        inRecovery = false;
-        epochValid = false;
-        notify(REASON_FULL_ACK, nowNs);
-    }
-
-    @Override
-    public void onRetransmissionTimeout(final int flightSize, final int sndNxt, final long nowNs)
-    {
-        if (!timedOutSinceAck)
-        {
-            // RFC 9438 §4.8: ssthresh by beta_cubic as in §4.6; the next epoch starts with K = 0 and
-            // W_max = cwnd_epoch. Held when the segment times out again (RFC 5681 §3.1)
-            cwndPrior = cwnd;
-            ssthresh = (int)Math.max((long)(Math.max(flightSize, 0) * BETA_CUBIC), 2L * smss);
-            wMaxFromEpoch = true;
-        }
-        timedOutSinceAck = true;
-        cwnd = smss;                  // RFC 5681 §3.1: loss window LW = 1 SMSS
-        recover = sndNxt;             // RFC 6582 §3.2 step 6: record recover, leave fast recovery
-        recoverValid = true;
-        inRecovery = false;
-        epochValid = false;
-        cssBytes = 0;
-        notify(REASON_RTO, nowNs);
-    }
-
-    @Override
-    public void onIdle(final long idleNs, final long rtoNs, final long nowNs)
-    {
-        // RFC 5681 §4.1: idle longer than RTO, cwnd = RW = min (IW, cwnd); a new epoch when avoidance resumes
-        if (idleNs > rtoNs && cwnd > initialWindow)
-        {
-            cwnd = initialWindow;
-            epochValid = false;
-            notify(REASON_IDLE_RESTART, nowNs);
-        }
-    }
-
-    private void setCwnd(final long value)
-    {
-        cwnd = (int)Math.max(smss, Math.min(value, NewReno.MAX_CWND));
-    }
-
-    private void notify(final String reason, final long nowNs)
-    {
-        final Listener l = listener;
-        if (l != null)
-        {
-            l.onCongestionChange(reason, cwnd, ssthresh, nowNs);
-        }
+        super.onFullAck(flightSize, nowNs);
     }
 }

@@ -74,6 +74,8 @@ final class RackTlp
     private boolean tlpIsRetrans;
     /** RFC 8985 §7.3 condition 2: an RTT sample since the last probe. */
     private boolean rttSampledSinceProbe;
+    /** The Segment.xmit_ts given to the last transmission (see {@link #onSent}). */
+    private long lastXmitNs = Long.MIN_VALUE;
 
     // --- timers (absolute ns, NONE when off)
     long reorderDeadline = NONE;
@@ -126,8 +128,14 @@ final class RackTlp
             // twice the full-sized segments the send buffer holds: room for shorter ones and for splits
             segments = new RackSegments((int)Math.max(MIN_RECORDS, Math.min(MAX_RECORDS, 2 * perMss + 8)));
         }
+        // RFC 8985 §6.1 Segment.xmit_ts. The stack reads the clock once per duty cycle, and one cycle may send new data
+        // for one ACK and then retransmit for the next: RACK_sent_after's tie-break by sequence (§6.2 step 2) would
+        // take such a retransmission for older than the new data, and deem it lost as soon as that is delivered.
+        // Each transmission's time is therefore unique and in the order they went out, a nanosecond apart at most.
+        final long xmitNs = Math.max(nowNs, lastXmitNs + 1);
+        lastXmitNs = xmitNs;
         final long mergesBefore = segments.merges();
-        segments.onSent(seq, end, nowNs);
+        segments.onSent(seq, end, xmitNs);
         if (segments.merges() != mergesBefore)
         {
             counters.add(Counter.TCP_RACK_RECORDS_MERGED, segments.merges() - mergesBefore);
@@ -237,7 +245,7 @@ final class RackTlp
         }
         if (found)
         {
-            rttNs = nowNs - bestTs;
+            rttNs = Math.max(nowNs - bestTs, 0); // an ACK in the cycle of the send (a script's instant round trip)
             if (!delivered || sentAfter(bestTs, bestEnd, xmitTs, endSeq))
             {
                 delivered = true;
@@ -480,17 +488,26 @@ final class RackTlp
         }
         counters.increment(Counter.TCP_RACK_REORDER_TIMEOUTS);
         detectLossAndArmTimer(TcpEventListener.LOSS_RACK_TIMER, nowNs);
-        if (segments.awaitingRetransmission() > 0)
+        if (segments.awaitingRetransmission() > 0 && !snd.sack.active)
         {
             snd.sack.maybeEnter(0, nowNs); // the connection's output then resends (NextSeg)
+            if (snd.sack.active)
+            {
+                // RFC 8985 §9.3: what RACK deems lost is resent when congestion control allows; with no ACK to pace
+                // the recovery's start, PRR takes a step with nothing delivered (RFC 6937 §3)
+                snd.pacing.onRecoveryWithoutAck(nowNs);
+            }
         }
+        // in recovery, the segments now deemed lost left pipe, and resending them within the cwnd PRR set at the last
+        // ACK keeps what is in flight where PRR put it (as Linux does); a PRR step with nothing delivered could stall
+        // the recovery until the RTO when no further ACK is coming
     }
 
     /** The RTO fired (RFC 8985 §6.3): RTO recovery; the first segment lost, and those sent RTT + reo_wnd ago. */
     void onRetransmissionTimeout(final boolean scoreboardForgotten, final long nowNs)
     {
         stopTimers();
-        tlpInFlight = false;
+        endProbe(); // the timeout's response covers what a probe in flight may have repaired
         if (!tracks())
         {
             return;
@@ -587,7 +604,7 @@ final class RackTlp
         }
         if (snd.sack.active || rtoRecovery)
         {
-            tlpInFlight = false; // a recovery took over: its response covers the loss
+            endProbe(); // a recovery took over: its response covers the loss (§9.3)
             return;
         }
         if (!SeqNum.ge(ack, tlpEndSeq))
@@ -596,15 +613,14 @@ final class RackTlp
         }
         if (!tlpIsRetrans)
         {
-            tlpInFlight = false;
+            endProbe();
         }
         else if (dsack && SeqNum.lt(options.sackLeft[0], tlpEndSeq) && SeqNum.ge(options.sackRight[0], tlpEndSeq))
         {
-            tlpInFlight = false; // the probe was a duplicate: nothing was lost
+            endProbe(); // the probe was a duplicate: nothing was lost
         }
         else if (SeqNum.gt(ack, tlpEndSeq))
         {
-            tlpInFlight = false;
             counters.increment(Counter.TCP_TLP_RECOVERIES);
             final int length = Math.min(snd.sendMss, SeqNum.diff(tlpEndSeq, snd.sndUna));
             connection.events().onLossDetected(connection, tlpEndSeq - length, length, TcpEventListener.LOSS_TLP,
@@ -615,10 +631,18 @@ final class RackTlp
             {
                 cc.onFullAck(SeqNum.diff(snd.sndMax, ack), nowNs);
             }
+            endProbe(); // the probe is that reduction's retransmission (RFC 3708 undoes it only if D-SACKed)
         }
         else if (!advanced && options.sackBlockCount == 0)
         {
-            tlpInFlight = false; // a duplicate ACK without SACK: the original and the probe both arrived
+            endProbe(); // a duplicate ACK without SACK: the original and the probe both arrived
         }
+    }
+
+    /** The probe's episode ends; the undo of spurious episodes learns where the probe belongs. */
+    private void endProbe()
+    {
+        tlpInFlight = false;
+        snd.pacing.undo.onProbeEnd();
     }
 }

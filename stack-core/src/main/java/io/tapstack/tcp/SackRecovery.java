@@ -60,7 +60,7 @@ final class SackRecovery
         final int floor = SeqNum.gt(ack, snd.sndUna) ? ack : snd.sndUna;
         final int[] lefts = options.sackLeft;
         final int[] rights = options.sackRight;
-        if (SeqNum.le(rights[0], ack) || n > 1 && SeqNum.le(lefts[1], lefts[0]) && SeqNum.le(rights[0], rights[1]))
+        if (SpuriousRecoveryUndo.isDsack(options, ack))
         {
             counters.increment(Counter.TCP_DSACKS_RX); // RFC 2883 §4: the first block is a D-SACK
         }
@@ -160,8 +160,9 @@ final class SackRecovery
         {
             return;
         }
-        // RFC 6675 §5 (4.2): ssthresh = cwnd = FlightSize / 2 (RFC 5681 equation 4), with RFC 6582's guard
-        if (!snd.cc.onSackRecoveryStart(snd.sndUna, snd.sndMax - snd.sndUna, snd.sndMax, nowNs))
+        // RFC 6675 §5 (4.2): ssthresh = cwnd = FlightSize / 2 (RFC 5681 equation 4); §5.1: not before the ACK
+        // reaches a retransmission timeout's RecoveryPoint
+        if (!snd.cc.onSackRecoveryStart(snd.sndUna, snd.pacing.lossFlightSize(), snd.sndMax, nowNs))
         {
             return;
         }

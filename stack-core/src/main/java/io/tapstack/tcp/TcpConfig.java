@@ -39,6 +39,10 @@ public final class TcpConfig
     private boolean windowScaling = true;
     private boolean timestamps = true;
     private boolean sack = true;
+    private boolean prr = true;
+    private boolean limitedTransmit = true;
+    private boolean undoSpuriousRecoveries = true;
+    private boolean congestionWindowValidation = true;
     private int maxSackScoreboardIntervals = 32;
     private boolean rack = true;
     private long tlpWorstCaseDelayedAckNs = TimeUnit.MILLISECONDS.toNanos(200);
@@ -617,5 +621,75 @@ public final class TcpConfig
     public long tlpMinPtoNs()
     {
         return tlpMinPtoNs;
+    }
+
+    /**
+     * RFC 6937 Proportional Rate Reduction: during fast recovery (RFC 6675 with SACK, RFC 6582 without) each ACK lets
+     * the sender send what PRR's sndcnt allows, so the data in flight falls smoothly to ssthresh (counters
+     * {@code TCP_PRR_ACKS}, {@code TCP_PRR_CONSERVATIVE_ACKS}; trace reason "prr"). Off: RFC 5681's window inflation
+     * without SACK, and cwnd - pipe (which may be a burst) with it.
+     */
+    public TcpConfig prr(final boolean enabled)
+    {
+        this.prr = enabled;
+        return this;
+    }
+
+    public boolean prr()
+    {
+        return prr;
+    }
+
+    /**
+     * RFC 3042 limited transmit without SACK: one new segment for each of the first two duplicate ACKs, beyond cwnd
+     * (counter {@code TCP_LIMITED_TRANSMITS}), so a window too small for three duplicate ACKs still recovers by fast
+     * retransmit instead of a timeout. With SACK, RFC 6675 §5 step 3's own rule applies whatever this says. Off: new
+     * data waits for cwnd.
+     */
+    public TcpConfig limitedTransmit(final boolean enabled)
+    {
+        this.limitedTransmit = enabled;
+        return this;
+    }
+
+    public boolean limitedTransmit()
+    {
+        return limitedTransmit;
+    }
+
+    /**
+     * Undo the window cut of a loss episode (a fast recovery or a series of timeouts) that proves spurious: every
+     * retransmission reported twice by a D-SACK (RFC 3708 §3, with SACK), or the ACK of the first one echoing the
+     * original's timestamp (RFC 3522, Eifel, with timestamps). cwnd and ssthresh come back as RFC 4015 §2 says, and
+     * CUBIC's W_max and epoch as RFC 9438 §4.9 says (counters {@code TCP_SPURIOUS_RECOVERIES_UNDONE},
+     * {@code TCP_EIFEL_DETECTIONS}; trace reason "undo"). Off: every reduction stays.
+     */
+    public TcpConfig undoSpuriousRecoveries(final boolean enabled)
+    {
+        this.undoSpuriousRecoveries = enabled;
+        return this;
+    }
+
+    public boolean undoSpuriousRecoveries()
+    {
+        return undoSpuriousRecoveries;
+    }
+
+    /**
+     * RFC 7661 congestion window validation, NewReno and CUBIC alike: pipeACK (what the path acknowledged within a
+     * round trip lately) below half of cwnd is the non-validated phase, in which cwnd grows only when the sender uses
+     * it; a loss there sets cwnd from what was in use (§4.4.1); after five minutes of it cwnd is halved (counter
+     * {@code TCP_CWND_NON_VALIDATED}; trace reasons "non-validated", "validated", "non-validated-loss", "nvp-end").
+     * Off: every ACK of new data grows cwnd (RFC 5681), however little of it the application uses.
+     */
+    public TcpConfig congestionWindowValidation(final boolean enabled)
+    {
+        this.congestionWindowValidation = enabled;
+        return this;
+    }
+
+    public boolean congestionWindowValidation()
+    {
+        return congestionWindowValidation;
     }
 }

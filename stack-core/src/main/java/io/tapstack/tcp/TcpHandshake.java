@@ -65,7 +65,7 @@ final class TcpHandshake
         {
             throw new IllegalStateException("congestion control can change only before data is sent: " + state);
         }
-        final CongestionControl cc = algorithm.create(config.initialWindowSegments());
+        final CongestionControl cc = algorithm.create(config);
         cc.listener(ccListener);
         if (!opening)
         {

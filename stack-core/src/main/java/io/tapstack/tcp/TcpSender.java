@@ -40,6 +40,8 @@ final class TcpSender
     final SackRecovery sack;
     /** RFC 8985 RACK-TLP loss detection, used when SACK was negotiated. */
     final RackTlp rack;
+    /** Around fast recovery: PRR (RFC 6937), limited transmit (RFC 3042), spurious-episode undo (RFC 3708, 3522). */
+    final RecoveryPacing pacing;
     /** The receiving half, whose SACK blocks shorten our data segments (set by the connection). */
     TcpReceiver receiver;
 
@@ -73,7 +75,7 @@ final class TcpSender
     int retransmissions;
     /** When the first retransmission without an ACK since went out (user timeout, RFC 1122 §4.2.2.17). */
     long firstRetransmitNs;
-    private int dupAcks;
+    int dupAcks;
     long lastSendNs;
     /** The persist timer and zero-window probes. */
     final TcpPersist persist;
@@ -92,11 +94,12 @@ final class TcpSender
         this.sendBuffer = new SendBuffer(config.sendBufferBytes(), config.sendBufferMaxBytes(), memory, counters);
         this.rtt = new RttEstimator(config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs(),
             RttEstimator.DEFAULT_GRANULARITY_NS);
-        this.cc = config.congestionControl().create(config.initialWindowSegments());
+        this.cc = config.congestionControl().create(config);
         this.nagle = config.nagle();
         this.sack = new SackRecovery(this, counters, config.maxSackScoreboardIntervals());
         this.rack = new RackTlp(connection, this, config, counters, ts);
         this.persist = new TcpPersist(connection, this, config, counters);
+        this.pacing = new RecoveryPacing(this, counters, config, ts);
     }
 
     void initSendSequence(final int isn)
@@ -169,6 +172,7 @@ final class TcpSender
         final int window = windowOf(seg);
         final int flightBefore = sndMax - sndUna;
         persist.onAckHeard();
+        pacing.beforeAck();
         final int newlySacked = sack.enabled ? sack.onSackBlocks(options, ack) : 0;
         rack.onAck(ack, options, nowNs); // RFC 8985 §6.2, §7.4: before SND.UNA moves
         final boolean classicDuplicate = ack == sndUna && dataLength == 0 && (seg.flags() & TcpFlags.FIN) == 0
@@ -184,6 +188,7 @@ final class TcpSender
             // blocks, RFC 5681's)
             onDuplicateAck(nowNs);
         }
+        pacing.afterAck(options, ack, nowNs); // RFC 6937: PRR's window for this ACK; RFC 3708: undo
         // RFC 9293 §3.10.7.4: update the send window only from a newer segment (SND.WL1/WL2)
         if (SeqNum.lt(sndWl1, seq) || (sndWl1 == seq && SeqNum.le(sndWl2, ack)))
         {
@@ -298,7 +303,7 @@ final class TcpSender
         else if (dupAcks == 3)
         {
             // RFC 5681 §3.2 steps 1-3 with RFC 6582's guard against a second recovery for the same loss
-            if (cc.onThirdDuplicateAck(sndUna, sndMax - sndUna, sndMax, nowNs))
+            if (cc.onThirdDuplicateAck(sndUna, pacing.lossFlightSize(), sndMax, nowNs))
             {
                 counters.increment(Counter.TCP_FAST_RETRANSMITS);
                 retransmitFirst(TcpEventListener.RETRANSMIT_FAST, nowNs);
@@ -384,7 +389,8 @@ final class TcpSender
             // RFC 6675 §5 (C): during SACK recovery cwnd is compared with pipe; otherwise with the bytes sent but
             // not acknowledged (less those SACKed after an RTO, §5.1)
             final int flight = sack.active ? sack.pipe(cc.smss())
-                : sack.enabled ? inFlight - sack.scoreboard.sackedBetween(sndUna, sndNxt) : inFlight;
+                : sack.enabled ? inFlight - sack.scoreboard.sackedBetween(sndUna, sndNxt)
+                : pacing.flightWithoutSack(inFlight);
             final int usable = Math.min(sndWnd - inFlight, cc.cwnd() - flight);
             final int unsent = SeqNum.diff(dataEnd, sndNxt);
             if (unsent > 0)
@@ -467,6 +473,7 @@ final class TcpSender
     void advanceSndNxt(final int length, final long nowNs)
     {
         final boolean newData = SeqNum.ge(sndNxt, sndMax);
+        pacing.onSent(sndNxt, length, !newData, false, nowNs);
         sndNxt += length;
         if (SeqNum.gt(sndNxt, sndMax))
         {
@@ -530,6 +537,13 @@ final class TcpSender
      */
     int retransmit(final int seq, final int maxLength, final String reason, final long nowNs)
     {
+        return retransmit(seq, maxLength, reason, false, nowNs);
+    }
+
+    /** As above; {@code probe}: a loss probe (RFC 8985 §7.3), which belongs to no loss episode yet. */
+    private int retransmit(final int seq, final int maxLength, final String reason, final boolean probe,
+        final long nowNs)
+    {
         final int dataEnd = dataStart + sendBuffer.size();
         // RFC 9293 §3.3.1: resend only what was sent (up to SND.MAX), or the peer's ACK of it looks unacceptable
         final int sentEnd = SeqNum.lt(sndMax, dataEnd) ? sndMax : dataEnd;
@@ -551,6 +565,7 @@ final class TcpSender
             return 0;
         }
         counters.increment(Counter.TCP_RETRANSMITTED_SEGMENTS);
+        pacing.onSent(seq, length + (fin ? 1 : 0), true, probe, nowNs);
         return length + (fin ? 1 : 0);
     }
 
@@ -580,7 +595,7 @@ final class TcpSender
         final int dataEnd = dataStart + sendBuffer.size();
         final int sentEnd = SeqNum.lt(sndMax, dataEnd) ? sndMax : dataEnd;
         final int start = SeqNum.diff(sentEnd, sndUna) > sendMss ? sentEnd - sendMss : sndUna;
-        return retransmit(start, sndMax - start, TcpEventListener.RETRANSMIT_TLP, nowNs) > 0;
+        return retransmit(start, sndMax - start, TcpEventListener.RETRANSMIT_TLP, true, nowNs) > 0;
     }
 
     // ------------------------------------------------------------------------------------------------ timers

@@ -40,6 +40,38 @@ class NewRenoTest
         assertEquals(ssthresh, cc.ssthresh(), "ssthresh");
     }
 
+    /**
+     * Where a new recovery may begin: RFC 6582 §3.2 step 2's guard (the ACK covers more than recover: ack_number - 1 &gt;
+     * the highest octet sent, so SEG.ACK &gt; SND.NXT as it was) holds for recovery without SACK only; RFC 6675 §5 has
+     * none, except that after a timeout no SACK recovery begins before the ACK reaches its RecoveryPoint (§5.1).
+     */
+    @Test
+    void rfc6582Section3p2GuardsRecoveryWithoutSackAndRfc6675Section5p1OnlyAfterATimeout()
+    {
+        final int sndUna = ISS + 1;
+        cc.init(MSS, now);
+        final int recover = sndUna + 10_000;
+        assertTrue(cc.onSackRecoveryStart(sndUna, 10_000, recover, ++now));
+        cc.onFullAck(0, ++now); // the cumulative ACK of exactly RecoveryPoint
+        assertFalse(cc.onThirdDuplicateAck(recover, 2 * MSS, recover + 2 * MSS, ++now), "no more than recover");
+        assertTrue(cc.onSackRecoveryStart(recover, 2 * MSS, recover + 2 * MSS, ++now), "RFC 6675 §5: no guard");
+        cc.onFullAck(0, ++now);
+
+        final NewReno plain = new NewReno();
+        plain.init(MSS, now);
+        assertTrue(plain.onThirdDuplicateAck(sndUna, 10_000, recover, ++now));
+        plain.onFullAck(0, ++now);
+        assertFalse(plain.onThirdDuplicateAck(recover, 2 * MSS, recover + 2 * MSS, ++now));
+        assertTrue(plain.onThirdDuplicateAck(recover + 1, 2 * MSS, recover + 2 * MSS, ++now), "one octet more");
+
+        final NewReno timedOut = new NewReno();
+        timedOut.init(MSS, now);
+        timedOut.onRetransmissionTimeout(10_000, recover, ++now);
+        assertFalse(timedOut.onSackRecoveryStart(recover - MSS, 9_000, recover, ++now), "RFC 6675 §5.1");
+        timedOut.onAck(10_000, 10_000, ++now);
+        assertTrue(timedOut.onSackRecoveryStart(recover, 2 * MSS, recover + 2 * MSS, ++now), "HighACK >= RecoveryPoint");
+    }
+
     /** Slow start from IW 10 to a loss, fast retransmit, partial ACKs, full ACK, avoidance, two timeouts. */
     @Test
     void followsTheGoldenTrace()

@@ -16,6 +16,7 @@ import static io.tapstack.tcp.TcpScript.options;
 import static io.tapstack.tcp.TcpScript.sack;
 import static io.tapstack.tcp.TcpScript.sackPermitted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * RACK-TLP (RFC 8985) against a scripted peer, one rule per test. The peer opens with SACK and MSS 1000 (no
@@ -210,10 +211,12 @@ class TcpRackTlpTest
         ack(seg(0), seg(1), seg(4)); // S0 lost: resent at once (reo_wnd 0 with three SACKed)
         t.expect(ACK | PSH, seg(0), t.peer(1), 1000);
         t.s.advance(10 * MS);
-        t.write(c, bytes(2000)); // pipe (S0 resent, S4..S9) is above cwnd: waits
-        t.expectNothing();
-        ack(seg(0), seg(1), seg(10)); // S1..S9 SACKed: pipe 1,000, the new data goes
+        // RFC 6937 §3: the ACK that began the recovery delivered S1..S3, and PRR's proportional part (ssthresh /
+        // RecoverFS = 1/2 of it, in whole segments: 2) less S0's retransmission leaves room for one more segment
+        t.write(c, bytes(2000));
         t.expect(ACK, seg(10), t.peer(1), 1000);
+        t.expectNothing();
+        ack(seg(0), seg(1), seg(10)); // S1..S9 SACKed: the rest of the new data goes
         t.expect(ACK | PSH, seg(11), t.peer(1), 1000);
         t.expectNothing();
         t.s.advance(RTT);
@@ -224,6 +227,34 @@ class TcpRackTlpTest
         assertEquals(1, count(Counter.TCP_RACK_LOST_RETRANSMISSIONS));
         assertEquals(0, count(Counter.TCP_RTO_EXPIRIES));
         assertEquals(1, count(Counter.TCP_SACK_RECOVERIES), "one recovery for both");
+    }
+
+    @Test
+    void rfc8985Section6p1ARetransmissionSentAfterNewDataInTheSameInstantIsNotTakenForOlder()
+    {
+        segmentsInFlight(10);
+        t.write(c, bytes(5000));
+        t.s.advance(RTT);
+        // three ACKs in one instant (one duty cycle): the first two let new data out (RFC 6675 §5 step (3.3)), the
+        // third makes RACK deem S0 lost; so S0's retransmission goes after S10 and S11, at the same clock reading
+        ack(seg(0), seg(1), seg(2));
+        ack(seg(0), seg(1), seg(3));
+        t.expect(ACK, seg(10), t.peer(1), 1000);
+        t.expect(ACK, seg(11), t.peer(1), 1000);
+        ack(seg(0), seg(1), seg(4));
+        t.expect(ACK | PSH, seg(0), t.peer(1), 1000);
+        t.expectNothing();
+        t.s.advance(RTT);
+        // S10 and S11 arrive before S0's retransmission, which was sent after them: it is not lost (RACK_sent_after
+        // breaks a tie of times by sequence, which would call it older; each transmission's time is its own)
+        ack(seg(0), seg(1), seg(12));
+        TcpScript.Seg s;
+        while ((s = t.nextOrNull()) != null)
+        {
+            assertTrue(s.seq() != seg(0), "S0 sent again: " + s); // new data only, as PRR lets it
+        }
+        assertEquals(0, count(Counter.TCP_RACK_LOST_RETRANSMISSIONS));
+        assertEquals(1, count(Counter.TCP_RETRANSMITTED_SEGMENTS));
     }
 
     // ------------------------------------------------------------------------------------------------ TLP, §7

@@ -48,15 +48,26 @@ class TcpRackZeroAllocationTest
 
         assertTrue(net.runUntil(warm, 600 * SECOND), "warmed up: " + b.status());
         final long lossesBefore = net.a.counters().get(Counter.TCP_RACK_LOSSES_DETECTED);
-        final long before = threads.getCurrentThreadAllocatedBytes();
-        assertTrue(net.runUntil(measured, 600 * SECOND), "measured: " + b.status());
-        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        final long before = threads.getCurrentThreadAllocatedBytes() - buffersGrown(net);
+        final boolean reached = net.runUntil(measured, 600 * SECOND);
+        final long allocated = threads.getCurrentThreadAllocatedBytes() - buffersGrown(net) - before;
+        assertTrue(reached, "measured: " + b.status()); // the message is built outside the measurement
         final long losses = net.a.counters().get(Counter.TCP_RACK_LOSSES_DETECTED) - lossesBefore;
         assertTrue(net.runUntil(done, 600 * SECOND), "finished: " + b.status());
         assertEquals(-1, b.firstMismatch, "intact");
 
         assertTrue(losses > 20, "the measured part recovered from losses: " + losses);
-        // 8 MB are about 5,800 segments: a byte per segment would be 5.8 KB
+        // 8 MB are about 5,800 segments: a byte per segment would be 5.8 KB. TCP's buffers may still be growing (the
+        // send buffer follows cwnd: since PRR and the undo of spurious recoveries it doubles from 2 to 4 MB inside the
+        // measured part, 4,194,320 of the 4,196,640 bytes this test used to count): a growth allocates its new array,
+        // rarely, not per segment, and is left out as SocketZeroAllocationTest leaves it out
         assertTrue(allocated < 4096, "allocated " + allocated + " bytes over 8 MB with " + losses + " losses");
+    }
+
+    /** Bytes of buffer arrays both stacks allocated so far (buffer growth, counted before the array is made). */
+    private static long buffersGrown(final TwoStacks net)
+    {
+        return net.a.counters().get(Counter.TCP_MEMORY_ALLOCATED_BYTES)
+            + net.b.counters().get(Counter.TCP_MEMORY_ALLOCATED_BYTES);
     }
 }

@@ -20,9 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TcpSackRecoveryTest
 {
-    // RFC 6675 §5 step 4.2 with RFC 5681 equation 4 (FlightSize / 2): these rules are checked with NewReno, and
-    // without RACK-TLP, which replaces IsLost() with its own marks (RFC 8985; TcpRackTlpTest)
-    private final TcpScript t = new TcpScript(c -> c.congestionControl(CongestionAlgorithm.NEWRENO).rack(false));
+    // RFC 6675 §5 step 4.2 with RFC 5681 equation 4 (FlightSize / 2): these rules are checked with NewReno, without
+    // RACK-TLP, which replaces IsLost() with its own marks (RFC 8985; TcpRackTlpTest), and with RFC 6675's own window
+    // (cwnd = ssthresh, cwnd - pipe): PRR (RFC 6937), which replaces it, is TcpPrrTest's
+    private final TcpScript t = new TcpScript(c -> c.congestionControl(CongestionAlgorithm.NEWRENO).rack(false)
+        .prr(false));
     private TcpConnection c;
 
     private int seg(final int i)

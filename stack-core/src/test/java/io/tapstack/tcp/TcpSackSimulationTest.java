@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * SACK (RFC 2018, RFC 2883) and RFC 6675 loss recovery between two stacks over an impaired link in simulated time,
  * 10 ms round trip (1 ms of link each way plus 2 ms of delay on each device, which a frame meets twice): data
  * arrives intact under 1%, 5% and 10% loss both ways with reordering, and SACK's goodput beats NewReno's on the same
- * seed (by 1x, 1.5x and 2.5x at 1%, 5% and 10% loss).
+ * seed at 5% and 10% loss (by 1.5x and 2.5x) and matches it at 1% (within 10%).
  */
 class TcpSackSimulationTest
 {
@@ -48,15 +48,15 @@ class TcpSackSimulationTest
     }
 
     /**
-     * Goodput with SACK against NewReno on the same seed. Measured (seed 48, 4 MiB, 1 MiB buffers): 14.4 against
-     * 13.0 Mbit/s at 1% loss, 4.6 against 2.4 at 5%, 1.8 against 0.6 at 10%. At 1% both sit at the ceiling AIMD
-     * allows (Mathis: MSS / RTT · 1.22 / √p ≈ 14 Mbit/s): losses rarely come several to a window, where SACK's
-     * advantage lies, so the issue's 3x at 1% is not reachable by loss recovery alone; the bounds asserted are
-     * those measured, with a margin. Since then (CUBIC by default, then RACK-TLP with SACK) SACK measures 39.1, 20.4
-     * and 5.0 Mbit/s against NewReno's 16.4, 3.0 and 0.8 (RFC 6675 without RACK-TLP: 18.6, 7.0 and 4.0).
+     * Goodput with SACK against NewReno on the same seed. Measured (seed 48, 4 MiB, 1 MiB buffers): 16.8 against
+     * 17.1 Mbit/s at 1% loss, 7.4 against 4.4 at 5%, 3.6 against 1.0 at 10% (both with PRR, spurious-recovery undo
+     * and, without SACK, limited transmit). At 1% both sit at the ceiling AIMD allows (Mathis: MSS / RTT · 1.22 / √p
+     * ≈ 14 Mbit/s): losses rarely come several to a window, where SACK's advantage lies, so the issue's 3x at 1% is
+     * not reachable by loss recovery alone, and limited transmit spares NewReno the timeouts it had there; the bounds
+     * asserted are those measured, with a margin.
      */
     @ParameterizedTest(name = "per-hop loss {0}, at least {1}x")
-    @CsvSource({"0.005, 1.0", "0.0253, 1.5", "0.0513, 2.5"})
+    @CsvSource({"0.005, 0.9", "0.0253, 1.5", "0.0513, 2.5"})
     void sackGoodputBeatsNewRenoOnTheSameSeed(final double perHop, final double factor)
     {
         final int bytes = 4 * 1024 * 1024;

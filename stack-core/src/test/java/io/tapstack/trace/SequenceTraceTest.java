@@ -134,10 +134,11 @@ class SequenceTraceTest
         Files.delete(pcap);
     }
 
-    /** The trace as recorded before RFC 7323 and SACK: NewReno recovery, no options but MSS. */
+    /** The trace as recorded before RFC 7323, SACK and PRR: NewReno recovery (RFC 5681's window), only MSS. */
     private static StackConfig withoutRfc7323(final StackConfig c)
     {
-        c.tcp().windowScaling(false).timestamps(false).sack(false).congestionControl(CongestionAlgorithm.NEWRENO);
+        c.tcp().windowScaling(false).timestamps(false).sack(false).congestionControl(CongestionAlgorithm.NEWRENO)
+            .prr(false);
         return c;
     }
 }
