@@ -378,8 +378,17 @@ final class RackTlp
         return timeout;
     }
 
-    /** A segment RACK deemed lost waits for its retransmission (recovery starts on it, RFC 8985 §6.2). */
+    /**
+     * A segment RACK deemed lost is not yet delivered, resent or not: a loss, on which a recovery starts (RFC 8985
+     * §6.2), also when it was found and resent during the last recovery but sent after that one began.
+     */
     boolean hasLost()
+    {
+        return tracks() && segments.lostOutstanding() > 0;
+    }
+
+    /** A segment RACK deemed lost waits for its retransmission. */
+    boolean awaitsRetransmission()
     {
         return tracks() && segments.awaitingRetransmission() > 0;
     }
@@ -627,7 +636,7 @@ final class RackTlp
                 nowNs);
             // a recovery that began and ended with this ACK: the window reduction, then the full ACK's cwnd
             final CongestionControl cc = snd.cc;
-            if (cc.onSackRecoveryStart(ack, SeqNum.diff(snd.sndMax, snd.sndUna), snd.sndMax, nowNs))
+            if (cc.onSackRecoveryStart(ack, snd.pacing.lossFlightSize(), snd.sndMax, nowNs))
             {
                 cc.onFullAck(SeqNum.diff(snd.sndMax, ack), nowNs);
             }
