@@ -39,6 +39,8 @@ final class RackSegments
     private int sacked;
     /** Records that need a retransmission: LOST, no retransmission in flight, not SACKED. */
     private int awaitingRetransmission;
+    /** Records LOST and not SACKED, whether resent or not (Linux's lost_out). */
+    private int lostOutstanding;
     private long merges;
 
     /**
@@ -182,6 +184,7 @@ final class RackSegments
         head = 0;
         sacked = 0;
         awaitingRetransmission = 0;
+        lostOutstanding = 0;
     }
 
     /** Sets record {@code i}'s state, keeping the counts of SACKed records and of those awaiting retransmission. */
@@ -197,12 +200,14 @@ final class RackSegments
     {
         sacked += (f & SACKED) != 0 ? 1 : 0;
         awaitingRetransmission += awaitsRetransmission(f) ? 1 : 0;
+        lostOutstanding += (f & (LOST | SACKED)) == LOST ? 1 : 0;
     }
 
     private void countOut(final int f)
     {
         sacked -= (f & SACKED) != 0 ? 1 : 0;
         awaitingRetransmission -= awaitsRetransmission(f) ? 1 : 0;
+        lostOutstanding -= (f & (LOST | SACKED)) == LOST ? 1 : 0;
     }
 
     /** RFC 8985's Segment.lost: deemed lost, not retransmitted since, not SACKed. */
@@ -252,6 +257,12 @@ final class RackSegments
     int awaitingRetransmission()
     {
         return awaitingRetransmission;
+    }
+
+    /** Records deemed lost and not SACKed since, resent or not: losses not yet repaired as far as the sender knows. */
+    int lostOutstanding()
+    {
+        return lostOutstanding;
     }
 
     int capacity()

@@ -169,6 +169,15 @@ final class SackRecovery
         active = true;
         recoveryPoint = snd.sndMax; // (4.1)
         counters.increment(Counter.TCP_SACK_RECOVERIES);
+        if (rack && !snd.rack.awaitsRetransmission())
+        {
+            // the loss this recovery answers was found and resent in the last one, of data sent after that one's
+            // reduction (so not covered by it: RFC 5681 §3.2, RFC 8985 §9.3), and its retransmission is in flight:
+            // the window is cut, nothing is resent twice
+            highRxt = snd.sndUna;
+            rescueRxt = snd.sndUna + 1;
+            return;
+        }
         counters.increment(Counter.TCP_FAST_RETRANSMITS);
         // (4.3): the first segment presumed dropped (RACK's first lost one); HighRxt and RescueRxt at its end
         final int first = rack ? snd.rack.firstLost(snd.sndUna) : snd.sndUna;

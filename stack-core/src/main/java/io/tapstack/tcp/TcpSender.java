@@ -242,6 +242,7 @@ final class TcpSender
                 sack.active = false;
                 rack.onRecoveryEnd(); // RFC 8985 §6.2 step 4
                 cc.onFullAck(sndMax - sndUna, nowNs);
+                sack.maybeEnter(0, nowNs); // step (2.b) on the same ACK: a loss of data sent during that recovery
             }
             else if (!sack.active)
             {
@@ -628,7 +629,9 @@ final class TcpSender
     /** RFC 6298 §5.4-5.7 and RFC 5681 §3.1: after the back-off, go back to SND.UNA and resend from there. */
     void onRetransmissionTimeout(final long nowNs)
     {
-        cc.onRetransmissionTimeout(sndMax - sndUna, sndMax, nowNs);
+        // RFC 5681 §3.1 equation 4; with SACK at most cwnd, as for fast recovery (RecoveryPacing.lossFlightSize)
+        cc.onRetransmissionTimeout(sack.enabled ? Math.min(sndMax - sndUna, cc.cwnd()) : sndMax - sndUna, sndMax,
+            nowNs);
         sack.onRetransmissionTimeout(retransmissions); // RFC 6675 §5.1, RFC 2018 §8
         rack.onRetransmissionTimeout(retransmissions > 1, nowNs); // RFC 8985 §6.3
         dupAcks = 0;

@@ -92,31 +92,30 @@ class TcpPrrTest
 
     /**
      * The RFC's first example, PRR row: after the fast retransmit one new segment for every two ACKs (SACK's own
-     * limited transmit, RFC 6675 §5 step (3.3), sends the first two), until pipe is down to ssthresh; from then on the
-     * reduction bound holds it there. (The RFC's figure takes ssthresh = 10 and counts the lost segment in pipe, so
-     * there the proportional part runs to the last ACK; RFC 6675 halves the 22 segments out, and its pipe leaves the
-     * lost segment out.)
+     * limited transmit, RFC 6675 §5 step (3.3), sends the first two), until pipe is down to ssthresh = 10, the RFC's.
+     * ssthresh halves the 20 segments of cwnd, not RFC 6675 (4.2)'s FlightSize of 22: with SACK the FlightSize a loss
+     * is measured by is at most cwnd, which leaves out what step (3.3) sent for SACKed data, as RFC 5681 §3.2 step 2
+     * leaves out RFC 3042's (see RecoveryPacing.lossFlightSize).
      */
     @Test
     void rfc6937Section3SendPatternOfTheFirstExampleWithSack()
     {
         twentyInFlight(true, true);
-        assertEquals("N N R . N . N . N . N . N . N . . N N", ackOneByOne(true, 19));
-        // RFC 6675 §5 (4.2): FlightSize / 2 of the 22 segments out, the two its step (3.3) sent included
-        assertEquals(11_000, c.ssthresh());
+        assertEquals("N N R . N . N . N . N . N . N . N . .", ackOneByOne(true, 19));
+        assertEquals(10_000, c.ssthresh(), "cwnd / 2");
         assertEquals(c.ssthresh(), c.cwnd(), "PRR brought what is in flight down to ssthresh");
         assertEquals(17, t.count(Counter.TCP_PRR_ACKS));
     }
 
     /**
-     * The same ACKs without PRR: RFC 6675 sends nothing until pipe falls below cwnd = ssthresh = 11, then one per ACK
+     * The same ACKs without PRR: RFC 6675 sends nothing until pipe falls below cwnd = ssthresh = 10, then one per ACK
      * (the RFC's RFC 6675 row).
      */
     @Test
     void rfc6675WithoutPrrWaitsHalfAWindowThenSendsOnePerAck()
     {
         twentyInFlight(true, false);
-        assertEquals("N N R . . . . . . . . N N N N N N N N", ackOneByOne(true, 19));
+        assertEquals("N N R . . . . . . . . . N N N N N N N", ackOneByOne(true, 19));
         assertEquals(0, t.count(Counter.TCP_PRR_ACKS));
     }
 
@@ -154,21 +153,21 @@ class TcpPrrTest
             pattern.append(k > 1 ? " " : "").append(sent());
             t.s.advance(TcpScript.MS / 10);
         }
-        assertEquals("N N R . N . N . N . N . N . N . . N N", pattern.toString());
-        assertEquals(11_000, c.ssthresh());
+        assertEquals("N N R . N . N . N . N . N . N . N . .", pattern.toString());
+        assertEquals(10_000, c.ssthresh());
         assertEquals(c.ssthresh(), c.cwnd(), "PRR brought what is in flight down to ssthresh");
         assertEquals(17, t.count(Counter.TCP_PRR_ACKS));
         assertEquals(1, t.count(Counter.TCP_RACK_LOSSES_DETECTED), "S0, and not its retransmission");
         t.send(ACK, t.peer(1), seg(22), t.peerWindow, NONE, NONE); // a full ACK
         assertEquals("N", sent(), "RFC 6582 §3.2 step 5 option (1): one segment, not a burst");
-        assertEquals(9_000, c.cwnd());
+        assertEquals(8_000, c.cwnd(), "FlightSize S22..S28 = 7,000 bytes + SMSS");
     }
 
     /**
      * RFC 8985 §9.3 with RFC 6937 §3: a recovery RACK's reordering timer begins has no ACK to pace it, and RFC 6675's
      * cwnd - pipe would resend most of a window at once. S0..S17 are lost and S18, S19 SACKed (fewer than DupThresh, so
      * RACK waits min_RTT / 4 = 25 ms; meanwhile RFC 6675 §5 step (3.3) sends S20 and S21). When the timer deems
-     * S0..S17 lost, pipe is the fast retransmit and S20, S21, against cwnd = ssthresh = 11 segments. PRR, with nothing
+     * S0..S17 lost, pipe is the fast retransmit and S20, S21, against cwnd = ssthresh = 10 segments. PRR, with nothing
      * delivered yet, lets one segment go beside the fast retransmit (PRR-SSRB, as Linux's timer does), then one more
      * than is delivered per ACK: slow start up to ssthresh, not a burst of eight.
      */
@@ -182,7 +181,7 @@ class TcpPrrTest
         t.s.advance(25 * TcpScript.MS);
         assertEquals("0 1", segmentsSent(), "the fast retransmit and one more");
         assertEquals(18, t.count(Counter.TCP_RACK_LOSSES_DETECTED));
-        assertEquals(11_000, c.ssthresh());
+        assertEquals(10_000, c.ssthresh(), "cwnd / 2 (FlightSize, 22 segments, at most cwnd)");
         t.s.advance(100 * TcpScript.MS);
         t.send(ACK, t.peer(1), seg(1), t.peerWindow, sack(seg(18), seg(20)), NONE); // S0 delivered
         assertEquals("2 3", segmentsSent(), "PRR-SSRB: one more than delivered");
@@ -253,10 +252,10 @@ class TcpPrrTest
     void rfc6937Section3NoBurstWhenRecoveryEnds()
     {
         twentyInFlight(true, true);
-        ackOneByOne(true, 19); // S20..S29 went out: 2 by RFC 6675's limited transmit, 8 by PRR
+        ackOneByOne(true, 19); // S20..S28 went out: 2 by RFC 6675's limited transmit, 7 by PRR
         t.send(ACK, t.peer(1), seg(22), t.peerWindow, NONE, NONE); // S0 again, S20 and S21 arrived: a full ACK
         assertEquals("N", sent(), "one segment: cwnd = min(ssthresh, FlightSize + SMSS)");
-        assertEquals(9_000, c.cwnd(), "FlightSize S22..S29 = 8,000 bytes + SMSS");
+        assertEquals(8_000, c.cwnd(), "FlightSize S22..S28 = 7,000 bytes + SMSS");
     }
 
     /** RFC 6937 §3: a retransmission counts in prr_out like new data, so the partial ACK's resend is paid for. */

@@ -257,6 +257,38 @@ class TcpRackTlpTest
         assertEquals(1, count(Counter.TCP_RETRANSMITTED_SEGMENTS));
     }
 
+    /**
+     * RFC 6675 §5 (C) resends while cwnd - pipe is at least one SMSS; a lost segment shorter than that needs only its
+     * own length. Twenty 500-byte segments (Nagle off), RFC 6675's fixed window (PRR off): S0 lost, recovery with cwnd =
+     * 5,000; when S11 is SACKed, S10 below it is lost, and pipe is S0's retransmission and S12..S19, 4,500 bytes. The
+     * 500 bytes of room take S10 at once, where a full SMSS of room would have waited for an ACK that does not come.
+     */
+    @Test
+    void rfc6675Section5CALostSegmentShorterThanSmssNeedsOnlyItsOwnRoom()
+    {
+        open(tcp -> tcp.nagle(false).prr(false).minRtoNs(SECOND));
+        final int half = 500;
+        for (int i = 0; i < 20; i++)
+        {
+            t.write(c, bytes(half));
+            t.expect(ACK | PSH, t.stack(1 + half * i), t.peer(1), half);
+        }
+        t.expectNothing();
+        t.s.advance(RTT);
+        for (int k = 2; k <= 4; k++)
+        {
+            ack(t.stack(1), t.stack(1 + half), t.stack(1 + half * k)); // S1..S3 SACKed: S0 lost
+        }
+        t.expect(ACK | PSH, t.stack(1), t.peer(1), half);
+        t.expectNothing();
+        assertEquals(5_000, c.cwnd());
+        ack(t.stack(1), t.stack(1 + half), t.stack(1 + half * 10)); // S1..S9
+        t.expectNothing(); // pipe 5,500
+        ack(t.stack(1), t.stack(1 + half * 11), t.stack(1 + half * 12), t.stack(1 + half), t.stack(1 + half * 10));
+        t.expect(ACK | PSH, t.stack(1 + half * 10), t.peer(1), half); // S10 lost, in 500 bytes of room
+        t.expectNothing();
+    }
+
     // ------------------------------------------------------------------------------------------------ TLP, §7
 
     @Test

@@ -14,6 +14,7 @@ import static io.tapstack.tcp.TcpScript.options;
 import static io.tapstack.tcp.TcpScript.sack;
 import static io.tapstack.tcp.TcpScript.sackPermitted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * When a new loss recovery may begin after the last one: a recovery ends with the cumulative ACK of RecoveryPoint
@@ -117,6 +118,43 @@ class TcpRecoveryReentryTest
         assertEquals("12", sent(), "RACK's timer deems S12 lost and a new recovery resends it");
         assertEquals(2, t.count(Counter.TCP_SACK_RECOVERIES));
         assertEquals(0, t.count(Counter.TCP_RTO_EXPIRIES));
+    }
+
+    /**
+     * RFC 5681 §3.2 and RFC 6675 §5 (2.b) with RACK (RFC 8985 §9.3): a loss of data sent after a recovery began is a
+     * new congestion event, even when RACK found it and resent it inside that recovery. S12 goes out after the first
+     * recovery's cut and is lost; RACK resends it (with S0's lost retransmission); when the cumulative ACK reaches the
+     * RecoveryPoint, S12's retransmission is still on its way: a second recovery cuts the window again, and resends
+     * nothing twice.
+     */
+    @Test
+    void rfc6675Section5ALossSentAfterTheRecoveryBeganAndResentInsideItStartsAnotherOneAtItsEnd()
+    {
+        open(true, 100 * MS, tcp -> tcp.minRtoNs(TcpScript.SECOND)); // the RTO out of the way
+        t.s.advance(100 * MS);
+        ack(seg(0), seg(1), seg(2));
+        ack(seg(0), seg(1), seg(3));
+        assertEquals("10 11", sent());
+        ack(seg(0), seg(1), seg(4)); // RACK: S0 lost; RecoveryPoint seg(12)
+        assertEquals("0", sent());
+        assertEquals(5_000, c.ssthresh(), "cwnd / 2");
+        t.s.advance(MS);
+        for (int k = 5; k <= 12; k++)
+        {
+            ack(seg(0), seg(1), seg(k));
+        }
+        assertEquals("12 13 14 15", sent(), "PRR's new data, sent after the cut");
+        t.s.advance(99 * MS);
+        ack(seg(0), seg(13), seg(14), seg(1), seg(12)); // S13 delivered: S12 lost, and S0's retransmission too
+        assertEquals("0 12 16", sent());
+        assertEquals(1, t.count(Counter.TCP_SACK_RECOVERIES));
+        t.s.advance(100 * MS);
+        ack(seg(12), seg(13), seg(16)); // RecoveryPoint reached; S12's retransmission still on its way
+        assertEquals(2, t.count(Counter.TCP_SACK_RECOVERIES), "a second congestion event");
+        assertEquals(2_500, c.ssthresh(), "cut again");
+        final String out = sent();
+        assertTrue(!(" " + out + " ").contains(" 12 "), "S12 is not resent twice: " + out);
+        assertEquals(3, t.count(Counter.TCP_RETRANSMITTED_SEGMENTS), "S0 twice, S12 once");
     }
 
     @Test

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * SACK (RFC 2018, RFC 2883) and RFC 6675 loss recovery between two stacks over an impaired link in simulated time,
  * 10 ms round trip (1 ms of link each way plus 2 ms of delay on each device, which a frame meets twice): data
  * arrives intact under 1%, 5% and 10% loss both ways with reordering, and SACK's goodput beats NewReno's on the same
- * seed at 5% and 10% loss (by 1.5x and 2.5x) and matches it at 1% (within 10%).
+ * seeds at 5% and 10% loss (by 1.4x and 2.2x) and comes close to it at 1% (0.9x, both at AIMD's ceiling).
  */
 class TcpSackSimulationTest
 {
@@ -48,25 +48,38 @@ class TcpSackSimulationTest
     }
 
     /**
-     * Goodput with SACK against NewReno on the same seed. Measured (seed 48, 4 MiB, 1 MiB buffers): 16.8 against
-     * 17.1 Mbit/s at 1% loss, 7.4 against 4.4 at 5%, 3.6 against 1.0 at 10% (both with PRR, spurious-recovery undo
-     * and, without SACK, limited transmit). At 1% both sit at the ceiling AIMD allows (Mathis: MSS / RTT · 1.22 / √p
-     * ≈ 14 Mbit/s): losses rarely come several to a window, where SACK's advantage lies, so the issue's 3x at 1% is
-     * not reachable by loss recovery alone, and limited transmit spares NewReno the timeouts it had there; the bounds
+     * Goodput with SACK against NewReno on the same seeds: 4 MiB each, 1 MiB buffers, seeds 40 to 49, the goodput of
+     * all ten together (their bytes over their summed time, so no one lucky seed decides). Measured: 19.5 against 22.0
+     * Mbit/s at 1% loss, 6.0 against 4.3 at 5%, 2.4 against 1.1 at 10%, with 1, 9 and 138 RTOs against NewReno's 7,
+     * 130 and 752 (CUBIC; with PRR, spurious-recovery undo, and RACK-TLP with SACK, limited transmit without). At 1% both sit at the ceiling AIMD allows (Mathis: MSS / RTT ·
+     * 1.22 / √p ≈ 14 Mbit/s): losses rarely come several to a window, where SACK's advantage lies, so the issue's 3x at
+     * 1% is not reachable by loss recovery alone. (Before the fixes of RACK-TLP's combination with PRR and the undo,
+     * SACK measured 35, 22 and 34 Mbit/s on seed 48 at 1, 5 and 10%: far above that ceiling, because back-to-back
+     * recoveries cut ssthresh from FlightSize, SACKed data included, and it grew from one to the next.) The bounds
      * asserted are those measured, with a margin.
      */
     @ParameterizedTest(name = "per-hop loss {0}, at least {1}x")
-    @CsvSource({"0.005, 0.9", "0.0253, 1.5", "0.0513, 2.5"})
-    void sackGoodputBeatsNewRenoOnTheSameSeed(final double perHop, final double factor)
+    @CsvSource({"0.005, 0.8", "0.0253, 1.25", "0.0513, 1.8"})
+    void sackGoodputBeatsNewRenoOnTheSameSeeds(final double perHop, final double factor)
     {
         final int bytes = 4 * 1024 * 1024;
-        final long seed = 48;
-        final Result sack = transfer(true, seed, lossy(perHop), bytes);
-        final Result newReno = transfer(false, seed, lossy(perHop), bytes);
-        final double sackMbps = bytes * 8 / (sack.seconds * 1e6);
-        final double newRenoMbps = bytes * 8 / (newReno.seconds * 1e6);
-        System.out.printf("per-hop loss %.4f, 10 ms RTT, seed %d: SACK %.1f Mbit/s (%s), NewReno %.1f Mbit/s (%s)%n",
-            perHop, seed, sackMbps, sack.net.describe(), newRenoMbps, newReno.net.describe());
+        double sackSeconds = 0;
+        double newRenoSeconds = 0;
+        long sackRtos = 0;
+        long newRenoRtos = 0;
+        for (long seed = 40; seed < 50; seed++)
+        {
+            final Result sack = transfer(true, seed, lossy(perHop), bytes);
+            final Result newReno = transfer(false, seed, lossy(perHop), bytes);
+            sackSeconds += sack.seconds;
+            newRenoSeconds += newReno.seconds;
+            sackRtos += sack.counter(Counter.TCP_RTO_EXPIRIES, true);
+            newRenoRtos += newReno.counter(Counter.TCP_RTO_EXPIRIES, true);
+        }
+        final double sackMbps = 10.0 * bytes * 8 / (sackSeconds * 1e6);
+        final double newRenoMbps = 10.0 * bytes * 8 / (newRenoSeconds * 1e6);
+        System.out.printf("per-hop loss %.4f, 10 ms RTT, seeds 40-49: SACK %.1f Mbit/s (%d RTOs), NewReno %.1f Mbit/s "
+            + "(%d RTOs)%n", perHop, sackMbps, sackRtos, newRenoMbps, newRenoRtos);
         assertTrue(sackMbps >= factor * newRenoMbps,
             "SACK " + sackMbps + " Mbit/s, NewReno " + newRenoMbps + " Mbit/s");
     }

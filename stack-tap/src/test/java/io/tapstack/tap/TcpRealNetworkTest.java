@@ -271,9 +271,9 @@ class TcpRealNetworkTest
      * A loss rate, how long the stack's echo may take, and the least stack/kernel throughput ratio asserted. The
      * target is 0.5 at 2%. Before RACK-TLP and PRR the stack gave 0.05 to 0.23 of the kernel at 2% and 0.09 to 0.32
      * at 5%, held back by retransmission timeouts (ten to sixty per run). With them, and the fixes of their
-     * combination, six runs on 2 vCPUs at load 3 to 9 (docs/benchmarks.md) gave 0.28 to 0.82 at 2% (median 0.38, no
-     * RTO at all) and 0.23 to 1.72 at 5% (median 1.2, 0 to 5 RTOs where the kernel had 5 to 9); the kernel's own rate
-     * swings threefold between runs, so the bounds keep a margin of two below the least.
+     * combination, six runs on 2 vCPUs at load 2 to 4 (docs/benchmarks.md) gave 0.24 to 0.85 at 2% (median 0.32, 0 or
+     * 1 RTO, as the kernel) and 0.43 to 1.16 at 5% (median 0.7, 5 to 17 RTOs where the kernel had 4 to 13); the
+     * kernel's own rate swings sevenfold between runs, so the bounds keep a margin of two below the least.
      */
     private record LossCase(int percent, Duration timeout, double minRatio)
     {
