@@ -31,19 +31,45 @@ final class NamespacedTap implements AutoCloseable
      */
     static NamespacedTap open(final String prefix, final int txQueueLength)
     {
+        return open(new TapConfig().mtu(1500).txQueueLength(txQueueLength), "tst", prefix + ".1",
+            new String[] {prefix + ".1/24"});
+    }
+
+    /**
+     * A TUN (IFF_TUN | IFF_NO_PI) on a point-to-point link: the kernel's side {@code kernelIp} peer {@code stackIp}.
+     *
+     * @param txQueueLength the TUN's transmit queue in frames, 0 for the kernel's default
+     */
+    static NamespacedTap openTun(final String kernelIp, final String stackIp, final int txQueueLength)
+    {
+        return open(new TapConfig().mode(TapDevice.Mode.TUN).mtu(1500).txQueueLength(txQueueLength), "tsu", kernelIp,
+            new String[] {kernelIp, "peer", stackIp});
+    }
+
+    private static NamespacedTap open(final TapConfig config, final String namePrefix, final String kernelIp,
+        final String[] kernelAddress)
+    {
         final Netns netns = Netns.create();
         TapDevice tap = null;
         try
         {
-            final String tapName = "tst" + TapInteropSupport.randomHex(8);
-            tap = TapDevice.open(new TapConfig().name(tapName).mtu(1500).txQueueLength(txQueueLength));
+            final String tapName = namePrefix + TapInteropSupport.randomHex(8);
+            // created in the root namespace down and without an address: nothing is sent there
+            tap = TapDevice.open(config.name(tapName));
             final Cmd.Result move = Cmd.run(TapInteropSupport.COMMAND_TIMEOUT, "ip", "link", "set", tapName, "netns",
                 netns.name);
-            assertTrue(move.ok(), () -> "moving the TAP failed: " + move);
+            assertTrue(move.ok(), () -> "moving the device failed: " + move);
             netns.execOk("ip", "link", "set", "lo", "up");
-            netns.execOk("ip", "addr", "add", prefix + ".1/24", "dev", tapName);
+            final String[] addr = new String[kernelAddress.length + 5];
+            addr[0] = "ip";
+            addr[1] = "addr";
+            addr[2] = "add";
+            System.arraycopy(kernelAddress, 0, addr, 3, kernelAddress.length);
+            addr[addr.length - 2] = "dev";
+            addr[addr.length - 1] = tapName;
+            netns.execOk(addr);
             netns.execOk("ip", "link", "set", tapName, "up");
-            return new NamespacedTap(netns, tap, tapName, prefix + ".1");
+            return new NamespacedTap(netns, tap, tapName, kernelIp);
         }
         catch (final RuntimeException | Error ex)
         {

@@ -39,8 +39,8 @@ class TunKernelInteropTest
     private static final String STACK_IP = "10.99.7.2";
     private static final Duration LONG = Duration.ofSeconds(60);
 
+    private NamespacedTap link;
     private Netns netns;
-    private TapDevice tun;
     private String tunName;
     private NetStack stack;
     private StackLoop loop;
@@ -53,18 +53,10 @@ class TunKernelInteropTest
         TapInteropSupport.assumeTools("nc", "netcat-openbsd", "ping", "iputils-ping");
         try
         {
-            netns = Netns.create();
-            tunName = "tsu" + TapInteropSupport.randomHex(8);
-            // created in the root namespace down and without an address: nothing is sent there
-            tun = TapDevice.open(new TapConfig().name(tunName).mode(TapDevice.Mode.TUN).mtu(1500)
-                .txQueueLength(4096));
-            final Cmd.Result move = Cmd.run(TapInteropSupport.COMMAND_TIMEOUT, "ip", "link", "set", tunName, "netns",
-                netns.name);
-            assertTrue(move.ok(), () -> "moving the TUN failed: " + move);
-            netns.execOk("ip", "link", "set", "lo", "up");
-            netns.execOk("ip", "addr", "add", KERNEL_IP, "peer", STACK_IP, "dev", tunName);
-            netns.execOk("ip", "link", "set", tunName, "up");
-            final TapFrameDevice device = new TapFrameDevice(tun);
+            link = NamespacedTap.openTun(KERNEL_IP, STACK_IP, 4096);
+            netns = link.netns;
+            tunName = link.tapName;
+            final TapFrameDevice device = new TapFrameDevice(link.tap);
             assertEquals(1500, device.maxFrameLength(), "a TUN frame is the IP packet alone");
             final StackConfig config = new StackConfig().ipAddress(STACK_IP + "/24")
                 .linkType(StackConfig.LinkType.RAW_IP);
@@ -93,17 +85,13 @@ class TunKernelInteropTest
         {
             try
             {
-                if (tun != null)
+                if (link != null)
                 {
-                    tun.close();
+                    link.close(); // the TUN and its namespace
                 }
             }
             finally
             {
-                if (netns != null)
-                {
-                    netns.close();
-                }
                 if (scratch != null)
                 {
                     try (var files = Files.list(scratch))
