@@ -90,11 +90,6 @@ final class CaptureOptions
     /** Checks every capture option before anything opens; compiles the filter (a bad one is a usage error). */
     static void check(final Options options)
     {
-        if (options.has("tun") && (options.has("pcap-filter") || !"none".equals(options.get("trace"))))
-        {
-            // both read frames as Ethernet (the filter is compiled for DLT_EN10MB); a TUN's frames are bare IP
-            throw new Options.UsageException("--pcap-filter and --trace read Ethernet frames: not yet with --tun");
-        }
         final String pcap = options.get("pcap");
         final boolean capturing = !"none".equals(pcap);
         if (capturing && !STDOUT.equals(pcap))
@@ -152,7 +147,9 @@ final class CaptureOptions
         }
         try
         {
-            return PcapFilterCompiler.compile(options.get("pcap-filter"));
+            // a TUN's frames are bare IP: the filter's offsets start at the IP header (DLT_RAW)
+            return PcapFilterCompiler.compile(options.get("pcap-filter"), PcapFilterCompiler.NETMASK_UNKNOWN,
+                options.has("tun"));
         }
         catch (final PcapFilterCompiler.InvalidFilterException ex)
         {
@@ -349,7 +346,7 @@ final class CaptureOptions
                 }
             }
         }
-        trace.timeOffsetNs(offsetNs);
+        trace.timeOffsetNs(offsetNs).rawIp(options.has("tun"));
         closeAfter.accept(trace);
         return trace;
     }

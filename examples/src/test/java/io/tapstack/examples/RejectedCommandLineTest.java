@@ -57,8 +57,6 @@ class RejectedCommandLineTest
             line("--ip", "ping-responder --tap t0"),
             // the other stack options
             line("--mac", "echo " + STACK + " --tun --mac 02:00:00:00:00:01"),
-            line("--pcap-filter", "echo " + STACK + " --tun --pcap - --pcap-filter icmp"),
-            line("--trace", "echo " + STACK + " --tun --trace log"),
             line("--tun", "echo --udp-tunnel 7001:127.0.0.1:7002 --ip 10.0.0.2/24 --tun"),
             line("--tap", "echo --ip 10.0.0.2/24"),
             args("--tap", "echo", "--tap", "", "--ip", "10.0.0.2/24"),

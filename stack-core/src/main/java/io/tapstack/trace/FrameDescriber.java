@@ -57,6 +57,38 @@ public final class FrameDescriber
         }
     }
 
+    /**
+     * Appends the description of the bare IP packet of {@code length} bytes at {@code offset} (a TUN's frame,
+     * LINKTYPE_RAW) to {@code out}, as tcpdump prints a raw-IP capture: the same words as for an Ethernet frame's
+     * payload.
+     */
+    public static void describeRawIp(final DirectBuffer buffer, final int offset, final int length,
+        final StringBuilder out)
+    {
+        if (length < 1)
+        {
+            out.append("[|ip]");
+            return;
+        }
+        final int version = u8(buffer, offset) >> 4;
+        if (version == 4)
+        {
+            ipv4(buffer, offset, length, out);
+        }
+        else
+        {
+            out.append("IP version ").append(version).append(", length ").append(length);
+        }
+    }
+
+    /** The description of one bare IP packet as a new string (for tests and tools). */
+    public static String describeRawIp(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final StringBuilder sb = new StringBuilder(128);
+        describeRawIp(buffer, offset, length, sb);
+        return sb.toString();
+    }
+
     /** The description of one frame as a new string (for tests and tools). */
     public static String describe(final DirectBuffer buffer, final int offset, final int length)
     {

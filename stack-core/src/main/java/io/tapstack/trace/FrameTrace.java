@@ -42,6 +42,7 @@ public final class FrameTrace implements FrameObserver, AutoCloseable
     private final ZoneId zone;
     private final StringBuilder line = new StringBuilder(256);
     private long timeOffsetNs;
+    private boolean rawIp;
     private long lines;
     private long unflushedSinceNs = NONE;
     private boolean failed;
@@ -73,6 +74,13 @@ public final class FrameTrace implements FrameObserver, AutoCloseable
         return this;
     }
 
+    /** Frames are bare IP packets (a stack on a TUN, LINKTYPE_RAW), not Ethernet frames. */
+    public FrameTrace rawIp(final boolean rawIp)
+    {
+        this.rawIp = rawIp;
+        return this;
+    }
+
     @Override
     public void onFrame(final boolean fromA, final DirectBuffer buffer, final int offset, final int length,
         final long nowNs)
@@ -80,7 +88,14 @@ public final class FrameTrace implements FrameObserver, AutoCloseable
         line.setLength(0);
         appendTime(nowNs + timeOffsetNs);
         line.append(fromA ? " Out " : " In ");
-        FrameDescriber.describe(buffer, offset, length, line);
+        if (rawIp)
+        {
+            FrameDescriber.describeRawIp(buffer, offset, length, line);
+        }
+        else
+        {
+            FrameDescriber.describe(buffer, offset, length, line);
+        }
         lines++;
         if (logger != null)
         {

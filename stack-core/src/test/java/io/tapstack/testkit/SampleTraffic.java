@@ -205,7 +205,28 @@ public final class SampleTraffic
     /** Writes {@code frames} to a pcap file, each with its time. */
     public static Path writePcap(final List<Frame> frames, final Path file) throws IOException
     {
-        try (OutputStream out = Files.newOutputStream(file); PcapWriter pcap = new PcapWriter(out, 65535))
+        return writePcap(frames, file, PcapWriter.LINKTYPE_ETHERNET);
+    }
+
+    /** The IPv4 frames alone with their Ethernet header cut off: what a TUN carries (LINKTYPE_RAW). */
+    public static List<Frame> rawIp(final List<Frame> frames)
+    {
+        final List<Frame> packets = new java.util.ArrayList<>();
+        for (final Frame f : frames)
+        {
+            final byte[] b = f.bytes();
+            if (b.length > 14 && b[12] == 0x08 && b[13] == 0x00)
+            {
+                packets.add(new Frame(java.util.Arrays.copyOfRange(b, 14, b.length), f.timeNs(), f.fromA()));
+            }
+        }
+        return packets;
+    }
+
+    /** As above, the file's link type {@code linkType} ({@link PcapWriter#LINKTYPE_RAW} for bare IP packets). */
+    public static Path writePcap(final List<Frame> frames, final Path file, final int linkType) throws IOException
+    {
+        try (OutputStream out = Files.newOutputStream(file); PcapWriter pcap = new PcapWriter(out, 65535, linkType))
         {
             for (final Frame f : frames)
             {

@@ -60,6 +60,35 @@ class FrameTraceTest
             + String.join("\n", differences));
     }
 
+    @Test
+    void rawIpLinesReadAsTcpdumpPrintsTheSamePackets() throws Exception
+    {
+        // a TUN's frames: the same IPv4 packets with no Ethernet header, in a LINKTYPE_RAW file
+        final List<SampleTraffic.Frame> packets = SampleTraffic.rawIp(SampleTraffic.frames());
+        final Path file = SampleTraffic.writePcap(packets, dir.resolve("raw.pcap"), PcapWriter.LINKTYPE_RAW);
+        final List<String> tcpdump = Tcpdump.read(file, "-n", "-tt", "-S").stream()
+            .filter(line -> !line.startsWith("\t")).toList();
+        final StringWriter text = new StringWriter();
+        final FrameTrace trace = FrameTrace.toWriter(text, FrameTrace.TimeFormat.SECONDS, ZoneOffset.UTC).rawIp(true);
+        for (final SampleTraffic.Frame f : packets)
+        {
+            trace.onFrame(f.fromA(), new UnsafeBuffer(f.bytes()), 0, f.bytes().length, f.timeNs());
+        }
+        trace.flush();
+        final List<String> ours = List.of(text.toString().split("\n"));
+        assertTrue(packets.size() > 10, "the sample has IPv4 packets");
+        assertEquals(packets.size(), tcpdump.size(), "one tcpdump line per packet");
+        for (int i = 0; i < packets.size(); i++)
+        {
+            final Matcher theirs = TCPDUMP_LINE.matcher(tcpdump.get(i));
+            final Matcher mine = OUR_LINE.matcher(ours.get(i));
+            assertTrue(theirs.matches(), tcpdump.get(i));
+            assertTrue(mine.matches(), ours.get(i));
+            assertEquals(theirs.group(1) + " " + normalise(theirs.group(2), mine.group(3)),
+                mine.group(1) + " " + mine.group(3), "packet " + i);
+        }
+    }
+
     /** tcpdump's words after the time, less what it decodes beyond the transport header. */
     static String normalise(final String tcpdump, final String ours)
     {

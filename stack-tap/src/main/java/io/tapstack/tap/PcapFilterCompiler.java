@@ -21,6 +21,8 @@ public final class PcapFilterCompiler
 {
     /** LINKTYPE_ETHERNET / DLT_EN10MB. */
     private static final int DLT_EN10MB = 1;
+    /** DLT_RAW on Linux (a file's LINKTYPE_RAW, 101): frames that are bare IP packets, as a TUN's. */
+    private static final int DLT_RAW = 12;
     private static final int SNAP_LENGTH = 262_144;
     /** PCAP_NETMASK_UNKNOWN: {@code ip broadcast} then needs a netmask and is refused, as in tcpdump -r. */
     public static final int NETMASK_UNKNOWN = 0xFFFF_FFFF;
@@ -68,10 +70,19 @@ public final class PcapFilterCompiler
      * Compiles {@code expression} for Ethernet frames; {@code netmask} (network byte order as an int, e.g.
      * 0xFFFFFF00) is what {@code ip broadcast} compares against.
      */
-    public static synchronized BpfProgram compile(final String expression, final int netmask)
+    public static BpfProgram compile(final String expression, final int netmask)
+    {
+        return compile(expression, netmask, false);
+    }
+
+    /**
+     * Compiles {@code expression} for Ethernet frames or, with {@code rawIp}, for bare IP packets (a TUN's frames,
+     * where the filter's offsets start at the IP header).
+     */
+    public static synchronized BpfProgram compile(final String expression, final int netmask, final boolean rawIp)
     {
         final LibPcap pcap = library();
-        final Pointer handle = pcap.pcap_open_dead(DLT_EN10MB, SNAP_LENGTH);
+        final Pointer handle = pcap.pcap_open_dead(rawIp ? DLT_RAW : DLT_EN10MB, SNAP_LENGTH);
         if (handle == null)
         {
             throw new LibpcapUnavailableException("pcap_open_dead failed");

@@ -4,6 +4,7 @@ import io.tapstack.testkit.SampleTraffic;
 import io.tapstack.testkit.Tcpdump;
 import io.tapstack.trace.BpfInterpreter;
 import io.tapstack.trace.BpfProgram;
+import io.tapstack.trace.PcapWriter;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,8 @@ class PcapFilterMatchesTcpdumpTest
     private static final long FIRST_NS = 1_000_000_000_000L;
     private static List<SampleTraffic.Frame> frames;
     private static Path file;
+    private static List<SampleTraffic.Frame> packets;
+    private static Path rawFile;
 
     @TempDir
     static Path dir;
@@ -46,6 +49,8 @@ class PcapFilterMatchesTcpdumpTest
             frames.add(new SampleTraffic.Frame(f.bytes(), FIRST_NS + i * 1_000_000L, f.fromA()));
         }
         file = SampleTraffic.writePcap(frames, dir.resolve("sample.pcap"));
+        packets = SampleTraffic.rawIp(frames);
+        rawFile = SampleTraffic.writePcap(packets, dir.resolve("raw.pcap"), PcapWriter.LINKTYPE_RAW);
     }
 
     @ParameterizedTest
@@ -71,7 +76,33 @@ class PcapFilterMatchesTcpdumpTest
     })
     void keepsTheFramesTcpdumpKeeps(final String expression) throws Exception
     {
-        final BpfProgram program = PcapFilterCompiler.compile(expression);
+        keepsWhatTcpdumpKeeps(expression, frames, file, false);
+    }
+
+    /** A TUN's frames (bare IP, LINKTYPE_RAW): the filter is compiled for DLT_RAW, its offsets from the IP header. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "icmp",
+        "tcp port 80",
+        "udp and not port 53",
+        "tcp[tcpflags] & tcp-syn != 0",
+        "dst host 10.0.0.1",
+        "src host 10.0.0.2 and tcp",
+        "len > 100",
+        "ip[6:2] & 0x1fff != 0",
+        "icmp[icmptype] == icmp-echoreply",
+        "portrange 7-60",
+        "ip proto 253",
+    })
+    void keepsThePacketsTcpdumpKeepsFromARawIpCapture(final String expression) throws Exception
+    {
+        keepsWhatTcpdumpKeeps(expression, packets, rawFile, true);
+    }
+
+    private static void keepsWhatTcpdumpKeeps(final String expression, final List<SampleTraffic.Frame> frames,
+        final Path file, final boolean rawIp) throws Exception
+    {
+        final BpfProgram program = PcapFilterCompiler.compile(expression, PcapFilterCompiler.NETMASK_UNKNOWN, rawIp);
         final BpfInterpreter interpreter = new BpfInterpreter();
         final List<Integer> ours = new ArrayList<>();
         for (int i = 0; i < frames.size(); i++)
@@ -79,7 +110,7 @@ class PcapFilterMatchesTcpdumpTest
             final byte[] bytes = frames.get(i).bytes();
             if (interpreter.run(program, new UnsafeBuffer(bytes), 0, bytes.length) != 0)
             {
-                ours.add(i);
+                ours.add((int)((frames.get(i).timeNs() - FIRST_NS) / 1_000_000L)); // told apart by time
             }
         }
         final List<Integer> tcpdumps = new ArrayList<>();
