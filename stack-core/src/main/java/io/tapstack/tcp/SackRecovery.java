@@ -169,7 +169,7 @@ final class SackRecovery
         active = true;
         recoveryPoint = snd.sndMax; // (4.1)
         counters.increment(Counter.TCP_SACK_RECOVERIES);
-        if (rack && !snd.rack.awaitsRetransmission())
+        if (rack && lost && !snd.rack.awaitsRetransmission())
         {
             // the loss this recovery answers was found and resent in the last one, of data sent after that one's
             // reduction (so not covered by it: RFC 5681 §3.2, RFC 8985 §9.3), and its retransmission is in flight:
