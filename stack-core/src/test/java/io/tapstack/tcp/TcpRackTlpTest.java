@@ -289,6 +289,27 @@ class TcpRackTlpTest
         t.expectNothing();
     }
 
+    /**
+     * RFC 6675 §5 (4.3) with RACK on: the third duplicate ACK enters recovery even when RACK deemed nothing lost (here
+     * each ACK SACKs only a part of S1, so no whole segment was delivered and RACK.xmit_ts never moved), and that
+     * entry resends SND.UNA. Only an entry for a loss RACK found, and already resent, sends nothing.
+     */
+    @Test
+    void rfc6675Section5Step4p3ADupThreshEntryWithNothingRackDeemedLostResendsSndUna()
+    {
+        segmentsInFlight(10);
+        t.s.advance(RTT);
+        ack(seg(0), seg(1), seg(1) + 100);
+        ack(seg(0), seg(1), seg(1) + 200);
+        t.expectNothing();
+        ack(seg(0), seg(1), seg(1) + 300);
+        assertEquals(1, count(Counter.TCP_SACK_RECOVERIES));
+        assertEquals(0, count(Counter.TCP_RACK_LOSSES_DETECTED), "RACK deemed nothing lost");
+        t.expect(ACK | PSH, seg(0), t.peer(1), 1000);
+        t.expectNothing();
+        assertEquals(1, count(Counter.TCP_FAST_RETRANSMITS));
+    }
+
     // ------------------------------------------------------------------------------------------------ TLP, §7
 
     @Test
