@@ -310,6 +310,31 @@ class TcpRackTlpTest
         assertEquals(1, count(Counter.TCP_FAST_RETRANSMITS));
     }
 
+    /**
+     * RFC 6675 §6 (the careful variant, as Linux does): SND.UNA resent in recovery re-arms the retransmission timer.
+     * S0..S9 leave at 0 with the RTO at 300 ms; the ACKs that show S0 lost come late, at 250 ms, and S0 is resent
+     * then. Its ACK cannot come before 350 ms (one RTT), so an RTO still due at 300 ms would fire needlessly and go
+     * back to S0; re-armed, it is due at 550 ms. RACK-TLP is off: its probe would come first (RFC 8985 §7.2).
+     */
+    @Test
+    void rfc6675Section6SndUnaResentInRecoveryReArmsTheRetransmissionTimer()
+    {
+        open(tcp -> tcp.rack(false));
+        sendSegments(0, 10);
+        t.s.advance(250 * MS);
+        ack(seg(0), seg(1), seg(2));
+        ack(seg(0), seg(1), seg(3));
+        ack(seg(0), seg(1), seg(4));
+        t.expect(ACK | PSH, seg(0), t.peer(1), 1000);
+        t.expectNothing();
+        t.s.advance(100 * MS); // past 300 ms
+        t.expectNothing();
+        assertEquals(0, count(Counter.TCP_RTO_EXPIRIES), "no timeout while S0's retransmission has its RTT to go");
+        ack(seg(10)); // S0's retransmission arrived: everything is acknowledged
+        t.expectNothing();
+        assertEquals(0, count(Counter.TCP_RTO_EXPIRIES));
+    }
+
     // ------------------------------------------------------------------------------------------------ TLP, §7
 
     @Test
