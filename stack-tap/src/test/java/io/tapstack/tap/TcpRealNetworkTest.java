@@ -296,7 +296,9 @@ class TcpRealNetworkTest
      * at 5%, held back by retransmission timeouts (ten to sixty per run). With them, and the fixes of their
      * combination, six runs on 2 vCPUs at load 2 to 4 (docs/benchmarks.md) gave 0.24 to 0.85 at 2% (median 0.32, 0 or
      * 1 RTO, as the kernel) and 0.43 to 1.16 at 5% (median 0.7, 5 to 17 RTOs where the kernel had 4 to 13); the
-     * kernel's own rate swings sevenfold between runs, so the bounds keep a margin of two below the least.
+     * kernel's own rate swings sevenfold between runs, so the bounds keep a margin of two below the least. Four more
+     * runs later that day at load 7 to 22 gave 0.29 to 1.04 at 2%; a capture study (docs/benchmarks.md) found the
+     * recovery equal to the kernel's and the stack's turnaround of a segment (and its preempted thread) the limit.
      */
     private record LossCase(int percent, Duration timeout, double minRatio)
     {
