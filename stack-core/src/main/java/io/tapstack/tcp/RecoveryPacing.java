@@ -214,6 +214,7 @@ final class RecoveryPacing
     int lossFlightSize()
     {
         final int flight = Math.max(flightSize() - limitedTransmitBytes, 0);
+        // RFC 9438 §4.6 (cwnd, with RFC 7661) for CUBIC; NewReno departs from RFC 6675 (4.2) only downward
         return snd.sack.enabled ? Math.min(flight, snd.cc.cwnd()) : flight;
     }
 

@@ -169,7 +169,7 @@ final class SackRecovery
         active = true;
         recoveryPoint = snd.sndMax; // (4.1)
         counters.increment(Counter.TCP_SACK_RECOVERIES);
-        if (rack && !snd.rack.awaitsRetransmission())
+        if (rack && lost && !snd.rack.awaitsRetransmission())
         {
             // the loss this recovery answers was found and resent in the last one, of data sent after that one's
             // reduction (so not covered by it: RFC 5681 §3.2, RFC 8985 §9.3), and its retransmission is in flight:
@@ -259,7 +259,7 @@ final class SackRecovery
 
     /**
      * NextSeg() rule 1 ({@code lostOnly}) or 3: retransmits from the lowest unSACKed octet at or above HighRxt below
-     * the highest SACKed octet while cwnd - pipe ≥ 1 SMSS.
+     * the highest SACKed octet while cwnd - pipe ≥ 1 SMSS (or the hole's length, when shorter).
      *
      * @return true when the window still has room (the caller may go on to the next rule)
      */
@@ -268,23 +268,26 @@ final class SackRecovery
         final int smss = snd.cc.smss();
         while (active)
         {
-            if (snd.cc.cwnd() - pipe(smss) < smss)
-            {
-                return false;
-            }
+            final int room = snd.cc.cwnd() - pipe(smss);
             final int count = scoreboard.count();
             if (count == 0)
             {
-                return true;
+                return room >= smss;
             }
             int s = SeqNum.gt(highRxt, snd.sndUna) ? highRxt : snd.sndUna;
             s = scoreboard.skipSacked(s);
             final int highestSacked = scoreboard.right(count - 1);
             if (!SeqNum.lt(s, highestSacked) || lostOnly && !isLost(s, smss))
             {
-                return true;
+                return room >= smss;
             }
             final int holeEnd = scoreboard.nextSackedAbove(s, highestSacked);
+            // RFC 6675 §5 (C) asks for one SMSS of room; a hole shorter than that needs only its own length (as
+            // RackTlp.retransmitLost), or it waits while the short segments that leave pipe never free a full SMSS
+            if (room < Math.min(smss, holeEnd - s))
+            {
+                return false;
+            }
             final int sent = snd.retransmit(s, holeEnd - s, TcpEventListener.RETRANSMIT_SACK, nowNs);
             if (sent <= 0)
             {

@@ -63,6 +63,8 @@ final class TcpReceiver
     private final int[] scratchRights = new int[4];
 
     // --- acknowledgment policy
+    /** The most a SACK option takes from a segment: four blocks and two NOPs (RFC 2018 §3). */
+    private static final int MAX_SACK_OPTION_BYTES = 36;
     boolean ackNow;
     /** When we last answered an unacceptable pure ACK or SYN (Linux's last_oow_ack_time); NONE before the first. */
     private long lastOutOfWindowAckNs = NONE;
@@ -195,9 +197,11 @@ final class TcpReceiver
             counters.increment(Counter.TCP_OUT_OF_ORDER_SEGMENTS);
             ackNow = true;
         }
-        else if (dataLength >= sendMss)
+        else if (dataLength >= sendMss - (sackEnabled ? MAX_SACK_OPTION_BYTES : 0))
         {
-            // RFC 9293 §3.8.6.3: acknowledge at least every second full-sized segment
+            // RFC 9293 §3.8.6.3: acknowledge at least every second full-sized segment; full-sized by the peer's
+            // effective MSS, which its SACK blocks shorten (§3.7.1), or a peer that has a hole in our data (its
+            // segments carry blocks) would be acknowledged only by the delayed-ACK timer or our own data
             if (++fullSegmentsUnacked >= 2)
             {
                 ackNow = true;

@@ -567,6 +567,12 @@ final class TcpSender
         }
         counters.increment(Counter.TCP_RETRANSMITTED_SEGMENTS);
         pacing.onSent(seq, length + (fin ? 1 : 0), true, probe, nowNs);
+        if (!probe && seq == sndUna && (sack.active || cc.inRecovery()))
+        {
+            // RFC 6675 §6's careful variant, as Linux: SND.UNA resent in recovery is given a whole RTO to be ACKed,
+            // not what is left of one armed by the last cumulative ACK (RFC 6298 §5.3), which may expire first
+            rtoDeadline = nowNs + rtt.rtoNs();
+        }
         return length + (fin ? 1 : 0);
     }
 

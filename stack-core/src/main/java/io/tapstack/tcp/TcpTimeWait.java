@@ -12,8 +12,9 @@ import io.tapstack.wire.TcpOptions;
  * §3.10.7.4 answers them in TIME-WAIT, in the RFC's order (as {@link TcpSegmentArrival} does for a connection). Read
  * RFC 9293 §3.6.1 and §3.10.7.4, RFC 5961 §3-5 and §7, RFC 7323 §5.3 and RFC 6191 first.
  * <ul>
- *   <li>A SYN without ACK above RCV.NXT reopens the 4-tuple (RFC 9293 §3.10.7.4, RFC 6191 §2 without its
- *       timestamp rule, as before records): the record ends and the SYN goes to the listener.</li>
+ *   <li>A SYN without ACK whose timestamp is newer than TS.Recent, or (without timestamps on both incarnations, or
+ *       with an equal one) whose sequence number is above RCV.NXT, reopens the 4-tuple (RFC 6191 §2): the record
+ *       ends and the SYN goes to the listener.</li>
  *   <li>With timestamps, a segment without them is dropped, an old one (PAWS) answered with an ACK (RFC 7323
  *       §5.3).</li>
  *   <li>An unacceptable segment gets an ACK (rate-limited, RFC 5961 §7); a retransmitted FIN is acknowledged and
@@ -63,9 +64,8 @@ final class TcpTimeWait
         final boolean fin = (flags & TcpFlags.FIN) != 0;
         final int rcvNxt = records.rcvNxt(slot);
 
-        if (syn && (flags & TcpFlags.ACK) == 0 && SeqNum.gt(seq, rcvNxt))
+        if (syn && !rst && (flags & TcpFlags.ACK) == 0 && reopens(slot, seq, options))
         {
-            // RFC 9293 §3.10.7.4 / RFC 6191: a new SYN above the old sequence space may reuse the 4-tuple
             counters.increment(Counter.TCP_TIME_WAIT_REOPENS);
             records.end(slot, nowNs);
             return true;
@@ -155,6 +155,23 @@ final class TcpTimeWait
             sendAck(slot, nowNs);
         }
         return false;
+    }
+
+    /**
+     * RFC 6191 §2: whether a SYN (no ACK, no RST) may reuse the 4-tuple. When both incarnations use timestamps (the
+     * old one did, the SYN carries them and we would enable them), a TSval newer than TS.Recent decides, or an equal
+     * one with a sequence number beyond the old RCV.NXT; otherwise the sequence number alone (RFC 9293 §3.6.1, RFC
+     * 1122 §4.2.2.13). A SYN that does not reopen goes through the TIME-WAIT checks below (PAWS, challenge ACK).
+     */
+    private boolean reopens(final int slot, final int seq, final TcpOptions options)
+    {
+        final boolean beyond = SeqNum.gt(seq, records.rcvNxt(slot));
+        if (!records.timestamps(slot) || !options.hasTimestamps || !config.timestamps())
+        {
+            return beyond;
+        }
+        final int tsRecent = records.tsRecent(slot);
+        return SeqNum.gt(options.tsVal, tsRecent) || options.tsVal == tsRecent && beyond;
     }
 
     /** RFC 9293 §3.10.7.4 first: the four cases of segment acceptability (as {@link TcpReceiver#acceptable}). */

@@ -289,6 +289,52 @@ class TcpRackTlpTest
         t.expectNothing();
     }
 
+    /**
+     * RFC 6675 §5 (4.3) with RACK on: the third duplicate ACK enters recovery even when RACK deemed nothing lost (here
+     * each ACK SACKs only a part of S1, so no whole segment was delivered and RACK.xmit_ts never moved), and that
+     * entry resends SND.UNA. Only an entry for a loss RACK found, and already resent, sends nothing.
+     */
+    @Test
+    void rfc6675Section5Step4p3ADupThreshEntryWithNothingRackDeemedLostResendsSndUna()
+    {
+        segmentsInFlight(10);
+        t.s.advance(RTT);
+        ack(seg(0), seg(1), seg(1) + 100);
+        ack(seg(0), seg(1), seg(1) + 200);
+        t.expectNothing();
+        ack(seg(0), seg(1), seg(1) + 300);
+        assertEquals(1, count(Counter.TCP_SACK_RECOVERIES));
+        assertEquals(0, count(Counter.TCP_RACK_LOSSES_DETECTED), "RACK deemed nothing lost");
+        t.expect(ACK | PSH, seg(0), t.peer(1), 1000);
+        t.expectNothing();
+        assertEquals(1, count(Counter.TCP_FAST_RETRANSMITS));
+    }
+
+    /**
+     * RFC 6675 §6 (the careful variant, as Linux does): SND.UNA resent in recovery re-arms the retransmission timer.
+     * S0..S9 leave at 0 with the RTO at 300 ms; the ACKs that show S0 lost come late, at 250 ms, and S0 is resent
+     * then. Its ACK cannot come before 350 ms (one RTT), so an RTO still due at 300 ms would fire needlessly and go
+     * back to S0; re-armed, it is due at 550 ms. RACK-TLP is off: its probe would come first (RFC 8985 §7.2).
+     */
+    @Test
+    void rfc6675Section6SndUnaResentInRecoveryReArmsTheRetransmissionTimer()
+    {
+        open(tcp -> tcp.rack(false));
+        sendSegments(0, 10);
+        t.s.advance(250 * MS);
+        ack(seg(0), seg(1), seg(2));
+        ack(seg(0), seg(1), seg(3));
+        ack(seg(0), seg(1), seg(4));
+        t.expect(ACK | PSH, seg(0), t.peer(1), 1000);
+        t.expectNothing();
+        t.s.advance(100 * MS); // past 300 ms
+        t.expectNothing();
+        assertEquals(0, count(Counter.TCP_RTO_EXPIRIES), "no timeout while S0's retransmission has its RTT to go");
+        ack(seg(10)); // S0's retransmission arrived: everything is acknowledged
+        t.expectNothing();
+        assertEquals(0, count(Counter.TCP_RTO_EXPIRIES));
+    }
+
     // ------------------------------------------------------------------------------------------------ TLP, §7
 
     @Test

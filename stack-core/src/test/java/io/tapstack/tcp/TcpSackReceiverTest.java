@@ -33,6 +33,22 @@ class TcpSackReceiverTest
         return t;
     }
 
+    /**
+     * RFC 9293 §3.8.6.3 with §3.7.1: a peer whose segments carry SACK blocks (it has a hole in our data) sends them
+     * shorter than its MSS by the blocks' size; they are still full-sized, and every second one is acknowledged at
+     * once, not on the delayed-ACK timer.
+     */
+    @Test
+    void rfc9293Section3p8p6p3SegmentsShortenedBySackBlocksCountAsFullSized()
+    {
+        final TcpScript t = sackPeer(new TcpScript());
+        t.send(ACK, t.peer(1), t.stack(1), bytes(1436)); // MSS 1460 less one SACK block (10 bytes, 2 NOPs)
+        t.expectNothing();
+        t.send(ACK, t.peer(1437), t.stack(1), bytes(1436));
+        t.expect(ACK, t.stack(1), t.peer(2873), 0);
+        t.expectNothing();
+    }
+
     @Test
     void rfc2018Section2PassiveOpenAnswersSackPermittedAndUsesIt()
     {

@@ -137,6 +137,27 @@ class TcpSackRecoveryTest
         t.expectNothing(); // pipe: S0 resent + S5 (not lost) + S7..S9 = 5,000
     }
 
+    /**
+     * RFC 6675 §5 (C) for a lost hole shorter than SMSS (here the peer SACKed S2's second half): room for the hole
+     * itself suffices. Waiting for a full SMSS could wait for ever when only short segments leave pipe.
+     */
+    @Test
+    void rfc6675Section5CAShortLostHoleNeedsRoomForItsOwnLengthOnly()
+    {
+        tenSegmentsInFlight(); // S0 and the first half of S2 lost
+        ack(seg(0), seg(1), seg(2));
+        ack(seg(0), seg(2) + 500, seg(4), seg(1), seg(2)); // IsLost(S0): 2,500 bytes SACKed above it
+        t.expect(ACK | TcpScript.PSH, seg(0), t.peer(1), 1000);
+        t.expectNothing();
+        assertEquals(5000, c.cwnd());
+        ack(seg(0), seg(2) + 500, seg(5), seg(1), seg(2)); // IsLost(S2's first half) now
+        ack(seg(0), seg(2) + 500, seg(6), seg(1), seg(2)); // pipe: S0 resent 1,000 + S6..S9 4,000 = cwnd
+        t.expectNothing();
+        ack(seg(0), seg(2) + 500, seg(6) + 500, seg(1), seg(2)); // pipe 4,500: room for 500 bytes, not for an SMSS
+        t.expect(ACK | TcpScript.PSH, seg(2), t.peer(1), 500);
+        t.expectNothing();
+    }
+
     @Test
     void rfc6675NextSegRule3RetransmitsAHoleNotYetLostWhenNoNewDataWaits()
     {

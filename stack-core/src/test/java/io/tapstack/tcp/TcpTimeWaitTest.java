@@ -177,6 +177,72 @@ class TcpTimeWaitTest
         assertEquals(1, t.count(Counter.TCP_TIME_WAIT_REOPENS));
     }
 
+    /** RFC 6191 §2: with timestamps on both incarnations a newer TSval reopens, below the old sequence space too. */
+    @Test
+    void rfc6191s2_aSynWithANewerTimestampReopensEvenBelowTheOldRcvNxt()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = intoTimeWait(t, true);
+        t.peerIss = t.peer(-50_000); // an ISN the old sequence space has passed (RCV.NXT is the old peer(2))
+        t.synToListener(options(mss(1460), ts(PEER_TS + 3, 0)));
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(0, t.tcp.timeWaitCount());
+        assertEquals(1, t.tcp.connectionCount(), "the new incarnation, half-open");
+        assertEquals(1, t.count(Counter.TCP_TIME_WAIT_REOPENS));
+    }
+
+    /**
+     * RFC 6191 §2: with timestamps on both incarnations a SYN whose TSval is older than TS.Recent does not reopen,
+     * however far its sequence number lies beyond the old RCV.NXT: it is an old duplicate (PAWS answers it, RFC 7323
+     * §5.3 R1).
+     */
+    @Test
+    void rfc6191s2_aSynWithAnOlderTimestampDoesNotReopenEvenBeyondTheOldRcvNxt()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = intoTimeWait(t, true);
+        t.send(SYN, t.peer(100_000), 0, t.peerWindow, options(mss(1460), ts(PEER_TS + 1, 0)), NONE);
+        t.expect(ACK, t.stack(2), t.peer(2), 0);
+        t.expectNothing();
+        assertEquals(TcpState.TIME_WAIT, c.state());
+        assertEquals(0, t.count(Counter.TCP_TIME_WAIT_REOPENS));
+        assertEquals(1, t.count(Counter.TCP_PAWS_DROPS));
+    }
+
+    /** RFC 6191 §2: a TSval equal to TS.Recent reopens only with a sequence number beyond the old RCV.NXT. */
+    @Test
+    void rfc6191s2_aSynWithAnEqualTimestampReopensOnlyBeyondTheOldRcvNxt()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = intoTimeWait(t, true);
+        final byte[] equal = options(mss(1460), ts(PEER_TS + 2, 0)); // TS.Recent: the FIN's
+        t.send(SYN, t.peer(2), 0, t.peerWindow, equal, NONE); // at RCV.NXT: in the window, challenged (RFC 5961 §4.2)
+        t.expect(ACK, t.stack(2), t.peer(2), 0);
+        assertEquals(TcpState.TIME_WAIT, c.state());
+        t.peerIss = t.peer(3);
+        t.synToListener(equal);
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(1, t.count(Counter.TCP_TIME_WAIT_REOPENS));
+    }
+
+    /**
+     * RFC 6191 §2: when the new incarnation would not use timestamps (the SYN carries none), the sequence number
+     * decides, as without timestamps (RFC 9293 §3.6.1): beyond the old RCV.NXT reopens, though the old one used them.
+     */
+    @Test
+    void rfc6191s2_aSynWithoutTimestampsAfterAnIncarnationWithThemReopensBeyondTheOldRcvNxtOnly()
+    {
+        final TcpScript t = new TcpScript();
+        final TcpConnection c = intoTimeWait(t, true);
+        t.send(SYN, t.peer(1), 0, t.peerWindow, mss(1460), NONE);
+        t.expectNothing(); // RFC 7323 §3.2: no timestamps where they were negotiated: dropped
+        assertEquals(TcpState.TIME_WAIT, c.state());
+        t.peerIss = t.peer(100_000);
+        t.synToListener(1460);
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(1, t.count(Counter.TCP_TIME_WAIT_REOPENS));
+    }
+
     @Test
     void rfc9293s3_10_5_abortInTimeWaitSendsNoResetAndEndsTheRecord()
     {
