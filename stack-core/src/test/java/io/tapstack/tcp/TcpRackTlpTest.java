@@ -3,18 +3,12 @@ package io.tapstack.tcp;
 import io.tapstack.StackCounters.Counter;
 import org.junit.jupiter.api.Test;
 
-import java.util.function.Consumer;
 
 import static io.tapstack.tcp.TcpScript.ACK;
 import static io.tapstack.tcp.TcpScript.MS;
-import static io.tapstack.tcp.TcpScript.NONE;
 import static io.tapstack.tcp.TcpScript.PSH;
 import static io.tapstack.tcp.TcpScript.SECOND;
 import static io.tapstack.tcp.TcpScript.bytes;
-import static io.tapstack.tcp.TcpScript.mss;
-import static io.tapstack.tcp.TcpScript.options;
-import static io.tapstack.tcp.TcpScript.sack;
-import static io.tapstack.tcp.TcpScript.sackPermitted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,32 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * RTO at 300 ms; with no reordering seen and fewer than three segments SACKed, RACK.reo_wnd is min_RTT / 4 = 25 ms.
  * {@code seg(i)} is the first sequence number of the i-th 1,000-byte segment Si; NewReno keeps the windows simple.
  */
-class TcpRackTlpTest
+class TcpRackTlpTest extends RackScriptedTest
 {
-    private static final long RTT = 100 * MS;
-
-    private TcpScript t;
-    private TcpConnection c;
-
-    private int seg(final int i)
-    {
-        return t.stack(1 + 1000 * i);
-    }
-
-    private void open(final Consumer<TcpConfig> config)
-    {
-        t = new TcpScript(tcp ->
-        {
-            tcp.congestionControl(CongestionAlgorithm.NEWRENO);
-            config.accept(tcp);
-        });
-        t.listen(4);
-        t.synToListener(options(mss(1000), sackPermitted()));
-        t.s.advance(RTT);
-        t.send(ACK, t.peer(1), t.stack(1));
-        c = t.accepted.remove(0);
-    }
-
     /** Opens and sends S0..S{n-1} at once (at most the initial window of ten). */
     private void segmentsInFlight(final int n)
     {
@@ -57,22 +27,6 @@ class TcpRackTlpTest
         {
         });
         sendSegments(0, n);
-    }
-
-    private void sendSegments(final int first, final int n)
-    {
-        t.write(c, bytes(1000 * n));
-        for (int i = first; i < first + n; i++)
-        {
-            t.expect(ACK | (i == first + n - 1 ? PSH : 0), seg(i), t.peer(1), 1000);
-        }
-        t.expectNothing();
-    }
-
-    /** An ACK from the peer of everything before {@code ack}, with SACK blocks as edges. */
-    private void ack(final int ack, final int... edges)
-    {
-        t.send(ACK, t.peer(1), ack, t.peerWindow, edges.length > 0 ? sack(edges) : NONE, NONE);
     }
 
     private long count(final Counter counter)

@@ -3,18 +3,11 @@ package io.tapstack.tcp;
 import io.tapstack.StackCounters.Counter;
 import org.junit.jupiter.api.Test;
 
-import java.util.function.Consumer;
 
 import static io.tapstack.tcp.TcpScript.ACK;
 import static io.tapstack.tcp.TcpScript.MS;
-import static io.tapstack.tcp.TcpScript.NONE;
 import static io.tapstack.tcp.TcpScript.PSH;
 import static io.tapstack.tcp.TcpScript.SECOND;
-import static io.tapstack.tcp.TcpScript.bytes;
-import static io.tapstack.tcp.TcpScript.mss;
-import static io.tapstack.tcp.TcpScript.options;
-import static io.tapstack.tcp.TcpScript.sack;
-import static io.tapstack.tcp.TcpScript.sackPermitted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -24,48 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * timestamps, the handshake's round trip 100 ms (SRTT and min_RTT 100 ms, RTO 300 ms, PTO 200 ms, RACK.reo_wnd 25 ms),
  * NewReno; {@code seg(i)} is the first sequence number of the i-th 1,000-byte segment Si.
  */
-class TcpRackUndoTest
+class TcpRackUndoTest extends RackScriptedTest
 {
-    private static final long RTT = 100 * MS;
     private static final int HIGH = Integer.MAX_VALUE;
-
-    private TcpScript t;
-    private TcpConnection c;
-
-    private int seg(final int i)
-    {
-        return t.stack(1 + 1000 * i);
-    }
-
-    private void open(final Consumer<TcpConfig> config)
-    {
-        t = new TcpScript(tcp ->
-        {
-            tcp.congestionControl(CongestionAlgorithm.NEWRENO);
-            config.accept(tcp);
-        });
-        t.listen(4);
-        t.synToListener(options(mss(1000), sackPermitted()));
-        t.s.advance(RTT);
-        t.send(ACK, t.peer(1), t.stack(1));
-        c = t.accepted.remove(0);
-    }
-
-    private void sendSegments(final int first, final int n)
-    {
-        t.write(c, bytes(1000 * n));
-        for (int i = first; i < first + n; i++)
-        {
-            t.expect(ACK | (i == first + n - 1 ? PSH : 0), seg(i), t.peer(1), 1000);
-        }
-        t.expectNothing();
-    }
-
-    /** An ACK from the peer of everything before {@code ack}, with SACK blocks as edges. */
-    private void ack(final int ack, final int... edges)
-    {
-        t.send(ACK, t.peer(1), ack, t.peerWindow, edges.length > 0 ? sack(edges) : NONE, NONE);
-    }
 
     private long undone()
     {
