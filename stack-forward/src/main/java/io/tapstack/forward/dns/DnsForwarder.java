@@ -95,7 +95,8 @@ public final class DnsForwarder implements AutoCloseable
         }
         if (resolvers.isEmpty())
         {
-            LOG.warn("no name server in {}: every query will get SERVFAIL", config.resolvConf());
+            LOG.warn("no name server {}: every query will get SERVFAIL",
+                config.resolvers() != null ? "given" : "in " + config.resolvConf());
         }
         final UdpEndpoint udp = stack.udp().bind(PORT, null);
         if (udp == null)
