@@ -129,6 +129,31 @@ public final class DnsForwarder implements AutoCloseable
         return n;
     }
 
+    /**
+     * The earliest time {@link #doWork} has something to do without new input: an attempt's timeout or a guest
+     * connection's idle timeout; {@link Long#MAX_VALUE} when none. An answer from a resolver comes sooner: while
+     * {@link #outstandingQueries()} is not zero, the driver should not idle for long (or poll the host sockets).
+     */
+    public long nextDeadlineNs()
+    {
+        long next = Long.MAX_VALUE;
+        for (final UpstreamQuery q : queries)
+        {
+            if (q.isActive())
+            {
+                next = Math.min(next, q.deadlineNs());
+            }
+        }
+        for (final GuestTcpSession s : sessions)
+        {
+            if (!s.waiting)
+            {
+                next = Math.min(next, s.lastActivityNs + config.tcpIdleTimeoutNs());
+            }
+        }
+        return next;
+    }
+
     /** Guest TCP connections open now. */
     public int tcpConnections()
     {

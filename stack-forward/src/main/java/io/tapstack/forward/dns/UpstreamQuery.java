@@ -119,6 +119,12 @@ final class UpstreamQuery
         return answer;
     }
 
+    /** When the current attempt times out. */
+    long deadlineNs()
+    {
+        return deadlineNs;
+    }
+
     int answerLength()
     {
         return answerLength;
