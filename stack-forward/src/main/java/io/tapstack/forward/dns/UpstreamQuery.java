@@ -24,6 +24,8 @@ import java.util.List;
 final class UpstreamQuery
 {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamQuery.class);
+    /** Datagrams read from one query's socket per duty cycle. */
+    private static final int MAX_DATAGRAMS_PER_POLL = 8;
 
     enum Status
     {
@@ -227,7 +229,7 @@ final class UpstreamQuery
         {
             return false;
         }
-        while (true)
+        for (int i = 0; i < MAX_DATAGRAMS_PER_POLL; i++)
         {
             answerIn.clear();
             final int n = udp.read(answerIn);
@@ -251,6 +253,7 @@ final class UpstreamQuery
             answerLength = n;
             return true;
         }
+        return false; // more next cycle: a flood of wrong answers cannot hold the stack thread
     }
 
     private boolean pollTcp() throws IOException

@@ -1,5 +1,7 @@
 package io.tapstack.forward.dns;
 
+import io.tapstack.forward.dhcp.DhcpConfig;
+import io.tapstack.forward.dhcp.DhcpServer;
 import io.tapstack.forward.dhcp.GuestTap;
 import io.tapstack.forward.dns.DnsCounters.Counter;
 import io.tapstack.tap.Cmd;
@@ -15,6 +17,7 @@ import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -110,6 +113,44 @@ class DnsForwarderOnTapTest
             assertTrue(c.get(Counter.DNS_TCP_QUERIES_RX) == 1, c::describeNonZero);
             assertTrue(c.get(Counter.DNS_UPSTREAM_TCP_TX) == 1, c::describeNonZero);
             assertTrue(c.get(Counter.DNS_SERVFAIL_TX) == 0, c::describeNonZero);
+        }
+    }
+
+    @Test
+    void aGuestConfiguredByDhcpResolvesThroughTheDnsServerItWasGiven() throws Exception
+    {
+        TapInteropSupport.assumeTools("udhcpc", "udhcpc");
+        final String resolverIp = "127.77." + ThreadLocalRandom.current().nextInt(1, 255) + ".53";
+        startResolver(resolverIp);
+        final Path resolvConf = scratch.resolve("resolv.conf");
+        Files.writeString(resolvConf, "nameserver " + resolverIp + "\n");
+        try (GuestTap guest = GuestTap.open("10.77.44"))
+        {
+            guest.start();
+            final DhcpServer dhcp = guest.call(() -> DhcpServer.install(guest.stack,
+                new DhcpConfig().pool("10.77.44.10", "10.77.44.20")));
+            final DnsForwarder dns = guest.call(() -> DnsForwarder.install(guest.stack,
+                new DnsForwarderConfig().resolvConf(resolvConf)));
+            guest.service(dhcp::doWork).service(dns::doWork);
+            final Path given = scratch.resolve("dns");
+            final Path script = scratch.resolve("udhcpc.sh");
+            Files.writeString(script, """
+                #!/bin/sh
+                case "$1" in
+                  bound|renew)
+                    ip addr add "$ip/$mask" dev "$interface"
+                    for r in $router; do ip route replace default via "$r" dev "$interface"; done
+                    echo "$dns" > %s ;;
+                esac
+                exit 0
+                """.formatted(given));
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+            final Cmd.Result lease = guest.exec(Duration.ofSeconds(30), "udhcpc", "-i", guest.guestInterface, "-f",
+                "-q", "-n", "-t", "5", "-T", "2", "-s", script.toString());
+            assertTrue(lease.ok(), () -> "udhcpc: " + lease);
+            final String server = Files.readString(given).trim();
+            final Cmd.Result udp = guest.exec(Duration.ofSeconds(20), "busybox", "nslookup", "-type=a", NAME, server);
+            assertTrue(udp.ok() && udp.output().contains(ADDRESS), () -> "nslookup: " + udp);
         }
     }
 
