@@ -238,6 +238,34 @@ public final class ArpLayer
     }
 
     /**
+     * Records that {@code ip} is at {@code mac}, as an upper layer that knows it says (Linux's SIOCSARP): a DHCP
+     * server unicasts its reply to the client's hardware address and the address it offers before the client can
+     * answer ARP (RFC 2131 §4.1). The entry is reachable for a lifetime, then ages and re-validates like any other;
+     * packets queued for {@code ip} go out. A broadcast or multicast MAC, our own address, or 0.0.0.0 is refused.
+     *
+     * @return false when refused
+     */
+    public boolean learn(final int ip, final long mac, final long nowNs)
+    {
+        if (ip == 0 || ip == ourAddress || MacAddress.isMulticast(mac) || mac == MacAddress.ZERO)
+        {
+            return false;
+        }
+        cache.putResolved(ip, mac, nowNs, nowNs + cacheTtlNs, true);
+        if (cache.lastAllocateEvicted)
+        {
+            counters.increment(Counter.ARP_CACHE_EVICTIONS);
+            cache.lastAllocateEvicted = false;
+        }
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("told by an upper layer that {} is at {}", Ipv4Address.toString(ip), MacAddress.toString(mac));
+        }
+        sendQueued(ip, mac);
+        return true;
+    }
+
+    /**
      * Advice from a higher layer that {@code nextHop} is reachable (RFC 1122 §2.3.2.1), e.g. a TCP ACK of new data:
      * its entry, if it has a MAC, is reachable for another lifetime, and a re-validation in progress ends.
      */

@@ -15,6 +15,7 @@ import static io.tapstack.testkit.SingleStack.PEER_MAC;
 import static io.tapstack.testkit.SingleStack.STACK_IP;
 import static io.tapstack.testkit.SingleStack.STACK_MAC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ArpLayerTest
@@ -313,6 +314,35 @@ class ArpLayerTest
         assertEquals(2, s.stack.counters().get(Counter.ARP_CACHE_EVICTIONS));
         assertEquals(ArpCache.NONE, s.stack.arp().lookup(Ipv4Address.parse("10.0.0.10"), s.clock.nanoTime()));
         assertEquals(0x0200_0000_000FL, s.stack.arp().lookup(Ipv4Address.parse("10.0.0.15"), s.clock.nanoTime()));
+    }
+
+    @Test
+    void anUpperLayerCanTeachAMappingSoPacketsGoStraightToThatMac()
+    {
+        final SingleStack s = new SingleStack();
+        s.step();
+        s.sent();
+        final int client = Ipv4Address.parse("10.0.0.50");
+        final long clientMac = MacAddress.parse("02:00:00:00:00:50");
+        // RFC 2131 §4.1: a DHCP server unicasts to chaddr before the client answers ARP
+        assertTrue(s.stack.arp().learn(client, clientMac, s.clock.nanoTime()));
+        s.stack.ping(client, 1, 1, 56, s.clock.nanoTime());
+        final List<Frames> out = s.sent();
+        assertEquals(1, out.size());
+        assertTrue(out.get(0).isIcmp());
+        assertEquals(clientMac, out.get(0).ethDestination());
+        assertEquals(0, s.stack.counters().get(Counter.ARP_TX_REQUESTS));
+    }
+
+    @Test
+    void anUpperLayerCannotTeachABroadcastMacOrOurOwnAddress()
+    {
+        final SingleStack s = new SingleStack();
+        final long now = s.clock.nanoTime();
+        assertFalse(s.stack.arp().learn(Ipv4Address.parse("10.0.0.50"), MacAddress.BROADCAST, now));
+        assertFalse(s.stack.arp().learn(STACK_IP, PEER_MAC, now));
+        assertFalse(s.stack.arp().learn(0, PEER_MAC, now));
+        assertEquals(ArpCache.NONE, s.stack.arp().lookup(Ipv4Address.parse("10.0.0.50"), now));
     }
 
     @Test
