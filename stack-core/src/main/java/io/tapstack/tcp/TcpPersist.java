@@ -104,6 +104,7 @@ final class TcpPersist
         }
         counters.increment(Counter.TCP_ZERO_WINDOW_PROBES);
         connection.events().onRetransmit(connection, sndNxt, 1, TcpEventListener.PROBE_ZERO_WINDOW, nowNs);
+        snd.retransmits.count(TcpEventListener.PROBE_ZERO_WINDOW);
         snd.emitData(sndNxt, 1, TcpFlags.ACK, nowNs);
         onProbeSent(nowNs);
         // the probe byte counts as sent, so the peer's ACK of it is acceptable; SND.NXT stays put so the byte

@@ -77,6 +77,8 @@ final class TcpSender
     long firstRetransmitNs;
     int dupAcks;
     long lastSendNs;
+    /** What was sent again, by cause, for {@link TcpInfo}. */
+    final RetransmitCounts retransmits = new RetransmitCounts();
     /** The persist timer and zero-window probes. */
     final TcpPersist persist;
 
@@ -556,6 +558,7 @@ final class TcpSender
         }
         rttTiming = false; // Karn: no sample from a retransmitted segment
         connection.events().onRetransmit(connection, seq, length, reason, nowNs);
+        retransmits.count(reason);
         int flags = TcpFlags.ACK | (fin ? TcpFlags.FIN : 0);
         if (length > 0)
         {
@@ -581,6 +584,7 @@ final class TcpSender
         }
         final boolean fin = finQueued && sndNxt + length == finSeq;
         connection.events().onRetransmit(connection, sndNxt, length, TcpEventListener.PROBE_TLP_NEW_DATA, nowNs);
+        retransmits.count(TcpEventListener.PROBE_TLP_NEW_DATA);
         final int flags = TcpFlags.ACK | (length == unsent ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0);
         if (!emitData(sndNxt, length, flags, nowNs))
         {
