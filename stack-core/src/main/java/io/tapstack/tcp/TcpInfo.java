@@ -1,5 +1,7 @@
 package io.tapstack.tcp;
 
+import io.tapstack.wire.SeqNum;
+
 /**
  * A read-only snapshot of one connection, in the spirit of Linux's {@code struct tcp_info} (what {@code ss -ti}
  * prints): the congestion window and slow-start threshold (RFC 5681 §2), the RTT estimate and the retransmission
@@ -56,9 +58,11 @@ public final class TcpInfo
         peerWindow = snd.sndWnd;
         receiveWindow = rcv.announcedWindow();
         sendBuffered = snd.sendBuffer.size();
-        // the SYN takes one sequence number: data starts at ISS + 1 (and IRS + 1)
-        bytesAcked = Math.max(0, Integer.toUnsignedLong(snd.sndUna - snd.iss) - 1);
-        bytesReceived = Math.max(0, Integer.toUnsignedLong(rcv.rcvNxt - rcv.irs) - 1);
+        // the SYN and the FIN take a sequence number each: data starts at ISS + 1 (IRS + 1) and ends before the FIN
+        final boolean finAcked = snd.finQueued && SeqNum.gt(snd.sndUna, snd.finSeq);
+        bytesAcked = Math.max(0, Integer.toUnsignedLong(snd.sndUna - snd.iss) - 1 - (finAcked ? 1 : 0));
+        bytesReceived = Math.max(0, Integer.toUnsignedLong(rcv.rcvNxt - rcv.irs) - 1
+            - (rcv.peerFinReceived ? 1 : 0));
         final RetransmitCounts counts = snd.retransmits;
         retransmitsFastRecovery = counts.fastRecovery;
         retransmitsRack = counts.rack;

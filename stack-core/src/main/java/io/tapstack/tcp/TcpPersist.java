@@ -103,8 +103,8 @@ final class TcpPersist
             return false;
         }
         counters.increment(Counter.TCP_ZERO_WINDOW_PROBES);
-        connection.events().onRetransmit(connection, sndNxt, 1, TcpEventListener.PROBE_ZERO_WINDOW, nowNs);
         snd.retransmits.count(TcpEventListener.PROBE_ZERO_WINDOW);
+        connection.events().onRetransmit(connection, sndNxt, 1, TcpEventListener.PROBE_ZERO_WINDOW, nowNs);
         snd.emitData(sndNxt, 1, TcpFlags.ACK, nowNs);
         onProbeSent(nowNs);
         // the probe byte counts as sent, so the peer's ACK of it is acceptable; SND.NXT stays put so the byte

@@ -557,8 +557,8 @@ final class TcpSender
             return 0;
         }
         rttTiming = false; // Karn: no sample from a retransmitted segment
-        connection.events().onRetransmit(connection, seq, length, reason, nowNs);
         retransmits.count(reason);
+        connection.events().onRetransmit(connection, seq, length, reason, nowNs);
         int flags = TcpFlags.ACK | (fin ? TcpFlags.FIN : 0);
         if (length > 0)
         {
@@ -583,8 +583,8 @@ final class TcpSender
             return false;
         }
         final boolean fin = finQueued && sndNxt + length == finSeq;
-        connection.events().onRetransmit(connection, sndNxt, length, TcpEventListener.PROBE_TLP_NEW_DATA, nowNs);
         retransmits.count(TcpEventListener.PROBE_TLP_NEW_DATA);
+        connection.events().onRetransmit(connection, sndNxt, length, TcpEventListener.PROBE_TLP_NEW_DATA, nowNs);
         final int flags = TcpFlags.ACK | (length == unsent ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0);
         if (!emitData(sndNxt, length, flags, nowNs))
         {
@@ -649,6 +649,7 @@ final class TcpSender
             persist.onProbeSent(nowNs);
             return;
         }
+        retransmits.count(TcpEventListener.RETRANSMIT_RTO);
         connection.events().onRetransmit(connection, sndUna, Math.min(sendMss, sndMax - sndUna),
             TcpEventListener.RETRANSMIT_RTO, nowNs);
         counters.increment(Counter.TCP_RETRANSMITTED_SEGMENTS);
