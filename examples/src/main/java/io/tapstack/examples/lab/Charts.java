@@ -108,9 +108,12 @@ final class Charts
         {
             if ("retransmit".equals(csv.text(i, "event")))
             {
-                final String label = CAUSES.getOrDefault(csv.text(i, "cause"), csv.text(i, "cause"));
+                final String cause = csv.text(i, "cause");
+                final String label = CAUSES.getOrDefault(cause, cause);
+                // a retransmission sits on the cwnd of its moment; a zero-window probe on the window it probes
+                final String y = "zero-window-probe".equals(cause) ? "peer_window" : "cwnd";
                 byCause.computeIfAbsent(label, l -> new XYSeries(l, true, true))
-                    .add(csv.number(i, "time_s"), csv.number(i, "cwnd") / 1000.0);
+                    .add(csv.number(i, "time_s"), csv.number(i, y) / 1000.0);
             }
         }
         final XYSeries lost = new XYSeries("lost frame", true, true);

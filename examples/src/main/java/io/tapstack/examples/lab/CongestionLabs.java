@@ -148,7 +148,7 @@ final class CongestionLabs
             final Csv csv = Csv.read(dir.resolve(name() + ".csv"));
             final XYSeries goodput = Charts.series("goodput (Mbit/s)", csv, "receive_window_bytes", "goodput_mbit_s",
                 1.0);
-            final XYSeries limit = new XYSeries("window / RTT (Mbit/s)", true, true);
+            final XYSeries limit = new XYSeries("min(window / RTT, 10 Mbit/s)", true, true);
             for (final int window : WINDOWS)
             {
                 limit.add(window, Math.min(RATE / 1e6, window * 8 / (RTT_NS / 1e9) / 1e6));

@@ -265,7 +265,7 @@ final class TcpLabs
             final Csv csv = Csv.read(dir.resolve(name() + ".csv"));
             final int points = Charts.save(Charts.tcpChart("tcp-flow-control: the sender's view of a slow reader "
                     + "(32 KB receive buffer; reads stop from 1 s to 5 s)", csv, java.util.List.of(),
-                "peer_window", "bytes_in_flight", "cwnd"), dir, name());
+                "peer_window", "bytes_in_flight"), dir, name());
             return new Result(sink.received == BYTES && info.zeroWindowProbes() >= 2, points);
         }
 
