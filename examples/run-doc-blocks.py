@@ -12,7 +12,7 @@ namespace the runner makes (so the TAP it creates and the traffic it sends never
 `sudo` allowed for `ip` only while it runs, `/dev/net/tun` readable by the user inside that namespace's mount
 namespace (Debian's udev makes it 0666; a CI machine's may be 0600), and the current directory a copy of what it
 needs from the repository: the examples jar.
-Usage: examples/run-doc-blocks.py [FILE.md ...]   (default: README.md and docs/*.md)
+Usage: examples/run-doc-blocks.py [FILE.md ...]   (default: README.md, docs/*.md and docs/labs/*.md)
 """
 import glob
 import os
@@ -129,7 +129,7 @@ def run_script(path, count, command):
 
 def main(files):
     if not files:
-        files = ["README.md"] + sorted(glob.glob("docs/*.md"))
+        files = ["README.md"] + sorted(glob.glob("docs/*.md")) + sorted(glob.glob("docs/labs/*.md"))
     ok = all([run(f) for f in files])
     sys.exit(0 if ok else 1)
 

@@ -11,6 +11,8 @@ public final class Main
         commands:
           demo             two stacks in this process (no root, no TAP): a ping, an HTTP fetch, the TCP
                            conversation as a sequence diagram; start here
+          lab              an exercise in simulated time (no root, no TAP): pcap, trace, CSV and charts of
+                           ARP, fragments, UDP, TCP's handshake, loss, congestion, flow control (lab list)
           ping-responder   answer ARP and ping on a TAP device until Ctrl-C
           echo             TCP and UDP echo (RFC 862) on port 7 until Ctrl-C
           http             HTTP/1.1 server on port 80: static files (--root DIR), /stats, until Ctrl-C
@@ -22,7 +24,7 @@ public final class Main
           tunnel           bridge a kernel TAP to a UDP peer, one frame per datagram (a stack run with
                            --udp-tunnel LOCAL_PORT:HOST:PORT needs no TAP and no root)
 
-        Run a command with --help for its options. Every command but demo needs root (or CAP_NET_ADMIN) to
+        Run a command with --help for its options. Every command but demo and lab needs root (or CAP_NET_ADMIN) to
         open /dev/net/tun. Run it inside a network namespace, e.g.:
           ip netns add lab && ip netns exec lab java -jar tapstack-examples.jar ping-responder --tap tap0 --ip 10.0.0.2/24
         """;
@@ -32,7 +34,7 @@ public final class Main
     }
 
     /** The commands, for the one-line message after a mistake. */
-    private static final String COMMANDS = "demo, ping-responder, echo, http, discard, chargen, services, ping or tunnel";
+    private static final String COMMANDS = "demo, lab, ping-responder, echo, http, discard, chargen, services, ping or tunnel";
 
     public static void main(final String[] args)
     {
@@ -64,6 +66,7 @@ public final class Main
             return switch (command)
             {
                 case "demo" -> Demo.run(rest);
+                case "lab" -> io.tapstack.examples.lab.LabCommand.run(rest);
                 case "ping-responder" -> PingResponder.run(rest);
                 case "echo" -> Echo.run(rest);
                 case "http" -> HttpServer.run(rest);

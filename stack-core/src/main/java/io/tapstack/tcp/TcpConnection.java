@@ -42,8 +42,8 @@ public final class TcpConnection
     private final int remoteAddress;
     private final int remotePort;
     private final int ourMss;
-    private final TcpSender snd;
-    private final TcpReceiver rcv;
+    final TcpSender snd;
+    final TcpReceiver rcv;
     private final TcpHandshake handshake;
     private final TcpTeardown teardown;
     private final TcpSegmentArrival arrival;

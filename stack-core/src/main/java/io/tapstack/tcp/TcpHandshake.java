@@ -318,6 +318,7 @@ final class TcpHandshake
     {
         synRetransmitted = true;
         snd.cc.onSynRetransmitted(nowNs);
+        snd.retransmits.count(TcpEventListener.RETRANSMIT_SYN);
         connection.events().onRetransmit(connection, snd.iss, 0, TcpEventListener.RETRANSMIT_SYN, nowNs);
         counters.increment(Counter.TCP_RETRANSMITTED_SEGMENTS);
         sendSyn(nowNs);

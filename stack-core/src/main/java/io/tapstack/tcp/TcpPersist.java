@@ -103,6 +103,7 @@ final class TcpPersist
             return false;
         }
         counters.increment(Counter.TCP_ZERO_WINDOW_PROBES);
+        snd.retransmits.count(TcpEventListener.PROBE_ZERO_WINDOW);
         connection.events().onRetransmit(connection, sndNxt, 1, TcpEventListener.PROBE_ZERO_WINDOW, nowNs);
         snd.emitData(sndNxt, 1, TcpFlags.ACK, nowNs);
         onProbeSent(nowNs);

@@ -77,6 +77,8 @@ final class TcpSender
     long firstRetransmitNs;
     int dupAcks;
     long lastSendNs;
+    /** What was sent again, by cause, for {@link TcpInfo}. */
+    final RetransmitCounts retransmits = new RetransmitCounts();
     /** The persist timer and zero-window probes. */
     final TcpPersist persist;
 
@@ -555,6 +557,7 @@ final class TcpSender
             return 0;
         }
         rttTiming = false; // Karn: no sample from a retransmitted segment
+        retransmits.count(reason);
         connection.events().onRetransmit(connection, seq, length, reason, nowNs);
         int flags = TcpFlags.ACK | (fin ? TcpFlags.FIN : 0);
         if (length > 0)
@@ -586,6 +589,7 @@ final class TcpSender
             return false;
         }
         final boolean fin = finQueued && sndNxt + length == finSeq;
+        retransmits.count(TcpEventListener.PROBE_TLP_NEW_DATA);
         connection.events().onRetransmit(connection, sndNxt, length, TcpEventListener.PROBE_TLP_NEW_DATA, nowNs);
         final int flags = TcpFlags.ACK | (length == unsent ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0);
         if (!emitData(sndNxt, length, flags, nowNs))
@@ -651,6 +655,7 @@ final class TcpSender
             persist.onProbeSent(nowNs);
             return;
         }
+        retransmits.count(TcpEventListener.RETRANSMIT_RTO);
         connection.events().onRetransmit(connection, sndUna, Math.min(sendMss, sndMax - sndUna),
             TcpEventListener.RETRANSMIT_RTO, nowNs);
         counters.increment(Counter.TCP_RETRANSMITTED_SEGMENTS);
