@@ -197,8 +197,10 @@ final class TcpReceiver
         }
         else if (dataLength >= sendMss)
         {
-            // RFC 9293 §3.8.6.3: acknowledge at least every second full-sized segment
-            if (++fullSegmentsUnacked >= 2)
+            // RFC 9293 §3.8.6.3: acknowledge at least every second full-sized segment; a device's super-frame
+            // (GRO/LRO) counts as the full-sized segments it carries
+            fullSegmentsUnacked += dataLength / sendMss;
+            if (fullSegmentsUnacked >= 2)
             {
                 ackNow = true;
             }
