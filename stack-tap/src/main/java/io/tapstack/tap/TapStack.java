@@ -60,7 +60,8 @@ public final class TapStack implements AutoCloseable
         final TapDevice.Mode deviceMode = b.config.linkType() == StackConfig.LinkType.RAW_IP ? TapDevice.Mode.TUN
             : TapDevice.Mode.TAP;
         final TapDevice device = b.link != null ? null
-            : TapDevice.open(new TapConfig().name(b.tap).mode(deviceMode).mtu(b.config.mtu()).up(true));
+            : TapDevice.open(new TapConfig().name(b.tap).mode(deviceMode).mtu(b.config.mtu()).up(true)
+                .offload(b.offload && b.mode == Mode.SHARED));
         WaitableFrameDevice w;
         TapIoThreads threads = null;
         try
@@ -223,6 +224,7 @@ public final class TapStack implements AutoCloseable
         private final List<AutoCloseable> closeAfter = new ArrayList<>();
         private boolean holdFrames;
         private WaitableFrameDevice link;
+        private boolean offload = true;
 
         public Builder tap(final String name)
         {
@@ -285,6 +287,17 @@ public final class TapStack implements AutoCloseable
         public Builder mode(final Mode mode)
         {
             this.mode = mode;
+            return this;
+        }
+
+        /**
+         * Checksum and TCP segmentation offloads on the TAP ({@link TapConfig#offload}): on by default where the
+         * kernel supports them, in the SHARED mode (the DEDICATED mode's rings carry MTU-sized frames and never
+         * asks). False keeps every frame at the MTU with full checksums, as before offloads existed.
+         */
+        public Builder offload(final boolean offload)
+        {
+            this.offload = offload;
             return this;
         }
 

@@ -31,12 +31,19 @@ final class NamespacedTap implements AutoCloseable
      */
     static NamespacedTap open(final String prefix, final int txQueueLength)
     {
+        return open(prefix, txQueueLength, false);
+    }
+
+    /** As above; {@code offload} asks for the TAP's checksum and TSO4 offloads ({@link TapConfig#offload}). */
+    static NamespacedTap open(final String prefix, final int txQueueLength, final boolean offload)
+    {
         final Netns netns = Netns.create();
         TapDevice tap = null;
         try
         {
             final String tapName = "tst" + TapInteropSupport.randomHex(8);
-            tap = TapDevice.open(new TapConfig().name(tapName).mtu(1500).txQueueLength(txQueueLength));
+            tap = TapDevice.open(new TapConfig().name(tapName).mtu(1500).txQueueLength(txQueueLength)
+                .offload(offload));
             final Cmd.Result move = Cmd.run(TapInteropSupport.COMMAND_TIMEOUT, "ip", "link", "set", tapName, "netns",
                 netns.name);
             assertTrue(move.ok(), () -> "moving the TAP failed: " + move);
