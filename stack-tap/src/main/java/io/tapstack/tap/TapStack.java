@@ -167,6 +167,25 @@ public final class TapStack implements AutoCloseable
     }
 
     /**
+     * The TAP's offload counts, kept on its device rather than in the stack's counters: super-frames the kernel
+     * handed the stack ({@code tap_rx_super_frames}), super-frames written for the kernel to cut
+     * ({@code tap_tx_super_frames}) and the segments in them ({@code tap_tx_segments_in_super_frames}). Empty without
+     * offloads. Any thread; a snapshot to print, not for a fast path.
+     */
+    public java.util.Map<String, Long> offloadCounts()
+    {
+        final java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
+        if (waitable instanceof TapFrameDevice && ((TapFrameDevice)waitable).offloads() != 0)
+        {
+            final TapFrameDevice d = (TapFrameDevice)waitable;
+            counts.put("tap_rx_super_frames", d.superFramesReceived());
+            counts.put("tap_tx_super_frames", d.superFramesTransmitted());
+            counts.put("tap_tx_segments_in_super_frames", d.segmentsInSuperFramesTransmitted());
+        }
+        return counts;
+    }
+
+    /**
      * Lets the stack read the frames the TAP received, after {@link Builder#holdFrames()}: call it once the
      * listeners are open, so that the first SYN finds them. Idempotent; any thread.
      */
