@@ -202,6 +202,22 @@ class TcpOffloadKernelInteropTest
         assertEquals(badBefore + 1, call(() -> stack.counters().get(Counter.TCP_DROP_BAD_CHECKSUM)));
     }
 
+    /** The kernel's UDP leaves its checksum partial on a TAP with TUN_F_CSUM: the stack takes it unverified. */
+    @Test
+    void aKernelUdpDatagramWithAPartialChecksumIsTaken() throws Exception
+    {
+        final long partialBefore = call(() -> stack.counters().get(Counter.UDP_RX_CHECKSUM_PARTIAL));
+        final long closedBefore = call(() -> stack.counters().get(Counter.UDP_TO_CLOSED_PORT));
+        final long badBefore = call(() -> stack.counters().get(Counter.UDP_DROP_BAD_CHECKSUM));
+        final Cmd.Result nc = netns.exec(Duration.ofSeconds(10), "sh", "-c", "printf hello | nc -u -w 1 " + STACK_IP
+            + " 9");
+        assertTrue(waitFor(() -> stack.counters().get(Counter.UDP_TO_CLOSED_PORT) > closedBefore),
+            () -> "the datagram reached UDP: " + nc);
+        assertEquals(badBefore, call(() -> stack.counters().get(Counter.UDP_DROP_BAD_CHECKSUM)));
+        assertTrue(call(() -> stack.counters().get(Counter.UDP_RX_CHECKSUM_PARTIAL)) > partialBefore,
+            "its checksum was partial (NEEDS_CSUM)");
+    }
+
     private void sendFromKernelSide(final byte[] frame)
     {
         final String script = "import socket\n"
