@@ -126,8 +126,10 @@ class TcpOffloadKernelInteropTest
             sink.drain(c);
         }));
         final long start = System.nanoTime();
+        final long allocatedBefore = stackThreadAllocated();
         final Cmd.Result nc = netns.exec(LONG, "sh", "-c", "nc -N " + STACK_IP + " 5101 < " + file);
         final String digest = sink.done.get(30, TimeUnit.SECONDS);
+        final long allocated = stackThreadAllocated() - allocatedBefore;
         final double seconds = (System.nanoTime() - start) / 1e9;
         assertTrue(nc.ok(), () -> "nc failed: " + nc);
         assertEquals(100L * MB, sink.bytes);
@@ -139,6 +141,7 @@ class TcpOffloadKernelInteropTest
         assertTrue(superFrames > 100, "the kernel sent super-frames: " + superFrames);
         assertTrue(partial >= superFrames, "their partial checksums were skipped: " + partial);
         assertEquals(badBefore, call(() -> stack.counters().get(Counter.TCP_DROP_BAD_CHECKSUM)));
+        assertAllocatesNothingPerFrame(allocated, superFrames);
     }
 
     @Test
@@ -153,9 +156,11 @@ class TcpOffloadKernelInteropTest
             netns.awaitTcpListener(5102);
             final TcpStreams.RandomSource source = new TcpStreams.RandomSource(52, 100L * MB);
             final long start = System.nanoTime();
+            final long allocatedBefore = stackThreadAllocated();
             assertNotNull(call(() -> stack.tcp().connect(Ipv4Address.parse(KERNEL_IP), 5102, source,
                 System.nanoTime())));
             final String sentDigest = source.sent.get(100, TimeUnit.SECONDS);
+            final long allocated = stackThreadAllocated() - allocatedBefore;
             assertTrue(listener.waitFor(60, TimeUnit.SECONDS), "nc -l did not finish");
             final double seconds = (System.nanoTime() - start) / 1e9;
             assertEquals(100L * MB, Files.size(received));
@@ -166,6 +171,7 @@ class TcpOffloadKernelInteropTest
                 device.segmentsInSuperFramesTransmitted());
             assertTrue(superFrames > 100, "the stack sent super-frames: " + superFrames);
             assertEquals(0, device.transmitErrors(), "the kernel took every one");
+            assertAllocatesNothingPerFrame(allocated, superFrames);
         }
         finally
         {
@@ -200,6 +206,29 @@ class TcpOffloadKernelInteropTest
         assertTrue(waitFor(() -> stack.counters().get(Counter.TCP_TO_CLOSED_PORT) == closedBefore + 1),
             "the good one was taken (and answered with a RST)");
         assertEquals(badBefore + 1, call(() -> stack.counters().get(Counter.TCP_DROP_BAD_CHECKSUM)));
+    }
+
+    /**
+     * Bytes the stack thread allocated so far, less the TCP buffers' growth (rare doublings, not per frame): the
+     * test's own handlers on that thread allocate nothing per read or write.
+     */
+    private long stackThreadAllocated() throws Exception
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        return threads.getThreadAllocatedBytes(ns.loop.thread().getId())
+            - call(() -> stack.counters().get(Counter.TCP_MEMORY_ALLOCATED_BYTES));
+    }
+
+    /**
+     * Style rule 3 on the TAP's offload path: 100 MB are about 72,000 segments and 1,600 super-frames; an object
+     * per frame would be over 1 MB. The bound leaves room for the first use of a path (class loading, a connection's
+     * own objects, the test's calls onto the stack thread).
+     */
+    private static void assertAllocatesNothingPerFrame(final long allocated, final long superFrames)
+    {
+        LOG.info("the stack thread allocated {} bytes over 100 MB ({} super-frames)", allocated, superFrames);
+        assertTrue(allocated < 256 * 1024, "allocated " + allocated + " bytes over 100 MB");
     }
 
     /** The kernel's UDP leaves its checksum partial on a TAP with TUN_F_CSUM: the stack takes it unverified. */
