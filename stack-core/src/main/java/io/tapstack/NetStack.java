@@ -54,7 +54,21 @@ public final class NetStack
     private final UdpLayer udp;
     private final int receiveBurst;
     /** The device's handler: one frame up the layers, a failure contained to that frame. */
-    private final FrameHandler input = this::onFrame;
+    private final FrameHandler input = new FrameHandler()
+    {
+        @Override
+        public void onFrame(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
+        {
+            NetStack.this.onFrame(buffer, offset, length, CHECKSUM_UNVERIFIED, nowNs);
+        }
+
+        @Override
+        public void onFrame(final MutableDirectBuffer buffer, final int offset, final int length,
+            final int checksumState, final long nowNs)
+        {
+            NetStack.this.onFrame(buffer, offset, length, checksumState, nowNs);
+        }
+    };
     private boolean started;
 
     /** A stack on {@code device}; it runs when its owner calls {@link #doWork} with the time. */
@@ -122,11 +136,15 @@ public final class NetStack
         work += arp.onTimer(nowNs);
         work += ipv4.onTimer(nowNs);
         work += tcp.onTimer(nowNs);
+        // a device that gathers TCP segments into super-frames sends them now: the cycle's output is complete
+        device.flush();
         return work;
     }
 
-    private void onFrame(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNs)
+    private void onFrame(final MutableDirectBuffer buffer, final int offset, final int length,
+        final int checksumState, final long nowNs)
     {
+        ipv4.receivedChecksum(checksumState);
         try
         {
             link.onFrame(buffer, offset, length, nowNs);
@@ -137,6 +155,10 @@ public final class NetStack
             // has released it; keep the event loop alive, but say so loudly
             counters.increment(Counter.STACK_INTERNAL_ERRORS);
             LOG.error("internal error while handling a {}-byte frame; frame dropped", length, ex);
+        }
+        finally
+        {
+            ipv4.receivedChecksum(FrameHandler.CHECKSUM_UNVERIFIED);
         }
     }
 

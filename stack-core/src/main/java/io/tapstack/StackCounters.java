@@ -82,6 +82,12 @@ public final class StackCounters
         TCP_SPURIOUS_RECOVERIES_UNDONE, TCP_EIFEL_DETECTIONS,
         /** RFC 7661: times a sender entered the non-validated phase (pipeACK below half of cwnd). */
         TCP_CWND_NON_VALIDATED,
+        /**
+         * Segments whose checksum a device that offloads checksums verified (virtio-net DATA_VALID) or left partial
+         * (NEEDS_CSUM: the peer's bytes never crossed a wire): not verified again. Datagrams of UDP the same.
+         */
+        TCP_RX_CHECKSUM_VALID_BY_DEVICE, TCP_RX_CHECKSUM_PARTIAL, UDP_RX_CHECKSUM_VALID_BY_DEVICE,
+        UDP_RX_CHECKSUM_PARTIAL,
 
         /** Exceptions caught at the top of a frame's handling: each one is a bug to report. */
         STACK_INTERNAL_ERRORS;

@@ -49,7 +49,11 @@ final class CaptureOptions
     private static final String STDOUT = "-";
     /** The most files --pcap-files rotates among. */
     static final int MAX_FILES = 1000;
-    private static final int SNAP_LENGTH = 65535;
+    /**
+     * tcpdump's default: a super-frame received from a TAP with offloads (up to 65,549 bytes with its Ethernet
+     * header) is written whole.
+     */
+    private static final int SNAP_LENGTH = 262_144;
 
     /** Standard output as the process got it, once taken for a capture or a trace (System.out then is stderr). */
     private static OutputStream standardOutput;

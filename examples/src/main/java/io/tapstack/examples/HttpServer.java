@@ -101,11 +101,15 @@ final class HttpServer
         return command.serveUntilStopped(() -> server.summary() + stats.summary(), server);
     }
 
-    /** The stack's counters, then the impairments' own counts (impair_rx_..., impair_tx_...) when there are any. */
+    /**
+     * The stack's counters, the TAP's offload counts (tap_rx_super_frames, ...) and the impairments' own counts
+     * (impair_rx_..., impair_tx_...) when there are any.
+     */
     private static Map<String, Long> countersAndImpairments(final TapStack stack,
         final io.tapstack.dev.ImpairedDevice impaired)
     {
         final Map<String, Long> all = stack.sockets().counters().snapshot();
+        all.putAll(stack.offloadCounts());
         all.putAll(ImpairmentCounts.snapshot(impaired));
         return all;
     }

@@ -191,6 +191,7 @@ final class StackCommand
         {
             System.out.println("counters of " + Ipv4Address.toString(s.stack().ipAddress()) + ":");
             System.out.print(s.sockets().counters().describeNonZero());
+            s.offloadCounts().forEach((name, value) -> System.out.printf("  %-32s %,d%n", name, value));
             printImpairments(s);
         }
         System.out.flush();

@@ -38,7 +38,10 @@ final class StackOptions
             .option("mac", "aa:bb:cc:dd:ee:ff", "the stack's unicast MAC (the TAP's kernel side has its own)",
                 "random per run, or from --seed")
             .option("mode", "shared|dedicated", "shared: one thread reads the TAP and runs the stack; "
-                + "dedicated: reader and writer threads with rings to the stack thread", "shared"))
+                + "dedicated: reader and writer threads with rings to the stack thread", "shared")
+            .flag("no-offload", "keep the TAP's checksum and TCP segmentation offloads off (IFF_VNET_HDR with "
+                + "TUN_F_CSUM | TUN_F_TSO4: 64 KiB super-frames each way), which are on by default in shared mode "
+                + "where the kernel has them, unless an impairment is set (impairments act on MTU-sized frames)"))
             .option("seed", "N", "seed for the MAC, IP IDs and impairments: a run that repeats",
                 "none: a random MAC, impairments seeded with " + DEFAULT_IMPAIRMENT_SEED);
         CaptureOptions.declare(options);
@@ -309,6 +312,7 @@ final class StackOptions
         final UdpTunnelDevice.Endpoints tunnel = udpTunnel(options);
         final TapStack.Builder builder = TapStack.builder().mode(mode(options)).tap(tapName(options))
             .mtu(checked.mtu())
+            .offload(!options.has("no-offload") && ImpairmentOptions.impairments(options).isNone())
             .tun(checked.linkType() == StackConfig.LinkType.RAW_IP)
             .ip(Ipv4Address.toString(checked.ipAddress()) + "/" + checked.prefixLength());
         if (checked.gateway() != Ipv4Address.ANY)

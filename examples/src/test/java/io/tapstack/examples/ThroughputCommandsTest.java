@@ -47,6 +47,9 @@ class ThroughputCommandsTest
             final String out = discard.stop();
             assertTrue(Pattern.compile("sent 10485760 bytes in [\\d.]+ s \\([\\d.]+ [kMG]bit/s\\)").matcher(out).find(),
                 out);
+            // offloads are on by default: the kernel's GSO super-frames came in whole, their checksums partial
+            assertTrue(Pattern.compile("tap_rx_super_frames +[1-9]").matcher(out).find(), out);
+            assertTrue(Pattern.compile("tcp_rx_checksum_partial +[1-9]").matcher(out).find(), out);
         }
     }
 
@@ -65,6 +68,8 @@ class ThroughputCommandsTest
             chargen.awaitOutput("sent " + KERNEL_IP, Duration.ofSeconds(10));
             final String out = chargen.stop();
             assertTrue(out.contains("chargen: 2 TCP connections on port 19"), out);
+            // and the stack's segments went out glued into super-frames the kernel cut
+            assertTrue(Pattern.compile("tap_tx_super_frames +[1-9]").matcher(out).find(), out);
         }
         finally
         {

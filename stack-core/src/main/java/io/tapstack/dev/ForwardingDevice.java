@@ -25,6 +25,8 @@ public abstract class ForwardingDevice implements FrameDevice, FrameHandler
     private FrameHandler downstream;
     private long cycleNs;
     private int claimedLength;
+    /** What the wrapped device said of the checksum of the frame being passed on; UNVERIFIED outside one. */
+    private int checksumState = CHECKSUM_UNVERIFIED;
 
     protected ForwardingDevice(final FrameDevice inner)
     {
@@ -64,11 +66,34 @@ public abstract class ForwardingDevice implements FrameDevice, FrameHandler
         deliver(buffer, offset, length, nowNs);
     }
 
-    /** Hands a received frame to the handler of the {@link #receive} call under way. */
+    /**
+     * A frame from a wrapped device that offloads checksums: {@link #onFrame(MutableDirectBuffer, int, int, long)}
+     * sees it, and a frame it {@link #deliver}s during that call keeps the device's word on its checksum.
+     */
+    @Override
+    public void onFrame(final MutableDirectBuffer buffer, final int offset, final int length, final int checksumState,
+        final long nowNs)
+    {
+        this.checksumState = checksumState;
+        try
+        {
+            onFrame(buffer, offset, length, nowNs);
+        }
+        finally
+        {
+            this.checksumState = CHECKSUM_UNVERIFIED;
+        }
+    }
+
+    /**
+     * Hands a received frame to the handler of the {@link #receive} call under way. Only a frame passed on while
+     * the wrapped device's frame is being handled keeps what the device said of its checksum; any other (a
+     * delayed frame, say) is verified by the stack.
+     */
     protected final void deliver(final MutableDirectBuffer buffer, final int offset, final int length,
         final long nowNs)
     {
-        downstream.onFrame(buffer, offset, length, nowNs);
+        downstream.onFrame(buffer, offset, length, checksumState, nowNs);
     }
 
     /** The wrapped device: a tool that looks for one wrapper in a chain (the impairments, say) walks these. */
@@ -125,6 +150,12 @@ public abstract class ForwardingDevice implements FrameDevice, FrameHandler
     public int maxFrameLength()
     {
         return inner.maxFrameLength();
+    }
+
+    @Override
+    public void flush()
+    {
+        inner.flush();
     }
 
     @Override

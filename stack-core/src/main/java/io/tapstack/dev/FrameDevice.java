@@ -38,6 +38,15 @@ public interface FrameDevice extends AutoCloseable
     int maxFrameLength();
 
     /**
+     * The end of a duty cycle's output: a device that gathers frames before it sends them (a TCP segmentation
+     * offload, {@link TcpSegmentCoalescer}) sends what it holds. The stack calls it at the end of every duty
+     * cycle; by default nothing.
+     */
+    default void flush()
+    {
+    }
+
+    /**
      * The time of the duty cycle that starts, before anything is received or sent in it: a device that stamps or
      * delays the frames it is given takes its time from here (it holds no clock). By default nothing.
      */

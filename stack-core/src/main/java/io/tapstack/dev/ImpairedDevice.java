@@ -97,6 +97,25 @@ public final class ImpairedDevice extends ForwardingDevice
         rx.offer(buffer, offset, length, nowNs);
     }
 
+    /**
+     * A frame from a wrapped device that offloads checksums. Only when nothing impairs received frames does the
+     * device's word on its checksum pass on: a corrupted, delayed or reordered frame is verified by the stack (so a
+     * partial checksum is then dropped: run impairments on a device without offloads).
+     */
+    @Override
+    public void onFrame(final MutableDirectBuffer buffer, final int offset, final int length, final int checksumState,
+        final long nowNs)
+    {
+        if (rx.isPassThrough())
+        {
+            super.onFrame(buffer, offset, length, checksumState, nowNs);
+        }
+        else
+        {
+            rx.offer(buffer, offset, length, nowNs);
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ transmit
 
     @Override

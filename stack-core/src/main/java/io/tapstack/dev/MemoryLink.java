@@ -1,5 +1,6 @@
 package io.tapstack.dev;
 
+import io.tapstack.wire.EthernetFrame;
 import org.agrona.BitUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.NanoClock;
@@ -12,6 +13,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * given clock. Each direction is a bounded single-producer single-consumer queue of frame slots: a full queue
  * drops (claim returns -1), like a device queue. Frames keep their order. Impairments come from wrapping an
  * end in {@link ImpairedDevice}.
+ *
+ * <p>{@link #offloading} models a link between two devices that offload TCP segmentation and checksums, as two
+ * virtio-net guests on one host: each end glues the TCP segments its stack sends in one duty cycle into
+ * super-frames of up to 64 KiB ({@link TcpSegmentCoalescer}), the link carries them whole, and the other end
+ * delivers them as they are, with their checksum partial ({@link FrameHandler#CHECKSUM_PARTIAL}), as a TAP
+ * delivers the kernel's GRO and TSO super-frames. Ordinary frames keep complete checksums, which the receiving
+ * stack verifies. An impaired device in front of such an end sees super-frames; run impairments without offloads.
  */
 public final class MemoryLink
 {
@@ -32,13 +40,33 @@ public final class MemoryLink
      */
     public MemoryLink(final NanoClock clock, final long latencyNs, final int slots, final int maxFrameLength)
     {
+        this(clock, latencyNs, slots, maxFrameLength, false);
+    }
+
+    private MemoryLink(final NanoClock clock, final long latencyNs, final int slots, final int maxFrameLength,
+        final boolean offloads)
+    {
         this.clock = clock;
         this.latencyNs = latencyNs;
         this.maxFrameLength = maxFrameLength;
-        this.aToB = new Direction(slots, maxFrameLength);
-        this.bToA = new Direction(slots, maxFrameLength);
-        this.endA = new End(bToA, aToB, true);
-        this.endB = new End(aToB, bToA, false);
+        final int slotSize = offloads ? EthernetFrame.HEADER_LENGTH + TcpSegmentCoalescer.MAX_DATAGRAM_LENGTH
+            : maxFrameLength;
+        this.aToB = new Direction(slots, slotSize);
+        this.bToA = new Direction(slots, slotSize);
+        this.endA = new End(bToA, aToB, true, offloads);
+        this.endB = new End(aToB, bToA, false, offloads);
+    }
+
+    /**
+     * A link whose ends offload TCP segmentation and checksums (the class comment says how). Each slot holds a
+     * 64 KiB super-frame: {@code slots} of about 64 KiB are allocated per direction.
+     *
+     * @param maxFrameLength the largest frame a stack may claim (MTU + 14), as on a link without offloads
+     */
+    public static MemoryLink offloading(final NanoClock clock, final long latencyNs, final int slots,
+        final int maxFrameLength)
+    {
+        return new MemoryLink(clock, latencyNs, slots, maxFrameLength, true);
     }
 
     public MemoryLink(final NanoClock clock)
@@ -80,6 +108,8 @@ public final class MemoryLink
         final int slotSize;
         final UnsafeBuffer buffer;
         final int[] lengths;
+        /** What the receiving end tells its stack of each frame's checksum (FrameHandler.CHECKSUM_*). */
+        final int[] checksumStates;
         final long[] deliverAtNs;
         final AtomicLong head = new AtomicLong();
         final AtomicLong tail = new AtomicLong();
@@ -89,8 +119,9 @@ public final class MemoryLink
         {
             this.slots = slots;
             this.slotSize = BitUtil.align(maxFrameLength, 64);
-            this.buffer = new UnsafeBuffer(new byte[slots * slotSize]);
+            this.buffer = new UnsafeBuffer(new byte[Math.multiplyExact(slots, slotSize)]);
             this.lengths = new int[slots];
+            this.checksumStates = new int[slots];
             this.deliverAtNs = new long[slots];
         }
 
@@ -101,17 +132,21 @@ public final class MemoryLink
         }
     }
 
-    private final class End implements FrameDevice
+    private final class End implements FrameDevice, TcpSegmentCoalescer.Sink
     {
         private final Direction in;
         private final Direction out;
         private final boolean isA;
+        /** Glues TCP segments into super-frames on an offloading link; null on an ordinary one. */
+        private final TcpSegmentCoalescer coalescer;
 
-        End(final Direction in, final Direction out, final boolean isA)
+        End(final Direction in, final Direction out, final boolean isA, final boolean offloads)
         {
             this.in = in;
             this.out = out;
             this.isA = isA;
+            this.coalescer = offloads ? new TcpSegmentCoalescer(this, EthernetFrame.HEADER_LENGTH, maxFrameLength,
+                TcpSegmentCoalescer.MAX_DATAGRAM_LENGTH) : null;
         }
 
         @Override
@@ -127,7 +162,15 @@ public final class MemoryLink
                 {
                     break;
                 }
-                handler.onFrame(in.buffer, slot * in.slotSize, in.lengths[slot], nowNs);
+                final int state = in.checksumStates[slot];
+                if (state == FrameHandler.CHECKSUM_UNVERIFIED)
+                {
+                    handler.onFrame(in.buffer, slot * in.slotSize, in.lengths[slot], nowNs);
+                }
+                else
+                {
+                    handler.onFrame(in.buffer, slot * in.slotSize, in.lengths[slot], state, nowNs);
+                }
                 h++;
                 in.head.setRelease(h);
                 count++;
@@ -138,7 +181,12 @@ public final class MemoryLink
         @Override
         public int claim(final int length)
         {
-            if (length > maxFrameLength || length < 0 || out.claimedTail >= 0)
+            return coalescer != null ? coalescer.claim(length) : length > maxFrameLength ? -1 : claimSlot(length);
+        }
+
+        private int claimSlot(final int length)
+        {
+            if (length > out.slotSize || length < 0 || out.claimedTail >= 0)
             {
                 return -1;
             }
@@ -149,6 +197,7 @@ public final class MemoryLink
             }
             final int slot = (int)(t % out.slots);
             out.lengths[slot] = length;
+            out.checksumStates[slot] = FrameHandler.CHECKSUM_UNVERIFIED;
             out.claimedTail = t;
             return slot * out.slotSize;
         }
@@ -156,11 +205,23 @@ public final class MemoryLink
         @Override
         public MutableDirectBuffer transmitBuffer()
         {
-            return out.buffer;
+            return coalescer != null ? coalescer.buffer() : out.buffer;
         }
 
         @Override
         public void commit(final int offset)
+        {
+            if (coalescer != null)
+            {
+                coalescer.commit(offset);
+            }
+            else
+            {
+                commitSlot(offset);
+            }
+        }
+
+        private void commitSlot(final int offset)
         {
             final long t = out.claimedTail;
             if (t < 0)
@@ -179,10 +240,45 @@ public final class MemoryLink
             out.tail.setRelease(t + 1);
         }
 
+        /** A frame or super-frame from the coalescer onto the link. */
+        @Override
+        public boolean send(final UnsafeBuffer buffer, final int offset, final int length, final int gsoSize,
+            final int headerLength, final int checksumStart)
+        {
+            final int slotOffset = claimSlot(length);
+            if (slotOffset < 0)
+            {
+                return false; // the link is full: dropped, as a device queue drops
+            }
+            out.buffer.putBytes(slotOffset, buffer, offset, length);
+            if (gsoSize > 0)
+            {
+                out.checksumStates[(int)(out.claimedTail % out.slots)] = FrameHandler.CHECKSUM_PARTIAL;
+            }
+            commitSlot(slotOffset);
+            return true;
+        }
+
         @Override
         public void abort(final int offset)
         {
-            out.claimedTail = -1;
+            if (coalescer != null)
+            {
+                coalescer.abort(offset);
+            }
+            else
+            {
+                out.claimedTail = -1;
+            }
+        }
+
+        @Override
+        public void flush()
+        {
+            if (coalescer != null)
+            {
+                coalescer.flush();
+            }
         }
 
         @Override
@@ -194,7 +290,14 @@ public final class MemoryLink
         @Override
         public long nextDeadlineNs()
         {
-            return in.headDeliveryNs();
+            // a super-frame still gathering goes at the end of the next duty cycle: have one run now
+            return coalescer != null && coalescer.hasPending() ? 0 : in.headDeliveryNs();
         }
+    }
+
+    /** The coalescer of end A or B on an offloading link (for its counters), or null on an ordinary link. */
+    public TcpSegmentCoalescer coalescer(final boolean endA)
+    {
+        return (endA ? this.endA : this.endB).coalescer;
     }
 }

@@ -3,6 +3,7 @@ package io.tapstack.ip;
 import io.tapstack.StackConfig;
 import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
+import io.tapstack.dev.FrameHandler;
 import io.tapstack.link.ArpLayer;
 import io.tapstack.link.EtherTypeHandler;
 import io.tapstack.link.EthernetArpLink;
@@ -38,6 +39,8 @@ public final class Ipv4Layer implements EtherTypeHandler
     private final int ourAddress;
     private final int ttl;
     private final int mtu;
+    /** The device's word on the transport checksum of the frame being handled (FrameHandler.CHECKSUM_*). */
+    private int receivedChecksum = FrameHandler.CHECKSUM_UNVERIFIED;
     private final Ipv4Header header = new Ipv4Header();
     private final Ipv4Header quoted = new Ipv4Header();
     /** Protocols above IP by protocol number (0-255); null: none, answered with protocol unreachable. */
@@ -109,6 +112,25 @@ public final class Ipv4Layer implements EtherTypeHandler
     public int ourAddress()
     {
         return ourAddress;
+    }
+
+    /**
+     * What the device said of the transport checksum of the frame being handled ({@code FrameHandler.CHECKSUM_*}):
+     * the stack sets it around each frame. Stack thread.
+     */
+    public void receivedChecksum(final int checksumState)
+    {
+        this.receivedChecksum = checksumState;
+    }
+
+    /**
+     * For a transport, during {@link Ipv4Transport#onPacket}: whether the device verified the datagram's checksum
+     * ({@code FrameHandler.CHECKSUM_VALID}), left it partial ({@code CHECKSUM_PARTIAL}), or the transport must verify
+     * it ({@code CHECKSUM_UNVERIFIED}: always for a reassembled datagram).
+     */
+    public int receivedChecksum()
+    {
+        return receivedChecksum;
     }
 
     public int mtu()
@@ -199,6 +221,8 @@ public final class Ipv4Layer implements EtherTypeHandler
         }
         if (header.isFragment())
         {
+            // a device vouches for one frame, never for a datagram put together from several
+            receivedChecksum = FrameHandler.CHECKSUM_UNVERIFIED;
             final int index = reassembler.onFragment(header, nowNs);
             if (index >= 0)
             {

@@ -2,6 +2,7 @@ package io.tapstack.tcp;
 
 import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
+import io.tapstack.dev.FrameHandler;
 import io.tapstack.ip.Ipv4Layer;
 import io.tapstack.ip.Ipv4Transport;
 import io.tapstack.time.RandomSource;
@@ -223,9 +224,11 @@ public final class TcpLayer implements Ipv4Transport
         final int source = datagram.source();
         final int destination = datagram.destination();
         segment.wrap(datagram.buffer(), datagram.payloadOffset(), datagram.payloadLength());
-        switch (segment.validate(source, destination))
+        final int checksumState = ipv4.receivedChecksum();
+        switch (segment.validate(source, destination, checksumState == FrameHandler.CHECKSUM_UNVERIFIED))
         {
             case OK:
+                countOffloadedChecksum(checksumState);
                 break;
             case TOO_SHORT:
                 drop(Counter.TCP_DROP_TOO_SHORT, "shorter than a TCP header");
@@ -269,6 +272,19 @@ public final class TcpLayer implements Ipv4Transport
             return;
         }
         onSegmentWithoutConnection(source, nowNs); // or a SYN that ended a TIME-WAIT record (RFC 6191)
+    }
+
+    /** A checksum the device verified (virtio-net DATA_VALID) or left partial (NEEDS_CSUM), skipped and counted. */
+    private void countOffloadedChecksum(final int checksumState)
+    {
+        if (checksumState == FrameHandler.CHECKSUM_VALID)
+        {
+            counters.increment(Counter.TCP_RX_CHECKSUM_VALID_BY_DEVICE);
+        }
+        else if (checksumState == FrameHandler.CHECKSUM_PARTIAL)
+        {
+            counters.increment(Counter.TCP_RX_CHECKSUM_PARTIAL);
+        }
     }
 
     private void onSegmentWithoutConnection(final int source, final long nowNs)

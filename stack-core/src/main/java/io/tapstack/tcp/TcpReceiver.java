@@ -201,8 +201,10 @@ final class TcpReceiver
         {
             // RFC 9293 §3.8.6.3: acknowledge at least every second full-sized segment; full-sized by the peer's
             // effective MSS, which its SACK blocks shorten (§3.7.1), or a peer that has a hole in our data (its
-            // segments carry blocks) would be acknowledged only by the delayed-ACK timer or our own data
-            if (++fullSegmentsUnacked >= 2)
+            // segments carry blocks) would be acknowledged only by the delayed-ACK timer or our own data; a device's
+            // super-frame (GRO/LRO) counts as the full-sized segments it carries
+            fullSegmentsUnacked += Math.max(1, dataLength / sendMss);
+            if (fullSegmentsUnacked >= 2)
             {
                 ackNow = true;
             }

@@ -21,6 +21,13 @@ import java.nio.file.Path;
  * What it buffers reaches the file at most {@link #FLUSH_INTERVAL_NS} (stack time) after the frame, so Wireshark or
  * {@code tshark -r} can follow a capture while the stack runs.
  *
+ * <p>Offloads: a capture sits between the stack and its device ({@link CaptureDevice}), so on a TAP with offloads it
+ * shows the TCP segments the stack sends at their MSS, as the kernel cuts them and the peer receives them (the
+ * device glues them into super-frames after the capture), and the kernel's super-frames the stack receives as they
+ * came, up to 64 KiB each, as tcpdump shows GRO's on a Linux interface: their TCP checksum field then holds only the
+ * pseudo-header's partial sum (virtio-net NEEDS_CSUM), which Wireshark's checksum validation, off by default, would
+ * flag. A {@link io.tapstack.dev.MemoryLink#offloading} link's observer sees the super-frames both ways.
+ *
  * <p>A capture that cannot be written (a full disk, a pipe whose reader went away) stops with one warning in the
  * log, and the stack goes on: writing never throws out of {@link #onFrame}. {@link #failed()} says so.
  */
@@ -74,7 +81,7 @@ public final class PcapWriter implements FrameObserver, AutoCloseable
     /** Creates (or replaces) {@code file}. */
     public static PcapWriter create(final Path file) throws IOException
     {
-        return new PcapWriter(Files.newOutputStream(file), 65535);
+        return new PcapWriter(Files.newOutputStream(file), 262_144); // tcpdump's default: a 64 KiB super-frame whole
     }
 
     /**

@@ -3,6 +3,7 @@ package io.tapstack.udp;
 import io.tapstack.StackConfig;
 import io.tapstack.StackCounters;
 import io.tapstack.StackCounters.Counter;
+import io.tapstack.dev.FrameHandler;
 import io.tapstack.ip.IcmpLayer;
 import io.tapstack.ip.Ipv4Layer;
 import io.tapstack.ip.Ipv4Transport;
@@ -132,9 +133,19 @@ public final class UdpLayer implements Ipv4Transport
         counters.increment(Counter.UDP_RX);
         final int source = datagram.source();
         received.wrap(datagram.buffer(), datagram.payloadOffset(), datagram.payloadLength());
-        switch (received.validate(source, datagram.destination()))
+        final int checksumState = ipv4.receivedChecksum();
+        switch (received.validate(source, datagram.destination(),
+            checksumState == FrameHandler.CHECKSUM_UNVERIFIED))
         {
             case OK:
+                if (checksumState == FrameHandler.CHECKSUM_VALID)
+                {
+                    counters.increment(Counter.UDP_RX_CHECKSUM_VALID_BY_DEVICE);
+                }
+                else if (checksumState == FrameHandler.CHECKSUM_PARTIAL)
+                {
+                    counters.increment(Counter.UDP_RX_CHECKSUM_PARTIAL);
+                }
                 break;
             case TOO_SHORT:
                 drop(Counter.UDP_DROP_TOO_SHORT, "shorter than a UDP header");

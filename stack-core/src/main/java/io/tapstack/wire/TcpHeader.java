@@ -63,6 +63,15 @@ public final class TcpHeader
     /** Lengths, and the checksum over the pseudo-header and segment (RFC 9293 §3.1). */
     public Verdict validate(final int sourceAddress, final int destinationAddress)
     {
+        return validate(sourceAddress, destinationAddress, true);
+    }
+
+    /**
+     * Lengths, and the checksum unless {@code verifyChecksum} is false (a device that offloads checksums vouched for
+     * it, or left it partial).
+     */
+    public Verdict validate(final int sourceAddress, final int destinationAddress, final boolean verifyChecksum)
+    {
         if (length < MIN_HEADER_LENGTH)
         {
             return Verdict.TOO_SHORT;
@@ -71,6 +80,10 @@ public final class TcpHeader
         if (headerLength < MIN_HEADER_LENGTH || headerLength > length)
         {
             return Verdict.BAD_DATA_OFFSET;
+        }
+        if (!verifyChecksum)
+        {
+            return Verdict.OK;
         }
         final long sum = Checksum.sum(buffer, offset, length,
             Checksum.pseudoHeaderSum(sourceAddress, destinationAddress, IpProtocol.TCP, length));

@@ -62,6 +62,15 @@ public final class UdpHeader
      */
     public Verdict validate(final int sourceAddress, final int destinationAddress)
     {
+        return validate(sourceAddress, destinationAddress, true);
+    }
+
+    /**
+     * As {@link #validate(int, int)}, the checksum left out when {@code verifyChecksum} is false (a device that
+     * offloads checksums vouched for it, or left it partial).
+     */
+    public Verdict validate(final int sourceAddress, final int destinationAddress, final boolean verifyChecksum)
+    {
         if (length < HEADER_LENGTH)
         {
             return Verdict.TOO_SHORT;
@@ -71,7 +80,7 @@ public final class UdpHeader
         {
             return Verdict.BAD_LENGTH;
         }
-        if (checksum() == NO_CHECKSUM)
+        if (checksum() == NO_CHECKSUM || !verifyChecksum)
         {
             return Verdict.OK;
         }

@@ -48,7 +48,19 @@ public final class TwoStacks
         final UnaryOperator<StackConfig> configB, final UnaryOperator<FrameDevice> deviceA,
         final UnaryOperator<FrameDevice> deviceB)
     {
-        link = new MemoryLink(clock, latencyNs, 8192, 1514).observer(capture);
+        this(latencyNs, configA, configB, deviceA, deviceB, false);
+    }
+
+    /**
+     * As above; with {@code offloads}, over {@link MemoryLink#offloading}: each end glues its stack's TCP segments
+     * into super-frames and the other delivers them whole with a partial checksum (256 slots of 64 KiB each way).
+     */
+    public TwoStacks(final long latencyNs, final UnaryOperator<StackConfig> configA,
+        final UnaryOperator<StackConfig> configB, final UnaryOperator<FrameDevice> deviceA,
+        final UnaryOperator<FrameDevice> deviceB, final boolean offloads)
+    {
+        link = (offloads ? MemoryLink.offloading(clock, latencyNs, 256, 1514)
+            : new MemoryLink(clock, latencyNs, 8192, 1514)).observer(capture);
         a = new NetStack(configA.apply(new StackConfig().ipAddress("10.0.0.1/24").seed(1).repeatableSecrets(true)),
             deviceA.apply(link.endA()));
         b = new NetStack(configB.apply(new StackConfig().ipAddress("10.0.0.2/24").seed(2).repeatableSecrets(true)),

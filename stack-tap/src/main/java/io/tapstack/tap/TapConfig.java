@@ -16,6 +16,7 @@ public final class TapConfig
     private int txQueueLength = 0;
     private boolean up = false;
     private String tunPath = DEFAULT_TUN_PATH;
+    private boolean offload = false;
 
     /**
      * Interface name (at most 15 bytes) to create, or to attach to when it already exists; empty lets the
@@ -108,6 +109,25 @@ public final class TapConfig
         return up;
     }
 
+    /**
+     * Ask for checksum and TCP segmentation offloads (IFF_VNET_HDR, TUNSETVNETHDRSZ, TUNSETOFFLOAD with TUN_F_CSUM
+     * and TUN_F_TSO4) where the kernel supports them: each frame then carries a virtio-net header, which
+     * {@link TapFrameDevice} reads and writes (the kernel hands it 64 KiB TCP super-frames and partial checksums,
+     * and cuts the super-frames it sends). A TAP only, without packet information; ignored otherwise. Off by
+     * default here, so that a {@link TapDevice} read by hand gives bare frames; {@link TapStack} asks for it unless
+     * told not to.
+     */
+    public TapConfig offload(final boolean offload)
+    {
+        this.offload = offload;
+        return this;
+    }
+
+    public boolean offload()
+    {
+        return offload;
+    }
+
     /** Path of the control device; only tests change it. */
     public TapConfig tunPath(final String tunPath)
     {
@@ -135,6 +155,7 @@ public final class TapConfig
     public String toString()
     {
         return "TapConfig{name='" + name + "', mode=" + mode + ", packetInformation=" + packetInformation +
-            ", mtu=" + mtu + ", txQueueLength=" + txQueueLength + ", up=" + up + ", tunPath='" + tunPath + "'}";
+            ", mtu=" + mtu + ", txQueueLength=" + txQueueLength + ", up=" + up + ", offload=" + offload
+            + ", tunPath='" + tunPath + "'}";
     }
 }

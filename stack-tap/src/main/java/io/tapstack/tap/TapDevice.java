@@ -45,6 +45,16 @@ public final class TapDevice implements AutoCloseable
     static final int IFF_VNET_HDR = 0x4000;
     /** _IOW('T', 202, int) */
     static final long TUNSETIFF = 0x400454caL;
+    /** _IOR('T', 207, unsigned int): the IFF_* flags this kernel's tun supports. */
+    static final long TUNGETFEATURES = 0x800454cfL;
+    /** _IOW('T', 208, unsigned int): the TUN_F_* offloads we can take (the argument is the value itself). */
+    static final long TUNSETOFFLOAD = 0x400454d0L;
+    /** _IOW('T', 216, int): the size of the virtio-net header in front of each frame. */
+    static final long TUNSETVNETHDRSZ = 0x400454d8L;
+    /** TUNSETOFFLOAD: we take frames with a partial checksum (and our checksums may be partial). */
+    public static final int TUN_F_CSUM = 0x01;
+    /** TUNSETOFFLOAD: we take TCP/IPv4 super-frames (the kernel's GSO/GRO frames; and we may send them). */
+    public static final int TUN_F_TSO4 = 0x02;
 
     // include/uapi/linux/sockios.h and if.h
     static final long SIOCGIFFLAGS = 0x8913;
@@ -67,6 +77,10 @@ public final class TapDevice implements AutoCloseable
     private final int eventFd;
     private final long hardwareAddress;
     private volatile int mtu;
+    /** Each frame read or written carries a virtio-net header in front (IFF_VNET_HDR, 10 bytes). */
+    private final boolean vnetHeader;
+    /** The TUN_F_* offloads in effect (TUNSETOFFLOAD succeeded), 0 without. */
+    private final int offloads;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /** Two pollfds: the TAP and the eventfd. Used by the reader thread only. */
@@ -91,13 +105,17 @@ public final class TapDevice implements AutoCloseable
         int evFd = -1;
         try
         {
+            final boolean wantOffloads = config.offload() && mode == Mode.TAP && !packetInformation
+                && (features(tunFd) & IFF_VNET_HDR) != 0;
             Ifreq.clear(ifreq, 0, config.name());
-            Ifreq.flags(ifreq, 0, config.tunFlags());
+            Ifreq.flags(ifreq, 0, wantOffloads ? config.tunFlags() | IFF_VNET_HDR : config.tunFlags());
             if (LibC.ioctl(tunFd, TUNSETIFF, ifreq.addressOffset()) < 0)
             {
                 throw setIffFailure(config, LibC.errno());
             }
             this.name = Ifreq.name(ifreq, 0);
+            this.vnetHeader = wantOffloads;
+            this.offloads = wantOffloads ? setOffloads(tunFd, name) : 0;
             // the fd was opened O_NONBLOCK already; make sure, as attach paths differ across kernels
             final int fl = LibC.fcntl(tunFd, LibC.F_GETFL, 0);
             if (fl < 0 || ((fl & LibC.O_NONBLOCK) == 0 && LibC.fcntl(tunFd, LibC.F_SETFL, fl | LibC.O_NONBLOCK) < 0))
@@ -149,8 +167,47 @@ public final class TapDevice implements AutoCloseable
             LibC.close(tunFd);
             throw ex;
         }
-        LOG.info("opened {} {} (fd {}, mtu {}{})", mode, name, fd, mtu,
-            mode == Mode.TAP ? ", kernel side " + MacAddress.toString(hardwareAddress) : "");
+        LOG.info("opened {} {} (fd {}, mtu {}{}{})", mode, name, fd, mtu,
+            mode == Mode.TAP ? ", kernel side " + MacAddress.toString(hardwareAddress) : "",
+            vnetHeader ? ", offloads " + describeOffloads(offloads) : "");
+    }
+
+    /** TUNGETFEATURES: the IFF_* flags this kernel supports, 0 when it cannot say (a kernel before 2.6.27). */
+    private static int features(final int tunFd)
+    {
+        final UnsafeBuffer arg = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
+        return LibC.ioctl(tunFd, TUNGETFEATURES, arg.addressOffset()) < 0 ? 0 : arg.getInt(0, ByteOrder.nativeOrder());
+    }
+
+    /**
+     * TUNSETVNETHDRSZ (10, the header without num_buffers) and TUNSETOFFLOAD (checksum, TSO4). The header is
+     * there from TUNSETIFF on; without the offloads it only says "ordinary frame" both ways.
+     *
+     * @return the TUN_F_* offloads in effect
+     */
+    private static int setOffloads(final int tunFd, final String name)
+    {
+        final UnsafeBuffer arg = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
+        arg.putInt(0, io.tapstack.wire.VirtioNetHeader.LENGTH, ByteOrder.nativeOrder());
+        if (LibC.ioctl(tunFd, TUNSETVNETHDRSZ, arg.addressOffset()) < 0)
+        {
+            final int errno = LibC.errno();
+            throw new TapException("TUNSETVNETHDRSZ on " + name + " failed: " + LibC.describe(errno), errno);
+        }
+        final int wanted = TUN_F_CSUM | TUN_F_TSO4;
+        if (LibC.ioctl(tunFd, TUNSETOFFLOAD, wanted) < 0)
+        {
+            LOG.warn("{}: TUNSETOFFLOAD (checksum, TSO4) failed: {}; frames go one by one with full checksums", name,
+                LibC.describe(LibC.errno()));
+            return 0;
+        }
+        return wanted;
+    }
+
+    private static String describeOffloads(final int offloads)
+    {
+        return offloads == 0 ? "none (virtio-net header only)"
+            : ((offloads & TUN_F_CSUM) != 0 ? "checksum" : "") + ((offloads & TUN_F_TSO4) != 0 ? ", TSO4" : "");
     }
 
     /**
@@ -238,6 +295,24 @@ public final class TapDevice implements AutoCloseable
     public Mode mode()
     {
         return mode;
+    }
+
+    /**
+     * Whether each frame read or written carries a 10-byte virtio-net header in front ({@code IFF_VNET_HDR}, from
+     * {@link TapConfig#offload}): {@link TapFrameDevice} reads and writes it.
+     */
+    public boolean vnetHeader()
+    {
+        return vnetHeader;
+    }
+
+    /**
+     * The offloads in effect ({@link #TUN_F_CSUM}, {@link #TUN_F_TSO4}): the kernel may hand us super-frames and
+     * partial checksums, and takes ours. 0 without {@link #vnetHeader()} or when the kernel refused them.
+     */
+    public int offloads()
+    {
+        return offloads;
     }
 
     /** Whether each frame carries the 4-byte {@code struct tun_pi} prefix. */
@@ -488,7 +563,8 @@ public final class TapDevice implements AutoCloseable
     @Override
     public String toString()
     {
-        return "TapDevice{" + name + ", " + mode + ", fd " + fd + ", mtu " + mtu + "}";
+        return "TapDevice{" + name + ", " + mode + ", fd " + fd + ", mtu " + mtu
+            + (vnetHeader ? ", offloads " + describeOffloads(offloads) : "") + "}";
     }
 
     private int controlSocket()

@@ -1,6 +1,10 @@
 package io.tapstack.tap;
 
 import io.tapstack.dev.FrameHandler;
+import io.tapstack.dev.TcpSegmentCoalescer;
+import io.tapstack.wire.EthernetFrame;
+import io.tapstack.wire.TcpHeader;
+import io.tapstack.wire.VirtioNetHeader;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
@@ -16,14 +20,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * frame is read into one preallocated direct buffer and handed to the stack from there, and a transmitted
  * frame is written into one preallocated direct slot and given to write(2) from there.
  *
- * <p>One transmit slot: {@link #claim} returns offset 0, and -1 while a claimed frame is neither committed
+ * <p>One transmit slot: {@link #claim} returns offset 0 (10 with a virtio-net header), and -1 while a claimed frame is neither committed
  * nor aborted. Each commit is one write(2); a frame the kernel refuses (EIO while the link is down, say) is
  * counted in {@link #transmitErrors()} and dropped, as a NIC would.
  *
+ * <p>On a TAP opened with offloads ({@link TapDevice#vnetHeader()}, {@link TapConfig#offload}) each frame carries
+ * a virtio-net header. Received: read whole (up to 64 KiB of TCP in one super-frame from the kernel's GSO/GRO),
+ * its header read and the frame handed on with what the header says of its checksum ({@code DATA_VALID}: verified;
+ * {@code NEEDS_CSUM}: partial, never to verify), so the stack's TCP takes a super-frame as one segment. Sent: with
+ * TSO4 in effect, through a {@link TcpSegmentCoalescer}, which glues the TCP segments of one connection in a duty
+ * cycle into a super-frame written at once with {@code gso_type} TCPV4 and {@code gso_size} the segments' length,
+ * for the kernel to cut; every other frame goes alone with a header of zeros, as without offloads. Each write is
+ * still one write(2), with the header in front of the frame in the same buffer.
+ *
  * <p>Owned by the stack thread, except {@link #wakeup()} and the counters (readable from any thread).
- * Requires a TAP without packet information (each read is one bare Ethernet frame).
+ * Requires a TAP without packet information (each read is one bare Ethernet frame, or one virtio-net header and
+ * a frame).
  */
-public final class TapFrameDevice implements WaitableFrameDevice
+public final class TapFrameDevice implements WaitableFrameDevice, TcpSegmentCoalescer.Sink
 {
     private static final Logger LOG = LoggerFactory.getLogger(TapFrameDevice.class);
     /** Room for an 802.1Q tag the kernel might leave on a frame. */
@@ -40,10 +54,19 @@ public final class TapFrameDevice implements WaitableFrameDevice
     /** Length of the claimed frame, or -1 when the slot is free. */
     private int claimedLength = -1;
     private boolean loggedTransmitError;
+    /** Bytes in front of each frame read or written: the virtio-net header, or 0. */
+    private final int vnetHeaderLength;
+    private final VirtioNetHeader receivedHeader = new VirtioNetHeader();
+    private final VirtioNetHeader sentHeader = new VirtioNetHeader();
+    /** With TSO4 in effect: glues TCP segments into super-frames, and holds the transmit buffer. Else null. */
+    private final TcpSegmentCoalescer coalescer;
 
     private final AtomicLong framesReceived = new AtomicLong();
     private final AtomicLong framesTransmitted = new AtomicLong();
     private final AtomicLong transmitErrors = new AtomicLong();
+    private final AtomicLong superFramesReceived = new AtomicLong();
+    private final AtomicLong superFramesTransmitted = new AtomicLong();
+    private final AtomicLong segmentsInSuperFramesTransmitted = new AtomicLong();
 
     /**
      * @param tap      an open TAP or TUN without packet information
@@ -60,11 +83,29 @@ public final class TapFrameDevice implements WaitableFrameDevice
         this.tap = tap;
         this.closeTap = closeTap;
         this.maxFrameLength = tap.maxFrameLength();
-        this.receiveCapacity = BitUtil.align(maxFrameLength + VLAN_TAG_LENGTH, 64);
+        this.vnetHeaderLength = tap.vnetHeader() ? VirtioNetHeader.LENGTH : 0;
+        // a super-frame from the kernel is up to 64 KiB of IPv4 behind its Ethernet header
+        final int largestRead = (tap.offloads() & TapDevice.TUN_F_TSO4) != 0
+            ? EthernetFrame.HEADER_LENGTH + TcpSegmentCoalescer.MAX_DATAGRAM_LENGTH : maxFrameLength;
+        this.receiveCapacity = BitUtil.align(vnetHeaderLength + largestRead + VLAN_TAG_LENGTH, 64);
         this.receiveBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(receiveCapacity, 64));
         this.receiveAddress = receiveBuffer.addressOffset();
-        this.transmitBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
-            BitUtil.align(maxFrameLength, 64), 64));
+        if ((tap.offloads() & TapDevice.TUN_F_TSO4) != 0 && (tap.offloads() & TapDevice.TUN_F_CSUM) != 0)
+        {
+            this.coalescer = new TcpSegmentCoalescer(this, EthernetFrame.HEADER_LENGTH, maxFrameLength,
+                TcpSegmentCoalescer.MAX_DATAGRAM_LENGTH);
+            this.transmitBuffer = coalescer.buffer();
+        }
+        else
+        {
+            this.coalescer = null;
+            this.transmitBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
+                BitUtil.align(vnetHeaderLength + maxFrameLength, 64), 64));
+            if (vnetHeaderLength > 0)
+            {
+                sentHeader.wrap(transmitBuffer, 0).clear(); // an ordinary frame, its checksums complete
+            }
+        }
         this.transmitAddress = transmitBuffer.addressOffset();
     }
 
@@ -92,7 +133,14 @@ public final class TapFrameDevice implements WaitableFrameDevice
                 break;
             }
             count++;
-            handler.onFrame(receiveBuffer, 0, length, nowNs);
+            if (vnetHeaderLength == 0)
+            {
+                handler.onFrame(receiveBuffer, 0, length, nowNs);
+            }
+            else if (length > vnetHeaderLength)
+            {
+                onFrameWithHeader(handler, length, nowNs);
+            }
         }
         if (count > 0)
         {
@@ -101,15 +149,34 @@ public final class TapFrameDevice implements WaitableFrameDevice
         return count;
     }
 
+    /** A frame behind its virtio-net header: the header's word on the checksum goes with it. */
+    private void onFrameWithHeader(final FrameHandler handler, final int length, final long nowNs)
+    {
+        receivedHeader.wrap(receiveBuffer, 0);
+        final int flags = receivedHeader.flags();
+        if (receivedHeader.gsoType() != VirtioNetHeader.GSO_NONE)
+        {
+            superFramesReceived.lazySet(superFramesReceived.get() + 1);
+        }
+        final int checksumState = (flags & VirtioNetHeader.F_NEEDS_CSUM) != 0 ? FrameHandler.CHECKSUM_PARTIAL
+            : (flags & VirtioNetHeader.F_DATA_VALID) != 0 ? FrameHandler.CHECKSUM_VALID
+            : FrameHandler.CHECKSUM_UNVERIFIED;
+        handler.onFrame(receiveBuffer, vnetHeaderLength, length - vnetHeaderLength, checksumState, nowNs);
+    }
+
     @Override
     public int claim(final int length)
     {
+        if (coalescer != null)
+        {
+            return coalescer.claim(length);
+        }
         if (claimedLength >= 0 || length < 0 || length > maxFrameLength)
         {
             return -1;
         }
         claimedLength = length;
-        return 0;
+        return vnetHeaderLength;
     }
 
     @Override
@@ -121,32 +188,90 @@ public final class TapFrameDevice implements WaitableFrameDevice
     @Override
     public void commit(final int offset)
     {
+        if (coalescer != null)
+        {
+            coalescer.commit(offset);
+            return;
+        }
         final int length = claimedLength;
         if (length < 0)
         {
             throw new IllegalStateException("commit without claim");
         }
         claimedLength = -1;
-        if (tap.write(transmitAddress, length) == length)
+        write(transmitAddress, vnetHeaderLength + length);
+    }
+
+    /** A frame or super-frame from the coalescer: its virtio-net header in front, then one write(2). */
+    @Override
+    public boolean send(final UnsafeBuffer buffer, final int offset, final int length, final int gsoSize,
+        final int headerLength, final int checksumStart)
+    {
+        final int headerOffset = offset - VirtioNetHeader.LENGTH;
+        sentHeader.wrap(buffer, headerOffset);
+        if (gsoSize == 0)
         {
-            framesTransmitted.lazySet(framesTransmitted.get() + 1);
+            sentHeader.clear();
         }
         else
         {
-            transmitErrors.lazySet(transmitErrors.get() + 1);
-            if (!loggedTransmitError)
-            {
-                loggedTransmitError = true;
-                LOG.warn("{}: the kernel refused a {}-byte frame: {} (dropped; counted, logged once)", tap.name(),
-                    length, TapDevice.describeErrno(TapDevice.lastErrno()));
-            }
+            // the kernel cuts it at gso_size and completes each segment's checksum from csum_start
+            sentHeader.flags(VirtioNetHeader.F_NEEDS_CSUM).gsoType(VirtioNetHeader.GSO_TCPV4).hdrLen(headerLength)
+                .gsoSize(gsoSize).csumStart(checksumStart).csumOffset(TcpHeader.CHECKSUM_OFFSET);
         }
+        final boolean written = write(buffer.addressOffset() + headerOffset, VirtioNetHeader.LENGTH + length);
+        if (written && gsoSize > 0)
+        {
+            superFramesTransmitted.lazySet(superFramesTransmitted.get() + 1);
+            segmentsInSuperFramesTransmitted.lazySet(segmentsInSuperFramesTransmitted.get()
+                + (length - headerLength + gsoSize - 1) / gsoSize);
+        }
+        return written;
+    }
+
+    private boolean write(final long address, final int length)
+    {
+        if (tap.write(address, length) == length)
+        {
+            framesTransmitted.lazySet(framesTransmitted.get() + 1);
+            return true;
+        }
+        transmitErrors.lazySet(transmitErrors.get() + 1);
+        if (!loggedTransmitError)
+        {
+            loggedTransmitError = true;
+            LOG.warn("{}: the kernel refused a {}-byte frame: {} (dropped; counted, logged once)", tap.name(),
+                length, TapDevice.describeErrno(TapDevice.lastErrno()));
+        }
+        return false;
     }
 
     @Override
     public void abort(final int offset)
     {
+        if (coalescer != null)
+        {
+            coalescer.abort(offset);
+            return;
+        }
         claimedLength = -1;
+    }
+
+    /** Sends the super-frame the coalescer is gathering: the stack calls it at the end of each duty cycle. */
+    @Override
+    public void flush()
+    {
+        if (coalescer != null)
+        {
+            coalescer.flush();
+        }
+    }
+
+    /** "Now" while a super-frame is gathering (a runner then runs a cycle, which flushes it); else never. */
+    @Override
+    public long nextDeadlineNs()
+    {
+        return coalescer != null && coalescer.hasPending() ? 0 : Long.MAX_VALUE;
     }
 
     /** MTU + 14 (the Ethernet header). */
@@ -184,6 +309,30 @@ public final class TapFrameDevice implements WaitableFrameDevice
     public long framesTransmitted()
     {
         return framesTransmitted.get();
+    }
+
+    /** Super-frames the kernel handed us (virtio-net gso_type other than NONE): its GSO or GRO at work. */
+    public long superFramesReceived()
+    {
+        return superFramesReceived.get();
+    }
+
+    /** Super-frames written for the kernel to cut (TSO4). */
+    public long superFramesTransmitted()
+    {
+        return superFramesTransmitted.get();
+    }
+
+    /** The MSS-sized segments those super-frames carried. */
+    public long segmentsInSuperFramesTransmitted()
+    {
+        return segmentsInSuperFramesTransmitted.get();
+    }
+
+    /** Whether received frames carry a virtio-net header, and which offloads are in effect ({@code TUN_F_*}). */
+    public int offloads()
+    {
+        return tap.offloads();
     }
 
     /** Frames write(2) refused or cut short. */

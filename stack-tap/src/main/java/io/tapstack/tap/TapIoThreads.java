@@ -78,6 +78,12 @@ public final class TapIoThreads implements AutoCloseable
      */
     public TapIoThreads(final TapDevice tap, final int ringCapacity, final int burst, final boolean closeTap)
     {
+        if (tap.vnetHeader())
+        {
+            // the rings carry bare frames of at most the MTU; offloads are the SHARED mode's (TapFrameDevice)
+            throw new IllegalArgumentException("TapIoThreads needs a TAP opened without offloads "
+                + "(TapConfig.offload(false)): " + tap);
+        }
         if (tap.packetInformation())
         {
             // frames are what the stack sends and reads: Ethernet (TAP) or bare IPv4 (TUN), never tun_pi-prefixed

@@ -60,7 +60,8 @@ public final class TapStack implements AutoCloseable
         final TapDevice.Mode deviceMode = b.config.linkType() == StackConfig.LinkType.RAW_IP ? TapDevice.Mode.TUN
             : TapDevice.Mode.TAP;
         final TapDevice device = b.link != null ? null
-            : TapDevice.open(new TapConfig().name(b.tap).mode(deviceMode).mtu(b.config.mtu()).up(true));
+            : TapDevice.open(new TapConfig().name(b.tap).mode(deviceMode).mtu(b.config.mtu()).up(true)
+                .offload(b.offload && b.mode == Mode.SHARED));
         WaitableFrameDevice w;
         TapIoThreads threads = null;
         try
@@ -166,6 +167,25 @@ public final class TapStack implements AutoCloseable
     }
 
     /**
+     * The TAP's offload counts, kept on its device rather than in the stack's counters: super-frames the kernel
+     * handed the stack ({@code tap_rx_super_frames}), super-frames written for the kernel to cut
+     * ({@code tap_tx_super_frames}) and the segments in them ({@code tap_tx_segments_in_super_frames}). Empty without
+     * offloads. Any thread; a snapshot to print, not for a fast path.
+     */
+    public java.util.Map<String, Long> offloadCounts()
+    {
+        final java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
+        if (waitable instanceof TapFrameDevice && ((TapFrameDevice)waitable).offloads() != 0)
+        {
+            final TapFrameDevice d = (TapFrameDevice)waitable;
+            counts.put("tap_rx_super_frames", d.superFramesReceived());
+            counts.put("tap_tx_super_frames", d.superFramesTransmitted());
+            counts.put("tap_tx_segments_in_super_frames", d.segmentsInSuperFramesTransmitted());
+        }
+        return counts;
+    }
+
+    /**
      * Lets the stack read the frames the TAP received, after {@link Builder#holdFrames()}: call it once the
      * listeners are open, so that the first SYN finds them. Idempotent; any thread.
      */
@@ -223,6 +243,7 @@ public final class TapStack implements AutoCloseable
         private final List<AutoCloseable> closeAfter = new ArrayList<>();
         private boolean holdFrames;
         private WaitableFrameDevice link;
+        private boolean offload = true;
 
         public Builder tap(final String name)
         {
@@ -285,6 +306,17 @@ public final class TapStack implements AutoCloseable
         public Builder mode(final Mode mode)
         {
             this.mode = mode;
+            return this;
+        }
+
+        /**
+         * Checksum and TCP segmentation offloads on the TAP ({@link TapConfig#offload}): on by default where the
+         * kernel supports them, in the SHARED mode (the DEDICATED mode's rings carry MTU-sized frames and never
+         * asks). False keeps every frame at the MTU with full checksums, as before offloads existed.
+         */
+        public Builder offload(final boolean offload)
+        {
+            this.offload = offload;
             return this;
         }
 

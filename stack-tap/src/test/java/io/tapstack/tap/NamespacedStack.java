@@ -24,11 +24,14 @@ final class NamespacedStack implements AutoCloseable
     final String stackIp;
     final NetStack stack;
     final StackLoop loop;
+    /** The stack's device on the TAP (its counters: frames, super-frames). */
+    final TapFrameDevice device;
     private final NamespacedTap namespacedTap;
 
     private NamespacedStack(final NamespacedTap namespacedTap, final String prefix, final NetStack stack,
-        final StackLoop loop)
+        final StackLoop loop, final TapFrameDevice device)
     {
+        this.device = device;
         this.netns = namespacedTap.netns;
         this.tapName = namespacedTap.tapName;
         this.kernelIp = namespacedTap.kernelIp;
@@ -47,7 +50,14 @@ final class NamespacedStack implements AutoCloseable
     static NamespacedStack start(final String prefix, final int txQueueLength, final Consumer<StackConfig> configure,
         final UnaryOperator<FrameDevice> wrap)
     {
-        final NamespacedTap namespacedTap = NamespacedTap.open(prefix, txQueueLength);
+        return start(prefix, txQueueLength, false, configure, wrap);
+    }
+
+    /** As above; {@code offload} asks for the TAP's checksum and TSO4 offloads ({@link TapConfig#offload}). */
+    static NamespacedStack start(final String prefix, final int txQueueLength, final boolean offload,
+        final Consumer<StackConfig> configure, final UnaryOperator<FrameDevice> wrap)
+    {
+        final NamespacedTap namespacedTap = NamespacedTap.open(prefix, txQueueLength, offload);
         try
         {
             final TapFrameDevice device = new TapFrameDevice(namespacedTap.tap);
@@ -56,13 +66,19 @@ final class NamespacedStack implements AutoCloseable
             config.ipAddress(prefix + ".2/24");
             final NetStack stack = new NetStack(config, wrap.apply(device));
             final StackLoop loop = new StackLoop(stack, device, namespacedTap.tapName).start();
-            return new NamespacedStack(namespacedTap, prefix, stack, loop);
+            return new NamespacedStack(namespacedTap, prefix, stack, loop, device);
         }
         catch (final RuntimeException | Error ex)
         {
             namespacedTap.close();
             throw ex;
         }
+    }
+
+    /** The kernel side's MAC on the TAP (the source of the frames it sends us). */
+    long kernelMac()
+    {
+        return namespacedTap.tap.hardwareAddress();
     }
 
     /** Runs {@code action} on the stack thread (5 s at most). */

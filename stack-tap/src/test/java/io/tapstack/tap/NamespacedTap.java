@@ -31,7 +31,13 @@ final class NamespacedTap implements AutoCloseable
      */
     static NamespacedTap open(final String prefix, final int txQueueLength)
     {
-        return open(new TapConfig().mtu(1500).txQueueLength(txQueueLength), "tst", prefix + ".1",
+        return open(prefix, txQueueLength, false);
+    }
+
+    /** As above; {@code offload} asks for the TAP's checksum and TSO4 offloads ({@link TapConfig#offload}). */
+    static NamespacedTap open(final String prefix, final int txQueueLength, final boolean offload)
+    {
+        return open(new TapConfig().mtu(1500).txQueueLength(txQueueLength).offload(offload), "tst", prefix + ".1",
             new String[] {prefix + ".1/24"});
     }
 

@@ -16,6 +16,7 @@ class TapConfigTest
         assertEquals(TapConfig.DEFAULT_TUN_PATH, config.tunPath());
         assertEquals("", config.name());
         assertEquals(false, config.up());
+        assertEquals(false, config.offload(), "a TapDevice read by hand gives bare frames; TapStack asks for offloads");
     }
 
     @Test
@@ -31,6 +32,13 @@ class TapConfigTest
     {
         // _IOW('T', 202, int): dir write (1) << 30 | size 4 << 16 | type 'T' << 8 | nr 202
         assertEquals((1L << 30) | (4L << 16) | ('T' << 8) | 202, TapDevice.TUNSETIFF);
+        // _IOR('T', 207, unsigned int), _IOW('T', 208, unsigned int), _IOW('T', 216, int)
+        assertEquals((2L << 30) | (4L << 16) | ('T' << 8) | 207, TapDevice.TUNGETFEATURES);
+        assertEquals((1L << 30) | (4L << 16) | ('T' << 8) | 208, TapDevice.TUNSETOFFLOAD);
+        assertEquals((1L << 30) | (4L << 16) | ('T' << 8) | 216, TapDevice.TUNSETVNETHDRSZ);
+        assertEquals(0x4000, TapDevice.IFF_VNET_HDR);
+        assertEquals(0x01, TapDevice.TUN_F_CSUM);
+        assertEquals(0x02, TapDevice.TUN_F_TSO4);
         assertEquals(0x8913, TapDevice.SIOCGIFFLAGS);
         assertEquals(0x8914, TapDevice.SIOCSIFFLAGS);
         assertEquals(0x8922, TapDevice.SIOCSIFMTU);
