@@ -1,0 +1,277 @@
+package io.tapstack.forward;
+
+import io.tapstack.StackCounters;
+import io.tapstack.forward.ForwardCounters.Counter;
+import io.tapstack.tcp.TcpConnection;
+import io.tapstack.udp.UdpEndpoint;
+import io.tapstack.udp.UdpHandler;
+import io.tapstack.wire.IcmpMessage;
+import io.tapstack.wire.Ipv4Address;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static io.tapstack.forward.GuestRig.GATEWAY;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The engine between a guest stack and host sockets on 127.0.0.1 (no TAP, no root): the loopback mapping, refused
+ * and denied connections, limits, UDP flows and their errors.
+ */
+class ForwardEngineTest
+{
+    private static byte[] pattern(final int length, final long seed)
+    {
+        final byte[] b = new byte[length];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static GuestClient connect(final GuestRig rig, final int address, final int port, final byte[] payload)
+    {
+        final GuestClient client = new GuestClient(payload);
+        client.connection = rig.guest.tcp().connect(address, port, client, rig.now());
+        assertNotNull(client.connection);
+        return client;
+    }
+
+    private static int closedTcpPort() throws IOException
+    {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void theGuestReachesAHostLoopbackServerThroughTheMappedAddress() throws IOException
+    {
+        try (HostEchoServer echo = new HostEchoServer();
+            GuestRig rig = new GuestRig(c -> c.hostLoopbackAddress(GATEWAY).allow().add("127.0.0.0/8")))
+        {
+            final byte[] payload = pattern(1 << 20, 1);
+            final GuestClient client = connect(rig, GATEWAY, echo.port(), payload);
+            assertTrue(rig.runUntil(client::done, 30_000), "echo finished");
+            assertNull(client.reset);
+            assertArrayEquals(payload, client.received.toByteArray());
+            assertEquals(GATEWAY, client.connection.remoteAddress());
+            final ForwardCounters c = rig.engine.counters();
+            assertEquals(1, c.get(Counter.TCP_CONNECTED));
+            assertEquals(payload.length, c.get(Counter.TCP_BYTES_TO_HOST));
+            assertEquals(payload.length, c.get(Counter.TCP_BYTES_TO_GUEST));
+            assertEquals(1, c.get(Counter.TCP_GUEST_FINS));
+            assertEquals(1, c.get(Counter.TCP_HOST_FINS));
+            assertTrue(rig.runUntil(() -> rig.engine.tcpFlowCount() == 0, 5_000), "the flow ends with both FINs");
+        }
+    }
+
+    @Test
+    void aRefusedHostPortResetsTheGuestAtOnce() throws IOException
+    {
+        final int port = closedTcpPort();
+        try (GuestRig rig = new GuestRig(c -> c.hostLoopbackAddress(GATEWAY)))
+        {
+            final GuestClient client = connect(rig, GATEWAY, port, new byte[0]);
+            final long start = rig.now();
+            assertTrue(rig.runUntil(client::done, 5_000));
+            assertEquals("connection refused", client.reset);
+            assertTrue(rig.now() - start < 100 * GuestRig.MS, "at once, not after SYN retransmissions");
+            assertEquals(1, rig.engine.counters().get(Counter.TCP_REFUSED));
+            assertEquals(0, rig.engine.tcpFlowCount());
+        }
+    }
+
+    @Test
+    void withoutTheMappingTheHostLoopbackIsNotReached() throws IOException
+    {
+        try (HostEchoServer echo = new HostEchoServer(); GuestRig rig = new GuestRig(c -> { }))
+        {
+            final GuestClient client = connect(rig, GATEWAY, echo.port(), new byte[10]);
+            assertTrue(rig.runUntil(client::done, 5_000));
+            assertEquals("connection refused", client.reset);
+            final GuestClient direct = connect(rig, Ipv4Address.parse("127.0.0.1"), echo.port(), new byte[10]);
+            rig.runUntil(direct::done, 5_000);
+            assertTrue(!direct.connected, "127.0.0.1 itself is never a destination");
+            assertEquals(0, echo.accepted.get());
+        }
+    }
+
+    @Test
+    void aDeniedNetworkIsRefused() throws IOException
+    {
+        try (GuestRig rig = new GuestRig(c -> c.allow().add("127.0.0.0/8")))
+        {
+            final GuestClient client = connect(rig, Ipv4Address.parse("192.0.2.1"), 80, new byte[0]);
+            assertTrue(rig.runUntil(client::done, 5_000));
+            assertEquals("connection refused", client.reset);
+            assertEquals(1, rig.engine.counters().get(Counter.TCP_POLICY_DENIED));
+            assertEquals(0, rig.engine.counters().get(Counter.TCP_CONNECTS), "no host socket was opened");
+        }
+    }
+
+    @Test
+    void flowsBeyondTheLimitAreRefusedAndOthersGoOn() throws IOException
+    {
+        try (HostEchoServer echo = new HostEchoServer();
+            GuestRig rig = new GuestRig(c -> c.hostLoopbackAddress(GATEWAY).maxTcpFlows(2)))
+        {
+            final List<GuestClient> clients = new ArrayList<>();
+            for (int i = 0; i < 3; i++)
+            {
+                // open connections that send nothing yet (empty payload would half-close at once)
+                final GuestClient c = new GuestClient(pattern(10, i))
+                {
+                    @Override
+                    public void onConnected(final TcpConnection connection)
+                    {
+                        connected = true;
+                    }
+                };
+                c.connection = rig.guest.tcp().connect(GATEWAY, echo.port(), c, rig.now());
+                clients.add(c);
+            }
+            assertTrue(rig.runUntil(() -> clients.stream().filter(c -> c.connected || c.reset != null).count() == 3,
+                5_000));
+            assertEquals(2, clients.stream().filter(c -> c.connected).count());
+            assertEquals(1, clients.stream().filter(c -> "connection refused".equals(c.reset)).count());
+            assertEquals(1, rig.engine.counters().get(Counter.TCP_FLOW_LIMIT));
+            assertEquals(2, rig.engine.tcpFlowCount());
+        }
+    }
+
+    @Test
+    void aGuestResetResetsTheHostSocket() throws IOException
+    {
+        try (HostEchoServer echo = new HostEchoServer();
+            GuestRig rig = new GuestRig(c -> c.hostLoopbackAddress(GATEWAY)))
+        {
+            final GuestClient client = new GuestClient(new byte[0])
+            {
+                @Override
+                public void onConnected(final TcpConnection connection)
+                {
+                    connected = true;
+                }
+            };
+            client.connection = rig.guest.tcp().connect(GATEWAY, echo.port(), client, rig.now());
+            assertTrue(rig.runUntil(() -> client.connected && rig.engine.counters().get(Counter.TCP_CONNECTED) == 1,
+                5_000));
+            client.connection.abort();
+            assertTrue(rig.runUntil(() -> rig.engine.tcpFlowCount() == 0, 5_000));
+            assertEquals(1, rig.engine.counters().get(Counter.TCP_GUEST_RESETS));
+        }
+    }
+
+    @Test
+    void udpFlowsCarryDatagramsBothWaysAndPassOnPortUnreachable() throws IOException
+    {
+        try (DatagramSocket host = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            GuestRig rig = new GuestRig(c -> c.hostLoopbackAddress(GATEWAY).udpIdleTimeoutNs(5_000 * GuestRig.MS)))
+        {
+            final Thread echo = new Thread(() ->
+            {
+                final byte[] buf = new byte[2048];
+                try
+                {
+                    while (true)
+                    {
+                        final DatagramPacket p = new DatagramPacket(buf, buf.length);
+                        host.receive(p);
+                        host.send(p);
+                    }
+                }
+                catch (final IOException ex)
+                {
+                    // closed
+                }
+            });
+            echo.setDaemon(true);
+            echo.start();
+            final List<String> got = new ArrayList<>();
+            final List<Integer> errors = new ArrayList<>();
+            final UdpEndpoint endpoint = rig.guest.udp().bind(0, new UdpHandler()
+            {
+                @Override
+                public void onReadable(final UdpEndpoint e)
+                {
+                    final UnsafeBuffer b = new UnsafeBuffer(new byte[2048]);
+                    final int n = e.receive(b, 0, 2048);
+                    final byte[] bytes = new byte[n];
+                    b.getBytes(0, bytes);
+                    got.add(Ipv4Address.toString(e.lastRemoteAddress()) + ":" + e.lastRemotePort() + " "
+                        + new String(bytes, StandardCharsets.US_ASCII));
+                }
+
+                @Override
+                public void onIcmpError(final UdpEndpoint e, final int type, final int code, final int remoteAddress,
+                    final int remotePort)
+                {
+                    errors.add(type * 100 + code);
+                }
+            });
+            final byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
+            endpoint.send(GATEWAY, host.getLocalPort(), new UnsafeBuffer(hello), 0, hello.length, rig.now());
+            assertTrue(rig.runUntil(() -> !got.isEmpty(), 5_000));
+            assertEquals("10.0.2.2:" + host.getLocalPort() + " hello", got.get(0), "from where the guest sent it");
+            assertEquals(1, rig.engine.udpFlowCount());
+
+            final int closed;
+            try (DatagramSocket gone = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
+            {
+                closed = gone.getLocalPort();
+            }
+            endpoint.send(GATEWAY, closed, new UnsafeBuffer(hello), 0, hello.length, rig.now());
+            assertTrue(rig.runUntil(() -> !errors.isEmpty(), 5_000));
+            assertEquals(IcmpMessage.TYPE_DESTINATION_UNREACHABLE * 100 + IcmpMessage.CODE_PORT_UNREACHABLE,
+                errors.get(0));
+            assertEquals(1, rig.engine.counters().get(Counter.UDP_PORT_UNREACHABLE));
+
+            rig.clock.advanceNs(6_000 * GuestRig.MS);
+            assertTrue(rig.runUntil(() -> rig.engine.udpFlowCount() == 0, 5_000), "idle flows close");
+            assertEquals(2, rig.engine.counters().get(Counter.UDP_IDLE_TIMEOUTS));
+            host.close();
+        }
+    }
+
+    @Test
+    void udpToADeniedNetworkIsReportedProhibited() throws IOException
+    {
+        try (GuestRig rig = new GuestRig(c -> c.allow().add("127.0.0.0/8")))
+        {
+            final List<Integer> errors = new ArrayList<>();
+            final UdpEndpoint endpoint = rig.guest.udp().bind(0, new UdpHandler()
+            {
+                @Override
+                public void onReadable(final UdpEndpoint e)
+                {
+                }
+
+                @Override
+                public void onIcmpError(final UdpEndpoint e, final int type, final int code, final int remoteAddress,
+                    final int remotePort)
+                {
+                    errors.add(code);
+                }
+            });
+            endpoint.send(Ipv4Address.parse("192.0.2.1"), 53, new UnsafeBuffer(new byte[4]), 0, 4, rig.now());
+            assertTrue(rig.runUntil(() -> !errors.isEmpty(), 5_000));
+            assertEquals(ForwardEngine.CODE_ADMIN_PROHIBITED, errors.get(0)); // RFC 1812 §5.2.7.1
+            assertEquals(0, rig.engine.udpFlowCount());
+            assertEquals(1, rig.gateway.counters().get(StackCounters.Counter.IP_RX_GATEWAY));
+        }
+    }
+}
