@@ -52,17 +52,13 @@ public final class ForwardCounters
         return values.get(counter.ordinal());
     }
 
-    /** Every non-zero counter by name, in declaration order. */
-    public Map<String, Long> nonZero()
+    /** Every counter by its /stats name ({@code fwd_tcp_syns}...), in declaration order. */
+    public Map<String, Long> snapshot()
     {
         final Map<String, Long> out = new LinkedHashMap<>();
         for (final Counter c : ALL)
         {
-            final long v = get(c);
-            if (v != 0)
-            {
-                out.put("FWD_" + c.name(), v);
-            }
+            out.put("fwd_" + c.name().toLowerCase(java.util.Locale.ROOT), get(c));
         }
         return out;
     }

@@ -99,7 +99,7 @@ public final class Forwarder implements AutoCloseable
     public Map<String, Long> stats()
     {
         final Map<String, Long> out = new LinkedHashMap<>(stack.counters().snapshot());
-        out.putAll(engine.counters().nonZero());
+        out.putAll(engine.counters().snapshot());
         return out;
     }
 

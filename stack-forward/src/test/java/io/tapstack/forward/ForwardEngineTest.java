@@ -16,6 +16,8 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -150,6 +152,45 @@ class ForwardEngineTest
             assertEquals(1, clients.stream().filter(c -> "connection refused".equals(c.reset)).count());
             assertEquals(1, rig.engine.counters().get(Counter.TCP_FLOW_LIMIT));
             assertEquals(2, rig.engine.tcpFlowCount());
+        }
+    }
+
+    @Test
+    void aHostConnectThatNeverCompletesIsReportedUnreachableAfterTheTimeout() throws IOException
+    {
+        // a loopback listener whose accept queue is full: Linux drops further SYNs, so a connect to it hangs
+        try (ServerSocketChannel full = ServerSocketChannel.open())
+        {
+            full.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            final int port = full.socket().getLocalPort();
+            final List<SocketChannel> fillers = new ArrayList<>();
+            try (GuestRig rig = new GuestRig(c -> c.hostLoopbackAddress(GATEWAY).connectTimeoutNs(3_000 * GuestRig.MS)))
+            {
+                for (int i = 0; i < 4; i++)
+                {
+                    final SocketChannel filler = SocketChannel.open();
+                    filler.configureBlocking(false);
+                    filler.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                    fillers.add(filler);
+                }
+                final GuestClient client = connect(rig, GATEWAY, port, new byte[0]);
+                assertTrue(rig.runUntil(() -> rig.engine.counters().get(Counter.TCP_UNREACHABLE) == 1, 20_000),
+                    () -> "counters: " + rig.engine.counters().snapshot());
+                assertEquals(1, rig.engine.counters().get(Counter.TCP_CONNECT_TIMEOUTS));
+                // RFC 1812 §4.3.2: the gateway told the guest with destination unreachable
+                assertEquals(1, rig.gateway.counters().get(StackCounters.Counter.ICMP_ERRORS_TX));
+                assertTrue(rig.runUntil(() -> rig.guest.counters().get(StackCounters.Counter.ICMP_ERRORS_RX) == 1,
+                    5_000));
+                assertEquals(0, rig.engine.tcpFlowCount());
+                assertTrue(!client.connected);
+            }
+            finally
+            {
+                for (final SocketChannel filler : fillers)
+                {
+                    filler.close();
+                }
+            }
         }
     }
 

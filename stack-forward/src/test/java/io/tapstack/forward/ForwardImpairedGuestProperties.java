@@ -47,7 +47,7 @@ class ForwardImpairedGuestProperties
                 clients.add(client);
             }
             assertTrue(rig.runUntil(() -> clients.stream().allMatch(GuestClient::done), 60_000),
-                () -> "seed " + seed + ": flows unfinished; " + rig.engine.counters().nonZero());
+                () -> "seed " + seed + ": flows unfinished; " + rig.engine.counters().snapshot());
             for (final GuestClient client : clients)
             {
                 assertNull(client.reset, () -> "seed " + seed);
