@@ -195,6 +195,70 @@ class ForwardEngineTest
     }
 
     @Test
+    void aSynFloodIsBoundedAndRefusedWhileAnOpenFlowGoesOn() throws IOException
+    {
+        try (HostEchoServer echo = new HostEchoServer(); ServerSocketChannel full = ServerSocketChannel.open())
+        {
+            full.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            final int hanging = full.socket().getLocalPort();
+            final List<SocketChannel> fillers = new ArrayList<>();
+            try (GuestRig rig = new GuestRig(c -> c.hostLoopbackAddress(GATEWAY).maxPendingConnects(20)
+                .maxTcpFlows(40).connectTimeoutNs(60_000 * GuestRig.MS)))
+            {
+                for (int i = 0; i < 4; i++)
+                {
+                    final SocketChannel filler = SocketChannel.open();
+                    filler.configureBlocking(false);
+                    filler.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), hanging));
+                    fillers.add(filler);
+                }
+                final GuestClient open = new GuestClient(new byte[0])
+                {
+                    @Override
+                    public void onConnected(final TcpConnection connection)
+                    {
+                        connected = true;
+                    }
+                };
+                open.connection = rig.guest.tcp().connect(GATEWAY, echo.port(), open, rig.now());
+                assertTrue(rig.runUntil(() -> open.connected, 5_000));
+                final long fdsBefore = openFileDescriptors();
+
+                final List<GuestClient> flood = new ArrayList<>();
+                for (int i = 0; i < 200; i++)
+                {
+                    flood.add(connect(rig, GATEWAY, hanging, new byte[0]));
+                }
+                assertTrue(rig.runUntil(() -> flood.stream().filter(c -> c.reset != null).count() == 180, 10_000),
+                    () -> "refused: " + flood.stream().filter(c -> c.reset != null).count());
+                assertEquals(20, rig.gateway.tcp().heldSynCount(), "held SYNs stay at the bound");
+                assertEquals(180, rig.gateway.counters().get(StackCounters.Counter.TCP_HELD_SYN_LIMIT));
+                assertTrue(openFileDescriptors() - fdsBefore <= 20 + 5, "host sockets stay bounded");
+
+                final byte[] hello = "still here".getBytes(StandardCharsets.US_ASCII);
+                open.connection.write(hello, 0, hello.length);
+                assertTrue(rig.runUntil(() -> open.received.size() == hello.length, 5_000), "the open flow goes on");
+            }
+            finally
+            {
+                for (final SocketChannel filler : fillers)
+                {
+                    filler.close();
+                }
+            }
+        }
+    }
+
+    private static long openFileDescriptors() throws IOException
+    {
+        try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of(
+            "/proc/self/fd")))
+        {
+            return fds.count();
+        }
+    }
+
+    @Test
     void aGuestResetResetsTheHostSocket() throws IOException
     {
         try (HostEchoServer echo = new HostEchoServer();
