@@ -66,6 +66,9 @@ public final class ForwardEngine implements AutoCloseable
     /** Flows whose host connect completed at once: answered in the next duty cycle, not inside the interceptor. */
     private final ArrayList<TcpFlow> connectedAtOnce = new ArrayList<>();
     int tcpFlows;
+    /** Relay buffers of ended flows, reused (direct memory is freed only by the GC): at most POOLED_BUFFERS. */
+    private final java.util.ArrayDeque<java.nio.ByteBuffer> bufferPool = new java.util.ArrayDeque<>();
+    private static final int POOLED_BUFFERS = 128;
     private long nowNs;
     private boolean closed;
 
@@ -193,6 +196,21 @@ public final class ForwardEngine implements AutoCloseable
         tcpFlows--;
         counters.add(Counter.TCP_FLOWS, -1);
         counters.increment(Counter.TCP_FLOWS_CLOSED);
+    }
+
+    /** A relay buffer of {@code tcpRelayBufferBytes}, cleared, from the pool or new. */
+    java.nio.ByteBuffer takeBuffer()
+    {
+        final java.nio.ByteBuffer pooled = bufferPool.pollLast();
+        return pooled != null ? pooled.clear() : java.nio.ByteBuffer.allocateDirect(config.tcpRelayBufferBytes());
+    }
+
+    void giveBuffer(final java.nio.ByteBuffer buffer)
+    {
+        if (bufferPool.size() < POOLED_BUFFERS)
+        {
+            bufferPool.addLast(buffer);
+        }
     }
 
     /** RFC 1812 §4.3.2: destination unreachable about the guest's SYN, from the gateway. */

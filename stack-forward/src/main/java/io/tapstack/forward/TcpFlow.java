@@ -150,11 +150,10 @@ final class TcpFlow implements TcpHandler
             return;
         }
         engine.counters.increment(Counter.TCP_CONNECTED);
-        final int size = engine.config.tcpRelayBufferBytes();
-        toHost = ByteBuffer.allocateDirect(size);
+        toHost = engine.takeBuffer();
         toHost.limit(0);
         toHostView = new UnsafeBuffer(toHost);
-        toGuest = ByteBuffer.allocateDirect(size);
+        toGuest = engine.takeBuffer();
         toGuest.limit(0);
         toGuestView = new UnsafeBuffer(toGuest);
         // a host that speaks first (a banner) may: the connection queues bytes until the handshake completes
@@ -411,6 +410,12 @@ final class TcpFlow implements TcpHandler
         }
         finished = true;
         closeQuietly();
+        if (toHost != null)
+        {
+            // nothing touches them once finished: every entry point checks it first
+            engine.giveBuffer(toHost);
+            engine.giveBuffer(toGuest);
+        }
         engine.flowClosed(this);
     }
 
