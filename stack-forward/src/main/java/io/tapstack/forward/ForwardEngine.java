@@ -21,8 +21,6 @@ import java.net.UnknownHostException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.Set;
 
 /**
  * The forwarding engine: terminates the guest's TCP and UDP in a stack in gateway mode and relays them through
@@ -71,6 +69,9 @@ public final class ForwardEngine implements AutoCloseable
     private static final int POOLED_BUFFERS = 128;
     private long nowNs;
     private boolean closed;
+    /** The ready-key handler, made once; and how many keys it handled in this cycle. */
+    private final java.util.function.Consumer<SelectionKey> onReady = this::onReady;
+    private int readyWork;
 
     /**
      * @param stack a stack in gateway mode ({@code StackConfig.gatewayMode(true)}), driven by the same thread
@@ -246,49 +247,40 @@ public final class ForwardEngine implements AutoCloseable
             work++;
         }
         connectedAtOnce.clear();
+        readyWork = 0;
         try
         {
-            selector.selectNow();
-            if (!selector.selectedKeys().isEmpty()) // (with those an idle select() left there)
-            {
-                work += handleReady(nowNs);
-            }
+            // the action form: no selected-key set and no iterator (nothing allocated per cycle); epoll is
+            // level-triggered, so a key an idle select() saw ready is reported again here
+            selector.selectNow(onReady);
         }
         catch (final IOException ex)
         {
             LOG.warn("selector failed", ex);
         }
+        work += readyWork;
         work += expireConnects(nowNs);
         work += udpFlows.expire(nowNs);
         work += tcp.flush(nowNs);
         return work;
     }
 
-    private int handleReady(final long nowNs)
+    private void onReady(final SelectionKey key)
     {
-        final Set<SelectionKey> ready = selector.selectedKeys();
-        int work = 0;
-        final Iterator<SelectionKey> it = ready.iterator();
-        while (it.hasNext())
+        readyWork++;
+        if (!key.isValid())
         {
-            final SelectionKey key = it.next();
-            it.remove();
-            work++;
-            final Object flow = key.attachment();
-            if (!key.isValid())
-            {
-                continue;
-            }
-            if (flow instanceof TcpFlow)
-            {
-                ((TcpFlow)flow).onReady(key.readyOps(), nowNs);
-            }
-            else if (flow instanceof UdpFlows.Flow)
-            {
-                udpFlows.onReadable((UdpFlows.Flow)flow, nowNs);
-            }
+            return;
         }
-        return work;
+        final Object flow = key.attachment();
+        if (flow instanceof TcpFlow)
+        {
+            ((TcpFlow)flow).onReady(key.readyOps(), nowNs);
+        }
+        else if (flow instanceof UdpFlows.Flow)
+        {
+            udpFlows.onReadable((UdpFlows.Flow)flow, nowNs);
+        }
     }
 
     private int expireConnects(final long nowNs)
@@ -318,23 +310,22 @@ public final class ForwardEngine implements AutoCloseable
     /**
      * Blocks until a host socket is ready, {@code selector.wakeup()} is called (the TAP's reader thread does, through
      * {@code RingFrameDevice.armWaker}) or {@code timeoutNs} passes.
+     *
+     * @return how many host sockets became ready (the next {@link #doWork} handles them)
      */
-    public void select(final long timeoutNs)
+    public int select(final long timeoutNs)
     {
         try
         {
-            if (timeoutNs <= 0)
-            {
-                selector.selectNow();
-            }
-            else
-            {
-                selector.select(Math.max(1, (timeoutNs + 999_999) / 1_000_000));
-            }
+            final int ready = timeoutNs <= 0 ? selector.selectNow()
+                : selector.select(Math.max(1, (timeoutNs + 999_999) / 1_000_000));
+            selector.selectedKeys().clear(); // handled by the next doWork, which asks the selector again
+            return ready;
         }
         catch (final IOException ex)
         {
             LOG.warn("selector failed", ex);
+            return 0;
         }
     }
 
