@@ -259,6 +259,56 @@ class ForwardEngineTest
     }
 
     @Test
+    void aHostResetEndsItsFlowOnlyAndResetsTheGuest() throws Exception
+    {
+        try (HostEchoServer echo = new HostEchoServer();
+            ServerSocket resetting = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+            GuestRig rig = new GuestRig(c -> c.hostLoopbackAddress(GATEWAY)))
+        {
+            final Thread server = new Thread(() ->
+            {
+                try (java.net.Socket s = resetting.accept())
+                {
+                    s.getInputStream().read(); // the guest's first byte, then a reset (SO_LINGER 0)
+                    s.setSoLinger(true, 0);
+                }
+                catch (final IOException ex)
+                {
+                    // the test fails on its own
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            final GuestClient other = new GuestClient(new byte[0])
+            {
+                @Override
+                public void onConnected(final TcpConnection connection)
+                {
+                    connected = true;
+                }
+            };
+            other.connection = rig.guest.tcp().connect(GATEWAY, echo.port(), other, rig.now());
+            final GuestClient victim = new GuestClient(new byte[0])
+            {
+                @Override
+                public void onConnected(final TcpConnection connection)
+                {
+                    connected = true;
+                    connection.write(new byte[] {1}, 0, 1);
+                }
+            };
+            victim.connection = rig.guest.tcp().connect(GATEWAY, resetting.getLocalPort(), victim, rig.now());
+            assertTrue(rig.runUntil(() -> victim.reset != null, 5_000), "the host's reset reaches the guest");
+            assertEquals(1, rig.engine.counters().get(Counter.TCP_HOST_ERRORS));
+            assertTrue(other.connected && other.reset == null);
+            final byte[] hello = "after".getBytes(StandardCharsets.US_ASCII);
+            other.connection.write(hello, 0, hello.length);
+            assertTrue(rig.runUntil(() -> other.received.size() == hello.length, 5_000), "the other flow goes on");
+            assertEquals(1, rig.engine.tcpFlowCount());
+        }
+    }
+
+    @Test
     void aGuestResetResetsTheHostSocket() throws IOException
     {
         try (HostEchoServer echo = new HostEchoServer();
