@@ -44,6 +44,7 @@ final class Forward
             .option("max-udp-flows", "N", "UDP flows (host sockets) at once", "1024")
             .option("connect-timeout-ms", "N", "a host connect longer than this is ICMP host unreachable", "10000")
             .option("udp-idle-ms", "N", "a UDP flow idle this long is closed", "60000")
+            .option("tcp-idle-ms", "N", "a TCP flow idle this long is reset on both sides (0: never)", "0")
             .flag("verbose", "log at debug level");
         final Forwarder.Builder builder = Forwarder.builder();
         try
@@ -63,11 +64,13 @@ final class Forward
             final int maxUdp = options.getInt("max-udp-flows", 1, 1 << 20, "--max-udp-flows");
             final long connectMs = options.getLong("connect-timeout-ms", 1, 3_600_000, "--connect-timeout-ms");
             final long udpIdleMs = options.getLong("udp-idle-ms", 1, 86_400_000, "--udp-idle-ms");
+            final long tcpIdleMs = options.getLong("tcp-idle-ms", 0, 30L * 86_400_000, "--tcp-idle-ms");
             builder.configure(c ->
             {
                 c.hostLoopbackAddress(loopback).maxTcpFlows(maxTcp).maxPendingConnects(maxPending)
                     .maxUdpFlows(maxUdp).connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(connectMs))
-                    .udpIdleTimeoutNs(TimeUnit.MILLISECONDS.toNanos(udpIdleMs));
+                    .udpIdleTimeoutNs(TimeUnit.MILLISECONDS.toNanos(udpIdleMs))
+                    .tcpIdleTimeoutNs(TimeUnit.MILLISECONDS.toNanos(tcpIdleMs));
                 for (final String net : options.has("allow") ? options.getAll("allow") : java.util.List.<String>of())
                 {
                     c.allow().add(cidr(net, "--allow"));

@@ -23,6 +23,7 @@ public final class ForwardConfig
     private int tcpRelayBufferBytes = 64 * 1024;
     private long connectTimeoutNs = TimeUnit.SECONDS.toNanos(10);
     private long udpIdleTimeoutNs = TimeUnit.SECONDS.toNanos(60);
+    private long tcpIdleTimeoutNs = 0;
     private int udpDatagramsPerWake = 64;
 
     /**
@@ -138,6 +139,21 @@ public final class ForwardConfig
         return udpIdleTimeoutNs;
     }
 
+    /**
+     * A TCP flow with no byte either way for this long is reset on both sides (counted); 0 (the default) keeps idle
+     * connections, as the kernel does: {@link #maxTcpFlows} bounds them anyway.
+     */
+    public ForwardConfig tcpIdleTimeoutNs(final long ns)
+    {
+        this.tcpIdleTimeoutNs = ns;
+        return this;
+    }
+
+    public long tcpIdleTimeoutNs()
+    {
+        return tcpIdleTimeoutNs;
+    }
+
     /** Datagrams read from one ready host UDP socket per duty cycle (bounded work per cycle). */
     public ForwardConfig udpDatagramsPerWake(final int n)
     {
@@ -159,6 +175,7 @@ public final class ForwardConfig
             "tcpRelayBufferBytes must be 1 KiB..16 MiB");
         require(connectTimeoutNs > 0, "connectTimeoutNs must be > 0");
         require(udpIdleTimeoutNs > 0, "udpIdleTimeoutNs must be > 0");
+        require(tcpIdleTimeoutNs >= 0, "tcpIdleTimeoutNs must be >= 0 (0: off)");
         require(udpDatagramsPerWake > 0, "udpDatagramsPerWake must be > 0");
         return this;
     }

@@ -21,6 +21,8 @@ public final class ForwardCounters
         TCP_POLICY_DENIED, TCP_FLOW_LIMIT,
         /** Flows now (gauge, connecting and open); flows ended; ended by a guest reset; by a host reset or error. */
         TCP_FLOWS, TCP_FLOWS_CLOSED, TCP_GUEST_RESETS, TCP_HOST_ERRORS,
+        /** Open flows reset on both sides after tcpIdleTimeoutNs without a byte. */
+        TCP_IDLE_TIMEOUTS,
         /** Half-closes carried: guest FIN to the host socket, host EOF to the guest. */
         TCP_GUEST_FINS, TCP_HOST_FINS,
         TCP_BYTES_TO_HOST, TCP_BYTES_TO_GUEST,

@@ -64,6 +64,10 @@ public final class ForwardEngine implements AutoCloseable
     /** Flows whose host connect completed at once: answered in the next duty cycle, not inside the interceptor. */
     private final ArrayList<TcpFlow> connectedAtOnce = new ArrayList<>();
     int tcpFlows;
+    /** Flows whose guest handshake went on (their relay runs), for the idle sweep; each knows its index. */
+    private final ArrayList<TcpFlow> relaying = new ArrayList<>();
+    private final ArrayList<TcpFlow> idle = new ArrayList<>();
+    private long nextTcpSweepNs = Long.MAX_VALUE;
     /** Relay buffers of ended flows, reused (direct memory is freed only by the GC): at most POOLED_BUFFERS. */
     private final java.util.ArrayDeque<java.nio.ByteBuffer> bufferPool = new java.util.ArrayDeque<>();
     private static final int POOLED_BUFFERS = 128;
@@ -192,8 +196,57 @@ public final class ForwardEngine implements AutoCloseable
         connecting.remove(flow);
     }
 
+    void relaying(final TcpFlow flow, final long nowNs)
+    {
+        flow.relayIndex = relaying.size();
+        relaying.add(flow);
+        if (config.tcpIdleTimeoutNs() > 0 && nextTcpSweepNs == Long.MAX_VALUE)
+        {
+            nextTcpSweepNs = nowNs + Math.min(1_000_000_000L, config.tcpIdleTimeoutNs());
+        }
+    }
+
+    /** Resets flows idle for tcpIdleTimeoutNs; runs at most once a second. */
+    private int expireIdleFlows(final long nowNs)
+    {
+        if (nowNs < nextTcpSweepNs)
+        {
+            return 0;
+        }
+        final long idleBefore = nowNs - config.tcpIdleTimeoutNs();
+        for (int i = 0; i < relaying.size(); i++)
+        {
+            if (relaying.get(i).lastActiveNs <= idleBefore)
+            {
+                idle.add(relaying.get(i));
+            }
+        }
+        for (int i = 0; i < idle.size(); i++)
+        {
+            counters.increment(Counter.TCP_IDLE_TIMEOUTS);
+            idle.get(i).resetBothSides();
+        }
+        final int n = idle.size();
+        idle.clear();
+        nextTcpSweepNs = relaying.isEmpty() ? Long.MAX_VALUE
+            : nowNs + Math.min(1_000_000_000L, config.tcpIdleTimeoutNs());
+        return n;
+    }
+
     void flowClosed(final TcpFlow flow)
     {
+        final int i = flow.relayIndex;
+        if (i >= 0)
+        {
+            // swap-remove: O(1)
+            final TcpFlow last = relaying.remove(relaying.size() - 1);
+            if (last != flow)
+            {
+                relaying.set(i, last);
+                last.relayIndex = i;
+            }
+            flow.relayIndex = -1;
+        }
         tcpFlows--;
         counters.add(Counter.TCP_FLOWS, -1);
         counters.increment(Counter.TCP_FLOWS_CLOSED);
@@ -260,6 +313,7 @@ public final class ForwardEngine implements AutoCloseable
         }
         work += readyWork;
         work += expireConnects(nowNs);
+        work += expireIdleFlows(nowNs);
         work += udpFlows.expire(nowNs);
         work += tcp.flush(nowNs);
         return work;
@@ -304,7 +358,7 @@ public final class ForwardEngine implements AutoCloseable
             return Long.MIN_VALUE;
         }
         final long connect = connecting.isEmpty() ? Long.MAX_VALUE : connecting.get(0).connectDeadlineNs;
-        return Math.min(connect, udpFlows.nextDeadlineNs());
+        return Math.min(Math.min(connect, nextTcpSweepNs), udpFlows.nextDeadlineNs());
     }
 
     /**

@@ -56,6 +56,10 @@ final class TcpFlow implements TcpHandler
     /** The host socket is closed and the flow no longer counts. */
     private boolean finished;
     private int interest = -1;
+    /** Index in the engine's list of relaying flows, -1 when not in it. */
+    int relayIndex = -1;
+    /** When a byte last moved either way (or the relay began). */
+    long lastActiveNs;
 
     TcpFlow(final ForwardEngine engine, final HeldSyn syn, final int target, final long connectDeadlineNs)
     {
@@ -150,6 +154,8 @@ final class TcpFlow implements TcpHandler
             return;
         }
         engine.counters.increment(Counter.TCP_CONNECTED);
+        lastActiveNs = nowNs;
+        engine.relaying(this, nowNs);
         toHost = engine.takeBuffer();
         toHost.limit(0);
         toHostView = new UnsafeBuffer(toHost);
@@ -263,6 +269,7 @@ final class TcpFlow implements TcpHandler
                 {
                     final int n = channel.write(toHost);
                     engine.counters.add(Counter.TCP_BYTES_TO_HOST, n);
+                    lastActiveNs = engine.nowNs();
                     if (toHost.hasRemaining())
                     {
                         break; // the host socket is full: OP_WRITE, and the guest's window closes meanwhile
@@ -315,6 +322,7 @@ final class TcpFlow implements TcpHandler
                     }
                     toGuest.position(toGuest.position() + n);
                     engine.counters.add(Counter.TCP_BYTES_TO_GUEST, n);
+                    lastActiveNs = engine.nowNs();
                     if (toGuest.hasRemaining())
                     {
                         break; // the guest's send buffer is full: onWritable resumes; the host is not read meanwhile
@@ -377,6 +385,17 @@ final class TcpFlow implements TcpHandler
             guest.close(); // both FINs passed on: the host socket is done; the guest's FIN exchange finishes alone
             finish();
         }
+    }
+
+    /** The idle timeout: a reset to the guest (RFC 9293 §3.10.5 abort) and to the host (SO_LINGER 0). */
+    void resetBothSides()
+    {
+        if (finished)
+        {
+            return;
+        }
+        guest.abort();
+        abortHost();
     }
 
     /** A reset or error on the host socket ends this flow only: the guest gets a reset (RFC 9293 §3.10.5). */

@@ -309,6 +309,30 @@ class ForwardEngineTest
     }
 
     @Test
+    void anIdleTcpFlowIsResetOnBothSidesAfterTheIdleTimeout() throws IOException
+    {
+        try (HostEchoServer echo = new HostEchoServer();
+            GuestRig rig = new GuestRig(c -> c.hostLoopbackAddress(GATEWAY).tcpIdleTimeoutNs(5_000 * GuestRig.MS)))
+        {
+            final GuestClient client = new GuestClient(new byte[0])
+            {
+                @Override
+                public void onConnected(final TcpConnection connection)
+                {
+                    connected = true;
+                }
+            };
+            client.connection = rig.guest.tcp().connect(GATEWAY, echo.port(), client, rig.now());
+            assertTrue(rig.runUntil(() -> client.connected, 5_000));
+            final long start = rig.now();
+            assertTrue(rig.runUntil(() -> client.reset != null, 10_000), "the guest hears a reset");
+            assertTrue(rig.now() - start >= 5_000 * GuestRig.MS, "not before the idle timeout");
+            assertEquals(1, rig.engine.counters().get(Counter.TCP_IDLE_TIMEOUTS));
+            assertEquals(0, rig.engine.tcpFlowCount());
+        }
+    }
+
+    @Test
     void aGuestResetResetsTheHostSocket() throws IOException
     {
         try (HostEchoServer echo = new HostEchoServer();
