@@ -125,6 +125,46 @@ class GatewayModeTest
     }
 
     @Test
+    void aConnectionOfAForeignAddressClosesWithoutATimeWaitRecord()
+    {
+        start(true, 16);
+        tcpTo(WORLD, 80, TcpFlags.SYN, 1000, 0, NONE);
+        final TcpConnection c = s.stack.tcp().acceptHeld(heldSyns.get(0), new TcpScript.Recorder(),
+            s.clock.nanoTime());
+        final int iss = only(s.sent()).tcp().sequenceNumber();
+        tcpTo(WORLD, 80, TcpFlags.ACK, 1001, iss + 1, NONE);
+        c.close(); // we close first: RFC 9293 §3.6 would have us keep TIME-WAIT
+        s.stack.tcp().flush(s.clock.nanoTime());
+        assertEquals(TcpFlags.FIN | TcpFlags.ACK, only(s.sent()).tcp().flags());
+        tcpTo(WORLD, 80, TcpFlags.FIN | TcpFlags.ACK, 1001, iss + 2, NONE);
+        final Frames ack = only(s.sent());
+        assertEquals(WORLD, ack.ipSource());
+        assertEquals(1002, ack.tcp().acknowledgmentNumber(), "the peer's FIN is acknowledged");
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(0, s.stack.tcp().timeWaitCount());
+        assertEquals(1, s.stack.counters().get(Counter.TCP_GATEWAY_NO_TIME_WAIT));
+        assertEquals(0, s.stack.tcp().connectionCount());
+    }
+
+    @Test
+    void aSegmentFromAnotherPeerToAForeignConnectionsPortsIsNotMixedIn()
+    {
+        start(true, 16);
+        tcpTo(WORLD, 80, TcpFlags.SYN, 1000, 0, NONE);
+        s.stack.tcp().acceptHeld(heldSyns.get(0), new TcpScript.Recorder(), s.clock.nanoTime());
+        s.sent();
+        final int other = Ipv4Address.parse("10.0.0.9");
+        s.inject(Frames.arp(1, io.tapstack.wire.MacAddress.BROADCAST, PEER_MAC, other, 0, STACK_IP)); // its MAC
+        s.sent();
+        s.inject(Frames.ipv4(STACK_MAC, PEER_MAC, other, WORLD, IpProtocol.TCP, 1, 0,
+            Frames.tcp(other, WORLD, 40000, 80, 5000, 77, TcpFlags.ACK, 65535, NONE, NONE)));
+        final Frames rst = only(s.sent());
+        assertEquals(TcpFlags.RST, rst.tcp().flags(), "answered as for no connection");
+        assertEquals(other, rst.ipDestination());
+        assertEquals(1, s.stack.tcp().connectionCount());
+    }
+
+    @Test
     void aRefusedHeldSynGetsAResetFromItsDestination()
     {
         start(true, 16);
