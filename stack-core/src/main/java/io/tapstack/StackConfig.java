@@ -56,6 +56,7 @@ public final class StackConfig
     private int icmpErrorsPerSecond = 100;
     private int icmpErrorBurst = 20;
     private boolean answerBroadcastPing = false;
+    private boolean gatewayMode = false;
 
     private int udpReceiveQueueBytes = 256 * 1024;
     private int udpMaxEndpoints = 1024;
@@ -398,6 +399,23 @@ public final class StackConfig
     public boolean answerBroadcastPing()
     {
         return answerBroadcastPing;
+    }
+
+    /**
+     * Gateway mode, for a forwarding engine: IPv4 accepts TCP and UDP addressed to any unicast destination (the stack
+     * is the guest's router), and TCP and UDP hand what no connection, listener or endpoint of ours takes to the
+     * interceptors the engine installs ({@code TcpLayer.synInterceptor}, {@code UdpLayer.interceptor}). Off by
+     * default: a host discards datagrams not addressed to it (RFC 1122 §3.2.1.3).
+     */
+    public StackConfig gatewayMode(final boolean gatewayMode)
+    {
+        this.gatewayMode = gatewayMode;
+        return this;
+    }
+
+    public boolean gatewayMode()
+    {
+        return gatewayMode;
     }
 
     /**

@@ -32,6 +32,8 @@ public final class StackCounters
         IP_TX_NO_ROUTE, IP_TX_TOO_BIG, IP_TX_NO_BUFFER, IP_FRAGMENTS_RX, IP_FRAGMENTS_TX, IP_REASSEMBLED,
         IP_REASM_DROP_INVALID, IP_REASM_DROP_OVERSIZE, IP_REASM_DROP_OVERLAP_MISMATCH, IP_REASM_TIMEOUTS,
         IP_REASM_EVICTIONS,
+        /** Gateway mode: TCP and UDP datagrams for another destination taken in (the stack as the guest's router). */
+        IP_RX_GATEWAY,
 
         ICMP_RX, ICMP_TX, ICMP_DROP_TOO_SHORT, ICMP_DROP_BAD_CHECKSUM, ICMP_DROP_BROADCAST_ECHO,
         ICMP_DROP_UNKNOWN_TYPE, ICMP_ECHO_REQUESTS_RX, ICMP_ECHO_REPLIES_TX, ICMP_ECHO_REQUESTS_TX,
@@ -40,6 +42,8 @@ public final class StackCounters
         UDP_RX, UDP_TX, UDP_DROP_TOO_SHORT, UDP_DROP_BAD_LENGTH, UDP_DROP_BAD_CHECKSUM, UDP_RX_NO_CHECKSUM,
         UDP_RX_QUEUED, UDP_TO_CLOSED_PORT, UDP_RX_QUEUE_FULL_DROPS, UDP_TX_TOO_BIG, UDP_TX_INVALID, UDP_TX_FAILED,
         UDP_ENDPOINT_LIMIT, UDP_BIND_CONFLICTS, UDP_ICMP_ERRORS_RX, UDP_ICMP_ERRORS_UNMATCHED,
+        /** Gateway mode: datagrams handed to the interceptor; those for another destination nobody took (dropped). */
+        UDP_RX_INTERCEPTED, UDP_GATEWAY_UNCLAIMED,
 
         TCP_RX, TCP_TX, TCP_DROP_TOO_SHORT, TCP_DROP_BAD_DATA_OFFSET, TCP_DROP_BAD_CHECKSUM, TCP_DROP_BAD_OPTIONS,
         TCP_DROP_BROADCAST, TCP_TO_CLOSED_PORT, TCP_RST_TX, TCP_RST_RX, TCP_TX_NO_BUFFER, TCP_ACTIVE_OPENS,
@@ -78,6 +82,13 @@ public final class StackCounters
         TCP_PRR_ACKS, TCP_PRR_CONSERVATIVE_ACKS,
         /** RFC 3042: segments of new data sent for the first duplicate ACKs, before a loss is declared. */
         TCP_LIMITED_TRANSMITS,
+        /**
+         * Gateway mode: SYNs held for an interceptor; retransmitted SYNs of a held one (dropped); SYNs refused at the
+         * bound; held SYNs accepted (handshake goes on), refused (reset) and dropped (the engine reports it by ICMP);
+         * connections of a foreign local address that closed without a TIME-WAIT record.
+         */
+        TCP_SYNS_HELD, TCP_HELD_SYN_RETRANSMITS, TCP_HELD_SYN_LIMIT, TCP_HELD_SYNS_ACCEPTED, TCP_HELD_SYNS_REFUSED,
+        TCP_HELD_SYNS_DROPPED, TCP_GATEWAY_NO_TIME_WAIT,
         /** RFC 3708 / 3522: loss episodes found spurious and undone (RFC 4015); ACKs Eifel found for an original. */
         TCP_SPURIOUS_RECOVERIES_UNDONE, TCP_EIFEL_DETECTIONS,
         /** RFC 7661: times a sender entered the non-validated phase (pipeACK below half of cwnd). */

@@ -23,6 +23,8 @@ public final class Main
           ping             ICMP echo requests from the stack to a host, printed like ping(8)
           tunnel           bridge a kernel TAP to a UDP peer, one frame per datagram (a stack run with
                            --udp-tunnel LOCAL_PORT:HOST:PORT needs no TAP and no root)
+          forward          user-mode networking for a guest on a TAP (a namespace or VM): the stack is its
+                           gateway, its TCP and UDP leave through this host's sockets
 
         Run a command with --help for its options. Every command but demo and lab needs root (or CAP_NET_ADMIN) to
         open /dev/net/tun. Run it inside a network namespace, e.g.:
@@ -34,7 +36,8 @@ public final class Main
     }
 
     /** The commands, for the one-line message after a mistake. */
-    private static final String COMMANDS = "demo, lab, ping-responder, echo, http, discard, chargen, services, ping or tunnel";
+    private static final String COMMANDS =
+        "demo, lab, ping-responder, echo, http, discard, chargen, services, ping, tunnel or forward";
 
     public static void main(final String[] args)
     {
@@ -75,6 +78,7 @@ public final class Main
                 case "services" -> Services.run(rest);
                 case "ping" -> PingCommand.run(rest);
                 case "tunnel" -> Tunnel.run(rest);
+                case "forward" -> Forward.run(rest);
                 default ->
                 {
                     System.err.println("tapstack-examples: unknown command '" + command + "': it is " + COMMANDS

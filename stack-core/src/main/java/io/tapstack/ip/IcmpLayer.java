@@ -8,7 +8,9 @@ import io.tapstack.wire.IcmpMessage;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
 import io.tapstack.wire.IpProtocol;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +36,8 @@ public final class IcmpLayer implements Ipv4Transport
     private final IcmpMessage message = new IcmpMessage();
     private final IcmpMessage reply = new IcmpMessage();
     private final Ipv4Header quoted = new Ipv4Header();
+    /** A rebuilt datagram head (IP header + 8 bytes) for errors about datagrams no longer at hand. */
+    private final UnsafeBuffer rebuilt = new UnsafeBuffer(new byte[Ipv4Header.MIN_HEADER_LENGTH + 8]);
     private EchoListener echoListener;
 
     // token bucket for errors, in token-nanoseconds: one token is NS_PER_TOKEN
@@ -252,6 +256,23 @@ public final class IcmpLayer implements Ipv4Transport
         {
             LOG.debug("sent ICMP type {} code {} to {}", type, code, Ipv4Address.toString(quoted.source()));
         }
+    }
+
+    /**
+     * Sends an ICMP error about a datagram that is no longer at hand (a SYN a forwarding engine held, a datagram it
+     * forwarded): its IP header is rebuilt from the addresses and protocol, followed by the first 8 bytes of its
+     * transport header at {@code transportHeader}, which is what RFC 792 quotes (the internet header plus 64 bits of
+     * data) and what the receiver matches its socket by. Sent from our address, as a router sends it (RFC 1812
+     * §4.3.2.4), with the same rules and rate limit as {@link #sendError(int, int, MutableDirectBuffer, int, int,
+     * long)}.
+     */
+    public void sendErrorAbout(final int type, final int code, final int source, final int destination,
+        final int protocol, final DirectBuffer transportHeader, final int offset, final long nowNs)
+    {
+        final int length = Ipv4Header.MIN_HEADER_LENGTH + 8;
+        Ipv4Header.write(rebuilt, 0, length, 0, 0, 64, protocol, source, destination);
+        rebuilt.putBytes(Ipv4Header.MIN_HEADER_LENGTH, transportHeader, offset, 8);
+        sendError(type, code, rebuilt, 0, length, nowNs);
     }
 
     /** RFC 792 / RFC 1122 §3.3.2: time exceeded (code 1) when fragment zero arrived but the rest did not. */

@@ -12,6 +12,7 @@ import io.tapstack.link.Ipv4Link;
 import io.tapstack.wire.Ipv4Address;
 import io.tapstack.wire.Ipv4Header;
 import io.tapstack.wire.IcmpMessage;
+import io.tapstack.wire.IpProtocol;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -41,6 +42,8 @@ public final class Ipv4Layer implements EtherTypeHandler
     private final int mtu;
     /** The device's word on the transport checksum of the frame being handled (FrameHandler.CHECKSUM_*). */
     private int receivedChecksum = FrameHandler.CHECKSUM_UNVERIFIED;
+    /** StackConfig.gatewayMode: TCP and UDP for any unicast destination are taken in, as a router's guest expects. */
+    private final boolean gatewayMode;
     private final Ipv4Header header = new Ipv4Header();
     private final Ipv4Header quoted = new Ipv4Header();
     /** Protocols above IP by protocol number (0-255); null: none, answered with protocol unreachable. */
@@ -58,6 +61,7 @@ public final class Ipv4Layer implements EtherTypeHandler
     private int pendingOffset;
     private int pendingTotalLength;
     private int pendingDestination;
+    private int pendingSource;
     private int pendingProtocol;
     private int pendingNextHop;
     private long pendingMac;
@@ -76,6 +80,7 @@ public final class Ipv4Layer implements EtherTypeHandler
         this.ourAddress = config.ipAddress();
         this.ttl = config.ttl();
         this.mtu = Math.min(config.mtu(), link.maxPacketLength());
+        this.gatewayMode = config.gatewayMode();
         this.routes = new RouteTable(config.ipAddress(), config.prefixLength(), config.gateway());
         this.reassembler = new Reassembler(config.reassemblyMemoryBytes(), config.reassemblyTimeoutNs(), counters);
         this.fragment = new UnsafeBuffer(new byte[mtu]);
@@ -206,7 +211,7 @@ public final class Ipv4Layer implements EtherTypeHandler
         }
         final int destination = header.destination();
         final boolean broadcast = routes.isBroadcast(destination);
-        if (destination != ourAddress && !broadcast)
+        if (destination != ourAddress && !broadcast && !takesForGateway(destination, header.protocol()))
         {
             // RFC 1122 §3.2.1.3: a host silently discards datagrams not addressed to it
             counters.increment(Counter.IP_DROP_NOT_FOR_US);
@@ -241,6 +246,21 @@ public final class Ipv4Layer implements EtherTypeHandler
             return;
         }
         deliver(header, broadcast || linkBroadcast, nowNs);
+    }
+
+    /**
+     * Gateway mode: TCP and UDP to a unicast address other than ours are the guest's traffic for the world, which
+     * the transports hand to the forwarding engine (counted in IP_RX_GATEWAY). Anything else stays a host's drop.
+     */
+    private boolean takesForGateway(final int destination, final int protocol)
+    {
+        if (!gatewayMode || Ipv4Address.isMulticast(destination) || destination == 0
+            || (protocol != IpProtocol.TCP && protocol != IpProtocol.UDP))
+        {
+            return false;
+        }
+        counters.increment(Counter.IP_RX_GATEWAY);
+        return true;
     }
 
     private void deliver(final Ipv4Header datagram, final boolean broadcast, final long nowNs)
@@ -303,6 +323,17 @@ public final class Ipv4Layer implements EtherTypeHandler
      */
     public int beginDatagram(final int destination, final int protocol, final int payloadLength, final long nowNs)
     {
+        return beginDatagram(ourAddress, destination, protocol, payloadLength, nowNs);
+    }
+
+    /**
+     * {@link #beginDatagram(int, int, int, long)} with another source address than ours: in gateway mode the stack
+     * answers for the destinations the guest reached (a connection's local address is the address the guest
+     * connected to).
+     */
+    public int beginDatagram(final int source, final int destination, final int protocol, final int payloadLength,
+        final long nowNs)
+    {
         if (open)
         {
             throw new IllegalStateException("a datagram is already being built");
@@ -341,6 +372,7 @@ public final class Ipv4Layer implements EtherTypeHandler
         pendingOffset = ipOffset;
         pendingTotalLength = totalLength;
         pendingDestination = destination;
+        pendingSource = source;
         pendingProtocol = protocol;
         pendingNextHop = nextHop;
         pendingMac = mac;
@@ -365,7 +397,7 @@ public final class Ipv4Layer implements EtherTypeHandler
         if (!inScratch)
         {
             Ipv4Header.write(link.transmitBuffer(), pendingOffset, pendingTotalLength, id, 0, ttl,
-                pendingProtocol, ourAddress, pendingDestination);
+                pendingProtocol, pendingSource, pendingDestination);
             link.commit(pendingOffset);
             counters.increment(Counter.IP_TX);
             return;
@@ -374,7 +406,7 @@ public final class Ipv4Layer implements EtherTypeHandler
         final int payloadLength = pendingTotalLength - Ipv4Header.MIN_HEADER_LENGTH;
         if (pendingTotalLength <= mtu)
         {
-            Ipv4Header.write(scratch, 0, pendingTotalLength, id, 0, ttl, pendingProtocol, ourAddress,
+            Ipv4Header.write(scratch, 0, pendingTotalLength, id, 0, ttl, pendingProtocol, pendingSource,
                 pendingDestination);
             sendPacket(scratch, 0, pendingTotalLength, nowNs);
             return;
@@ -387,7 +419,7 @@ public final class Ipv4Layer implements EtherTypeHandler
             final boolean last = sent + piece == payloadLength;
             final int flags = (last ? 0 : Ipv4Header.FLAG_MORE_FRAGMENTS) | (sent >>> 3);
             final int length = Ipv4Header.MIN_HEADER_LENGTH + piece;
-            Ipv4Header.write(fragment, 0, length, id, flags, ttl, pendingProtocol, ourAddress, pendingDestination);
+            Ipv4Header.write(fragment, 0, length, id, flags, ttl, pendingProtocol, pendingSource, pendingDestination);
             fragment.putBytes(Ipv4Header.MIN_HEADER_LENGTH, scratch, Ipv4Header.MIN_HEADER_LENGTH + sent, piece);
             counters.increment(Counter.IP_FRAGMENTS_TX);
             sendPacket(fragment, 0, length, nowNs);

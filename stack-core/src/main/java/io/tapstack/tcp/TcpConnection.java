@@ -37,7 +37,11 @@ public final class TcpConnection
     private final TcpOutput output;
     private final TcpConfig config;
     private final StackCounters counters;
+    /** The table's key: by remote address, or for a foreign local address (gateway mode) by that address. */
     final long key;
+    /** Our address, or in gateway mode the address the peer connected to (then {@code foreign}). */
+    private final int localAddress;
+    final boolean foreign;
     private final int localPort;
     private final int remoteAddress;
     private final int remotePort;
@@ -49,6 +53,7 @@ public final class TcpConnection
     private final TcpSegmentArrival arrival;
     private final TcpKeepAlive keepAlive;
     private final TcpTimestamps ts;
+    private final TcpTimeouts timeouts;
 
     private TcpState state = TcpState.CLOSED;
     private TcpHandler handler;
@@ -65,17 +70,19 @@ public final class TcpConnection
     long timerRound;
 
     TcpConnection(final TcpConnectionOwner owner, final TcpOutput output, final TcpConfig config,
-        final StackCounters counters, final int localPort, final int remoteAddress, final int remotePort,
-        final int ourMss, final int tsOffset)
+        final StackCounters counters, final int localAddress, final boolean foreign, final int localPort,
+        final int remoteAddress, final int remotePort, final int ourMss, final int tsOffset)
     {
         this.owner = owner;
         this.output = output;
         this.config = config;
         this.counters = counters;
+        this.localAddress = localAddress;
+        this.foreign = foreign;
         this.localPort = localPort;
         this.remoteAddress = remoteAddress;
         this.remotePort = remotePort;
-        this.key = TcpConnectionTable.key(localPort, remoteAddress, remotePort);
+        this.key = TcpConnectionTable.key(localPort, foreign ? localAddress : remoteAddress, remotePort);
         this.ourMss = ourMss;
         this.ts = new TcpTimestamps(tsOffset);
         this.snd = new TcpSender(this, config, counters, ourMss, ts, owner.memory());
@@ -85,6 +92,7 @@ public final class TcpConnection
         this.teardown = new TcpTeardown(this, snd, rcv, ts, config);
         this.arrival = new TcpSegmentArrival(this, snd, rcv, handshake, teardown, ts, config, counters);
         this.keepAlive = new TcpKeepAlive(this, snd, config, counters);
+        this.timeouts = new TcpTimeouts(this, snd, handshake, counters);
     }
 
     /** Active open (RFC 9293 §3.10.1): send SYN, enter SYN-SENT. */
@@ -126,6 +134,11 @@ public final class TcpConnection
     {
         // in TIME-WAIT the owner keeps only a record (TimeWaitTable): the connection is CLOSED once that is gone
         return state == TcpState.TIME_WAIT && !owner.timeWaits().holds(this) ? TcpState.CLOSED : state;
+    }
+
+    public int localAddress()
+    {
+        return localAddress;
     }
 
     public int localPort()
@@ -417,7 +430,7 @@ public final class TcpConnection
     /** A reset with {@code seq} and no ACK (RFC 9293 §3.10.7: for aborts, timeouts and unacceptable ACKs). */
     void sendReset(final int seq, final long nowNs)
     {
-        output.sendReset(remoteAddress, localPort, remotePort, seq, nowNs);
+        output.sendReset(localAddress, remoteAddress, localPort, remotePort, seq, nowNs);
     }
 
     /** The sender sent our FIN. */
@@ -448,7 +461,7 @@ public final class TcpConnection
         if (snd.rtoDeadline <= nowNs)
         {
             snd.rtoDeadline = NONE;
-            onRetransmissionTimeout(nowNs);
+            timeouts.onRetransmissionTimeout(nowNs);
             if (state == TcpState.CLOSED)
             {
                 return;
@@ -459,12 +472,12 @@ public final class TcpConnection
             snd.persist.deadline = NONE;
             if (!snd.persist.onTimeout(state.isSynchronized(), nowNs))
             {
-                userTimeout(false, "user timeout: zero-window probes unanswered", nowNs);
+                timeouts.userTimeout(false, "user timeout: zero-window probes unanswered", nowNs);
             }
         }
         if (keepAlive.deadlineNs <= nowNs && !keepAlive.onTimeout(nowNs))
         {
-            userTimeout(false, "connection timed out: keep-alive probes unanswered", nowNs);
+            timeouts.userTimeout(false, "connection timed out: keep-alive probes unanswered", nowNs);
         }
         if (rcv.delayedAckDeadline <= nowNs)
         {
@@ -474,50 +487,17 @@ public final class TcpConnection
         output(nowNs);
     }
 
-    /** RFC 6298 §5.4-5.7 and RFC 5681 §3.1: retransmit the earliest unacknowledged segment, back off. */
-    private void onRetransmissionTimeout(final long nowNs)
-    {
-        final boolean handshaking = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
-        if (snd.sndUna == snd.sndMax && !handshaking)
-        {
-            return;
-        }
-        if (snd.retransmissionLimitReached(handshaking, state == TcpState.SYN_RECEIVED, nowNs))
-        {
-            userTimeout(handshaking, handshaking ? "connection timed out"
-                : "user timeout: data unacknowledged too long", nowNs);
-            return;
-        }
-        snd.backOff(nowNs);
-        if (handshaking)
-        {
-            handshake.onSynTimeout(nowNs);
-            return;
-        }
-        snd.onRetransmissionTimeout(nowNs);
-    }
-
-    /** RFC 1122 §4.2.2.17 / RFC 9293 §3.8.3: give up: reset the peer if synchronized, tell the owner. */
-    private void userTimeout(final boolean handshaking, final String reason, final long nowNs)
-    {
-        counters.increment(Counter.TCP_USER_TIMEOUTS);
-        if (state.isSynchronized())
-        {
-            sendReset(snd.resetSeq(), nowNs);
-        }
-        if (handshaking && listener != null)
-        {
-            terminate(TcpState.CLOSED, nowNs);
-            return;
-        }
-        resetBy(reason, nowNs);
-    }
-
     // ------------------------------------------------------------------------------------------------ plumbing
 
     TcpEventListener events()
     {
         return owner.events();
+    }
+
+    /** The state this connection holds (unlike {@link #state()}, which reports an ended TIME-WAIT record). */
+    TcpState currentState()
+    {
+        return state;
     }
 
     TcpConnectionOwner owner()
@@ -694,6 +674,7 @@ public final class TcpConnection
     @Override
     public String toString()
     {
-        return "tcp " + localPort + " <-> " + Ipv4Address.toString(remoteAddress) + ":" + remotePort;
+        return "tcp " + (foreign ? Ipv4Address.toString(localAddress) + ":" : "") + localPort + " <-> "
+            + Ipv4Address.toString(remoteAddress) + ":" + remotePort;
     }
 }

@@ -17,6 +17,11 @@ import java.util.List;
 final class TcpConnectionTable
 {
     private final Long2ObjectHashMap<TcpConnection> byKey = new Long2ObjectHashMap<>();
+    /**
+     * Gateway mode: connections whose local address is not ours, keyed by (local port, local address, remote port);
+     * the remote address is checked on lookup ({@link #getForeign}).
+     */
+    private final Long2ObjectHashMap<TcpConnection> foreignByKey = new Long2ObjectHashMap<>();
     private TcpConnection[] bySlot = new TcpConnection[64];
     private final IntArrayList freeSlots = new IntArrayList();
     /** Slots below this have been used; free ones among them are in freeSlots. */
@@ -38,7 +43,18 @@ final class TcpConnectionTable
 
     int size()
     {
-        return byKey.size();
+        return byKey.size() + foreignByKey.size();
+    }
+
+    /** The connection of a foreign local address for {@code key} (as {@link #key} with the local address), or null. */
+    TcpConnection getForeign(final long key)
+    {
+        return foreignByKey.get(key);
+    }
+
+    private Long2ObjectHashMap<TcpConnection> mapOf(final TcpConnection c)
+    {
+        return c.foreign ? foreignByKey : byKey;
     }
 
     TcpConnection get(final long key)
@@ -53,7 +69,7 @@ final class TcpConnectionTable
 
     void add(final TcpConnection c)
     {
-        byKey.put(c.key, c);
+        mapOf(c).put(c.key, c);
         final int slot;
         if (freeSlots.isEmpty())
         {
@@ -74,9 +90,10 @@ final class TcpConnectionTable
 
     void remove(final TcpConnection c)
     {
-        if (byKey.get(c.key) == c)
+        final Long2ObjectHashMap<TcpConnection> map = mapOf(c);
+        if (map.get(c.key) == c)
         {
-            byKey.remove(c.key);
+            map.remove(c.key);
         }
         if (c.slot >= 0 && bySlot[c.slot] == c)
         {

@@ -44,6 +44,8 @@ public final class TcpLayer implements Ipv4Transport
     /** TIME-WAIT's light records (RFC 9293 §3.6.1) and the rules that answer for them. */
     private final TimeWaitTable timeWaits;
     private final TcpTimeWait timeWait;
+    /** Gateway mode: SYNs held for the interceptor (a forwarding engine). */
+    private final HeldSyns held;
     /** Unpredictable per-connection choices (RFC 7323 §7.1 timestamp offsets), drawn from the stack's secrets. */
     private final RandomSource random;
     private final int ourMss;
@@ -83,6 +85,7 @@ public final class TcpLayer implements Ipv4Transport
         this.cookies = new SynCookieHandshake(synCookies, writer, counters, config, ipv4, ourMss);
         this.timeWaits = new TimeWaitTable(config, counters);
         this.timeWait = new TcpTimeWait(timeWaits, writer, host, config, counters);
+        this.held = new HeldSyns(counters, writer);
     }
 
     /** Tests only: pins the ISS of new connections (to cross 2^32 on the send side). */
@@ -93,7 +96,13 @@ public final class TcpLayer implements Ipv4Transport
 
     private int isn(final int localPort, final int remoteAddress, final int remotePort, final long nowNs)
     {
-        return fixedIsn != null ? fixedIsn : isnGenerator.isn(ipv4.ourAddress(), localPort, remoteAddress, remotePort,
+        return isn(ipv4.ourAddress(), localPort, remoteAddress, remotePort, nowNs);
+    }
+
+    private int isn(final int localAddress, final int localPort, final int remoteAddress, final int remotePort,
+        final long nowNs)
+    {
+        return fixedIsn != null ? fixedIsn : isnGenerator.isn(localAddress, localPort, remoteAddress, remotePort,
             nowNs);
     }
 
@@ -200,8 +209,8 @@ public final class TcpLayer implements Ipv4Transport
                 && timeWaits.find(key(p, remoteAddress, remotePort)) < 0);
         if (port >= 0)
         {
-            final TcpConnection c = new TcpConnection(host, host, config, counters, port, remoteAddress, remotePort,
-                ourMss, tsOffset());
+            final TcpConnection c = new TcpConnection(host, host, config, counters, ipv4.ourAddress(), false, port,
+                remoteAddress, remotePort, ourMss, tsOffset());
             c.handler(handler);
             add(c);
             counters.increment(Counter.TCP_ACTIVE_OPENS);
@@ -211,6 +220,69 @@ public final class TcpLayer implements Ipv4Transport
         }
         counters.increment(Counter.TCP_CONNECTION_LIMIT);
         return null;
+    }
+
+    /**
+     * Gateway mode: SYNs that no connection or listener of ours takes (to our address or, in gateway mode, any other)
+     * go to {@code interceptor}, held until it decides (at most {@code maxHeld}, 1..65,536; beyond, reset and
+     * counted); null stops intercepting.
+     */
+    public void synInterceptor(final SynInterceptor interceptor, final int maxHeld)
+    {
+        if (interceptor != null && (maxHeld < 1 || maxHeld > 65536))
+        {
+            throw new IllegalArgumentException("maxHeld must be 1..65536: " + maxHeld);
+        }
+        held.interceptor(interceptor, maxHeld);
+    }
+
+    /** SYNs held now. */
+    public int heldSynCount()
+    {
+        return held.size();
+    }
+
+    /**
+     * Goes on with a held SYN's handshake (RFC 9293 §3.10.7.2): a SYN-ACK from the address and port the peer
+     * connected to; {@code handler} hears {@code onConnected} when the peer's ACK arrives.
+     *
+     * @return the connection in SYN-RECEIVED, or null at the connection limit (the SYN is refused with a reset)
+     */
+    public TcpConnection acceptHeld(final HeldSyn syn, final TcpHandler handler, final long nowNs)
+    {
+        this.nowNs = nowNs;
+        final boolean foreign = syn.localAddress != ipv4.ourAddress();
+        final long key = foreign ? syn.key : key(syn.localPort, syn.remoteAddress, syn.remotePort);
+        if (atConnectionLimit() || (foreign ? connections.getForeign(key) : connections.get(key)) != null)
+        {
+            counters.increment(Counter.TCP_CONNECTION_LIMIT);
+            held.refuse(syn, nowNs);
+            return null;
+        }
+        held.release(syn);
+        held.rewrap(syn);
+        final TcpConnection c = new TcpConnection(host, host, config, counters, syn.localAddress, foreign,
+            syn.localPort, syn.remoteAddress, syn.remotePort, ourMss, tsOffset());
+        c.handler(handler);
+        add(c);
+        counters.increment(Counter.TCP_PASSIVE_OPENS);
+        counters.increment(Counter.TCP_HELD_SYNS_ACCEPTED);
+        c.acceptSyn(null, held.segment, held.options,
+            isn(syn.localAddress, syn.localPort, syn.remoteAddress, syn.remotePort, nowNs), nowNs);
+        noteTimer(c);
+        return c;
+    }
+
+    /** Refuses a held SYN with a reset from the address the peer connected to (RFC 9293 §3.10.7.1). */
+    public void refuseHeld(final HeldSyn syn, final long nowNs)
+    {
+        held.refuse(syn, nowNs);
+    }
+
+    /** Forgets a held SYN without an answer (the caller may send an ICMP error about {@link HeldSyn#header()}). */
+    public void dropHeld(final HeldSyn syn)
+    {
+        held.drop(syn);
     }
 
     // ------------------------------------------------------------------------------------------------ input
@@ -252,6 +324,11 @@ public final class TcpLayer implements Ipv4Transport
             drop(Counter.TCP_DROP_BROADCAST, "sent to a broadcast address");
             return;
         }
+        if (destination != ipv4.ourAddress())
+        {
+            onForeignSegment(source, destination, nowNs);
+            return;
+        }
         final long key = key(segment.destinationPort(), source, segment.sourcePort());
         final TcpConnection c = connections.get(key);
         if (c != null)
@@ -287,12 +364,45 @@ public final class TcpLayer implements Ipv4Transport
         }
     }
 
+    /**
+     * Gateway mode: a segment for another destination (IPv4 takes those in only then). Its connection has that
+     * destination as local address; a bare SYN for none goes to the interceptor; anything else is answered as a
+     * closed port would be, from that destination (RFC 9293 §3.10.7.1).
+     */
+    private void onForeignSegment(final int source, final int destination, final long nowNs)
+    {
+        final TcpConnection c = connections.getForeign(key(segment.destinationPort(), destination,
+            segment.sourcePort()));
+        if (c != null && c.remoteAddress() == source)
+        {
+            c.onSegment(segment, options, nowNs);
+            noteTimer(c);
+            return;
+        }
+        if (!interceptSyn(destination, source, nowNs))
+        {
+            counters.increment(Counter.TCP_TO_CLOSED_PORT);
+            resetFor(destination, source, nowNs);
+        }
+    }
+
+    /** A bare SYN that nothing of ours takes, to the interceptor (gateway mode); false when it was not held. */
+    private boolean interceptSyn(final int local, final int source, final long nowNs)
+    {
+        return held.intercepting() && (segment.flags() & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == TcpFlags.SYN
+            && held.offer(segment, local, source, nowNs);
+    }
+
     private void onSegmentWithoutConnection(final int source, final long nowNs)
     {
         final TcpListener listener = listeners.get(segment.destinationPort());
         if (listener != null)
         {
             onListenSegment(listener, source, nowNs);
+            return;
+        }
+        if (interceptSyn(ipv4.ourAddress(), source, nowNs))
+        {
             return;
         }
         counters.increment(Counter.TCP_TO_CLOSED_PORT);
@@ -355,8 +465,8 @@ public final class TcpLayer implements Ipv4Transport
             counters.increment(Counter.TCP_CONNECTION_LIMIT);
             return;
         }
-        final TcpConnection c = new TcpConnection(host, host, config, counters, listener.port(), source,
-            segment.sourcePort(), ourMss, tsOffset());
+        final TcpConnection c = new TcpConnection(host, host, config, counters, ipv4.ourAddress(), false,
+            listener.port(), source, segment.sourcePort(), ourMss, tsOffset());
         add(c);
         listener.addHalfOpen(c);
         counters.increment(Counter.TCP_PASSIVE_OPENS);
@@ -384,8 +494,8 @@ public final class TcpLayer implements Ipv4Transport
         }
         counters.increment(Counter.TCP_SYN_COOKIES_VALID);
         // the timestamp clock of the SYN-ACK goes on (offset 0 when the cookie carried no timestamps)
-        final TcpConnection c = new TcpConnection(host, host, config, counters, listener.port(), source,
-            segment.sourcePort(), ourMss, cookies.tsOffset);
+        final TcpConnection c = new TcpConnection(host, host, config, counters, ipv4.ourAddress(), false,
+            listener.port(), source, segment.sourcePort(), ourMss, cookies.tsOffset);
         add(c);
         counters.increment(Counter.TCP_PASSIVE_OPENS);
         c.acceptCookie(listener, segment, options, cookies.iss, cookies.mss, cookies.tsOptions, nowNs);
@@ -396,6 +506,11 @@ public final class TcpLayer implements Ipv4Transport
     /** RFC 9293 §3.10.7.1: a reset answering the current segment. */
     private void resetFor(final int remote, final long nowNs)
     {
+        resetFor(ipv4.ourAddress(), remote, nowNs);
+    }
+
+    private void resetFor(final int local, final int remote, final long nowNs)
+    {
         final int flags = segment.flags();
         if ((flags & TcpFlags.RST) != 0)
         {
@@ -403,29 +518,18 @@ public final class TcpLayer implements Ipv4Transport
         }
         if ((flags & TcpFlags.ACK) != 0)
         {
-            sendControl(remote, segment.destinationPort(), segment.sourcePort(), segment.acknowledgmentNumber(), 0,
-                TcpFlags.RST, nowNs);
+            writer.sendControl(local, remote, segment.destinationPort(), segment.sourcePort(),
+                segment.acknowledgmentNumber(), 0, TcpFlags.RST, 0, null, nowNs);
         }
         else
         {
-            sendControl(remote, segment.destinationPort(), segment.sourcePort(), 0,
-                segment.sequenceNumber() + segment.segmentLength(), TcpFlags.RST | TcpFlags.ACK, nowNs);
+            writer.sendControl(local, remote, segment.destinationPort(), segment.sourcePort(), 0,
+                segment.sequenceNumber() + segment.segmentLength(), TcpFlags.RST | TcpFlags.ACK, 0, null, nowNs);
         }
     }
 
     // ------------------------------------------------------------------------------------------------ output
 
-    /** A reset with {@code seq} and no ACK (RFC 9293 §3.10.7: sent for aborts and bad ACKs). */
-    private void sendReset(final int remote, final int localPort, final int remotePort, final int seq, final long nowNs)
-    {
-        sendControl(remote, localPort, remotePort, seq, 0, TcpFlags.RST, nowNs);
-    }
-
-    private void sendControl(final int remote, final int localPort, final int remotePort, final int seq,
-        final int ack, final int flags, final long nowNs)
-    {
-        writer.sendControl(remote, localPort, remotePort, seq, ack, flags, 0, null, nowNs);
-    }
 
     /** RFC 7323 §5.4, §7.1: each connection's timestamp clock starts at a random offset (drawn only when in use). */
     private int tsOffset()
@@ -581,10 +685,12 @@ public final class TcpLayer implements Ipv4Transport
         }
 
         @Override
-        public void sendReset(final int remoteAddress, final int localPort, final int remotePort, final int seq,
-            final long nowNs)
+        public void sendReset(final int localAddress, final int remoteAddress, final int localPort,
+            final int remotePort, final int seq, final long nowNs)
         {
-            TcpLayer.this.sendReset(remoteAddress, localPort, remotePort, seq, nowNs);
+            // RFC 9293 §3.10.7: a reset with SEQ and no ACK (aborts, timeouts, bad ACKs)
+            writer.sendControl(localAddress, remoteAddress, localPort, remotePort, seq, 0, TcpFlags.RST, 0, null,
+                nowNs);
         }
     }
 }

@@ -20,5 +20,5 @@ interface TcpOutput
         SendBuffer data, int dataOffset, int dataLength, long nowNs);
 
     /** A reset with {@code seq} and no ACK (RFC 9293 §3.10.7: aborts, timeouts, unacceptable ACKs). */
-    void sendReset(int remoteAddress, int localPort, int remotePort, int seq, long nowNs);
+    void sendReset(int localAddress, int remoteAddress, int localPort, int remotePort, int seq, long nowNs);
 }

@@ -41,9 +41,16 @@ final class TcpSegmentWriter
     boolean sendControl(final int remote, final int localPort, final int remotePort, final int seq, final int ack,
         final int flags, final int window, final TcpOptions options, final long nowNs)
     {
+        return sendControl(ipv4.ourAddress(), remote, localPort, remotePort, seq, ack, flags, window, options, nowNs);
+    }
+
+    /** {@link #sendControl(int, int, int, int, int, int, int, TcpOptions, long)} from {@code local} (gateway mode). */
+    boolean sendControl(final int local, final int remote, final int localPort, final int remotePort, final int seq,
+        final int ack, final int flags, final int window, final TcpOptions options, final long nowNs)
+    {
         final int optionsLength = options == null ? 0 : options.writeLength();
         final int headerLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength;
-        final int offset = ipv4.beginDatagram(remote, IpProtocol.TCP, headerLength, nowNs);
+        final int offset = ipv4.beginDatagram(local, remote, IpProtocol.TCP, headerLength, nowNs);
         if (offset < 0)
         {
             counters.increment(Counter.TCP_TX_NO_BUFFER);
@@ -63,7 +70,7 @@ final class TcpSegmentWriter
         {
             options.write(out, offset + TcpHeader.MIN_HEADER_LENGTH);
         }
-        outgoing.updateChecksum(ipv4.ourAddress(), remote);
+        outgoing.updateChecksum(local, remote);
         ipv4.commitDatagram(nowNs);
         counters.increment(Counter.TCP_TX);
         if ((flags & TcpFlags.RST) != 0)
@@ -85,7 +92,7 @@ final class TcpSegmentWriter
         final int optionsLength = options.writeLength();
         final int headerLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength;
         final int length = headerLength + dataLength;
-        final int offset = ipv4.beginDatagram(c.remoteAddress(), IpProtocol.TCP, length, nowNs);
+        final int offset = ipv4.beginDatagram(c.localAddress(), c.remoteAddress(), IpProtocol.TCP, length, nowNs);
         if (offset < 0)
         {
             counters.increment(Counter.TCP_TX_NO_BUFFER);
@@ -109,7 +116,7 @@ final class TcpSegmentWriter
         {
             data.copyOut(dataOffset, out, offset + headerLength, dataLength);
         }
-        outgoing.updateChecksum(ipv4.ourAddress(), c.remoteAddress());
+        outgoing.updateChecksum(c.localAddress(), c.remoteAddress());
         ipv4.commitDatagram(nowNs);
         counters.increment(Counter.TCP_TX);
         return true;

@@ -97,6 +97,13 @@ final class TimeWaitTable
      */
     int add(final TcpConnection connection, final long deadlineNs, final long nowNs)
     {
+        if (connection.foreign)
+        {
+            // gateway mode: records are keyed by our address's 4-tuples and answer from it; a connection of a foreign
+            // local address closes without one (counted), as when the bound is 0
+            counters.increment(Counter.TCP_GATEWAY_NO_TIME_WAIT);
+            return NO_SLOT;
+        }
         return add(connection.key, (int)connection.sequence, connection, deadlineNs, nowNs);
     }
 

@@ -48,6 +48,8 @@ public final class UdpLayer implements Ipv4Transport
     private final UdpHeader quoted = new UdpHeader();
     /** Bound endpoints by local port; at most {@link #maxEndpoints}. */
     private final Int2ObjectHashMap<UdpEndpoint> endpoints = new Int2ObjectHashMap<>();
+    /** Gateway mode: what no endpoint takes (null: nothing intercepted). */
+    private UdpInterceptor interceptor;
 
     public UdpLayer(final StackConfig config, final Ipv4Layer ipv4, final IcmpLayer icmp,
         final StackCounters counters, final RandomSource random)
@@ -58,6 +60,12 @@ public final class UdpLayer implements Ipv4Transport
         this.random = random;
         this.maxEndpoints = config.udpMaxEndpoints();
         this.receiveQueueBytes = config.udpReceiveQueueBytes();
+    }
+
+    /** Gateway mode: datagrams to another destination or to a closed port go to {@code interceptor} (null: none). */
+    public void interceptor(final UdpInterceptor interceptor)
+    {
+        this.interceptor = interceptor;
     }
 
     public int endpointCount()
@@ -162,10 +170,24 @@ public final class UdpLayer implements Ipv4Transport
             counters.increment(Counter.UDP_RX_NO_CHECKSUM); // RFC 1122 §4.1.3.4: accepted, as the sender chose
         }
         final int port = received.destinationPort();
-        final UdpEndpoint endpoint = endpoints.get(port);
+        final int destination = datagram.destination();
+        final boolean ours = destination == ipv4.ourAddress() || broadcast;
+        final UdpEndpoint endpoint = ours ? endpoints.get(port) : null;
         if (endpoint == null)
         {
-            onClosedPort(datagram, broadcast, nowNs);
+            if (!broadcast && interceptor != null && interceptor.onDatagram(source, received.sourcePort(), destination,
+                port, received.buffer(), received.dataOffset(), received.dataLength(), nowNs))
+            {
+                counters.increment(Counter.UDP_RX_INTERCEPTED);
+            }
+            else if (ours)
+            {
+                onClosedPort(datagram, broadcast, nowNs);
+            }
+            else
+            {
+                counters.increment(Counter.UDP_GATEWAY_UNCLAIMED);
+            }
             return;
         }
         // RFC 768: trailing IP payload beyond the Length field is not part of the datagram
@@ -239,21 +261,38 @@ public final class UdpLayer implements Ipv4Transport
     boolean send(final UdpEndpoint endpoint, final int remoteAddress, final int remotePort, final DirectBuffer src,
         final int offset, final int length, final long nowNs)
     {
+        if (endpoint.isClosed())
+        {
+            counters.increment(Counter.UDP_TX_INVALID);
+            return false;
+        }
+        return sendFrom(ipv4.ourAddress(), endpoint.localPort(), remoteAddress, remotePort, src, offset, length, nowNs);
+    }
+
+    /**
+     * Gateway mode: sends one datagram from any address and port (a forwarding engine answers the guest from the
+     * address and port it sent to), its data copied once into the transmit slot.
+     *
+     * @return false when it could not be sent (counted: too big, invalid port, no route or buffer)
+     */
+    public boolean sendFrom(final int localAddress, final int localPort, final int remoteAddress, final int remotePort,
+        final DirectBuffer src, final int offset, final int length, final long nowNs)
+    {
         if (length > UdpHeader.MAX_DATA_LENGTH)
         {
             counters.increment(Counter.UDP_TX_TOO_BIG);
-            LOG.debug("cannot send {} bytes from port {}: at most 65,507 fit a datagram", length, endpoint.localPort());
+            LOG.debug("cannot send {} bytes from port {}: at most 65,507 fit a datagram", length, localPort);
             return false;
         }
         src.boundsCheck(offset, length);
-        if (endpoint.isClosed() || remotePort <= 0 || remotePort > 65535)
+        if (remotePort <= 0 || remotePort > 65535 || localPort <= 0 || localPort > 65535)
         {
             // RFC 768 leaves port 0 unassigned; no datagram is sent to it (as sendto(2) refuses)
             counters.increment(Counter.UDP_TX_INVALID);
             return false;
         }
         final int udpLength = UdpHeader.HEADER_LENGTH + length;
-        final int payload = ipv4.beginDatagram(remoteAddress, IpProtocol.UDP, udpLength, nowNs);
+        final int payload = ipv4.beginDatagram(localAddress, remoteAddress, IpProtocol.UDP, udpLength, nowNs);
         if (payload < 0)
         {
             counters.increment(Counter.UDP_TX_FAILED);
@@ -265,10 +304,10 @@ public final class UdpLayer implements Ipv4Transport
             final MutableDirectBuffer out = ipv4.transmitBuffer();
             out.putBytes(payload + UdpHeader.HEADER_LENGTH, src, offset, length);
             outgoing.wrap(out, payload, udpLength)
-                .sourcePort(endpoint.localPort())
+                .sourcePort(localPort)
                 .destinationPort(remotePort)
                 .length(udpLength)
-                .updateChecksum(ipv4.ourAddress(), remoteAddress);
+                .updateChecksum(localAddress, remoteAddress);
             ipv4.commitDatagram(nowNs);
             committed = true;
         }

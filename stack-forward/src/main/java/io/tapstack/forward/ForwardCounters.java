@@ -1,0 +1,67 @@
+package io.tapstack.forward;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * What the forwarding engine did, for /stats and tests. Written only by the engine thread (a plain read and a
+ * release store), readable from any thread.
+ */
+public final class ForwardCounters
+{
+    /** Every counter; gauges say so. */
+    public enum Counter
+    {
+        /** Guest SYNs taken; host connects started; connected (handshake answered); refused (reset to the guest). */
+        TCP_SYNS, TCP_CONNECTS, TCP_CONNECTED, TCP_REFUSED,
+        /** Host connects that failed otherwise (ICMP unreachable to the guest), or took too long (the same). */
+        TCP_UNREACHABLE, TCP_CONNECT_TIMEOUTS,
+        /** SYNs to a destination the policy denies (reset); SYNs beyond maxTcpFlows (reset). */
+        TCP_POLICY_DENIED, TCP_FLOW_LIMIT,
+        /** Flows now (gauge, connecting and open); flows ended; ended by a guest reset; by a host reset or error. */
+        TCP_FLOWS, TCP_FLOWS_CLOSED, TCP_GUEST_RESETS, TCP_HOST_ERRORS,
+        /** Open flows reset on both sides after tcpIdleTimeoutNs without a byte. */
+        TCP_IDLE_TIMEOUTS,
+        /** Half-closes carried: guest FIN to the host socket, host EOF to the guest. */
+        TCP_GUEST_FINS, TCP_HOST_FINS,
+        TCP_BYTES_TO_HOST, TCP_BYTES_TO_GUEST,
+        /** UDP flows opened; open now (gauge); closed idle; refused at maxUdpFlows; to a denied destination. */
+        UDP_FLOWS_OPENED, UDP_FLOWS, UDP_IDLE_TIMEOUTS, UDP_FLOW_LIMIT, UDP_POLICY_DENIED,
+        UDP_DATAGRAMS_TO_HOST, UDP_DATAGRAMS_TO_GUEST,
+        /** Host sockets that reported the port refused (ICMP port unreachable to the guest); other socket errors. */
+        UDP_PORT_UNREACHABLE, UDP_HOST_ERRORS,
+        /** Datagrams the host socket would not take now (its buffer full), dropped as a router drops. */
+        UDP_SEND_DROPS
+    }
+
+    private static final Counter[] ALL = Counter.values();
+    private final AtomicLongArray values = new AtomicLongArray(ALL.length);
+
+    void increment(final Counter counter)
+    {
+        add(counter, 1);
+    }
+
+    void add(final Counter counter, final long delta)
+    {
+        final int i = counter.ordinal();
+        values.lazySet(i, values.get(i) + delta);
+    }
+
+    public long get(final Counter counter)
+    {
+        return values.get(counter.ordinal());
+    }
+
+    /** Every counter by its /stats name ({@code fwd_tcp_syns}...), in declaration order. */
+    public Map<String, Long> snapshot()
+    {
+        final Map<String, Long> out = new LinkedHashMap<>();
+        for (final Counter c : ALL)
+        {
+            out.put("fwd_" + c.name().toLowerCase(java.util.Locale.ROOT), get(c));
+        }
+        return out;
+    }
+}

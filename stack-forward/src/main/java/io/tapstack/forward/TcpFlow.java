@@ -1,0 +1,455 @@
+package io.tapstack.forward;
+
+import io.tapstack.forward.ForwardCounters.Counter;
+import io.tapstack.tcp.HeldSyn;
+import io.tapstack.tcp.TcpConnection;
+import io.tapstack.tcp.TcpHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/**
+ * One guest TCP connection relayed through one host {@code SocketChannel}. Its life: the guest's SYN is held while
+ * the host connects; then the guest's handshake goes on (or a reset, or ICMP unreachable, answers it); then bytes
+ * move both ways through two bounded buffers, half-closes and resets carried across, until both directions are
+ * closed or either side resets.
+ *
+ * <p>Back-pressure: bytes read from the guest's connection wait in {@code toHost} until the host socket takes them;
+ * while they wait nothing more is read from the connection, so its receive buffer fills and the window it
+ * announces closes. Bytes read from the host socket wait in {@code toGuest} until the connection's send buffer
+ * takes them; while they wait the host socket is not read (no OP_READ), so the host's TCP window closes. Owned by
+ * the engine's thread.
+ */
+final class TcpFlow implements TcpHandler
+{
+    private static final Logger LOG = LoggerFactory.getLogger(TcpFlow.class);
+
+    private final ForwardEngine engine;
+    private final HeldSyn syn;
+    private final int target;
+    final long connectDeadlineNs;
+    private SocketChannel channel;
+    private SelectionKey key;
+    private IOException connectFailure;
+    /** The failure was ours (no host socket to be had: file descriptors, say), not the destination's. */
+    private boolean localFailure;
+    private boolean synDecided;
+    private TcpConnection guest;
+    private ByteBuffer toHost;
+    private UnsafeBuffer toHostView;
+    private ByteBuffer toGuest;
+    private UnsafeBuffer toGuestView;
+    /** The guest's FIN was passed on: the host socket's output is shut down. */
+    private boolean hostOutputShut;
+    /** The host's EOF was read (after the bytes before it reach the guest, its FIN). */
+    private boolean hostEof;
+    /** The host's EOF was passed on: the guest connection's output is shut down. */
+    private boolean guestOutputShut;
+    /** The host socket is closed and the flow no longer counts. */
+    private boolean finished;
+    private int interest = -1;
+    /** Index in the engine's list of relaying flows, -1 when not in it. */
+    int relayIndex = -1;
+    /** When a byte last moved either way (or the relay began). */
+    long lastActiveNs;
+
+    TcpFlow(final ForwardEngine engine, final HeldSyn syn, final int target, final long connectDeadlineNs)
+    {
+        this.engine = engine;
+        this.syn = syn;
+        this.target = target;
+        this.connectDeadlineNs = connectDeadlineNs;
+    }
+
+    /**
+     * Opens the host socket and starts its connect.
+     *
+     * @return false when no host socket could be had: the SYN is answered in the next cycle, the flow never counted
+     */
+    boolean startConnect()
+    {
+        try
+        {
+            localFailure = true;
+            channel = SocketChannel.open();
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true); // the guest's TCP already decided segmenting
+            localFailure = false;
+            final boolean done = channel.connect(ForwardEngine.socketAddress(target, syn.localPort()));
+            key = channel.register(engine.selector, done ? 0 : SelectionKey.OP_CONNECT, this);
+            if (done)
+            {
+                engine.connectedAtOnce(this);
+            }
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            connectFailure = ex;
+            closeQuietly();
+            finished = true;
+            engine.connectedAtOnce(this);
+            return false;
+        }
+    }
+
+    void onReady(final int readyOps, final long nowNs)
+    {
+        if ((readyOps & SelectionKey.OP_CONNECT) != 0)
+        {
+            onConnectFinished(nowNs);
+            return;
+        }
+        if ((readyOps & SelectionKey.OP_WRITE) != 0)
+        {
+            pumpToHost();
+        }
+        if ((readyOps & SelectionKey.OP_READ) != 0)
+        {
+            pumpToGuest();
+        }
+    }
+
+    /** The host connect completed (or failed): answer the held SYN. */
+    void onConnectFinished(final long nowNs)
+    {
+        if (synDecided)
+        {
+            return;
+        }
+        engine.doneConnecting(this);
+        if (connectFailure == null)
+        {
+            try
+            {
+                if (!channel.finishConnect())
+                {
+                    return; // not yet (a spurious wake-up)
+                }
+            }
+            catch (final IOException ex)
+            {
+                connectFailure = ex;
+            }
+        }
+        synDecided = true;
+        if (connectFailure != null)
+        {
+            refuseOrReportUnreachable(connectFailure, nowNs);
+            finish();
+            return;
+        }
+        guest = engine.tcp.acceptHeld(syn, this, nowNs);
+        if (guest == null)
+        {
+            finish(); // the stack's connection limit: it refused the SYN itself
+            return;
+        }
+        engine.counters.increment(Counter.TCP_CONNECTED);
+        lastActiveNs = nowNs;
+        engine.relaying(this, nowNs);
+        toHost = engine.takeBuffer();
+        toHost.limit(0);
+        toHostView = new UnsafeBuffer(toHost);
+        toGuest = engine.takeBuffer();
+        toGuest.limit(0);
+        toGuestView = new UnsafeBuffer(toGuest);
+        // a host that speaks first (a banner) may: the connection queues bytes until the handshake completes
+        pumpToGuest();
+    }
+
+    /** The connect took longer than the engine's connect timeout: ICMP host unreachable, as a router's ARP failing. */
+    void connectTimedOut(final long nowNs)
+    {
+        if (synDecided)
+        {
+            return;
+        }
+        synDecided = true;
+        LOG.debug("{}: host connect timed out", syn);
+        engine.counters.increment(Counter.TCP_UNREACHABLE);
+        engine.unreachable(syn, ForwardEngine.CODE_HOST_UNREACHABLE, nowNs);
+        finish();
+    }
+
+    /** RFC 9293 §3.10.7.1 for a refused connect (a reset); RFC 1812 §4.3.2 destination unreachable for the rest. */
+    private void refuseOrReportUnreachable(final IOException failure, final long nowNs)
+    {
+        final String message = String.valueOf(failure.getMessage());
+        if (localFailure)
+        {
+            engine.counters.increment(Counter.TCP_HOST_ERRORS);
+            engine.tcp.refuseHeld(syn, nowNs); // refused cleanly: the engine could not open a host socket
+        }
+        else if (failure instanceof ConnectException && message.contains("refused"))
+        {
+            engine.counters.increment(Counter.TCP_REFUSED);
+            engine.tcp.refuseHeld(syn, nowNs);
+        }
+        else if (failure instanceof NoRouteToHostException || !message.contains("Network is unreachable"))
+        {
+            engine.counters.increment(Counter.TCP_UNREACHABLE);
+            engine.unreachable(syn, ForwardEngine.CODE_HOST_UNREACHABLE, nowNs);
+        }
+        else
+        {
+            engine.counters.increment(Counter.TCP_UNREACHABLE);
+            engine.unreachable(syn, ForwardEngine.CODE_NET_UNREACHABLE, nowNs);
+        }
+        LOG.debug("{}: host connect failed: {}", syn, message);
+    }
+
+    // ------------------------------------------------------------------------------------------------ the guest
+
+    @Override
+    public void onReadable(final TcpConnection connection)
+    {
+        pumpToHost();
+    }
+
+    @Override
+    public void onEndOfStream(final TcpConnection connection)
+    {
+        pumpToHost();
+    }
+
+    @Override
+    public void onWritable(final TcpConnection connection)
+    {
+        pumpToGuest();
+    }
+
+    @Override
+    public void onClosed(final TcpConnection connection)
+    {
+        finish();
+    }
+
+    @Override
+    public void onReset(final TcpConnection connection)
+    {
+        if (!finished)
+        {
+            // the guest reset (or timed out): the host peer gets a reset too (SO_LINGER 0 closes with RST)
+            engine.counters.increment(Counter.TCP_GUEST_RESETS);
+            try
+            {
+                channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+            }
+            catch (final IOException ex)
+            {
+                LOG.debug("SO_LINGER", ex);
+            }
+            finish();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ relay
+
+    /** Guest -> host: what waits in {@code toHost} first, then more from the connection while the host takes it. */
+    private void pumpToHost()
+    {
+        if (finished || guest == null)
+        {
+            return;
+        }
+        try
+        {
+            while (true)
+            {
+                if (toHost.hasRemaining())
+                {
+                    final int n = channel.write(toHost);
+                    engine.counters.add(Counter.TCP_BYTES_TO_HOST, n);
+                    lastActiveNs = engine.nowNs();
+                    if (toHost.hasRemaining())
+                    {
+                        break; // the host socket is full: OP_WRITE, and the guest's window closes meanwhile
+                    }
+                }
+                final int n = hostOutputShut ? -1 : guest.read(toHostView, 0, toHost.capacity());
+                if (n > 0)
+                {
+                    toHost.limit(n).position(0);
+                    continue;
+                }
+                toHost.limit(0);
+                if (n < 0 && !hostOutputShut)
+                {
+                    // the guest's FIN, after every byte before it: half-close towards the host (RFC 9293 §3.6)
+                    hostOutputShut = true;
+                    engine.counters.increment(Counter.TCP_GUEST_FINS);
+                    channel.shutdownOutput();
+                    closeIfBothShut();
+                }
+                break;
+            }
+        }
+        catch (final IOException ex)
+        {
+            hostFailed(ex);
+            return;
+        }
+        updateInterest();
+    }
+
+    /** Host -> guest: what waits in {@code toGuest} first, then more from the host while the guest takes it. */
+    private void pumpToGuest()
+    {
+        if (finished || guest == null)
+        {
+            return;
+        }
+        try
+        {
+            while (true)
+            {
+                if (toGuest.hasRemaining())
+                {
+                    final int n = guest.write(toGuestView, toGuest.position(), toGuest.remaining());
+                    if (n < 0)
+                    {
+                        abortHost(); // the guest's side can no longer take bytes (reset meanwhile)
+                        return;
+                    }
+                    toGuest.position(toGuest.position() + n);
+                    engine.counters.add(Counter.TCP_BYTES_TO_GUEST, n);
+                    lastActiveNs = engine.nowNs();
+                    if (toGuest.hasRemaining())
+                    {
+                        break; // the guest's send buffer is full: onWritable resumes; the host is not read meanwhile
+                    }
+                }
+                if (hostEof)
+                {
+                    if (!guestOutputShut)
+                    {
+                        guestOutputShut = true;
+                        engine.counters.increment(Counter.TCP_HOST_FINS);
+                        guest.shutdownOutput(); // the host's EOF: our FIN after the bytes before it
+                        closeIfBothShut();
+                    }
+                    break;
+                }
+                toGuest.clear();
+                final int n = channel.read(toGuest);
+                if (n < 0)
+                {
+                    hostEof = true;
+                    toGuest.limit(0);
+                    continue;
+                }
+                toGuest.flip();
+                if (n == 0)
+                {
+                    break;
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            hostFailed(ex);
+            return;
+        }
+        updateInterest();
+    }
+
+    private void updateInterest()
+    {
+        if (finished)
+        {
+            return;
+        }
+        final boolean read = !hostEof && !toGuest.hasRemaining();
+        final boolean write = toHost.hasRemaining();
+        final int ops = (read ? SelectionKey.OP_READ : 0) | (write ? SelectionKey.OP_WRITE : 0);
+        if (ops != interest && key.isValid())
+        {
+            interest = ops;
+            key.interestOps(ops);
+        }
+    }
+
+    private void closeIfBothShut()
+    {
+        if (hostOutputShut && guestOutputShut && !toGuest.hasRemaining())
+        {
+            guest.close(); // both FINs passed on: the host socket is done; the guest's FIN exchange finishes alone
+            finish();
+        }
+    }
+
+    /** The idle timeout: a reset to the guest (RFC 9293 §3.10.5 abort) and to the host (SO_LINGER 0). */
+    void resetBothSides()
+    {
+        if (finished)
+        {
+            return;
+        }
+        guest.abort();
+        abortHost();
+    }
+
+    /** A reset or error on the host socket ends this flow only: the guest gets a reset (RFC 9293 §3.10.5). */
+    private void hostFailed(final IOException ex)
+    {
+        LOG.debug("{}: host socket failed: {}", syn, ex.toString());
+        engine.counters.increment(Counter.TCP_HOST_ERRORS);
+        guest.abort();
+        finish();
+    }
+
+    private void abortHost()
+    {
+        try
+        {
+            channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+        }
+        catch (final IOException ex)
+        {
+            LOG.debug("SO_LINGER", ex);
+        }
+        finish();
+    }
+
+    /** Closes the host socket and stops counting this flow (once). */
+    private void finish()
+    {
+        if (finished)
+        {
+            return;
+        }
+        finished = true;
+        closeQuietly();
+        if (toHost != null)
+        {
+            // nothing touches them once finished: every entry point checks it first
+            engine.giveBuffer(toHost);
+            engine.giveBuffer(toGuest);
+        }
+        engine.flowClosed(this);
+    }
+
+    private void closeQuietly()
+    {
+        if (channel != null)
+        {
+            try
+            {
+                channel.close(); // deregisters its key at the next select
+            }
+            catch (final IOException ex)
+            {
+                LOG.debug("closing a host socket", ex);
+            }
+        }
+    }
+}
