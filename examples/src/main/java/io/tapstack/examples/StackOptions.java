@@ -2,6 +2,7 @@ package io.tapstack.examples;
 
 import io.tapstack.StackConfig;
 import io.tapstack.dev.FrameDevice;
+import io.tapstack.socket.IdleBackoff;
 import io.tapstack.tap.TapStack;
 import io.tapstack.tap.UdpTunnelDevice;
 import io.tapstack.wire.Ipv4Address;
@@ -38,7 +39,12 @@ final class StackOptions
             .option("mac", "aa:bb:cc:dd:ee:ff", "the stack's unicast MAC (the TAP's kernel side has its own)",
                 "random per run, or from --seed")
             .option("mode", "shared|dedicated", "shared: one thread reads the TAP and runs the stack; "
-                + "dedicated: reader and writer threads with rings to the stack thread", "shared"))
+                + "dedicated: reader and writer threads with rings to the stack thread", "shared")
+            .option("idle", "SPINS,YIELDS,MAX_PARK_MS", "how the stack thread waits with nothing to do: SPINS empty "
+                + "cycles (0..1000000), then YIELDS (0..1000000), then parks on the TAP until a frame, a call or a "
+                + "deadline, at most MAX_PARK_MS (1..60000); 0,0,N never spins",
+                IdleBackoff.DEFAULT_SPINS + "," + IdleBackoff.DEFAULT_YIELDS + ","
+                    + IdleBackoff.DEFAULT_MAX_PARK_NS / 1_000_000))
             .option("seed", "N", "seed for the MAC, IP IDs and impairments: a run that repeats",
                 "none: a random MAC, impairments seeded with " + DEFAULT_IMPAIRMENT_SEED);
         CaptureOptions.declare(options);
@@ -71,6 +77,7 @@ final class StackOptions
             throw new Options.UsageException("--tun names a TUN device; --udp-tunnel carries Ethernet frames: give one");
         }
         mode(options);
+        idle(options);
         seed(options);
         ImpairmentOptions.impairments(options);
         CaptureOptions.check(options);
@@ -308,6 +315,7 @@ final class StackOptions
         final StackConfig checked = stackConfig(options);
         final UdpTunnelDevice.Endpoints tunnel = udpTunnel(options);
         final TapStack.Builder builder = TapStack.builder().mode(mode(options)).tap(tapName(options))
+            .idleBackoff(idle(options))
             .mtu(checked.mtu())
             .tun(checked.linkType() == StackConfig.LinkType.RAW_IP)
             .ip(Ipv4Address.toString(checked.ipAddress()) + "/" + checked.prefixLength());
@@ -352,6 +360,31 @@ final class StackOptions
         {
             throw new Options.UsageException("--udp-tunnel: " + ex.getMessage());
         }
+    }
+
+    /** --idle SPINS,YIELDS,MAX_PARK_MS: the stack thread's {@link IdleBackoff}. */
+    static IdleBackoff idle(final Options options)
+    {
+        final String text = options.get("idle");
+        final String[] parts = text.split(",", -1);
+        try
+        {
+            if (parts.length == 3)
+            {
+                final long maxParkMs = Long.parseLong(parts[2].trim());
+                if (maxParkMs >= 1 && maxParkMs <= 60_000)
+                {
+                    return new IdleBackoff(Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()),
+                        maxParkMs * 1_000_000);
+                }
+            }
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            // told below, with what is accepted
+        }
+        throw new Options.UsageException("--idle must be SPINS,YIELDS,MAX_PARK_MS (0..1000000, 0..1000000, "
+            + "1..60000), not '" + text + "'");
     }
 
     static TapStack.Mode mode(final Options options)

@@ -84,7 +84,7 @@ public final class TcpSocket implements AutoCloseable
         this.id = id;
         this.remoteAddress = remoteAddress;
         this.remotePort = remotePort;
-        this.readiness = new Readiness(owner.executor());
+        this.readiness = owner.newReadiness();
         this.sendRing = ring(options.sendBufferBytes(owner.config()));
         this.receiveRing = ring(options.receiveBufferBytes(owner.config()));
         readTimeout(options.readTimeout());
@@ -203,6 +203,7 @@ public final class TcpSocket implements AutoCloseable
             return;
         }
         outputShutdown = true;
+        readiness.signal(); // a writer blocked in another thread learns of it
         owner.send(SocketStack.SHUTDOWN_OUTPUT, id, 0, 0);
     }
 
@@ -361,10 +362,10 @@ public final class TcpSocket implements AutoCloseable
         return readTimeoutNs;
     }
 
-    /** A blocked writer may go on: half the send ring is free, or it is to learn of a failure. */
+    /** A blocked writer may go on: half the send ring is free, or it is to learn of a failure or a close. */
     private boolean writable()
     {
-        return failure != null || owner.isClosed() || sendRing.size() < sendRing.capacity() / 2;
+        return failure != null || owner.isClosed() || outputShutdown || sendRing.size() < sendRing.capacity() / 2;
     }
 
     /** For diagnostics only: a racy view of both sides' state. */
