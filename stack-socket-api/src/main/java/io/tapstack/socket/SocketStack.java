@@ -102,6 +102,8 @@ public final class SocketStack implements AutoCloseable
     final SocketOpens opens;
     /** The time commands run at in this duty cycle (the stack takes time as a parameter, never reads a clock). */
     private long commandNowNs;
+    /** Gives idle sockets' rings back. */
+    private final IdleRingSweeper rings;
 
     /** A socket API over {@code stack}, to be added to a {@link StackRunner} (which then owns the stack thread). */
     public SocketStack(final NetStack stack, final SocketConfig config)
@@ -109,6 +111,7 @@ public final class SocketStack implements AutoCloseable
         this.stack = stack;
         this.config = config.validate();
         this.commands = new CommandRing(config.commandRingBytes());
+        this.rings = new IdleRingSweeper(config.ringIdleReleaseNs());
         if (config.callbackExecutor() != null)
         {
             this.executor = config.callbackExecutor();
@@ -235,7 +238,7 @@ public final class SocketStack implements AutoCloseable
         }
         catch (final ExecutionException ex)
         {
-            throw unwrap(ex);
+            throw Failures.unwrap(ex);
         }
     }
 
@@ -397,6 +400,23 @@ public final class SocketStack implements AutoCloseable
         return executor;
     }
 
+    /** Bytes of the TCP sockets' rings held now: none for a connection idle longer than two sweeps. Any thread. */
+    public long ringBytesHeld()
+    {
+        return rings.bytesHeld();
+    }
+
+    LazyRing newRing(final int capacity)
+    {
+        return rings.newRing(capacity);
+    }
+
+    /** A socket took a ring (stack thread): the idle sweep gives it back. */
+    void holdsRings(final TcpSocketPump pump)
+    {
+        rings.add(pump, commandNowNs);
+    }
+
     /** Where one socket's callers wait; its wake-ups count in {@link #blockedWakeups()}. */
     Readiness newReadiness()
     {
@@ -510,17 +530,6 @@ public final class SocketStack implements AutoCloseable
         }
     }
 
-    /** What a blocked caller throws for a failed future: its cause, copied into the caller's thread. */
-    static IOException unwrap(final ExecutionException ex)
-    {
-        final Throwable cause = ex.getCause();
-        if (cause instanceof IOException io)
-        {
-            return Failures.forCaller(io);
-        }
-        return new IOException(cause);
-    }
-
     private void failEverything()
     {
         for (final Runnable onStackClosed : live.values())
@@ -557,12 +566,13 @@ public final class SocketStack implements AutoCloseable
         stack.onTime(nowNs);
         int work = commands.read(commandHandler, COMMAND_BURST);
         work += stack.doWork(work > 0 ? clock.nanoTime() : nowNs);
+        rings.doWork(nowNs); // housekeeping, not work: the runner may park right after
         return work;
     }
 
     long nextDeadlineNs()
     {
-        return stack.nextDeadlineNs();
+        return Math.min(stack.nextDeadlineNs(), rings.nextDeadlineNs());
     }
 
     /** The runner stopped: tell every socket. Stack thread. */
@@ -581,23 +591,7 @@ public final class SocketStack implements AutoCloseable
             switch (type)
             {
                 case CONNECT -> onConnect(id, arg1, arg2);
-                case PUMP_SEND ->
-                {
-                    final TcpSocketPump c = connections.get(id);
-                    if (c != null)
-                    {
-                        c.onPumpSend();
-                    }
-                }
-                case PUMP_RECEIVE ->
-                {
-                    final TcpSocketPump c = connections.get(id);
-                    if (c != null)
-                    {
-                        c.pumpReceive();
-                    }
-                }
-                case SHUTDOWN_OUTPUT, CLOSE, ABORT, NAGLE ->
+                case PUMP_SEND, PUMP_RECEIVE, SHUTDOWN_OUTPUT, CLOSE, ABORT, NAGLE ->
                 {
                     final TcpSocketPump c = connections.get(id);
                     if (c != null)

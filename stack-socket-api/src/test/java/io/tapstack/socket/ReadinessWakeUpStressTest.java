@@ -57,7 +57,8 @@ class ReadinessWakeUpStressTest
         final long baseSeed = Long.getLong("tapstack.wakeup.seed", System.nanoTime());
         final Map<String, AtomicLong> played = new ConcurrentHashMap<>();
         final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        try (MemoryStacks s = new MemoryStacks())
+        // rings given back after 1 ms idle: a wake-up must not be lost when a ring goes or comes either
+        try (MemoryStacks s = new MemoryStacks(c -> c, SocketStressTest.fastSweep(), SocketStressTest.fastSweep()))
         {
             final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             final List<Thread> threads = new ArrayList<>();
