@@ -144,15 +144,15 @@ class HttpCommandTest
     @Test
     void fourHundredSlowClientsDoNotKeepANewCurlWaitingAndEachGetsA408() throws Exception
     {
-        TapInteropSupport.assumeTools("python3", "python3");
+        TapInteropSupport.assumeTools("/usr/bin/python3", "python3");
         final Path script = Files.createTempFile("slowloris", ".py");
         try (java.io.InputStream in = HttpCommandTest.class.getResourceAsStream("slowloris.py");
             ExampleProcess http = ExampleProcess.startServer("http", "--root", root.toString(),
                 "--header-timeout", "3", "--keep-alive-timeout", "30"))
         {
             Files.write(script, in.readAllBytes());
-            final String out = http.shOk(Duration.ofSeconds(60), "python3 " + script + " " + STACK_IP + " 400 20")
-                .output();
+            final String out = http.shOk(Duration.ofSeconds(60),
+                "/usr/bin/python3 " + script + " " + STACK_IP + " 400 20").output();
             final Matcher curl = Pattern.compile("curl (\\S+) ([0-9.]+)").matcher(out);
             assertTrue(curl.find(), out);
             assertEquals("200", curl.group(1), out);
