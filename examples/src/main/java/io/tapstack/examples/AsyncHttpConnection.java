@@ -4,27 +4,30 @@ import io.tapstack.socket.TcpSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * One HTTP/1.1 connection (RFC 9112) in the socket API's asynchronous style: bytes arrive by {@code readAsync}
  * into a small buffer that the examples' {@link HttpRequestReader} reads as a stream that never blocks (when it
  * is empty the reader stops, its half-read head kept, until the next bytes arrive); each response is built with
- * {@link HttpResponse} and queued whole with {@code writeAsync}. Keep-alive and pipelining as in
- * {@link HttpSession}; an idle connection is closed after the keep-alive timeout, and one that stalls in the
- * middle of a request is told so (408). No thread waits for it.
+ * {@link HttpResponse} and queued with {@code writeAsync}, a file in chunks, each read once the last is queued.
+ * Keep-alive and pipelining as in {@link HttpSession}; an idle connection is closed after the keep-alive timeout,
+ * and a request head must arrive whole within the header timeout, however its bytes trickle in (slowloris: a
+ * header line every few seconds would renew a per-read timeout for ever): past it the client gets a 408 and the
+ * connection closes. No thread waits for it.
  *
- * <p>Simpler than {@link HttpSession} on purpose: a request with a body is answered and then the connection
- * closes (RFC 9110 §10.1.1 lets a server close instead of reading a body it does not want), so that no body is
- * ever read here.
+ * <p>A request with a body is answered and then the connection closes (RFC 9110 §10.1.1 lets a server close
+ * instead of reading a body it does not want), so that no body is ever read here; one it would refuse anyway
+ * (Transfer-Encoding, too large, an unknown expectation) gets the status {@link HttpSession} gives it.
  */
 final class AsyncHttpConnection
 {
@@ -39,44 +42,65 @@ final class AsyncHttpConnection
     @FunctionalInterface
     interface Responder
     {
-        HttpResponse respond(HttpRequest request);
+        HttpResponse respond(HttpRequest request) throws IOException;
+    }
+
+    /**
+     * Limits of each connection.
+     *
+     * @param maxHeadBytes   the largest request head (a larger one is a 431): the reader's buffer per connection
+     * @param readBytes      the buffer each {@code readAsync} fills
+     * @param keepAlive      how long a connection may idle between requests
+     * @param headerTimeout  how long a whole request head may take to arrive, from its first byte
+     * @param maxBodyBytes   the largest request body answered (with a close) rather than refused with a 413
+     * @param fileChunkBytes the chunk a file response is queued in
+     * @param accessLog      where a line per request goes, or null
+     */
+    record Settings(int maxHeadBytes, int readBytes, Duration keepAlive, Duration headerTimeout, long maxBodyBytes,
+        int fileChunkBytes, Consumer<String> accessLog)
+    {
     }
 
     private final TcpSocket c;
     private final Responder responder;
     private final HttpStats stats;
+    private final Settings settings;
     private final long keepAliveMs;
     private final int keepAliveSeconds;
+    private final long headerTimeoutNs;
     private final Runnable finished;
     private final Feed feed;
     private final HttpRequestReader reader;
     private final BiConsumer<Integer, Throwable> onRead = this::onRead;
     private final BiConsumer<Integer, Throwable> onLingerRead = this::onLingerRead;
     private final BiConsumer<Void, Throwable> onWritten = this::onWritten;
+    private final BiConsumer<Void, Throwable> onFileChunkWritten = this::onFileChunkWritten;
     private long lingered;
     private boolean closeAfterResponse;
+    /** When the first byte of the request head being read arrived (System.nanoTime), or 0 between requests. */
+    private long headStartNs;
+    /** The file response being queued, its next position, and the chunk it goes through (only meanwhile). */
+    private HttpResponse fileResponse;
+    private long filePosition;
+    private byte[] fileChunk;
 
     private AsyncHttpConnection(final TcpSocket c, final Responder responder, final HttpStats stats,
-        final int maxHeadBytes, final int readBytes, final Duration keepAlive, final Runnable finished)
+        final Settings settings, final Runnable finished)
     {
         this.c = c;
         this.responder = responder;
         this.stats = stats;
-        this.keepAliveMs = keepAlive.toMillis();
-        this.keepAliveSeconds = (int)keepAlive.toSeconds();
+        this.settings = settings;
+        this.keepAliveMs = settings.keepAlive().toMillis();
+        this.keepAliveSeconds = (int)settings.keepAlive().toSeconds();
+        this.headerTimeoutNs = settings.headerTimeout().toNanos();
         this.finished = finished;
-        this.feed = new Feed(readBytes);
-        this.reader = new HttpRequestReader(feed, maxHeadBytes);
+        this.feed = new Feed(settings.readBytes());
+        this.reader = new HttpRequestReader(feed, settings.maxHeadBytes());
     }
 
-    /**
-     * The handler for a listener.
-     *
-     * @param maxHeadBytes the largest request head (a larger one is a 431): the reader's buffer per connection
-     * @param readBytes    the buffer each {@code readAsync} fills
-     */
-    static AsyncTcpService.Handler handler(final Responder responder, final HttpStats stats, final int maxHeadBytes,
-        final int readBytes, final Duration keepAlive)
+    /** The handler for a listener. */
+    static AsyncTcpService.Handler handler(final Responder responder, final HttpStats stats, final Settings settings)
     {
         return (c, finished) ->
         {
@@ -86,7 +110,7 @@ final class AsyncHttpConnection
                 stats.connectionClosed();
                 finished.run();
             };
-            new AsyncHttpConnection(c, responder, stats, maxHeadBytes, readBytes, keepAlive, closed).process();
+            new AsyncHttpConnection(c, responder, stats, settings, closed).process();
         };
     }
 
@@ -120,25 +144,86 @@ final class AsyncHttpConnection
             finished.run();
             return;
         }
+        headStartNs = 0;
         final boolean hasBody;
         try
         {
-            final String length = request.header("content-length");
-            hasBody = request.header("transfer-encoding") != null
-                || length != null && HttpSession.contentLength(length) > 0;
+            hasBody = checkBody(request);
         }
         catch (final HttpError ex)
         {
             respond(request, HttpResponse.error(ex.status(), ex.getMessage()), false);
             return;
         }
-        final HttpResponse response = responder.respond(request);
+        final HttpResponse response;
+        try
+        {
+            response = responder.respond(request);
+        }
+        catch (final IOException ex)
+        {
+            fail(ex);
+            return;
+        }
         respond(request, response, request.wantsKeepAlive() && !hasBody && !response.closes());
     }
 
+    /** Whether a body follows the head; a body we would refuse anyway is an error (then close: RFC 9112 §6.3). */
+    private boolean checkBody(final HttpRequest request) throws HttpError
+    {
+        if (request.header("transfer-encoding") != null)
+        {
+            // RFC 9112 §6.1: a transfer coding we do not implement; without it the framing is unknown
+            throw new HttpError(501, "request bodies with Transfer-Encoding are not supported");
+        }
+        final String lengthText = request.header("content-length");
+        if (lengthText == null)
+        {
+            return false;
+        }
+        final long length = HttpSession.contentLength(lengthText);
+        final String expect = request.header("expect");
+        if (expect != null && !"100-continue".equalsIgnoreCase(expect))
+        {
+            throw new HttpError(417, "only 'Expect: 100-continue' is understood");
+        }
+        if (length > settings.maxBodyBytes())
+        {
+            throw new HttpError(413, "a request body of at most " + settings.maxBodyBytes() + " bytes is read here");
+        }
+        return length > 0;
+    }
+
+    /**
+     * Reads more: between requests for at most the keep-alive timeout; in the middle of a head for no more than
+     * what is left of the header timeout, counted from the head's first bytes, so that a trickle of bytes cannot
+     * hold it open.
+     */
     private void readMore()
     {
-        c.readAsync(feed.buffer, 0, feed.buffer.length).orTimeout(keepAliveMs, TimeUnit.MILLISECONDS)
+        final long timeoutNs;
+        if (reader.partial())
+        {
+            final long now = System.nanoTime();
+            if (headStartNs == 0)
+            {
+                headStartNs = now;
+            }
+            final long headLeftNs = headerTimeoutNs - (now - headStartNs);
+            if (headLeftNs <= 0)
+            {
+                headerTimedOut();
+                return;
+            }
+            // a head that stops arriving altogether is cut at the keep-alive timeout, as an idle connection
+            timeoutNs = Math.min(headLeftNs, TimeUnit.MILLISECONDS.toNanos(keepAliveMs));
+        }
+        else
+        {
+            headStartNs = 0;
+            timeoutNs = TimeUnit.MILLISECONDS.toNanos(keepAliveMs);
+        }
+        c.readAsync(feed.buffer, 0, feed.buffer.length).orTimeout(timeoutNs, TimeUnit.NANOSECONDS)
             .whenComplete(onRead);
     }
 
@@ -150,8 +235,7 @@ final class AsyncHttpConnection
             {
                 if (reader.partial())
                 {
-                    // a client that starts a request and stalls is told so, then closed (slowloris)
-                    respond(null, HttpResponse.error(408, "the request did not arrive in time"), false);
+                    headerTimedOut();
                     return;
                 }
                 stats.idleTimeout();
@@ -167,28 +251,85 @@ final class AsyncHttpConnection
         process();
     }
 
-    /** Queues the whole response; then the next request, or the lingering close. */
+    /** A client that starts a request and does not finish its head in time is told so, then closed (slowloris). */
+    private void headerTimedOut()
+    {
+        stats.headerTimeout();
+        LOG.debug("{}: no whole request head within {} ms, 408", c, TimeUnit.NANOSECONDS.toMillis(headerTimeoutNs));
+        respond(null, HttpResponse.error(408, "the request did not arrive in time"), false);
+    }
+
+    /** Queues the response (a file in chunks); then the next request, or the lingering close. */
     private void respond(final HttpRequest request, final HttpResponse response, final boolean keepAlive)
     {
         final boolean headOnly = request != null && request.isHead();
         // HTTP/1.0 keeps a connection only when both sides say so (RFC 9112 Appendix C.2.2)
         final String connection = !keepAlive ? "close" : request.minorVersion() == 0 ? "keep-alive" : null;
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-        final long sent;
+        final byte[] head = response.head(connection, keepAlive ? "timeout=" + keepAliveSeconds : null);
+        final long sent = headOnly ? 0 : response.length();
+        stats.responded(response.status(), sent);
+        if (settings.accessLog() != null)
+        {
+            settings.accessLog().accept(Discard.peer(c) + " \"" + (request == null ? "-" : request.requestLine())
+                + "\" " + response.status() + " " + sent);
+        }
+        closeAfterResponse = !keepAlive;
+        if (response.hasFile() && !headOnly)
+        {
+            fileResponse = response;
+            filePosition = 0;
+            fileChunk = new byte[Math.max(settings.fileChunkBytes(), head.length)];
+            System.arraycopy(head, 0, fileChunk, 0, head.length);
+            queueFileChunk(head.length);
+            return;
+        }
+        response.closeFile();
+        final byte[] body = headOnly ? NO_BUFFER : response.body();
+        // head and body in one write: one segment for a small response, however Nagle is set
+        final byte[] all = new byte[head.length + body.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        c.writeAsync(all, 0, all.length).whenComplete(onWritten);
+    }
+
+    /** Fills the chunk after its first {@code filled} bytes from the file and queues it. */
+    private void queueFileChunk(final int filled)
+    {
+        final long length = fileResponse.length();
+        final ByteBuffer view = ByteBuffer.wrap(fileChunk);
+        view.position(filled).limit((int)Math.min(fileChunk.length, filled + (length - filePosition)));
         try
         {
-            sent = response.writeTo(bytes, headOnly, connection, keepAlive ? "timeout=" + keepAliveSeconds : null,
-                NO_BUFFER);
+            while (view.hasRemaining())
+            {
+                filePosition += fileResponse.readFile(view, filePosition);
+            }
         }
         catch (final IOException ex)
         {
-            fail(ex); // not from memory: a response from a file is not served here
+            endFile();
+            fail(ex); // the client must not take a short body for whole: reset
             return;
         }
-        stats.responded(response.status(), sent);
-        closeAfterResponse = !keepAlive;
-        final byte[] all = bytes.toByteArray();
-        c.writeAsync(all, 0, all.length).whenComplete(onWritten);
+        c.writeAsync(fileChunk, 0, view.position()).whenComplete(onFileChunkWritten);
+    }
+
+    private void onFileChunkWritten(final Void done, final Throwable failure)
+    {
+        if (failure == null && filePosition < fileResponse.length())
+        {
+            queueFileChunk(0);
+            return;
+        }
+        endFile();
+        onWritten(done, failure);
+    }
+
+    private void endFile()
+    {
+        fileResponse.closeFile();
+        fileResponse = null;
+        fileChunk = null; // an idle connection holds no chunk
     }
 
     private void onWritten(final Void done, final Throwable failure)

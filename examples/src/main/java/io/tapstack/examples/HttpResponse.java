@@ -106,29 +106,7 @@ final class HttpResponse
     {
         try
         {
-            final StringBuilder sb = new StringBuilder(256);
-            sb.append("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");
-            sb.append("Date: ").append(HTTP_DATE.format(Instant.now())).append("\r\n");
-            sb.append("Server: tapstack\r\n");
-            if (contentType != null)
-            {
-                sb.append("Content-Type: ").append(contentType).append("\r\n");
-            }
-            sb.append("Content-Length: ").append(length).append("\r\n");
-            for (final String h : headers)
-            {
-                sb.append(h).append("\r\n");
-            }
-            if (connection != null)
-            {
-                sb.append("Connection: ").append(connection).append("\r\n");
-            }
-            if (keepAlive != null)
-            {
-                sb.append("Keep-Alive: ").append(keepAlive).append("\r\n");
-            }
-            sb.append("\r\n");
-            final byte[] head = sb.toString().getBytes(StandardCharsets.ISO_8859_1);
+            final byte[] head = head(connection, keepAlive);
             if (headOnly)
             {
                 out.write(head, 0, head.length);
@@ -152,6 +130,82 @@ final class HttpResponse
             if (file != null)
             {
                 file.close();
+            }
+        }
+    }
+
+    /**
+     * The status line and headers, ending with the empty line.
+     *
+     * @param connection the Connection header's value, or null for none
+     * @param keepAlive  the Keep-Alive header's value, or null for none
+     */
+    byte[] head(final String connection, final String keepAlive)
+    {
+        final StringBuilder sb = new StringBuilder(256);
+        sb.append("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");
+        sb.append("Date: ").append(HTTP_DATE.format(Instant.now())).append("\r\n");
+        sb.append("Server: tapstack\r\n");
+        if (contentType != null)
+        {
+            sb.append("Content-Type: ").append(contentType).append("\r\n");
+        }
+        sb.append("Content-Length: ").append(length).append("\r\n");
+        for (final String h : headers)
+        {
+            sb.append(h).append("\r\n");
+        }
+        if (connection != null)
+        {
+            sb.append("Connection: ").append(connection).append("\r\n");
+        }
+        if (keepAlive != null)
+        {
+            sb.append("Keep-Alive: ").append(keepAlive).append("\r\n");
+        }
+        sb.append("\r\n");
+        return sb.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Whether the body is a file (read with {@link #readFile}, closed with {@link #closeFile}). */
+    boolean hasFile()
+    {
+        return file != null;
+    }
+
+    /** The body from memory (empty for a file). */
+    byte[] body()
+    {
+        return body;
+    }
+
+    /**
+     * Reads file bytes at {@code position} into {@code dst} (no further than the announced length).
+     *
+     * @throws IOException when the file ended before the announced length (it shrank since)
+     */
+    int readFile(final ByteBuffer dst, final long position) throws IOException
+    {
+        final int n = file.read(dst, position);
+        if (n < 0)
+        {
+            throw new IOException("file shrank while being sent: " + position + " of " + length + " bytes");
+        }
+        return n;
+    }
+
+    /** Closes the file, if any; idempotent. */
+    void closeFile()
+    {
+        if (file != null)
+        {
+            try
+            {
+                file.close();
+            }
+            catch (final IOException ex)
+            {
+                // nothing left to do with it
             }
         }
     }

@@ -14,7 +14,8 @@ import java.util.function.Consumer;
  * One HTTP/1.1 connection: requests one after another (pipelined ones too), each answered with a
  * Content-Length, until the client closes, asks to close, goes idle past the read timeout, or sends something
  * that puts the framing in doubt. Works on plain streams, so that it runs the same over a stack connection and
- * in a unit test.
+ * in a unit test. The blocking style, a thread per connection: the {@code http} command serves with
+ * {@link AsyncHttpConnection} instead; the HTTP rules here are its reference (and {@link #contentLength} its parser).
  */
 final class HttpSession
 {

@@ -14,6 +14,7 @@ final class HttpStats
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong bodyBytes = new AtomicLong();
     private final AtomicLong idleTimeouts = new AtomicLong();
+    private final AtomicLong headerTimeouts = new AtomicLong();
     /** Responses by status class: index 1 for 1xx .. 5 for 5xx. */
     private final AtomicLongArray byClass = new AtomicLongArray(6);
 
@@ -31,6 +32,12 @@ final class HttpStats
     void idleTimeout()
     {
         idleTimeouts.incrementAndGet();
+    }
+
+    /** A request head did not arrive whole within the header timeout (a 408). */
+    void headerTimeout()
+    {
+        headerTimeouts.incrementAndGet();
     }
 
     void responded(final int status, final long bodyBytesSent)
@@ -63,6 +70,7 @@ final class HttpStats
         }
         m.put("body_bytes_sent", bodyBytes.get());
         m.put("keep_alive_timeouts", idleTimeouts.get());
+        m.put("header_timeouts", headerTimeouts.get());
         return m;
     }
 

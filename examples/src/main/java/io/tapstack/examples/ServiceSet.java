@@ -22,6 +22,8 @@ final class ServiceSet implements AutoCloseable
     static final String PAGE = "tapstack services: echo, discard, chargen and this page\n";
     /** The largest request head HTTP reads: its buffer is per connection, so smaller than the http command's. */
     static final int HTTP_MAX_HEAD_BYTES = 4096;
+    /** How long a whole request head may take to arrive (slowloris), as the http command's default. */
+    static final Duration HTTP_HEADER_TIMEOUT = Duration.ofSeconds(10);
 
     /**
      * What to serve and with how much.
@@ -80,8 +82,9 @@ final class ServiceSet implements AutoCloseable
             if (settings.http() != 0)
             {
                 set.tcp(sockets, "http", settings.http(), settings.backlog(), interactive, AsyncHttpConnection.handler(
-                    AsyncHttpConnection.fixedPage(PAGE), set.httpStats, HTTP_MAX_HEAD_BYTES, chunk,
-                    settings.keepAlive()));
+                    AsyncHttpConnection.fixedPage(PAGE), set.httpStats, new AsyncHttpConnection.Settings(
+                        HTTP_MAX_HEAD_BYTES, chunk, settings.keepAlive(), HTTP_HEADER_TIMEOUT, Long.MAX_VALUE, chunk,
+                        null)));
             }
             return set;
         }

@@ -2,6 +2,7 @@ package io.tapstack.examples;
 
 import io.tapstack.StackConfig;
 import io.tapstack.dev.FrameDevice;
+import io.tapstack.socket.IdleBackoff;
 import io.tapstack.tap.TapStack;
 import io.tapstack.tap.UdpTunnelDevice;
 import io.tapstack.wire.Ipv4Address;
@@ -41,7 +42,12 @@ final class StackOptions
                 + "dedicated: reader and writer threads with rings to the stack thread", "shared")
             .flag("no-offload", "keep the TAP's checksum and TCP segmentation offloads off (IFF_VNET_HDR with "
                 + "TUN_F_CSUM | TUN_F_TSO4: 64 KiB super-frames each way), which are on by default in shared mode "
-                + "where the kernel has them, unless an impairment is set (impairments act on MTU-sized frames)"))
+                + "where the kernel has them, unless an impairment is set (impairments act on MTU-sized frames)")
+            .option("idle", "SPINS,YIELDS,MAX_PARK_MS", "how the stack thread waits with nothing to do: SPINS empty "
+                + "cycles (0..1000000), then YIELDS (0..1000000), then parks on the TAP until a frame, a call or a "
+                + "deadline, at most MAX_PARK_MS (1..60000); 0,0,N never spins",
+                IdleBackoff.DEFAULT_SPINS + "," + IdleBackoff.DEFAULT_YIELDS + ","
+                    + IdleBackoff.DEFAULT_MAX_PARK_NS / 1_000_000))
             .option("seed", "N", "seed for the MAC, IP IDs and impairments: a run that repeats",
                 "none: a random MAC, impairments seeded with " + DEFAULT_IMPAIRMENT_SEED);
         CaptureOptions.declare(options);
@@ -74,6 +80,7 @@ final class StackOptions
             throw new Options.UsageException("--tun names a TUN device; --udp-tunnel carries Ethernet frames: give one");
         }
         mode(options);
+        idle(options);
         seed(options);
         ImpairmentOptions.impairments(options);
         CaptureOptions.check(options);
@@ -311,6 +318,7 @@ final class StackOptions
         final StackConfig checked = stackConfig(options);
         final UdpTunnelDevice.Endpoints tunnel = udpTunnel(options);
         final TapStack.Builder builder = TapStack.builder().mode(mode(options)).tap(tapName(options))
+            .idleBackoff(idle(options))
             .mtu(checked.mtu())
             .offload(!options.has("no-offload") && ImpairmentOptions.impairments(options).isNone())
             .tun(checked.linkType() == StackConfig.LinkType.RAW_IP)
@@ -356,6 +364,31 @@ final class StackOptions
         {
             throw new Options.UsageException("--udp-tunnel: " + ex.getMessage());
         }
+    }
+
+    /** --idle SPINS,YIELDS,MAX_PARK_MS: the stack thread's {@link IdleBackoff}. */
+    static IdleBackoff idle(final Options options)
+    {
+        final String text = options.get("idle");
+        final String[] parts = text.split(",", -1);
+        try
+        {
+            if (parts.length == 3)
+            {
+                final long maxParkMs = Long.parseLong(parts[2].trim());
+                if (maxParkMs >= 1 && maxParkMs <= 60_000)
+                {
+                    return new IdleBackoff(Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()),
+                        maxParkMs * 1_000_000);
+                }
+            }
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            // told below, with what is accepted
+        }
+        throw new Options.UsageException("--idle must be SPINS,YIELDS,MAX_PARK_MS (0..1000000, 0..1000000, "
+            + "1..60000), not '" + text + "'");
     }
 
     static TapStack.Mode mode(final Options options)

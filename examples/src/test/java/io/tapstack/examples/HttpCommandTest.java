@@ -136,6 +136,38 @@ class HttpCommandTest
         }
     }
 
+    /**
+     * Slowloris: 400 clients each start a request and add a header line every second, never ending it. No thread
+     * waits for them, so a new curl is answered at once; the header deadline (3 s here) ends each with a 408,
+     * although none stopped sending.
+     */
+    @Test
+    void fourHundredSlowClientsDoNotKeepANewCurlWaitingAndEachGetsA408() throws Exception
+    {
+        TapInteropSupport.assumeTools("/usr/bin/python3", "python3");
+        final Path script = Files.createTempFile("slowloris", ".py");
+        try (java.io.InputStream in = HttpCommandTest.class.getResourceAsStream("slowloris.py");
+            ExampleProcess http = ExampleProcess.startServer("http", "--root", root.toString(),
+                "--header-timeout", "3", "--keep-alive-timeout", "30"))
+        {
+            Files.write(script, in.readAllBytes());
+            final String out = http.shOk(Duration.ofSeconds(60),
+                "/usr/bin/python3 " + script + " " + STACK_IP + " 400 20").output();
+            final Matcher curl = Pattern.compile("curl (\\S+) ([0-9.]+)").matcher(out);
+            assertTrue(curl.find(), out);
+            assertEquals("200", curl.group(1), out);
+            assertTrue(Double.parseDouble(curl.group(2)) < 1.0, () -> "the new client waited:\n" + out);
+            final Matcher slow = Pattern.compile("slow (\\d+) (\\d+) ([0-9.]+)").matcher(out);
+            assertTrue(slow.find(), out);
+            assertEquals("400", slow.group(1), () -> "not every slow client got its 408:\n" + out);
+            assertTrue(Double.parseDouble(slow.group(3)) >= 3.0, () -> "408s before the header timeout:\n" + out);
+        }
+        finally
+        {
+            Files.deleteIfExists(script);
+        }
+    }
+
     @Test
     void statsAreJsonThatParsesAndAnHtmlPage() throws Exception
     {

@@ -1,6 +1,7 @@
 package io.tapstack.socket;
 
 import java.io.IOException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * How a failure decided on the stack thread reaches a blocked caller: as a new exception of the same type and
@@ -29,5 +30,16 @@ final class Failures
         {
             return new IOException(failure.getMessage(), failure);
         }
+    }
+
+    /** What a blocked caller throws for a failed future: its cause, copied into the caller's thread. */
+    static IOException unwrap(final ExecutionException ex)
+    {
+        final Throwable cause = ex.getCause();
+        if (cause instanceof IOException io)
+        {
+            return forCaller(io);
+        }
+        return new IOException(cause);
     }
 }

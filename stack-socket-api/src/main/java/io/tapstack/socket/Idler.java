@@ -1,7 +1,7 @@
 package io.tapstack.socket;
 
 /**
- * How the stack thread waits when a duty cycle found nothing to do: it blocks until input arrives, an
+ * How the stack thread parks once its {@link IdleBackoff} has spun and yielded: it blocks until input arrives, an
  * application hands it a command ({@link #wakeup()}), or its next deadline. Never a busy spin: on two cores a
  * spinning stack starves the kernel peer it talks to.
  */

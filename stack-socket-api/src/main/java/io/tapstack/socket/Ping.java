@@ -82,7 +82,7 @@ public final class Ping
         }
         catch (final ExecutionException ex)
         {
-            throw SocketStack.unwrap(ex);
+            throw Failures.unwrap(ex);
         }
     }
 

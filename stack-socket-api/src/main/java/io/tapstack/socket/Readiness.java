@@ -9,6 +9,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -18,26 +19,30 @@ import java.util.function.Supplier;
  * after each signal. The stack thread only ever takes the monitor to notify, and only when someone waits: it is
  * never blocked by an application.
  *
- * <p>Lost wake-ups are excluded by a full fence on both sides (the waiter publishes itself, then re-checks its
- * condition; the stack publishes its change, then looks for waiters); a blocked thread also re-checks every
- * {@link #SLICE_MS} ms, so that a bug here costs latency, never a hang.
+ * <p>A blocked thread wakes on a signal only (or at its own deadline): it never polls, so a thousand idle readers
+ * cost nothing. Lost wake-ups are excluded by a full fence on both sides (the waiter publishes itself, then
+ * re-checks its condition; the stack publishes its change, then looks for waiters), and every path that can make
+ * a waiter's condition true signals: a lost wake-up is a bug, which {@code ReadinessWakeUpStressTest} hunts.
+ * Each time a blocked thread wakes is counted ({@link SocketStack#blockedWakeups()}).
  */
 final class Readiness
 {
-    private static final long SLICE_MS = 20;
     private static final int SPINS = 300;
 
     private final Object monitor = new Object();
     private final Executor executor;
+    private final LongAdder wakeups;
     /** Pending non-blocking operations, in two independent lanes: a write waiting for room must never hold up
      * a read (the peer may be waiting for us to read before it reads what we write). */
     private final Lane readLane = new Lane();
     private final Lane writeLane = new Lane();
     private volatile int blockedThreads;
 
-    Readiness(final Executor executor)
+    /** @param wakeups counts each return of a blocked thread from its wait (shared by a stack's sockets) */
+    Readiness(final Executor executor, final LongAdder wakeups)
     {
         this.executor = executor;
+        this.wakeups = wakeups;
     }
 
     /** Something changed: wake blocked threads and retry pending operations. Any thread; never blocks for long. */
@@ -81,12 +86,20 @@ final class Readiness
                 VarHandle.fullFence();
                 while (!ready.getAsBoolean())
                 {
-                    final long remainingNs = deadlineNs == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNs - System.nanoTime();
-                    if (remainingNs <= 0)
+                    if (deadlineNs == Long.MAX_VALUE)
                     {
-                        return false;
+                        monitor.wait();
                     }
-                    monitor.wait(Math.max(1, Math.min(SLICE_MS, TimeUnit.NANOSECONDS.toMillis(remainingNs))));
+                    else
+                    {
+                        final long remainingNs = deadlineNs - System.nanoTime();
+                        if (remainingNs <= 0)
+                        {
+                            return false;
+                        }
+                        TimeUnit.NANOSECONDS.timedWait(monitor, remainingNs);
+                    }
+                    wakeups.increment();
                 }
                 return true;
             }
@@ -108,7 +121,7 @@ final class Readiness
      * The blocking style of a call: tries it, and waits while it would block until it succeeds, throws, or
      * {@code deadlineNs} passes ({@link Long#MAX_VALUE}: no limit).
      *
-     * @param mayBeReady when to try again (cheap; a signal or the re-check timer also retries)
+     * @param mayBeReady when to try again (cheap; checked after each signal)
      * @param onTimeout  what to throw when the deadline passes
      */
     <T> T block(final Attempt<T> attempt, final BooleanSupplier mayBeReady, final long deadlineNs,

@@ -1,6 +1,7 @@
 package io.tapstack.socket;
 
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sizes and threads of the socket API. Every per-socket ring is a power of two in bytes; a chunk moved through a
@@ -13,6 +14,7 @@ public final class SocketConfig
     private int tcpReceiveRingBytes = 64 * 1024;
     private int udpReceiveRingBytes = 1 << 20;
     private int acceptQueueLength = 128;
+    private long ringIdleReleaseNs = TimeUnit.SECONDS.toNanos(1);
     private Executor callbackExecutor;
 
     /** Commands from application threads to the stack (UDP payloads travel inside them): at least 1 MiB. */
@@ -75,6 +77,22 @@ public final class SocketConfig
         return acceptQueueLength;
     }
 
+    /**
+     * How long a TCP socket's rings must move nothing before the empty ones are given back (they are taken again
+     * when bytes come): an idle connection then holds none. Between 1 ms and 1 hour; a ring goes back after one
+     * to two of these.
+     */
+    public SocketConfig ringIdleReleaseNs(final long nanos)
+    {
+        this.ringIdleReleaseNs = nanos;
+        return this;
+    }
+
+    public long ringIdleReleaseNs()
+    {
+        return ringIdleReleaseNs;
+    }
+
     /** Where non-blocking completions run; default: a pool of daemon threads owned by the stack. */
     public SocketConfig callbackExecutor(final Executor executor)
     {
@@ -93,6 +111,11 @@ public final class SocketConfig
         requirePowerOfTwo("tcpSendRingBytes", tcpSendRingBytes, 4096);
         requirePowerOfTwo("tcpReceiveRingBytes", tcpReceiveRingBytes, 4096);
         requirePowerOfTwo("udpReceiveRingBytes", udpReceiveRingBytes, 1 << 20);
+        if (ringIdleReleaseNs < TimeUnit.MILLISECONDS.toNanos(1) || ringIdleReleaseNs > TimeUnit.HOURS.toNanos(1))
+        {
+            throw new IllegalArgumentException("ringIdleReleaseNs must be between 1 ms and 1 hour, not "
+                + ringIdleReleaseNs);
+        }
         if (acceptQueueLength < 1)
         {
             throw new IllegalArgumentException("acceptQueueLength must be at least 1");

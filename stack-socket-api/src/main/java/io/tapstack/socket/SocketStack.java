@@ -8,9 +8,7 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.NanoClock;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +19,6 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -73,14 +71,14 @@ public final class SocketStack implements AutoCloseable
     static final int UDP_PUMP = 23;
     static final int PING = 30;
 
-    static final int ID_OFFSET = 0;
-    static final int ARG1_OFFSET = 4;
-    static final int ARG2_OFFSET = 8;
-    static final int BODY_LENGTH = 12;
+    static final int ID_OFFSET = CommandRing.ID_OFFSET;
+    static final int ARG1_OFFSET = CommandRing.ARG1_OFFSET;
+    static final int ARG2_OFFSET = CommandRing.ARG2_OFFSET;
+    static final int BODY_LENGTH = CommandRing.BODY_LENGTH;
 
     private final NetStack stack;
     private final SocketConfig config;
-    private final ManyToOneRingBuffer commands;
+    private final CommandRing commands;
     private final Executor executor;
     private final ExecutorService ownedExecutor;
     private final AtomicInteger ids = new AtomicInteger();
@@ -89,8 +87,9 @@ public final class SocketStack implements AutoCloseable
     /** Every socket not yet finished, to fail when the stack closes. */
     private final Map<Object, Runnable> live = new ConcurrentHashMap<>();
     private final MessageHandler commandHandler = this::onCommand;
-    private final UnsafeBuffer commandBody = new UnsafeBuffer(new byte[BODY_LENGTH]);
     private final PingService pings;
+    /** Returns of blocked application threads from their waits: each a signal that may have made one ready. */
+    private final LongAdder blockedWakeups = new LongAdder();
     private volatile boolean closed;
     private volatile StackRunner runner;
 
@@ -103,14 +102,16 @@ public final class SocketStack implements AutoCloseable
     final SocketOpens opens;
     /** The time commands run at in this duty cycle (the stack takes time as a parameter, never reads a clock). */
     private long commandNowNs;
+    /** Gives idle sockets' rings back. */
+    private final IdleRingSweeper rings;
 
     /** A socket API over {@code stack}, to be added to a {@link StackRunner} (which then owns the stack thread). */
     public SocketStack(final NetStack stack, final SocketConfig config)
     {
         this.stack = stack;
         this.config = config.validate();
-        this.commands = new ManyToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(config.commandRingBytes() + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.commands = new CommandRing(config.commandRingBytes());
+        this.rings = new IdleRingSweeper(config.ringIdleReleaseNs());
         if (config.callbackExecutor() != null)
         {
             this.executor = config.callbackExecutor();
@@ -237,7 +238,7 @@ public final class SocketStack implements AutoCloseable
         }
         catch (final ExecutionException ex)
         {
-            throw unwrap(ex);
+            throw Failures.unwrap(ex);
         }
     }
 
@@ -357,6 +358,15 @@ public final class SocketStack implements AutoCloseable
         return live.size();
     }
 
+    /**
+     * Wake-ups of application threads blocked in this stack's sockets: on a signal, or at their own timeout (they
+     * never poll, so idle blocked readers add nothing here however long they wait). Any thread.
+     */
+    public long blockedWakeups()
+    {
+        return blockedWakeups.sum();
+    }
+
     /** Stops the runner (if it runs only this stack) and fails every open socket and pending call. */
     @Override
     public void close()
@@ -388,6 +398,29 @@ public final class SocketStack implements AutoCloseable
     Executor executor()
     {
         return executor;
+    }
+
+    /** Bytes of the TCP sockets' rings held now: none for a connection idle longer than two sweeps. Any thread. */
+    public long ringBytesHeld()
+    {
+        return rings.bytesHeld();
+    }
+
+    LazyRing newRing(final int capacity)
+    {
+        return rings.newRing(capacity);
+    }
+
+    /** A socket took a ring (stack thread): the idle sweep gives it back. */
+    void holdsRings(final TcpSocketPump pump)
+    {
+        rings.add(pump, commandNowNs);
+    }
+
+    /** Where one socket's callers wait; its wake-ups count in {@link #blockedWakeups()}. */
+    Readiness newReadiness()
+    {
+        return new Readiness(executor, blockedWakeups);
     }
 
     int nextId()
@@ -458,18 +491,8 @@ public final class SocketStack implements AutoCloseable
         while (true)
         {
             checkOpen();
-            final int index = commands.tryClaim(type, BODY_LENGTH + length);
-            if (index > 0)
+            if (commands.offer(type, id, arg1, arg2, payload, offset, length))
             {
-                final MutableDirectBuffer buffer = commands.buffer();
-                buffer.putInt(index + ID_OFFSET, id);
-                buffer.putInt(index + ARG1_OFFSET, arg1);
-                buffer.putInt(index + ARG2_OFFSET, arg2);
-                if (length > 0)
-                {
-                    buffer.putBytes(index + BODY_LENGTH, payload, offset, length);
-                }
-                commands.commit(index);
                 wake();
                 return;
             }
@@ -507,17 +530,6 @@ public final class SocketStack implements AutoCloseable
         }
     }
 
-    /** What a blocked caller throws for a failed future: its cause, copied into the caller's thread. */
-    static IOException unwrap(final ExecutionException ex)
-    {
-        final Throwable cause = ex.getCause();
-        if (cause instanceof IOException io)
-        {
-            return Failures.forCaller(io);
-        }
-        return new IOException(cause);
-    }
-
     private void failEverything()
     {
         for (final Runnable onStackClosed : live.values())
@@ -539,7 +551,7 @@ public final class SocketStack implements AutoCloseable
     /** True when commands wait (the runner must not sleep). Any thread. */
     boolean hasCommands()
     {
-        return commands.size() > 0;
+        return !commands.isEmpty();
     }
 
     /**
@@ -554,12 +566,13 @@ public final class SocketStack implements AutoCloseable
         stack.onTime(nowNs);
         int work = commands.read(commandHandler, COMMAND_BURST);
         work += stack.doWork(work > 0 ? clock.nanoTime() : nowNs);
+        rings.doWork(nowNs); // housekeeping, not work: the runner may park right after
         return work;
     }
 
     long nextDeadlineNs()
     {
-        return stack.nextDeadlineNs();
+        return Math.min(stack.nextDeadlineNs(), rings.nextDeadlineNs());
     }
 
     /** The runner stopped: tell every socket. Stack thread. */
@@ -578,23 +591,7 @@ public final class SocketStack implements AutoCloseable
             switch (type)
             {
                 case CONNECT -> onConnect(id, arg1, arg2);
-                case PUMP_SEND ->
-                {
-                    final TcpSocketPump c = connections.get(id);
-                    if (c != null)
-                    {
-                        c.onPumpSend();
-                    }
-                }
-                case PUMP_RECEIVE ->
-                {
-                    final TcpSocketPump c = connections.get(id);
-                    if (c != null)
-                    {
-                        c.pumpReceive();
-                    }
-                }
-                case SHUTDOWN_OUTPUT, CLOSE, ABORT, NAGLE ->
+                case PUMP_SEND, PUMP_RECEIVE, SHUTDOWN_OUTPUT, CLOSE, ABORT, NAGLE ->
                 {
                     final TcpSocketPump c = connections.get(id);
                     if (c != null)

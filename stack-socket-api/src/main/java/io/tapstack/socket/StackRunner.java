@@ -7,19 +7,22 @@ import org.slf4j.LoggerFactory;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The stack thread: runs the duty cycles of one or more {@link SocketStack}s (several share one thread in
- * tests, joined by a memory link), and when none had work, waits on the {@link Idler} until input, a command,
- * or the earliest deadline. It reads the clock once per duty cycle and hands that time to every stack.
+ * tests, joined by a memory link), and when none had work, backs off as its {@link IdleBackoff} says: spins a few
+ * empty cycles, yields a few, then waits on the {@link Idler} until input, a command, or the earliest deadline. It
+ * reads the clock once per duty cycle and hands that time to every stack.
  */
 public final class StackRunner implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(StackRunner.class);
-    /** An upper bound on one wait, so that a lost wake-up can only ever cost this much. */
-    private static final long MAX_IDLE_NS = 100_000_000L;
 
     private final Idler idler;
+    private final IdleBackoff backoff;
+    /** Times the thread parked in the idler (stack thread writes, any thread reads). */
+    private final AtomicLong parks = new AtomicLong();
     private final NanoClock clock;
     private final String name;
     private final CopyOnWriteArrayList<SocketStack> stacks = new CopyOnWriteArrayList<>();
@@ -30,9 +33,16 @@ public final class StackRunner implements AutoCloseable
     private volatile boolean sleeping;
     private volatile Thread thread;
 
+    /** A runner with {@link IdleBackoff#defaults()}. */
     public StackRunner(final Idler idler, final NanoClock clock, final String name)
     {
+        this(idler, clock, name, IdleBackoff.defaults());
+    }
+
+    public StackRunner(final Idler idler, final NanoClock clock, final String name, final IdleBackoff backoff)
+    {
         this.idler = idler;
+        this.backoff = backoff;
         this.clock = clock;
         this.name = name;
     }
@@ -71,6 +81,20 @@ public final class StackRunner implements AutoCloseable
         return t == null ? -1 : t.getId();
     }
 
+    /**
+     * How many times the stack thread parked (blocked in its idler) because it had nothing to do: with idle
+     * connections and nothing scheduled, one per {@link IdleBackoff#maxParkNs()} at most. Any thread.
+     */
+    public long parks()
+    {
+        return parks.get();
+    }
+
+    public IdleBackoff backoff()
+    {
+        return backoff;
+    }
+
     void wake()
     {
         VarHandle.fullFence();
@@ -98,6 +122,10 @@ public final class StackRunner implements AutoCloseable
             {
                 s.netStack().start(clock.nanoTime());
             }
+            final int spins = backoff.spins();
+            final int spinsAndYields = spins + backoff.yields();
+            final long maxParkNs = backoff.maxParkNs();
+            int idleCycles = 0;
             while (running)
             {
                 final long now = clock.nanoTime();
@@ -108,15 +136,24 @@ public final class StackRunner implements AutoCloseable
                     work += s.doWork(now, clock);
                     deadline = Math.min(deadline, s.nextDeadlineNs());
                 }
-                if (work == 0)
+                if (work > 0)
                 {
-                    sleeping = true;
-                    VarHandle.fullFence();
-                    if (!anyCommands())
-                    {
-                        idler.idle(Math.max(0, Math.min(deadline - now, MAX_IDLE_NS)));
-                    }
-                    sleeping = false;
+                    idleCycles = 0;
+                }
+                else if (idleCycles < spins)
+                {
+                    // a frame or a command within microseconds is picked up by the next cycle, no wake-up needed
+                    idleCycles++;
+                    Thread.onSpinWait();
+                }
+                else if (idleCycles < spinsAndYields)
+                {
+                    idleCycles++;
+                    Thread.yield();
+                }
+                else
+                {
+                    park(Math.max(0, Math.min(deadline - now, maxParkNs)));
                 }
             }
         }
@@ -133,6 +170,21 @@ public final class StackRunner implements AutoCloseable
             }
             stopped.countDown();
         }
+    }
+
+    /** Blocks until a frame, a command ({@link #wake()}), or {@code timeoutNs}; a command queued meanwhile ends it. */
+    private void park(final long timeoutNs)
+    {
+        sleeping = true;
+        // Dekker with wake(): publish that we sleep, then look at the command rings; a caller publishes its
+        // command, then looks at the flag: one of the two sees the other
+        VarHandle.fullFence();
+        if (!anyCommands())
+        {
+            parks.lazySet(parks.get() + 1);
+            idler.idle(timeoutNs);
+        }
+        sleeping = false;
     }
 
     private boolean anyCommands()

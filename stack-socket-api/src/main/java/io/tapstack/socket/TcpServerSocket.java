@@ -46,7 +46,7 @@ public final class TcpServerSocket implements AutoCloseable
         this.id = id;
         this.port = port;
         this.backlog = backlog;
-        this.readiness = new Readiness(owner.executor());
+        this.readiness = owner.newReadiness();
         this.accepted = new ManyToManyConcurrentArrayQueue<>(queueLength);
     }
 

@@ -14,7 +14,6 @@ import java.io.OutputStream;
 import java.lang.invoke.VarHandle;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,8 +49,10 @@ public final class TcpSocket implements AutoCloseable
     // shared with the stack thread's pump (the rings are single-producer: the application writes the send ring,
     // the stack the receive ring)
     final Readiness readiness;
-    final OneToOneRingBuffer sendRing;
-    final OneToOneRingBuffer receiveRing;
+    /** Taken by the writer when it writes, given back by the stack when idle (see {@link LazyRing}). */
+    final LazyRing sendRing;
+    /** Taken by the stack when bytes arrive for the reader, given back by it when idle. */
+    final LazyRing receiveRing;
     final CompletableFuture<TcpSocket> connectFuture = new CompletableFuture<>();
     /** Set by the application after it wrote into the send ring; cleared by the stack before it drains. */
     final AtomicBoolean sendScheduled = new AtomicBoolean();
@@ -64,11 +65,17 @@ public final class TcpSocket implements AutoCloseable
 
     // reader side (under readLock)
     private final Object readLock = new Object();
-    private final byte[] chunk;
+    /** What is left of a record larger than the last read's room; taken only then (a reader of small reads). */
+    private byte[] chunk;
     private int chunkStart;
     private int chunkEnd;
     private boolean endOfStreamSeen;
-    private final MessageHandler takeChunk = this::takeChunk;
+    /** Where {@link #takeRecord} copies to, for one read. */
+    private byte[] readDst;
+    private int readOffset;
+    private int readLength;
+    private int readCount;
+    private final MessageHandler takeRecord = this::takeRecord;
     /** Stored once: a bound method reference made per read would allocate per read. */
     private final BooleanSupplier readableCondition = this::readable;
     private final BooleanSupplier writableCondition = this::writable;
@@ -84,19 +91,12 @@ public final class TcpSocket implements AutoCloseable
         this.id = id;
         this.remoteAddress = remoteAddress;
         this.remotePort = remotePort;
-        this.readiness = new Readiness(owner.executor());
-        this.sendRing = ring(options.sendBufferBytes(owner.config()));
-        this.receiveRing = ring(options.receiveBufferBytes(owner.config()));
+        this.readiness = owner.newReadiness();
+        this.sendRing = owner.newRing(options.sendBufferBytes(owner.config()));
+        this.receiveRing = owner.newRing(options.receiveBufferBytes(owner.config()));
         readTimeout(options.readTimeout());
         this.sendChunk = sendRing.maxMsgLength();
-        this.chunk = new byte[receiveRing.maxMsgLength()];
         this.pump = new TcpSocketPump(this, owner, options);
-    }
-
-    private static OneToOneRingBuffer ring(final int bytes)
-    {
-        return new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(bytes + RingBufferDescriptor.TRAILER_LENGTH)));
     }
 
     int id()
@@ -203,6 +203,7 @@ public final class TcpSocket implements AutoCloseable
             return;
         }
         outputShutdown = true;
+        readiness.signal(); // a writer blocked in another thread learns of it
         owner.send(SocketStack.SHUTDOWN_OUTPUT, id, 0, 0);
     }
 
@@ -361,10 +362,10 @@ public final class TcpSocket implements AutoCloseable
         return readTimeoutNs;
     }
 
-    /** A blocked writer may go on: half the send ring is free, or it is to learn of a failure. */
+    /** A blocked writer may go on: half the send ring is free, or it is to learn of a failure or a close. */
     private boolean writable()
     {
-        return failure != null || owner.isClosed() || sendRing.size() < sendRing.capacity() / 2;
+        return failure != null || owner.isClosed() || outputShutdown || sendRing.size() < sendRing.capacity() / 2;
     }
 
     /** For diagnostics only: a racy view of both sides' state. */
@@ -398,7 +399,15 @@ public final class TcpSocket implements AutoCloseable
                 {
                     return -1;
                 }
-                if (readOne(receiveRing, takeChunk) == 0)
+                // a ring given back by the stack was empty: reading the one we saw finds nothing, as it should
+                final OneToOneRingBuffer ring = receiveRing.current();
+                readDst = dst;
+                readOffset = offset;
+                readLength = length;
+                readCount = 0;
+                final int records = ring == null ? 0 : readOne(ring, takeRecord);
+                readDst = null;
+                if (records == 0)
                 {
                     final IOException failed = failure;
                     if (failed != null)
@@ -416,6 +425,10 @@ public final class TcpSocket implements AutoCloseable
                     return 0;
                 }
                 resumeReceive();
+                if (readCount > 0)
+                {
+                    return readCount;
+                }
             }
         }
     }
@@ -431,16 +444,27 @@ public final class TcpSocket implements AutoCloseable
         return n == 0 && ring.consumerPosition() != before ? ring.read(handler, 1) : n;
     }
 
-    private void takeChunk(final int type, final MutableDirectBuffer buffer, final int index, final int length)
+    /** Copies a record straight into the read's array; what does not fit waits in {@link #chunk}. */
+    private void takeRecord(final int type, final MutableDirectBuffer buffer, final int index, final int length)
     {
         if (type == END_OF_STREAM)
         {
             endOfStreamSeen = true;
             return;
         }
-        buffer.getBytes(index, chunk, 0, length);
-        chunkStart = 0;
-        chunkEnd = length;
+        final int n = Math.min(length, readLength);
+        buffer.getBytes(index, readDst, readOffset, n);
+        readCount = n;
+        if (n < length)
+        {
+            if (chunk == null)
+            {
+                chunk = new byte[receiveRing.maxMsgLength()];
+            }
+            buffer.getBytes(index + n, chunk, 0, length - n);
+            chunkStart = 0;
+            chunkEnd = length - n;
+        }
     }
 
     private void resumeReceive()
@@ -459,24 +483,14 @@ public final class TcpSocket implements AutoCloseable
         {
             int done = 0;
             writeSource.wrap(src);
-            while (done < length)
+            sendRing.lock(); // the stack gives an idle ring back under this lock: never while we write into it
+            try
             {
-                final IOException failed = failure;
-                if (failed != null)
-                {
-                    throw Failures.forCaller(failed);
-                }
-                owner.checkOpen();
-                if (outputShutdown)
-                {
-                    throw new SocketException(closedByApplication ? "socket closed" : "output shut down");
-                }
-                final int n = Math.min(length - done, sendChunk);
-                if (!sendRing.write(DATA, writeSource, offset + done, n))
-                {
-                    break;
-                }
-                done += n;
+                done = writeLocked(offset, length);
+            }
+            finally
+            {
+                sendRing.unlock();
             }
             if (done > 0)
             {
@@ -490,6 +504,32 @@ public final class TcpSocket implements AutoCloseable
             }
             return done;
         }
+    }
+
+    /** Writes what fits into the send ring (taken if none is held); under the ring's lock. */
+    private int writeLocked(final int offset, final int length) throws IOException
+    {
+        int done = 0;
+        while (done < length)
+        {
+            final IOException failed = failure;
+            if (failed != null)
+            {
+                throw Failures.forCaller(failed);
+            }
+            owner.checkOpen();
+            if (outputShutdown)
+            {
+                throw new SocketException(closedByApplication ? "socket closed" : "output shut down");
+            }
+            final int n = Math.min(length - done, sendChunk);
+            if (!sendRing.take().write(DATA, writeSource, offset + done, n))
+            {
+                break;
+            }
+            done += n;
+        }
+        return done;
     }
 
     private void awaitOrThrow(final BooleanSupplier ready, final long deadline, final String what)

@@ -28,9 +28,13 @@ final class TcpSocketPump implements TcpHandler
     private final TcpSocket socket;
     private final SocketStack owner;
     private final SocketOptions options;
-    private final OneToOneRingBuffer sendRing;
-    private final OneToOneRingBuffer receiveRing;
+    private final LazyRing sendRing;
+    private final LazyRing receiveRing;
     private final int receiveChunk;
+    /** Bytes moved through a ring since the last idle sweep: a busy connection keeps its rings. */
+    private boolean activeSinceSweep;
+    /** In the stack's list of sockets holding a ring (swept for idle ones). */
+    boolean holdingRings;
     private final ControlledMessageHandler drainToTcp = this::drainToTcp;
     private TcpConnection tcp;
     private boolean closeRequested;
@@ -124,11 +128,67 @@ final class TcpSocketPump implements TcpHandler
     {
         socket.sendScheduled.set(false);
         VarHandle.fullFence(); // clear the flag before looking at the ring (see TcpSocket.tryWrite)
+        if (sendRing.current() != null)
+        {
+            owner.holdsRings(this); // the writer took a ring
+        }
         pumpSend();
+    }
+
+    /**
+     * The idle sweep: gives back each ring that is empty when nothing moved through either since the last sweep.
+     * Stack thread.
+     *
+     * @return whether the socket still holds a ring (it stays on the sweep's list)
+     */
+    boolean sweepIdleRings()
+    {
+        if (forgotten)
+        {
+            return false; // its rings go with the socket object; what the reader has not read stays readable
+        }
+        if (activeSinceSweep)
+        {
+            activeSinceSweep = false;
+            return true;
+        }
+        boolean holds = !receiveRing.releaseIfEmpty();
+        if (sendRing.current() != null)
+        {
+            if (sendRing.tryLock())
+            {
+                try
+                {
+                    holds |= movedOfRecord > 0 || !sendRing.releaseIfEmpty();
+                }
+                finally
+                {
+                    sendRing.unlock();
+                }
+            }
+            else
+            {
+                holds = true; // a writer is at it: busy after all
+            }
+        }
+        return holds;
     }
 
     void onCommand(final int type, final int arg)
     {
+        if (type == SocketStack.PUMP_SEND || type == SocketStack.PUMP_RECEIVE)
+        {
+            // before the check below: the doorbell's flag is cleared even before TCP is attached
+            if (type == SocketStack.PUMP_SEND)
+            {
+                onPumpSend();
+            }
+            else
+            {
+                pumpReceive();
+            }
+            return;
+        }
         if (tcp == null)
         {
             return;
@@ -167,16 +227,21 @@ final class TcpSocketPump implements TcpHandler
         int moved = 0;
         long before;
         sendAborted = false;
-        // one read stops at the ring's end (Agrona reads contiguous blocks), and a read that meets only the
-        // padding before the wrap returns 0 messages although it moved the head: go on while the head moves
-        do
+        final OneToOneRingBuffer ring = sendRing.current();
+        if (ring != null)
         {
-            before = sendRing.consumerPosition();
-            moved += sendRing.controlledRead(drainToTcp, Integer.MAX_VALUE);
+            // one read stops at the ring's end (Agrona reads contiguous blocks), and a read that meets only the
+            // padding before the wrap returns 0 messages although it moved the head: go on while the head moves
+            do
+            {
+                before = ring.consumerPosition();
+                moved += ring.controlledRead(drainToTcp, Integer.MAX_VALUE);
+            }
+            while (!sendAborted && ring.consumerPosition() != before);
         }
-        while (!sendAborted && sendRing.consumerPosition() != before);
         if (moved > 0)
         {
+            activeSinceSweep = true;
             socket.readiness.signal();
         }
         if (sendRing.size() == 0)
@@ -233,13 +298,14 @@ final class TcpSocketPump implements TcpHandler
             final int readable = tcp.readable();
             if (readable > 0)
             {
-                final int free = receiveRing.capacity() - receiveRing.size() - SLACK;
+                final OneToOneRingBuffer ring = takeReceiveRing();
+                final int free = ring.capacity() - ring.size() - SLACK;
                 final int n = Math.min(Math.min(readable, receiveChunk), free);
-                final int index = n > 0 ? receiveRing.tryClaim(TcpSocket.DATA, n) : RingBuffer.INSUFFICIENT_CAPACITY;
+                final int index = n > 0 ? ring.tryClaim(TcpSocket.DATA, n) : RingBuffer.INSUFFICIENT_CAPACITY;
                 if (index > 0)
                 {
-                    tcp.read(receiveRing.buffer(), index, n);
-                    receiveRing.commit(index);
+                    tcp.read(ring.buffer(), index, n);
+                    ring.commit(index);
                     progressed = true;
                     continue;
                 }
@@ -251,10 +317,11 @@ final class TcpSocketPump implements TcpHandler
             }
             if (tcp.isEndOfStream() && !endOfStreamWritten)
             {
-                final int index = receiveRing.tryClaim(TcpSocket.END_OF_STREAM, 0);
+                final OneToOneRingBuffer ring = takeReceiveRing();
+                final int index = ring.tryClaim(TcpSocket.END_OF_STREAM, 0);
                 if (index > 0)
                 {
-                    receiveRing.commit(index);
+                    ring.commit(index);
                     endOfStreamWritten = true;
                     progressed = true;
                 }
@@ -267,12 +334,23 @@ final class TcpSocketPump implements TcpHandler
         }
         if (progressed)
         {
+            activeSinceSweep = true;
             socket.readiness.signal();
         }
         if (terminated && endOfStreamWritten)
         {
             forget();
         }
+    }
+
+    /** The receive ring, taken if none is held (bytes or the end of stream wait for the reader). */
+    private OneToOneRingBuffer takeReceiveRing()
+    {
+        if (receiveRing.current() == null)
+        {
+            owner.holdsRings(this);
+        }
+        return receiveRing.take();
     }
 
     /** The ring is full: ask the reader to wake us; true if it drained meanwhile (try again now). */

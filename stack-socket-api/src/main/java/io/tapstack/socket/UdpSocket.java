@@ -100,7 +100,7 @@ public final class UdpSocket implements AutoCloseable
     {
         this.owner = owner;
         this.id = id;
-        this.readiness = new Readiness(owner.executor());
+        this.readiness = owner.newReadiness();
         this.receiveRing = new OneToOneRingBuffer(new UnsafeBuffer(
             ByteBuffer.allocateDirect(ringBytes + RingBufferDescriptor.TRAILER_LENGTH)));
     }

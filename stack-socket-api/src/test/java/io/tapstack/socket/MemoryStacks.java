@@ -28,6 +28,13 @@ final class MemoryStacks implements AutoCloseable
 
     MemoryStacks(final UnaryOperator<StackConfig> config, final SocketConfig socketsA, final SocketConfig socketsB)
     {
+        this(config, socketsA, socketsB, Idler.parking(), IdleBackoff.defaults());
+    }
+
+    /** With the stack thread's idler and backoff chosen (tests of how it waits). */
+    MemoryStacks(final UnaryOperator<StackConfig> config, final SocketConfig socketsA, final SocketConfig socketsB,
+        final Idler idler, final IdleBackoff backoff)
+    {
         final MemoryLink link = new MemoryLink(SystemNanoClock.INSTANCE, 50_000L, 8192, 1514);
         final NetStack stackA = new NetStack(config.apply(new StackConfig().ipAddress("10.0.0.1/24").seed(1)
             .repeatableSecrets(true)),
@@ -37,7 +44,7 @@ final class MemoryStacks implements AutoCloseable
             link.endB());
         a = new SocketStack(stackA, socketsA);
         b = new SocketStack(stackB, socketsB);
-        runner = new StackRunner(Idler.parking(), SystemNanoClock.INSTANCE, "memory-stacks").add(a).add(b).start();
+        runner = new StackRunner(idler, SystemNanoClock.INSTANCE, "memory-stacks", backoff).add(a).add(b).start();
     }
 
     @Override

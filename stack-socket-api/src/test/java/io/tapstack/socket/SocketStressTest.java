@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Many application threads at once, each a random life of connections against an echo server: writes of random
  * sizes (1 byte to 200 KB, blocking or async), reads of random sizes, half-closes, closes, aborts in the middle.
  * Every byte echoed must equal what was written; nothing may hang (each step has a deadline); aborted
- * connections must fail, not hang. Bounded in time ({@code tapstack.stress.seconds}, default 8 s), seeded per
+ * connections must fail, not hang. Rings are given back after 1 ms idle, so that giving back and taking again
+ * races with every read and write. Bounded in time ({@code tapstack.stress.seconds}, default 8 s), seeded per
  * thread; a failure names the thread's seed.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -42,7 +43,7 @@ class SocketStressTest
         {
             c.tcp().timeWaitNs(TimeUnit.MILLISECONDS.toNanos(200));
             return c;
-        }, new SocketConfig(), new SocketConfig()))
+        }, fastSweep(), fastSweep()))
         {
             final TcpServerSocket listener = s.b.listen(7);
             final Thread acceptor = new Thread(() -> serve(listener), "acceptor");
@@ -94,6 +95,12 @@ class SocketStressTest
             System.out.println("stress: " + connections.get() + " connections, " + bytes.get()
                 + " bytes echoed, base seed " + baseSeed);
         }
+    }
+
+    /** Idle rings given back after 1 ms: connections stall often enough to give back and take rings many times. */
+    static SocketConfig fastSweep()
+    {
+        return new SocketConfig().ringIdleReleaseNs(TimeUnit.MILLISECONDS.toNanos(1));
     }
 
     /** One connection's random life; returns the bytes verified. */

@@ -3,6 +3,7 @@ package io.tapstack.tap;
 import io.tapstack.NetStack;
 import io.tapstack.StackConfig;
 import io.tapstack.dev.FrameDevice;
+import io.tapstack.socket.IdleBackoff;
 import io.tapstack.socket.Idler;
 import io.tapstack.socket.SocketConfig;
 import io.tapstack.socket.SocketStack;
@@ -131,7 +132,8 @@ public final class TapStack implements AutoCloseable
                 held.wakeup();
                 idleOn.wakeup();
             }
-        }, SystemNanoClock.INSTANCE, "tapstack-" + (device != null ? device.name() : "link")).add(sockets);
+        }, SystemNanoClock.INSTANCE, "tapstack-" + (device != null ? device.name() : "link"), b.idleBackoff)
+            .add(sockets);
         runner.start();
         LOG.info("stack {}/{} ({}) on {} in {} mode", Ipv4Address.toString(stack.ipAddress()),
             b.config.prefixLength(), deviceMode == TapDevice.Mode.TUN ? "raw IP, no MAC"
@@ -164,6 +166,12 @@ public final class TapStack implements AutoCloseable
     public Mode mode()
     {
         return mode;
+    }
+
+    /** Times the stack thread parked with nothing to do (see {@link IdleBackoff}); any thread. */
+    public long stackThreadParks()
+    {
+        return runner.parks();
     }
 
     /**
@@ -239,6 +247,7 @@ public final class TapStack implements AutoCloseable
         private boolean ipSet;
         private Mode mode = Mode.SHARED;
         private SocketConfig socketConfig = new SocketConfig();
+        private IdleBackoff idleBackoff = IdleBackoff.defaults();
         private UnaryOperator<FrameDevice> deviceWrapper = UnaryOperator.identity();
         private final List<AutoCloseable> closeAfter = new ArrayList<>();
         private boolean holdFrames;
@@ -340,6 +349,16 @@ public final class TapStack implements AutoCloseable
         public Builder socketConfig(final SocketConfig socketConfig)
         {
             this.socketConfig = socketConfig;
+            return this;
+        }
+
+        /**
+         * How the stack thread waits when it has nothing to do: spins, then yields, then parks on the TAP until a
+         * frame, a call or a deadline ({@link IdleBackoff#defaults()} unless set).
+         */
+        public Builder idleBackoff(final IdleBackoff backoff)
+        {
+            this.idleBackoff = java.util.Objects.requireNonNull(backoff, "backoff");
             return this;
         }
 
