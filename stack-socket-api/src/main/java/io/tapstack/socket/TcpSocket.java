@@ -14,7 +14,6 @@ import java.io.OutputStream;
 import java.lang.invoke.VarHandle;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -80,23 +79,25 @@ public final class TcpSocket implements AutoCloseable
     TcpSocket(final SocketStack owner, final int id, final int remoteAddress, final int remotePort,
         final SocketOptions options)
     {
+        this(owner, id, remoteAddress, remotePort, options, SocketRings.allocate(
+            options.sendBufferBytes(owner.config()), options.receiveBufferBytes(owner.config())));
+    }
+
+    /** With rings made beforehand, of the sizes {@code options} ask for (an accepted socket's: see SocketRings). */
+    TcpSocket(final SocketStack owner, final int id, final int remoteAddress, final int remotePort,
+        final SocketOptions options, final SocketRings rings)
+    {
         this.owner = owner;
         this.id = id;
         this.remoteAddress = remoteAddress;
         this.remotePort = remotePort;
         this.readiness = new Readiness(owner.executor());
-        this.sendRing = ring(options.sendBufferBytes(owner.config()));
-        this.receiveRing = ring(options.receiveBufferBytes(owner.config()));
+        this.sendRing = rings.send();
+        this.receiveRing = rings.receive();
         readTimeout(options.readTimeout());
         this.sendChunk = sendRing.maxMsgLength();
         this.chunk = new byte[receiveRing.maxMsgLength()];
         this.pump = new TcpSocketPump(this, owner, options);
-    }
-
-    private static OneToOneRingBuffer ring(final int bytes)
-    {
-        return new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(bytes + RingBufferDescriptor.TRAILER_LENGTH)));
     }
 
     int id()
