@@ -150,8 +150,7 @@ public class TcpBulkBenchmark
     @Benchmark
     public long bulk(final Rate rate)
     {
-        final long before = received;
-        final long target = before + CHUNK_BYTES;
+        final long target = received + CHUNK_BYTES;
         long nowNs = net.nowNs();
         int idleSteps = 0;
         while (received < target)
@@ -160,7 +159,8 @@ public class TcpBulkBenchmark
             nowNs = step(nowNs);
             int got = 0;
             int n;
-            while ((n = receiver.read(sink, 0, CHUNK_BYTES)) > 0)
+            // no more than this operation's share: every operation moves exactly CHUNK_BYTES
+            while (received + got < target && (n = receiver.read(sink, 0, (int)(target - received - got))) > 0)
             {
                 got += n;
             }
@@ -171,7 +171,7 @@ public class TcpBulkBenchmark
                 throw new IllegalStateException("no byte moved in " + STUCK_STEPS + " steps: " + sender);
             }
         }
-        rate.gbps += (received - before) * 8 / 1e9;
+        rate.gbps += CHUNK_BYTES * 8 / 1e9;
         return received;
     }
 
