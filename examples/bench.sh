@@ -4,21 +4,31 @@
 #           in the same namespace and reach it through the TAP.
 #   kernel: examples/bench-peer.py serving the same four services (the same HTTP response bytes, fetched from the
 #           stack first) in namespace K2, behind a veth pair from namespace K1, where the clients run.
-# The clients are the same for both: bench-peer.py (bulk, request-response, UDP), wrk (HTTP), ping.
+#   lwIP:   with --lwip, Debian's liblwip (2.1.3) serving the same in examples/lwip/lwip-services.c (built here with
+#           cc; needs liblwip-dev, gcc, pkg-config) on a TAP in namespace L, its clients in the same namespace.
+# The clients are the same for all: bench-peer.py (bulk, request-response, UDP), wrk (HTTP), ping.
 # Everything happens inside the three namespaces this script creates and deletes; nothing leaves them.
 # Every step is bounded by `timeout`; the whole run takes about 2.5 minutes (--quick: under a minute).
-# Usage (root): examples/bench.sh [--quick] [extra `services` options, e.g. --mode dedicated]
+# Usage (root): examples/bench.sh [--quick] [--lwip] [extra `services` options, e.g. --mode dedicated]
 #   JAVA_OPTS: extra JVM options for the stack (e.g. a flight recording); SECONDS_PER_TEST overrides the length.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=examples/target/tapstack-examples.jar
 PEER=examples/bench-peer.py
 QUICK=0
-if [ "${1:-}" = "--quick" ]; then QUICK=1; shift; fi
+LWIP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1; shift ;;
+    --lwip) LWIP=1; shift ;;
+    *) break ;;
+  esac
+done
 if [ "$QUICK" = 1 ]; then T=${SECONDS_PER_TEST:-2}; PINGS=50; else T=${SECONDS_PER_TEST:-10}; PINGS=500; fi
 NS="tapstack-bench-$$"
 NS_K1="tapstack-bench-k1-$$"
 NS_K2="tapstack-bench-k2-$$"
+NS_L="tapstack-bench-lwip-$$"
 WORK=$(mktemp -d /tmp/tapstack-bench.XXXXXX)
 PIDS=()
 
@@ -31,7 +41,7 @@ done
 cleanup() {
   for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  for ns in "$NS" "$NS_K1" "$NS_K2"; do ip netns del "$ns" 2>/dev/null || true; done
+  for ns in "$NS" "$NS_K1" "$NS_K2" "$NS_L"; do ip netns del "$ns" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -77,6 +87,26 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 
+# --- lwIP on a TAP in $NS_L (optional)
+if [ "$LWIP" = 1 ]; then
+  command -v cc >/dev/null && pkg-config --exists lwip \
+    || { echo "bench.sh: --lwip needs gcc, pkg-config and liblwip-dev" >&2; exit 1; }
+  # shellcheck disable=SC2046
+  cc -O2 $(pkg-config --cflags lwip) examples/lwip/lwip-services.c -o "$WORK/lwip-services" \
+    $(pkg-config --libs lwip) -lpthread
+  ip netns add "$NS_L"
+  tune "$NS_L"
+  ip netns exec "$NS_L" ip tuntap add dev tap0 mode tap
+  ip netns exec "$NS_L" ip addr add 10.0.2.1/24 dev tap0
+  ip netns exec "$NS_L" ip link set tap0 up
+  ip netns exec "$NS_L" "$WORK/lwip-services" tap0 10.0.2.2 255.255.255.0 "$WORK/response" >"$WORK/lwip.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 50); do
+    ip netns exec "$NS_L" ping -c1 -W1 10.0.2.2 >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+fi
+
 # run NS CMD...: one client, bounded; prints what the client printed
 run() {
   local ns=$1; shift
@@ -103,13 +133,14 @@ measure() {  # NS HOST -> "name value" lines
 
 measure "$NS" 10.0.0.2 >"$WORK/stack"
 measure "$NS_K1" 10.1.0.2 >"$WORK/kernel"
+if [ "$LWIP" = 1 ]; then measure "$NS_L" 10.0.2.2 >"$WORK/lwip"; else : >"$WORK/lwip"; fi
 
-# the table: one row per figure, its unit, both values and the ratio stack/kernel
-python3 - "$WORK/stack" "$WORK/kernel" "$T" <<'EOF'
+# the table: one row per figure, its unit, the values and the ratios stack/kernel (and stack/lwIP with --lwip)
+python3 - "$WORK/stack" "$WORK/kernel" "$WORK/lwip" "$T" <<'EOF'
 import sys
 def load(path):
     return {line.split()[0]: line.split()[1:] for line in open(path) if line.split()}
-stack, kernel, seconds = load(sys.argv[1]), load(sys.argv[2]), sys.argv[3]
+stack, kernel, lwip, seconds = load(sys.argv[1]), load(sys.argv[2]), load(sys.argv[3]), sys.argv[4]
 rows = [
     ("bulk kernel -> stack (to discard)", "Gb/s", "bulk_to", 0, True),
     ("bulk stack -> kernel (from chargen)", "Gb/s", "bulk_from", 0, True),
@@ -120,16 +151,28 @@ rows = [
     ("64-byte TCP request-response, p99", "us", "rr", 1, False),
     ("64-byte UDP round trips, one at a time", "per s", "udp", 0, True),
 ]
-print("| %s s per figure | unit | stack | kernel | stack / kernel |" % seconds)
-print("| --- | --- | --- | --- | --- |")
-for name, unit, key, i, higher in rows:
+def value(side, key, i):
     try:
-        s, k = float(stack[key][i]), float(kernel[key][i])
-        ratio = "%.2f" % (s / k) if k else "-"
+        return float(side[key][i])
     except (KeyError, IndexError, ValueError):
-        s, k, ratio = stack.get(key, ["?"])[0:1], kernel.get(key, ["?"])[0:1], "-"
-    print("| %s | %s | %s | %s | %s |" % (name, unit, s, k, ratio + ("" if higher else " (lower is better)")))
-lost = stack.get("udp", ["", "0"])[1:2]
-if lost and lost[0] not in ("0", ""):
-    print("UDP: the stack lost %s datagrams (each waited 200 ms)" % lost[0])
+        return None
+def ratio(a, b, higher):
+    if a is None or not b:
+        return "-"
+    return "%.2f" % (a / b) + ("" if higher else " (lower is better)")
+head = "| %s s per figure | unit | stack | kernel | stack / kernel |" % seconds
+if lwip:
+    head += " lwIP | stack / lwIP |"
+print(head)
+print("| --- " * (head.count("|") - 1) + "|")
+for name, unit, key, i, higher in rows:
+    s, k, l = value(stack, key, i), value(kernel, key, i), value(lwip, key, i)
+    line = "| %s | %s | %s | %s | %s |" % (name, unit, s, k, ratio(s, k, higher))
+    if lwip:
+        line += " %s | %s |" % (l, ratio(s, l, higher))
+    print(line)
+for side, name in ((stack, "the stack"), (lwip, "lwIP")):
+    lost = side.get("udp", ["", "0"])[1:2]
+    if lost and lost[0] not in ("0", ""):
+        print("UDP: %s lost %s datagrams (each waited 200 ms)" % (name, lost[0]))
 EOF
