@@ -36,9 +36,9 @@ public final class TcpServerSocket implements AutoCloseable
     /** Set by the stack when it left connections in the backlog because the queue here was full. */
     private final AtomicBoolean acceptBlocked = new AtomicBoolean();
     /**
-     * Rings made ahead by the application's accepting thread, one for each socket it takes, so that the stack thread
-     * need not allocate them in {@link #pumpAccept()} (a profile under a connection-rate load put the allocation at
-     * about 6% of the stack thread's time, most of its accept path). Bounded in count and in direct memory.
+     * Rings made ahead by the application's accepting thread (up to two for each socket it takes), so that the stack
+     * thread need not allocate them in {@link #pumpAccept()}: a profile under a connection-rate load put that
+     * allocation at about 6% of the stack thread's time, most of its accept path. Bounded in count and in memory.
      */
     private final ManyToManyConcurrentArrayQueue<SocketRings> spareRings;
     private final int sendRingBytes;
@@ -70,10 +70,13 @@ public final class TcpServerSocket implements AutoCloseable
             SocketRings.bytes(sendRingBytes, receiveRingBytes)));
     }
 
-    /** At most {@link #MAX_SPARE_RINGS} pairs and {@link #MAX_SPARE_RING_BYTES} of direct memory, but two at least. */
+    /**
+     * At most {@link #MAX_SPARE_RINGS} pairs and {@link #MAX_SPARE_RING_BYTES} of direct memory, but two at least (the
+     * smallest queue Agrona makes).
+     */
     static int spareRingsCapacity(final long pairBytes)
     {
-        return (int)Math.max(2, Math.min(MAX_SPARE_RINGS, MAX_SPARE_RING_BYTES / pairBytes)); // the queue takes 2 at least
+        return (int)Math.max(2, Math.min(MAX_SPARE_RINGS, MAX_SPARE_RING_BYTES / pairBytes));
     }
 
     /** Sockets accepted since the listener opened whose rings were made ahead, off the stack thread. */
@@ -136,12 +139,12 @@ public final class TcpServerSocket implements AutoCloseable
         final TcpSocket c = accepted.poll();
         if (c != null)
         {
-            makeSpareRings();
             VarHandle.fullFence(); // the freed slot must be visible before we look at the flag
             if (acceptBlocked.get() && acceptBlocked.compareAndSet(true, false))
             {
                 owner.sendQuietly(SocketStack.ACCEPT_MORE, id, 0, 0);
             }
+            makeSpareRings(); // after the stack may go on accepting
             return c;
         }
         final IOException failed = failure;

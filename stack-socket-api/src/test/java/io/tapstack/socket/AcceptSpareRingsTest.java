@@ -64,8 +64,10 @@ class AcceptSpareRingsTest
     @Test
     void theSparesAreBoundedInCountAndInDirectMemory()
     {
-        assertEquals(TcpServerSocket.MAX_SPARE_RINGS, TcpServerSocket.spareRingsCapacity(SocketRings.bytes(4096, 4096)));
-        assertEquals(3, TcpServerSocket.spareRingsCapacity(SocketRings.bytes(128 * 1024, 128 * 1024))); // trailers: not 4
+        assertEquals(TcpServerSocket.MAX_SPARE_RINGS, TcpServerSocket.spareRingsCapacity(
+            SocketRings.bytes(4096, 4096)));
+        // 1 MiB over two 128 KiB rings and their trailers: 3, not 4
+        assertEquals(3, TcpServerSocket.spareRingsCapacity(SocketRings.bytes(128 * 1024, 128 * 1024)));
         assertEquals(2, TcpServerSocket.spareRingsCapacity(SocketRings.bytes(1 << 20, 1 << 20)));
     }
 
