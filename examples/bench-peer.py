@@ -15,14 +15,16 @@
 
 Every client stops after SECONDS (and a connect or a read that hangs fails the run after 5 s).
 """
-import errno
+import ctypes
 import os
 import selectors
+import signal
 import socket
 import sys
 import time
 
 BULK = 1 << 20
+PR_SET_PDEATHSIG = 1
 TIMEOUT_S = 5
 
 
@@ -39,9 +41,23 @@ def listener(port, kind=socket.SOCK_STREAM):
 
 def serve(response, workers):
     """One selectors loop per worker; the listeners are each worker's own (SO_REUSEPORT spreads connections)."""
+    children = []
     for _ in range(workers - 1):
-        if os.fork() == 0:
+        pid = os.fork()
+        if pid == 0:
+            children = None
+            # a worker ends with the server it was forked from, whatever ends that
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+            if os.getppid() == 1:
+                os._exit(0)
             break
+        children.append(pid)
+    if children:
+        def stop(signum, frame):
+            for child in children:
+                os.kill(child, signal.SIGTERM)
+            os._exit(0)
+        signal.signal(signal.SIGTERM, stop)
     sel = selectors.DefaultSelector()
     chargen_block = bytes((32 + i % 95) for i in range(BULK))
     for port, role in ((7, "echo"), (9, "discard"), (19, "chargen"), (80, "http")):
