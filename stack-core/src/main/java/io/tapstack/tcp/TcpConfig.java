@@ -27,7 +27,7 @@ public final class TcpConfig
     private int synAckRetries = 5;
     private boolean synCookies = true;
     private int maxConnections = 1024;
-    private int maxTimeWait = 1024;
+    private int maxTimeWait = 131_072;
     private int defaultBacklog = 128;
     private boolean nagle = true;
     private int initialWindowSegments = 0;
@@ -353,7 +353,10 @@ public final class TcpConfig
      * Connections in TIME-WAIT at most (Linux's tcp_max_tw_buckets). Each is a light record of under 100 bytes (its
      * buffers and connection slot are freed), not counted against {@link #maxConnections()}: a server closing many
      * short connections must not refuse new ones for 2·MSL. When the bound is reached the record whose wait ends
-     * first is dropped (counted in TCP_TIME_WAIT_OVERFLOWS); with 0, connections close without TIME-WAIT.
+     * first is dropped (counted in TCP_TIME_WAIT_OVERFLOWS); with 0, connections close without TIME-WAIT. Default
+     * 131,072, as Linux on a machine of a few GB: a server closing 7,000 connections a second holds 60 s of them
+     * (420,000) at most in part, but 1,024 dropped 99% of the records, and the table grows only as records come
+     * (about 11 MB when full).
      */
     public TcpConfig maxTimeWait(final int max)
     {
