@@ -7,8 +7,9 @@ package io.tapstack.tcp;
  * <p>A pipeACK sample is the data acknowledged over one round trip (SRTT) outside loss recovery; a sample that took
  * longer (sparse ACKs) counts one SRTT's share of it. An ACK more than two round trips after the sample began ends an
  * idle spell: the sample is then what its round trip acknowledged before the spell, and that ACK opens the next one
- * (a slow reader or an application writing now and then acknowledges in bursts far apart). pipeACK is the largest sample of the pipeACK sampling period, max(3 * SRTT,
- * 1 s) (RFC 7661 §4.2), kept as the largest sample of each quarter of it in four preallocated slots. It is undefined
+ * (a slow reader or an application writing now and then acknowledges in bursts far apart). pipeACK is the largest
+ * sample of the pipeACK sampling period, max(3 * SRTT, 1 s) (RFC 7661 §4.2), kept as the largest sample of each
+ * quarter of it in four preallocated slots. It is undefined
  * until the first sample and again after loss recovery, which puts the sender in the validated phase (§4.1). The
  * non-validated phase is pipeACK &lt; cwnd / 2 (§4.3); it may last the non-validated period, five minutes (§5).
  *
