@@ -59,10 +59,11 @@ class TcpCongestionWindowValidationTest
 
     /**
      * RFC 7661 §4.2 and §4.3: a slow reader (window 2000 bytes, closed by the ACK 10 ms after the data and reopened 90
-     * ms later) limits the sender, not cwnd. Its ACKs of new data come 100 ms apart, ten round trips: each pipeACK
-     * sample still measures the round trip after its first ACK (2000 bytes), so pipeACK is defined, below cwnd / 2,
-     * and only the first ACK (before any sample) grows cwnd (by one SMSS, or two with HyStart++). Samples dropped for spanning more than two round trips
-     * left pipeACK undefined, the sender "validated", and every ACK grew the window it never used.
+     * ms later) limits the sender, not cwnd. Its ACKs of new data come 100 ms apart, ten round trips: the sample each
+     * ACK opens is ended by the next one and holds what its round trip acknowledged (2000 bytes), so pipeACK is
+     * defined, below cwnd / 2, and only the first ACK (before any sample) grows cwnd (by one SMSS; two with
+     * HyStart++). Samples dropped for spanning more than two round trips left pipeACK undefined, the sender
+     * "validated", and every ACK grew the window it never used.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"NEWRENO", "CUBIC"})
