@@ -5,9 +5,11 @@ package io.tapstack.tcp;
  * within a round trip lately, against which cwnd is validated. Read RFC 7661 §3 (terms) and §4 first.
  *
  * <p>A pipeACK sample is the data acknowledged over one round trip (SRTT) outside loss recovery; a sample that took
- * longer (sparse ACKs) counts one SRTT's share of it, and one that spans more than two round trips measured an idle
- * spell, not the path, and is dropped. pipeACK is the largest sample of the pipeACK sampling period, max(3 * SRTT,
- * 1 s) (RFC 7661 §4.2), kept as the largest sample of each quarter of it in four preallocated slots. It is undefined
+ * longer (sparse ACKs) counts one SRTT's share of it. An ACK more than two round trips after the sample began ends an
+ * idle spell: the sample is then what its round trip acknowledged before the spell, and that ACK opens the next one
+ * (a slow reader or an application writing now and then acknowledges in bursts far apart). pipeACK is the largest
+ * sample of the pipeACK sampling period, max(3 * SRTT, 1 s) (RFC 7661 §4.2), kept as the largest sample of each
+ * quarter of it in four preallocated slots. It is undefined
  * until the first sample and again after loss recovery, which puts the sender in the validated phase (§4.1). The
  * non-validated phase is pipeACK &lt; cwnd / 2 (§4.3); it may last the non-validated period, five minutes (§5).
  *
@@ -53,16 +55,25 @@ final class CongestionWindowValidation
             sampleBytes = 0;
             return; // the data this ACK covers was sent before the sample began
         }
-        sampleBytes += Math.max(bytesAcked, 0);
+        final long bytes = Math.max(bytesAcked, 0);
         final long elapsed = nowNs - sampleStartNs;
+        if (elapsed > 2 * srttNs)
+        {
+            // RFC 7661 §4.2: the ACKs before this one came within an SRTT of the sample's start (a later one would
+            // have ended it): that is its round trip's volume. Dropping it instead left pipeACK undefined, so
+            // validated, for as long as the ACKs stayed far apart, and cwnd grew that the sender never used (§4.3).
+            // This ACK's data was sent after the idle spell: it opens the next sample and counts there.
+            push(sampleBytes, srttNs, nowNs);
+            sampleStartNs = nowNs;
+            sampleBytes = bytes;
+            return;
+        }
+        sampleBytes += bytes;
         if (elapsed < srttNs)
         {
             return;
         }
-        if (elapsed <= 2 * srttNs)
-        {
-            push(sampleBytes * srttNs / elapsed, srttNs, nowNs); // one round trip's share
-        }
+        push(sampleBytes * srttNs / elapsed, srttNs, nowNs); // one round trip's share
         sampleStartNs = nowNs;
         sampleBytes = 0;
     }

@@ -72,8 +72,33 @@ class CongestionWindowValidationTest
         cwv.onAck(0, RTT, now);
         cwv.onAck(19_000, RTT, now + RTT * 19 / 10); // ACKs sparse: 1.9 round trips
         assertEquals(10_000, cwv.pipeAck(RTT, now + 2 * RTT));
-        cwv.onAck(1_000_000, RTT, now + 10 * RTT); // across an idle spell: not a sample
+        cwv.onAck(1_000_000, RTT, now + 10 * RTT); // across an idle spell: not a share of it
         assertEquals(10_000, cwv.pipeAck(RTT, now + 10 * RTT));
+    }
+
+    @Test
+    void rfc7661Section4p2AcksFarApartStillMakeSamples()
+    {
+        // a slow reader: each window update lets 3000 bytes go, ACKed by two ACKs 10 ms apart, once a second
+        final long srtt = 20 * MS;
+        cwv.reset(now);
+        for (int burst = 0; burst < 5; burst++)
+        {
+            final long at = now + burst * 1_000 * MS;
+            cwv.onAck(2_000, srtt, at);
+            cwv.onAck(1_000, srtt, at + 10 * MS);
+            if (burst == 0)
+            {
+                assertEquals(-1, cwv.pipeAck(srtt, at + 10 * MS), "no round trip has ended yet");
+            }
+            else
+            {
+                // the sample a burst opened ends at the next burst: what its round trip acknowledged, all 3000
+                // bytes (the first burst's opening ACK, before any sample, is not counted: 1000)
+                assertEquals(burst == 1 ? 1_000 : 3_000, cwv.pipeAck(srtt, at + 10 * MS), "burst " + burst);
+            }
+        }
+        assertTrue(cwv.nonValidated(10_000, false, srtt, now + 4_010 * MS), "3000 is less than half of 10000");
     }
 
     // ------------------------------------------------------------------------------------------------ the window
