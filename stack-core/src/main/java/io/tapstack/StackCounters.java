@@ -1,14 +1,10 @@
 package io.tapstack;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLongArray;
-
 /**
  * Per-layer counters: frames received, sent, and dropped by reason. Written only by the stack thread (a
  * plain read and a release store, no CAS), readable from any thread.
  */
-public final class StackCounters
+public final class StackCounters extends EnumCounters<StackCounters.Counter>
 {
     /** Every counter the stack keeps; the name prefix is the layer. */
     public enum Counter
@@ -110,53 +106,8 @@ public final class StackCounters
         }
     }
 
-    private static final Counter[] COUNTERS = Counter.values();
-
-    private final AtomicLongArray values = new AtomicLongArray(COUNTERS.length);
-
-    /** Stack thread only. */
-    public void increment(final Counter counter)
+    public StackCounters()
     {
-        final int i = counter.ordinal();
-        values.setRelease(i, values.getPlain(i) + 1);
-    }
-
-    /** Stack thread only. */
-    public void add(final Counter counter, final long delta)
-    {
-        final int i = counter.ordinal();
-        values.setRelease(i, values.getPlain(i) + delta);
-    }
-
-    /** Any thread. */
-    public long get(final Counter counter)
-    {
-        return values.getAcquire(counter.ordinal());
-    }
-
-    /** Any thread: a copy of every counter by name, in declaration order (allocates; not for the fast path). */
-    public Map<String, Long> snapshot()
-    {
-        final Map<String, Long> result = new LinkedHashMap<>();
-        for (final Counter counter : COUNTERS)
-        {
-            result.put(counter.name().toLowerCase(), get(counter));
-        }
-        return result;
-    }
-
-    /** Any thread: the non-zero counters, one per line, grouped by layer. */
-    public String describeNonZero()
-    {
-        final StringBuilder sb = new StringBuilder();
-        for (final Counter counter : COUNTERS)
-        {
-            final long value = get(counter);
-            if (value != 0)
-            {
-                sb.append(String.format("  %-32s %,d%n", counter.name().toLowerCase(), value));
-            }
-        }
-        return sb.toString();
+        super(Counter.class, "", 32);
     }
 }

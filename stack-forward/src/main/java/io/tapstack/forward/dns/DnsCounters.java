@@ -1,14 +1,12 @@
 package io.tapstack.forward.dns;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLongArray;
+import io.tapstack.EnumCounters;
 
 /**
  * What the DNS forwarder did and dropped, by reason. Written only by the stack thread (a plain read and a release
  * store), readable from any thread, as {@code StackCounters}.
  */
-public final class DnsCounters
+public final class DnsCounters extends EnumCounters<DnsCounters.Counter>
 {
     /** Every counter the forwarder keeps. */
     public enum Counter
@@ -41,46 +39,8 @@ public final class DnsCounters
         DNS_TX_FAILED
     }
 
-    private static final Counter[] COUNTERS = Counter.values();
-
-    private final AtomicLongArray values = new AtomicLongArray(COUNTERS.length);
-
-    /** Stack thread only. */
-    public void increment(final Counter counter)
+    public DnsCounters()
     {
-        final int i = counter.ordinal();
-        values.setRelease(i, values.getPlain(i) + 1);
-    }
-
-    /** Any thread. */
-    public long get(final Counter counter)
-    {
-        return values.getAcquire(counter.ordinal());
-    }
-
-    /** Any thread: every counter by lower-case name, in declaration order (allocates). */
-    public Map<String, Long> snapshot()
-    {
-        final Map<String, Long> result = new LinkedHashMap<>();
-        for (final Counter counter : COUNTERS)
-        {
-            result.put(counter.name().toLowerCase(), get(counter));
-        }
-        return result;
-    }
-
-    /** Any thread: the non-zero counters, one per line. */
-    public String describeNonZero()
-    {
-        final StringBuilder sb = new StringBuilder();
-        for (final Counter counter : COUNTERS)
-        {
-            final long value = get(counter);
-            if (value != 0)
-            {
-                sb.append(String.format("  %-40s %,d%n", counter.name().toLowerCase(), value));
-            }
-        }
-        return sb.toString();
+        super(Counter.class, "", 40);
     }
 }
