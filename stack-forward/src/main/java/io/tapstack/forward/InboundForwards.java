@@ -42,6 +42,8 @@ final class InboundForwards
 {
     private static final Logger LOG = LoggerFactory.getLogger(InboundForwards.class);
     private static final long SWEEP_INTERVAL_NS = 1_000_000_000L;
+    /** Host connections accepted per ready key, so that one busy forward cannot hold the duty cycle. */
+    private static final int ACCEPTS_PER_WAKE = 64;
 
     /** What both kinds of forward count, as {@link PortForwardStatus} lists it. */
     abstract static class Forward
@@ -307,7 +309,7 @@ final class InboundForwards
     /** Accepts what the host socket has (at most a burst), each an active open to the guest. */
     private void accept(final TcpForward forward, final long nowNs)
     {
-        for (int i = 0; i < engine.config.udpDatagramsPerWake(); i++)
+        for (int i = 0; i < ACCEPTS_PER_WAKE; i++)
         {
             final SocketChannel accepted;
             try
