@@ -110,8 +110,20 @@ final class Forward
             builder.configure(c -> c.guestAddress(guestAddress).maxPortForwards(maxForwards));
             if (options.has("dhcp"))
             {
-                builder.dhcp(dhcpConfig(options.get("dhcp"), options.getLong("lease-seconds", 3, 0xFFFF_FFFEL,
-                    "--lease-seconds")));
+                final DhcpConfig dhcp = dhcpConfig(options.get("dhcp"), options.getLong("lease-seconds", 3,
+                    0xFFFF_FFFEL, "--lease-seconds"));
+                final String gateway = options.get("gateway");
+                try
+                {
+                    // before anything opens: a pool off the gateway's subnet is a usage error, not a failed start
+                    dhcp.validate(Ipv4Address.parse(gateway.substring(0, gateway.indexOf('/'))),
+                        Integer.parseInt(gateway.substring(gateway.indexOf('/') + 1)));
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw new Options.UsageException("--dhcp: " + ex.getMessage());
+                }
+                builder.dhcp(dhcp);
             }
             if (options.has("dns"))
             {
