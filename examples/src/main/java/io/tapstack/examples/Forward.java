@@ -112,6 +112,10 @@ final class Forward
             {
                 final DhcpConfig dhcp = dhcpConfig(options.get("dhcp"), options.getLong("lease-seconds", 3,
                     0xFFFF_FFFEL, "--lease-seconds"));
+                if (!options.has("dns"))
+                {
+                    dhcp.dnsServers(); // no DNS server offered where nothing answers on port 53
+                }
                 final String gateway = options.get("gateway");
                 try
                 {
