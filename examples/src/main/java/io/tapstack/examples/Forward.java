@@ -1,10 +1,15 @@
 package io.tapstack.examples;
 
 import io.tapstack.forward.Forwarder;
+import io.tapstack.forward.control.PortForward;
+import io.tapstack.forward.dhcp.DhcpConfig;
+import io.tapstack.forward.dns.DnsForwarderConfig;
 import io.tapstack.wire.Ipv4Address;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -12,9 +17,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code forward}: user-mode networking for a guest (a namespace or a VM) on a TAP, through the host's sockets: the
  * stack answers as the guest's gateway, and the guest's TCP and UDP to any destination the policy allows leave from
- * ordinary host sockets; the host's 127.0.0.1 is reached through --host-loopback. The guest is configured by hand
- * for now (ip addr, ip route); a DHCP server and a DNS forwarder come with io.tapstack.forward.dhcp and .dns, as
- * services of the same {@link Forwarder} ({@code Forwarder.Builder.service}).
+ * ordinary host sockets; the host's 127.0.0.1 is reached through --host-loopback. The guest configures itself by
+ * DHCP (--dhcp) or by hand (ip addr, ip route), and resolves names through --dns. Inbound port forwards ({@code -p
+ * HOST_ADDR:HOST_PORT:GUEST_PORT[/udp]}, or added and removed while it runs through --control) carry host
+ * connections and datagrams to a port of the guest.
  */
 final class Forward
 {
@@ -24,8 +30,16 @@ final class Forward
     {
     }
 
-    static int run(final String[] args) throws InterruptedException
+    static int run(final String[] rawArgs) throws InterruptedException
     {
+        final String[] args = rawArgs.clone();
+        for (int i = 0; i < args.length; i++)
+        {
+            if ("-p".equals(args[i]))
+            {
+                args[i] = "--publish"; // podman's and slirp4netns's short form
+            }
+        }
         final Options options = new Options("forward",
             "Gives a guest on a TAP (a network namespace or a VM) a network through this host's sockets, until\n"
                 + "Ctrl-C. Configure the guest with an address on the gateway's subnet and the gateway as its\n"
@@ -45,6 +59,17 @@ final class Forward
             .option("connect-timeout-ms", "N", "a host connect longer than this is ICMP host unreachable", "10000")
             .option("udp-idle-ms", "N", "a UDP flow idle this long is closed", "60000")
             .option("tcp-idle-ms", "N", "a TCP flow idle this long is reset on both sides (0: never)", "0")
+            .option("dhcp", "FIRST-LAST", "serve DHCP from the gateway: this pool, the gateway as router (and DNS "
+                + "server with --dns), the link's MTU", "off")
+            .option("lease-seconds", "N", "DHCP lease time", "3600")
+            .flag("dns", "answer DNS on the gateway's port 53 by forwarding to the host's resolvers")
+            .option("resolv-conf", "PATH", "where --dns reads the host's resolvers", "/etc/resolv.conf")
+            .option("guest", "A.B.C.D", "the guest's address, where port forwards lead", "the latest DHCP lease")
+            .option("publish", "[HOST_ADDR:]HOST_PORT:GUEST_PORT[/udp]", "-p: an inbound port forward (repeatable; "
+                + "HOST_ADDR defaults to 127.0.0.1)", "none")
+            .option("max-port-forwards", "N", "port forwards at once", "64")
+            .option("control", "127.0.0.1:PORT", "answer the control API (JSON over HTTP: GET, POST, DELETE "
+                + "/forwards) on this loopback address", "off")
             .flag("verbose", "log at debug level");
         final Forwarder.Builder builder = Forwarder.builder();
         try
@@ -80,7 +105,49 @@ final class Forward
                     c.deny().add(cidr(net, "--deny"));
                 }
             });
-            // where the DHCP server and DNS forwarder will go: builder.service(stack -> new DhcpServer(stack, ...))
+            final String guestAddress = options.has("guest") ? address(options.get("guest"), "--guest") : null;
+            final int maxForwards = options.getInt("max-port-forwards", 1, 4096, "--max-port-forwards");
+            builder.configure(c -> c.guestAddress(guestAddress).maxPortForwards(maxForwards));
+            if (options.has("dhcp"))
+            {
+                final DhcpConfig dhcp = dhcpConfig(options.get("dhcp"), options.getLong("lease-seconds", 3,
+                    0xFFFF_FFFEL, "--lease-seconds"));
+                if (!options.has("dns"))
+                {
+                    dhcp.dnsServers(); // no DNS server offered where nothing answers on port 53
+                }
+                final String gateway = options.get("gateway");
+                try
+                {
+                    // before anything opens: a pool off the gateway's subnet is a usage error, not a failed start
+                    dhcp.validate(Ipv4Address.parse(gateway.substring(0, gateway.indexOf('/'))),
+                        Integer.parseInt(gateway.substring(gateway.indexOf('/') + 1)));
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw new Options.UsageException("--dhcp: " + ex.getMessage());
+                }
+                builder.dhcp(dhcp);
+            }
+            if (options.has("dns"))
+            {
+                builder.dns(new DnsForwarderConfig().resolvConf(Path.of(options.get("resolv-conf"))));
+            }
+            for (final String spec : options.has("publish") ? options.getAll("publish") : java.util.List.<String>of())
+            {
+                try
+                {
+                    builder.portForward(PortForward.parse(spec));
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw new Options.UsageException("-p: " + ex.getMessage());
+                }
+            }
+            if (options.has("control"))
+            {
+                builder.control(controlAddress(options.get("control")));
+            }
         }
         catch (final Options.UsageException ex)
         {
@@ -99,6 +166,11 @@ final class Forward
         }
         LOG.info("gateway {} on {}; Ctrl-C to stop", Ipv4Address.toString(forwarder.stack().ipAddress()),
             options.get("tap"));
+        if (forwarder.controlAddress() != null)
+        {
+            LOG.info("control API on http://{}:{}/forwards", forwarder.controlAddress().getHostString(),
+                forwarder.controlAddress().getPort());
+        }
         final CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
@@ -116,6 +188,44 @@ final class Forward
         }, "shutdown"));
         done.await();
         return 0;
+    }
+
+    /** {@code --dhcp FIRST-LAST}: the pool; router and DNS server default to the gateway (DhcpConfig's defaults). */
+    private static DhcpConfig dhcpConfig(final String text, final long leaseSeconds)
+    {
+        final int dash = text.indexOf('-');
+        if (dash < 0)
+        {
+            throw new Options.UsageException("--dhcp must be a pool like 10.0.2.15-10.0.2.99, not '" + text + "'");
+        }
+        final String first = address(text.substring(0, dash), "--dhcp");
+        final String last = address(text.substring(dash + 1), "--dhcp");
+        return new DhcpConfig().pool(first, last).leaseTimeSeconds(leaseSeconds);
+    }
+
+    private static InetSocketAddress controlAddress(final String text)
+    {
+        final int colon = text.lastIndexOf(':');
+        final String what = "--control must be a loopback address and port like 127.0.0.1:7070, not '" + text + "'";
+        if (colon < 0)
+        {
+            throw new Options.UsageException(what);
+        }
+        try
+        {
+            final int port = Integer.parseInt(text.substring(colon + 1));
+            final java.net.InetAddress host = java.net.InetAddress.getByName(address(text.substring(0, colon),
+                "--control"));
+            if (port < 0 || port > 65535 || !host.isLoopbackAddress())
+            {
+                throw new Options.UsageException(what);
+            }
+            return new InetSocketAddress(host, port);
+        }
+        catch (final NumberFormatException | java.net.UnknownHostException ex)
+        {
+            throw new Options.UsageException(what);
+        }
     }
 
     /** A network (or, with /32 implied, an address) in CIDR notation, or a usage error naming the option. */
@@ -153,6 +263,11 @@ final class Forward
 
     private static String address(final String text)
     {
+        return address(text, "--host-loopback");
+    }
+
+    private static String address(final String text, final String option)
+    {
         try
         {
             Ipv4Address.parse(text);
@@ -160,7 +275,7 @@ final class Forward
         }
         catch (final IllegalArgumentException ex)
         {
-            throw new Options.UsageException("--host-loopback must be an address like 10.0.2.2, not '" + text + "'");
+            throw new Options.UsageException(option + " must be an address like 10.0.2.2, not '" + text + "'");
         }
     }
 }

@@ -25,6 +25,8 @@ public final class ForwardConfig
     private long udpIdleTimeoutNs = TimeUnit.SECONDS.toNanos(60);
     private long tcpIdleTimeoutNs = 0;
     private int udpDatagramsPerWake = 64;
+    private int guestAddress = 0;
+    private int maxPortForwards = 64;
 
     /**
      * The host's loopback mapping (slirp4netns's 10.0.2.2): connections and datagrams the guest sends to this address
@@ -166,8 +168,41 @@ public final class ForwardConfig
         return udpDatagramsPerWake;
     }
 
+    /**
+     * The guest's address, where inbound port forwards lead; 0 (the default): the address the DHCP server leased
+     * last, if it runs (one guest per link).
+     */
+    public ForwardConfig guestAddress(final int address)
+    {
+        this.guestAddress = address;
+        return this;
+    }
+
+    public ForwardConfig guestAddress(final String address)
+    {
+        return guestAddress(address == null ? 0 : Ipv4Address.parse(address));
+    }
+
+    public int guestAddress()
+    {
+        return guestAddress;
+    }
+
+    /** Inbound port forwards (host sockets listening) at once: 1..4096; more are refused by the control API. */
+    public ForwardConfig maxPortForwards(final int max)
+    {
+        this.maxPortForwards = max;
+        return this;
+    }
+
+    public int maxPortForwards()
+    {
+        return maxPortForwards;
+    }
+
     public ForwardConfig validate()
     {
+        require(maxPortForwards > 0 && maxPortForwards <= 4096, "maxPortForwards must be 1..4096");
         require(maxTcpFlows > 0 && maxTcpFlows <= 1 << 20, "maxTcpFlows must be 1..1048576");
         require(maxPendingConnects > 0 && maxPendingConnects <= 65536, "maxPendingConnects must be 1..65536");
         require(maxUdpFlows > 0 && maxUdpFlows <= 1 << 20, "maxUdpFlows must be 1..1048576");

@@ -32,7 +32,11 @@ public final class ForwardCounters
         /** Host sockets that reported the port refused (ICMP port unreachable to the guest); other socket errors. */
         UDP_PORT_UNREACHABLE, UDP_HOST_ERRORS,
         /** Datagrams the host socket would not take now (its buffer full), dropped as a router drops. */
-        UDP_SEND_DROPS
+        UDP_SEND_DROPS,
+        /** Inbound port forwards: open now (gauge); host connections accepted; refused (no guest address, the
+         *  guest's port refused, a limit); UDP peers' flows opened; open now (gauge); datagrams each way. */
+        PF_FORWARDS, PF_TCP_ACCEPTED, PF_TCP_REFUSED, PF_UDP_FLOWS_OPENED, PF_UDP_FLOWS, PF_UDP_DATAGRAMS_TO_GUEST,
+        PF_UDP_DATAGRAMS_TO_HOST, PF_UDP_DROPS
     }
 
     private static final Counter[] ALL = Counter.values();

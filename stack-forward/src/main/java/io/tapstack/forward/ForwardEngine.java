@@ -59,6 +59,7 @@ public final class ForwardEngine implements AutoCloseable
     final ForwardCounters counters = new ForwardCounters();
     final Selector selector;
     private final UdpFlows udpFlows;
+    final InboundForwards inbound;
     /** Flows whose host connect is in progress, in the order they began (their deadlines in the same order). */
     private final ArrayList<TcpFlow> connecting = new ArrayList<>();
     /** Flows whose host connect completed at once: answered in the next duty cycle, not inside the interceptor. */
@@ -100,6 +101,7 @@ public final class ForwardEngine implements AutoCloseable
             throw new UncheckedIOException("cannot open a selector", ex);
         }
         this.udpFlows = new UdpFlows(this);
+        this.inbound = new InboundForwards(this);
         tcp.synInterceptor(this::onSyn, config.maxPendingConnects());
         udp.interceptor(udpFlows::onDatagram);
     }
@@ -315,6 +317,7 @@ public final class ForwardEngine implements AutoCloseable
         work += expireConnects(nowNs);
         work += expireIdleFlows(nowNs);
         work += udpFlows.expire(nowNs);
+        work += inbound.expire(nowNs);
         work += tcp.flush(nowNs);
         return work;
     }
@@ -334,6 +337,10 @@ public final class ForwardEngine implements AutoCloseable
         else if (flow instanceof UdpFlows.Flow)
         {
             udpFlows.onReadable((UdpFlows.Flow)flow, nowNs);
+        }
+        else if (flow instanceof InboundForwards.Forward)
+        {
+            inbound.onReady((InboundForwards.Forward)flow, nowNs);
         }
     }
 
@@ -358,7 +365,8 @@ public final class ForwardEngine implements AutoCloseable
             return Long.MIN_VALUE;
         }
         final long connect = connecting.isEmpty() ? Long.MAX_VALUE : connecting.get(0).connectDeadlineNs;
-        return Math.min(Math.min(connect, nextTcpSweepNs), udpFlows.nextDeadlineNs());
+        return Math.min(Math.min(connect, nextTcpSweepNs), Math.min(udpFlows.nextDeadlineNs(),
+            inbound.nextDeadlineNs()));
     }
 
     /**
@@ -393,6 +401,35 @@ public final class ForwardEngine implements AutoCloseable
         return tcpFlows;
     }
 
+    /**
+     * Where inbound port forwards lead when {@link ForwardConfig#guestAddress} is 0: the DHCP server's latest lease,
+     * say. Engine thread (or before it runs).
+     */
+    public void guestAddress(final java.util.function.IntSupplier address)
+    {
+        inbound.guestAddress(address);
+    }
+
+    /** Opens an inbound port forward's host socket. Engine thread: see {@link Forwarder#portForwards()}. */
+    public io.tapstack.forward.control.PortForwardStatus addPortForward(
+        final io.tapstack.forward.control.PortForward forward) throws IOException
+    {
+        return inbound.add(forward);
+    }
+
+    /** Closes a port forward's host socket and resets its connections. Engine thread. */
+    public boolean removePortForward(final io.tapstack.forward.control.PortForward.Protocol protocol,
+        final InetAddress hostAddress, final int hostPort)
+    {
+        return inbound.remove(protocol, hostAddress, hostPort);
+    }
+
+    /** The port forwards with their counters. Engine thread. */
+    public java.util.List<io.tapstack.forward.control.PortForwardStatus> portForwards()
+    {
+        return inbound.list();
+    }
+
     public int udpFlowCount()
     {
         return udpFlows.size();
@@ -409,6 +446,7 @@ public final class ForwardEngine implements AutoCloseable
         closed = true;
         tcp.synInterceptor(null, 1);
         udp.interceptor(null);
+        inbound.closeAll();
         for (final SelectionKey key : selector.keys())
         {
             try

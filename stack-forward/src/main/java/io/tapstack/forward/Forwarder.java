@@ -2,6 +2,13 @@ package io.tapstack.forward;
 
 import io.tapstack.NetStack;
 import io.tapstack.StackConfig;
+import io.tapstack.forward.control.ControlServer;
+import io.tapstack.forward.control.PortForward;
+import io.tapstack.forward.control.PortForwards;
+import io.tapstack.forward.dhcp.DhcpConfig;
+import io.tapstack.forward.dhcp.DhcpServer;
+import io.tapstack.forward.dns.DnsForwarder;
+import io.tapstack.forward.dns.DnsForwarderConfig;
 import io.tapstack.tap.TapConfig;
 import io.tapstack.tap.TapDevice;
 import io.tapstack.tap.TapIoThreads;
@@ -10,6 +17,9 @@ import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +46,10 @@ public final class Forwarder implements AutoCloseable
     private final NetStack stack;
     private final ForwardEngine engine;
     private final ForwardLoop loop;
+    private final PortForwards portForwards;
+    private DhcpServer dhcp;
+    private DnsForwarder dns;
+    private ControlServer control;
 
     private Forwarder(final Builder b)
     {
@@ -50,9 +64,37 @@ public final class Forwarder implements AutoCloseable
             this.engine = new ForwardEngine(stack, b.config);
             this.loop = new ForwardLoop(stack, engine, threads.device(), SystemNanoClock.INSTANCE,
                 "tapstack-forward-" + tap.name());
+            if (b.dhcp != null)
+            {
+                if (b.dhcp.mtu() == 0)
+                {
+                    b.dhcp.mtu(b.stackConfig.mtu()); // RFC 2132 §5.1: the link's MTU
+                }
+                dhcp = DhcpServer.install(stack, b.dhcp);
+                loop.add(dhcp::doWork);
+                engine.guestAddress(dhcp::lastLeasedAddress);
+            }
+            if (b.dns != null)
+            {
+                dns = DnsForwarder.install(stack, b.dns);
+                loop.add(new DnsDutyCycle(dns));
+            }
             for (final Function<NetStack, ForwardLoop.DutyCycle> service : b.services)
             {
                 loop.add(service.apply(stack));
+            }
+            for (final PortForward forward : b.portForwards)
+            {
+                try
+                {
+                    engine.addPortForward(forward); // before the loop runs: this thread may still touch the engine
+                }
+                catch (final IOException | RuntimeException ex)
+                {
+                    engine.close();
+                    throw new UncheckedIOException(new IOException("port forward " + forward + ": " + ex.getMessage(),
+                        ex));
+                }
             }
         }
         catch (final RuntimeException ex)
@@ -68,7 +110,20 @@ public final class Forwarder implements AutoCloseable
             throw ex;
         }
         this.io = threads;
+        this.portForwards = new LoopPortForwards(loop, engine);
         loop.start();
+        if (b.control != null)
+        {
+            try
+            {
+                control = ControlServer.start(b.control, portForwards);
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                close();
+                throw new IllegalStateException("control API on " + b.control + ": " + ex.getMessage(), ex);
+            }
+        }
         LOG.info("forwarding for {} on {}: host loopback at {}, allow {}, deny {}",
             Ipv4Address.toString(stack.ipAddress()) + "/" + b.stackConfig.prefixLength(), tap.name(),
             b.config.hostLoopbackAddress() == 0 ? "off" : Ipv4Address.toString(b.config.hostLoopbackAddress()),
@@ -95,17 +150,53 @@ public final class Forwarder implements AutoCloseable
         return loop;
     }
 
+    /** The port forwards, to add, remove and list from any thread (each call waits for the engine's thread). */
+    public PortForwards portForwards()
+    {
+        return portForwards;
+    }
+
+    /** The DHCP server, or null when none runs. */
+    public DhcpServer dhcp()
+    {
+        return dhcp;
+    }
+
+    /** The DNS forwarder, or null when none runs. */
+    public DnsForwarder dns()
+    {
+        return dns;
+    }
+
+    /** Where the control API answers, or null when it does not run. */
+    public InetSocketAddress controlAddress()
+    {
+        return control == null ? null : control.address();
+    }
+
     /** The stack's non-zero counters, then the engine's (FWD_*): what /stats shows. Any thread. */
     public Map<String, Long> stats()
     {
         final Map<String, Long> out = new LinkedHashMap<>(stack.counters().snapshot());
         out.putAll(engine.counters().snapshot());
+        if (dhcp != null)
+        {
+            out.putAll(dhcp.counters().snapshot());
+        }
+        if (dns != null)
+        {
+            out.putAll(dns.counters().snapshot());
+        }
         return out;
     }
 
     @Override
     public void close()
     {
+        if (control != null)
+        {
+            control.close();
+        }
         loop.close();
         engine.close();
         io.close();
@@ -119,6 +210,10 @@ public final class Forwarder implements AutoCloseable
         private final StackConfig stackConfig = new StackConfig();
         private final ForwardConfig config = new ForwardConfig();
         private final List<Function<NetStack, ForwardLoop.DutyCycle>> services = new ArrayList<>();
+        private final List<PortForward> portForwards = new ArrayList<>();
+        private DhcpConfig dhcp;
+        private DnsForwarderConfig dns;
+        private InetSocketAddress control;
 
         /** The TAP to open (or create: root or CAP_NET_ADMIN) and bring up. */
         public Builder tap(final String name)
@@ -166,6 +261,37 @@ public final class Forwarder implements AutoCloseable
         public Builder service(final Function<NetStack, ForwardLoop.DutyCycle> service)
         {
             services.add(service);
+            return this;
+        }
+
+        /**
+         * Runs a DHCP server (RFC 2131) on the gateway's address; a config without an MTU gets the link's. Inbound
+         * port forwards then lead to its latest lease unless {@link ForwardConfig#guestAddress} is set.
+         */
+        public Builder dhcp(final DhcpConfig dhcpConfig)
+        {
+            this.dhcp = dhcpConfig;
+            return this;
+        }
+
+        /** Runs a DNS forwarder on the gateway's port 53, to the host's resolvers. */
+        public Builder dns(final DnsForwarderConfig dnsConfig)
+        {
+            this.dns = dnsConfig;
+            return this;
+        }
+
+        /** An inbound port forward opened at start (repeatable). */
+        public Builder portForward(final PortForward forward)
+        {
+            portForwards.add(forward);
+            return this;
+        }
+
+        /** Starts the control API (JSON over HTTP) on this loopback address; port 0 picks one. */
+        public Builder control(final InetSocketAddress address)
+        {
+            this.control = address;
             return this;
         }
 

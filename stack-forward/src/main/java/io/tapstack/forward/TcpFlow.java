@@ -33,7 +33,10 @@ final class TcpFlow implements TcpHandler
     private static final Logger LOG = LoggerFactory.getLogger(TcpFlow.class);
 
     private final ForwardEngine engine;
+    /** The guest's held SYN (outbound flows); null for an inbound port forward's. */
     private final HeldSyn syn;
+    /** The port forward whose host socket accepted this flow (inbound flows); null for outbound ones. */
+    private final InboundForwards.TcpForward inbound;
     private final int target;
     final long connectDeadlineNs;
     private SocketChannel channel;
@@ -65,10 +68,52 @@ final class TcpFlow implements TcpHandler
     {
         this.engine = engine;
         this.syn = syn;
+        this.inbound = null;
         this.target = target;
         this.connectDeadlineNs = connectDeadlineNs;
     }
 
+    /** An inbound flow: a host connection {@code accepted} on {@code forward}'s host socket, carried to the guest. */
+    TcpFlow(final ForwardEngine engine, final InboundForwards.TcpForward forward, final SocketChannel accepted)
+    {
+        this.engine = engine;
+        this.syn = null;
+        this.inbound = forward;
+        this.target = 0;
+        this.connectDeadlineNs = Long.MAX_VALUE;
+        this.channel = accepted;
+        this.synDecided = true;
+    }
+
+    /**
+     * An inbound flow's active open (RFC 9293 §3.10.1) from the gateway to {@code guestAddress}; the host socket is
+     * read only once the guest's handshake completes ({@link #onConnected}).
+     *
+     * @return false when the stack can make no connection (its limit): the caller closes the host socket
+     */
+    boolean startInbound(final int guestAddress, final long nowNs) throws IOException
+    {
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        guest = engine.tcp.connect(guestAddress, inbound.forward.guestPort(), this, nowNs);
+        if (guest == null)
+        {
+            return false;
+        }
+        key = channel.register(engine.selector, 0, this);
+        return true;
+    }
+
+    @Override
+    public void onConnected(final TcpConnection connection)
+    {
+        if (inbound != null && toHost == null && !finished)
+        {
+            inbound.connected++;
+            beginRelay(engine.nowNs());
+            pumpToHost(); // the guest may speak first
+        }
+    }
     /**
      * Opens the host socket and starts its connect.
      *
@@ -154,6 +199,13 @@ final class TcpFlow implements TcpHandler
             return;
         }
         engine.counters.increment(Counter.TCP_CONNECTED);
+        beginRelay(nowNs);
+        // a host that speaks first (a banner) may: the connection queues bytes until the handshake completes
+        pumpToGuest();
+    }
+
+    private void beginRelay(final long nowNs)
+    {
         lastActiveNs = nowNs;
         engine.relaying(this, nowNs);
         toHost = engine.takeBuffer();
@@ -162,8 +214,10 @@ final class TcpFlow implements TcpHandler
         toGuest = engine.takeBuffer();
         toGuest.limit(0);
         toGuestView = new UnsafeBuffer(toGuest);
-        // a host that speaks first (a banner) may: the connection queues bytes until the handshake completes
-        pumpToGuest();
+        if (inbound != null)
+        {
+            pumpToGuest();
+        }
     }
 
     /** The connect took longer than the engine's connect timeout: ICMP host unreachable, as a router's ARP failing. */
@@ -236,7 +290,14 @@ final class TcpFlow implements TcpHandler
     @Override
     public void onReset(final TcpConnection connection)
     {
-        if (!finished)
+        if (!finished && inbound != null && toHost == null)
+        {
+            // the guest refused the forwarded port (or never answered): the host client is reset, as a refused port
+            inbound.refused++;
+            engine.counters.increment(Counter.PF_TCP_REFUSED);
+            abortHost();
+        }
+        else if (!finished)
         {
             // the guest reset (or timed out): the host peer gets a reset too (SO_LINGER 0 closes with RST)
             engine.counters.increment(Counter.TCP_GUEST_RESETS);
@@ -257,7 +318,7 @@ final class TcpFlow implements TcpHandler
     /** Guest -> host: what waits in {@code toHost} first, then more from the connection while the host takes it. */
     private void pumpToHost()
     {
-        if (finished || guest == null)
+        if (finished || toHost == null)
         {
             return;
         }
@@ -269,6 +330,10 @@ final class TcpFlow implements TcpHandler
                 {
                     final int n = channel.write(toHost);
                     engine.counters.add(Counter.TCP_BYTES_TO_HOST, n);
+                    if (inbound != null)
+                    {
+                        inbound.bytesFromGuest += n;
+                    }
                     lastActiveNs = engine.nowNs();
                     if (toHost.hasRemaining())
                     {
@@ -304,7 +369,7 @@ final class TcpFlow implements TcpHandler
     /** Host -> guest: what waits in {@code toGuest} first, then more from the host while the guest takes it. */
     private void pumpToGuest()
     {
-        if (finished || guest == null)
+        if (finished || toHost == null)
         {
             return;
         }
@@ -322,6 +387,10 @@ final class TcpFlow implements TcpHandler
                     }
                     toGuest.position(toGuest.position() + n);
                     engine.counters.add(Counter.TCP_BYTES_TO_GUEST, n);
+                    if (inbound != null)
+                    {
+                        inbound.bytesToGuest += n;
+                    }
                     lastActiveNs = engine.nowNs();
                     if (toGuest.hasRemaining())
                     {
@@ -394,8 +463,12 @@ final class TcpFlow implements TcpHandler
         {
             return;
         }
-        guest.abort();
-        abortHost();
+        final TcpConnection connection = guest;
+        abortHost(); // first: the guest's reset then finds the flow finished
+        if (connection != null)
+        {
+            connection.abort();
+        }
     }
 
     /** A reset or error on the host socket ends this flow only: the guest gets a reset (RFC 9293 §3.10.5). */
@@ -429,6 +502,10 @@ final class TcpFlow implements TcpHandler
         }
         finished = true;
         closeQuietly();
+        if (inbound != null)
+        {
+            inbound.flowEnded(this);
+        }
         if (toHost != null)
         {
             // nothing touches them once finished: every entry point checks it first

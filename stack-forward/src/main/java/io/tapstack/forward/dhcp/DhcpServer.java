@@ -53,6 +53,8 @@ public final class DhcpServer implements AutoCloseable
     private final UnsafeBuffer replyBuffer = new UnsafeBuffer(new byte[REPLY_BUFFER_LENGTH]);
     private final DhcpMessage request = new DhcpMessage();
     private final DhcpMessage reply = new DhcpMessage();
+    /** The address of the latest DHCPACK with a lease (0 before any): where inbound port forwards go by default. */
+    private volatile int lastLeasedAddress;
 
     private DhcpServer(final NetStack stack, final UdpEndpoint endpoint, final DhcpConfig config)
     {
@@ -130,6 +132,12 @@ public final class DhcpServer implements AutoCloseable
     {
         final int slot = leases.slotOfClient(mac);
         return slot != LeaseTable.NONE && leases.isHeldBy(slot, mac, nowNs) ? leases.address(slot) : 0;
+    }
+
+    /** The address the latest DHCPACK leased (0 before any); any thread. */
+    public int lastLeasedAddress()
+    {
+        return lastLeasedAddress;
     }
 
     /** Unbinds port 67. */
@@ -316,6 +324,7 @@ public final class DhcpServer implements AutoCloseable
             LOG.debug("leased {} to {} for {} s", Ipv4Address.toString(leases.address(slot)), MacAddress.toString(mac),
                 seconds);
         }
+        lastLeasedAddress = leases.address(slot);
         sendReply(DhcpMessage.DHCPACK, leases.address(slot), seconds, nowNs);
     }
 
