@@ -1,14 +1,12 @@
 package io.tapstack.forward;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLongArray;
+import io.tapstack.EnumCounters;
 
 /**
  * What the forwarding engine did, for /stats and tests. Written only by the engine thread (a plain read and a
  * release store), readable from any thread.
  */
-public final class ForwardCounters
+public final class ForwardCounters extends EnumCounters<ForwardCounters.Counter>
 {
     /** Every counter; gauges say so. */
     public enum Counter
@@ -39,33 +37,8 @@ public final class ForwardCounters
         PF_UDP_DATAGRAMS_TO_HOST, PF_UDP_DROPS
     }
 
-    private static final Counter[] ALL = Counter.values();
-    private final AtomicLongArray values = new AtomicLongArray(ALL.length);
-
-    void increment(final Counter counter)
+    ForwardCounters()
     {
-        add(counter, 1);
-    }
-
-    void add(final Counter counter, final long delta)
-    {
-        final int i = counter.ordinal();
-        values.lazySet(i, values.get(i) + delta);
-    }
-
-    public long get(final Counter counter)
-    {
-        return values.get(counter.ordinal());
-    }
-
-    /** Every counter by its /stats name ({@code fwd_tcp_syns}...), in declaration order. */
-    public Map<String, Long> snapshot()
-    {
-        final Map<String, Long> out = new LinkedHashMap<>();
-        for (final Counter c : ALL)
-        {
-            out.put("fwd_" + c.name().toLowerCase(java.util.Locale.ROOT), get(c));
-        }
-        return out;
+        super(Counter.class, "fwd_", 40); // the /stats names: fwd_tcp_syns, ...
     }
 }
