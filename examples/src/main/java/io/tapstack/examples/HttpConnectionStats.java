@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -42,7 +43,8 @@ final class HttpConnectionStats implements AutoCloseable
     private final long periodMs;
     private final long startNs = System.nanoTime();
     private final ScheduledExecutorService timer;
-    private volatile long lastViewedNs = Long.MIN_VALUE;
+    /** When the JSON was last asked for; at first, long enough ago that nobody watches. */
+    private volatile long lastViewedNs = System.nanoTime() - 2 * WATCHED_FOR_NS;
     // guarded by this
     private TcpConnections latest = new TcpConnections(List.of(), 0);
     private long latestAtMs = -1;
@@ -169,7 +171,14 @@ final class HttpConnectionStats implements AutoCloseable
         lastViewedNs = System.nanoTime();
         if (idle)
         {
-            timer.execute(this::sampleNow);
+            try
+            {
+                timer.execute(this::sampleNow); // at once: the first look need not wait a whole period
+            }
+            catch (final RejectedExecutionException ex)
+            {
+                LOG.debug("the sampler has stopped (the server is closing)");
+            }
         }
         synchronized (this)
         {
