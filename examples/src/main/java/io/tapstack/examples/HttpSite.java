@@ -344,7 +344,8 @@ final class HttpSite
         sb.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">")
             .append("<title>tapstack counters</title>\n")
             .append("<style>body{font-family:sans-serif}td{padding:0 1em}td.n{text-align:right;")
-            .append("font-family:monospace}table.connections td{font-family:monospace;text-align:right}")
+            .append("font-family:monospace}table.connections{font-size:90%}")
+            .append("table.connections td{font-family:monospace;text-align:right;padding:0 .5em}")
             .append("</style></head>\n<body>\n<h1>tapstack counters</h1>\n<p>");
         for (final Map.Entry<String, String> e : stackInfo.entrySet())
         {

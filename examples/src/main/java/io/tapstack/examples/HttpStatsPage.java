@@ -28,7 +28,7 @@ final class HttpStatsPage
             return e;
           }
           function chart(history) {
-            var s = svg('svg', {width: 360, height: 90, viewBox: '0 0 360 90', 'class': 'cwnd'});
+            var s = svg('svg', {width: 300, height: 75, viewBox: '0 0 360 90', 'class': 'cwnd'});
             s.appendChild(svg('rect', {x: 0, y: 0, width: 360, height: 90, fill: '#f7f7f7'}));
             var t0 = history.length ? history[0][0] : 0;
             var span = history.length ? Math.max(1, history[history.length - 1][0] - t0) : 1;
@@ -39,6 +39,10 @@ final class HttpStatsPage
             });
             s.appendChild(svg('polyline', {points: points.join(' '), fill: 'none', stroke: '#1565c0',
               'stroke-width': 1.5}));
+            if (points.length) {
+              var last = points[points.length - 1].split(',');
+              s.appendChild(svg('circle', {cx: last[0], cy: last[1], r: 2.5, fill: '#1565c0'})); // the latest sample
+            }
             var label = svg('text', {x: 5, y: 11, 'font-size': 10, fill: '#333'});
             label.textContent = 'cwnd, max ' + max + ' B, last ' + Math.round(span / 1000) + ' s';
             s.appendChild(label);
