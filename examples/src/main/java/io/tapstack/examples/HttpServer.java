@@ -89,7 +89,9 @@ final class HttpServer
         info.put("mode", options.get("mode"));
         final HttpStats stats = new HttpStats();
         final io.tapstack.dev.ImpairedDevice impaired = ImpairmentCounts.find(stack.stack().device());
-        final HttpSite site = new HttpSite(root, () -> countersAndImpairments(stack, impaired), info, stats);
+        final HttpConnectionStats connections = new HttpConnectionStats(stack.sockets());
+        final HttpSite site = new HttpSite(root, () -> countersAndImpairments(stack, impaired), info, stats,
+            connections);
         final int port = Servers.port(options);
         final AsyncTcpService server;
         try
@@ -103,12 +105,13 @@ final class HttpServer
         catch (final IOException ex)
         {
             System.err.println("http: " + ex.getMessage());
+            connections.close();
             command.stop(null);
             return 1;
         }
         LOG.info("http listening on http://{}:{}/ serving {}; Ctrl-C to stop",
             Ipv4Address.toString(stack.sockets().address()), port, root == null ? "the built-in page" : root);
-        return command.serveUntilStopped(() -> server.summary() + stats.summary(), server);
+        return command.serveUntilStopped(() -> server.summary() + stats.summary(), server, connections);
     }
 
     /**

@@ -45,18 +45,28 @@ final class HttpSite
     private final Supplier<Map<String, Long>> stackCounters;
     private final Map<String, String> stackInfo;
     private final HttpStats stats;
+    /** The live TCP connections of /stats/connections.json, or null where there are none to show. */
+    private final HttpConnectionStats connections;
+
+    HttpSite(final Path root, final Supplier<Map<String, Long>> stackCounters, final Map<String, String> stackInfo,
+        final HttpStats stats)
+    {
+        this(root, stackCounters, stackInfo, stats, null);
+    }
 
     /**
      * @param root the directory to serve (a real path), or null for the built-in page
      * @param stackInfo address, MAC, TAP name: shown on the pages
+     * @param connections the stack's TCP connections for /stats, or null (the page's table stays empty)
      */
     HttpSite(final Path root, final Supplier<Map<String, Long>> stackCounters, final Map<String, String> stackInfo,
-        final HttpStats stats)
+        final HttpStats stats, final HttpConnectionStats connections)
     {
         this.root = root;
         this.stackCounters = stackCounters;
         this.stackInfo = stackInfo;
         this.stats = stats;
+        this.connections = connections;
     }
 
     HttpResponse respond(final HttpRequest request) throws IOException
@@ -92,6 +102,11 @@ final class HttpSite
         if ("/stats.json".equals(path))
         {
             return statsJson();
+        }
+        if ("/stats/connections.json".equals(path))
+        {
+            final String body = connections != null ? connections.json() : HttpConnectionStats.NONE_JSON;
+            return HttpResponse.of(200, "application/json", body).header("Cache-Control", "no-store");
         }
         if ("/stats".equals(path))
         {
@@ -287,6 +302,7 @@ final class HttpSite
             .append(escapeHtml(stackInfo.getOrDefault("ip", "?"))).append(").</p>\n<ul>\n")
             .append("<li><a href=\"/stats\">/stats</a>: the stack's counters</li>\n")
             .append("<li><a href=\"/stats.json\">/stats.json</a>: the same as JSON</li>\n")
+            .append("<li><a href=\"/stats/connections.json\">/stats/connections.json</a>: live TCP connections</li>\n")
             .append("</ul>\n<p>Start the server with <code>--root DIR</code> to serve files instead.</p>\n")
             .append("</body></html>\n");
         return sb.toString();
@@ -326,20 +342,25 @@ final class HttpSite
     {
         final StringBuilder sb = new StringBuilder(8192);
         sb.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">")
-            .append("<meta http-equiv=\"refresh\" content=\"2\"><title>tapstack counters</title>\n")
+            .append("<title>tapstack counters</title>\n")
             .append("<style>body{font-family:sans-serif}td{padding:0 1em}td.n{text-align:right;")
-            .append("font-family:monospace}</style></head>\n<body>\n<h1>tapstack counters</h1>\n<p>");
+            .append("font-family:monospace}table.connections{font-size:90%}")
+            .append("table.connections td{font-family:monospace;text-align:right;padding:0 .5em}")
+            .append("</style></head>\n<body>\n<h1>tapstack counters</h1>\n<p>");
         for (final Map.Entry<String, String> e : stackInfo.entrySet())
         {
             sb.append(escapeHtml(e.getKey())).append(" <b>").append(escapeHtml(e.getValue())).append("</b> · ");
         }
-        sb.append("up ").append(stats.uptimeMs() / 1000).append(" s · refreshes every 2 s · ")
-            .append("<a href=\"/stats.json\">JSON</a></p>\n<h2>HTTP</h2>\n<table>\n");
+        sb.append("up ").append(stats.uptimeMs() / 1000).append(" s · <span id=\"updated\">live</span> · ")
+            .append("<a href=\"/stats.json\">JSON</a> · <a href=\"/stats/connections.json\">connections</a></p>\n");
+        HttpStatsPage.appendConnections(sb);
+        sb.append("<h2>HTTP</h2>\n<table><tbody id=\"http-counters\">\n");
         for (final Map.Entry<String, Long> e : stats.snapshot().entrySet())
         {
             row(sb, e.getKey(), e.getValue());
         }
-        sb.append("</table>\n<h2>Stack</h2>\n<p>Counters that are still zero are left out.</p>\n<table>\n");
+        sb.append("</tbody></table>\n<h2>Stack</h2>\n<p>Counters that are still zero are left out.</p>\n")
+            .append("<table><tbody id=\"stack-counters\">\n");
         String layer = "";
         for (final Map.Entry<String, Long> e : stackCounters.get().entrySet())
         {
@@ -357,8 +378,10 @@ final class HttpSite
             }
             row(sb, name, e.getValue());
         }
-        sb.append("</table>\n<p>as of ").append(HttpResponse.HTTP_DATE.format(Instant.now()))
-            .append("</p>\n</body></html>\n");
+        sb.append("</tbody></table>\n<p>first drawn ").append(HttpResponse.HTTP_DATE.format(Instant.now()))
+            .append("</p>\n");
+        HttpStatsPage.appendScript(sb);
+        sb.append("</body></html>\n");
         return HttpResponse.of(200, "text/html; charset=utf-8", sb.toString()).header("Cache-Control", "no-store");
     }
 

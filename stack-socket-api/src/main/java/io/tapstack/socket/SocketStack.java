@@ -11,7 +11,6 @@ import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.BindException;
@@ -70,6 +69,7 @@ public final class SocketStack implements AutoCloseable
     static final int UDP_CLOSE = 22;
     static final int UDP_PUMP = 23;
     static final int PING = 30;
+    static final int TCP_SNAPSHOT = 31;
 
     static final int ID_OFFSET = CommandRing.ID_OFFSET;
     static final int ARG1_OFFSET = CommandRing.ARG1_OFFSET;
@@ -88,6 +88,7 @@ public final class SocketStack implements AutoCloseable
     private final Map<Object, Runnable> live = new ConcurrentHashMap<>();
     private final MessageHandler commandHandler = this::onCommand;
     private final PingService pings;
+    private final TcpConnectionSnapshots snapshots = new TcpConnectionSnapshots(this);
     /** Returns of blocked application threads from their waits: each a signal that may have made one ready. */
     private final LongAdder blockedWakeups = new LongAdder();
     private volatile boolean closed;
@@ -97,7 +98,6 @@ public final class SocketStack implements AutoCloseable
     private final Int2ObjectHashMap<TcpSocketPump> connections = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<TcpServerSocket> listeners = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<UdpSocket> udpSockets = new Int2ObjectHashMap<>();
-    /** Opens and binds: routes, ephemeral listening ports, connects that ARP gave up on. */
     /** Opens and binds on the stack side; {@link SocketOpens#noRouteTo} is for any thread. */
     final SocketOpens opens;
     /** The time commands run at in this duty cycle (the stack takes time as a parameter, never reads a clock). */
@@ -264,8 +264,7 @@ public final class SocketStack implements AutoCloseable
     }
 
     /** {@link #connectAsync(String, int)} with per-connection options. */
-    public CompletableFuture<TcpSocket> connectAsync(final String address, final int port,
-        final SocketOptions options)
+    public CompletableFuture<TcpSocket> connectAsync(final String address, final int port, final SocketOptions options)
     {
         return connectAsync(Ipv4Address.parse(address), port, options);
     }
@@ -278,8 +277,7 @@ public final class SocketStack implements AutoCloseable
     }
 
     /** {@link #connectAsync(int, int)} with per-connection options. */
-    public CompletableFuture<TcpSocket> connectAsync(final int address, final int port,
-        final SocketOptions options)
+    public CompletableFuture<TcpSocket> connectAsync(final int address, final int port, final SocketOptions options)
     {
         final CompletableFuture<TcpSocket> failed = failIfClosed();
         if (failed != null)
@@ -321,6 +319,12 @@ public final class SocketStack implements AutoCloseable
     public Ping ping()
     {
         return new Ping(pings);
+    }
+
+    /** Up to {@code max} (1..4096) TCP connections, each with a TcpInfo taken on the stack thread; for monitoring. */
+    public CompletableFuture<TcpConnections> tcpConnections(final int max)
+    {
+        return snapshots.request(max);
     }
 
     /** The stack's counters; readable from any thread. */
@@ -538,6 +542,7 @@ public final class SocketStack implements AutoCloseable
         }
         live.clear();
         pings.stackClosed();
+        snapshots.stackClosed();
     }
 
     // ------------------------------------------------------------------------------------------ stack thread
@@ -642,6 +647,7 @@ public final class SocketStack implements AutoCloseable
                     }
                 }
                 case PING -> pings.onPingCommand(id, arg1, arg2, commandNowNs);
+                case TCP_SNAPSHOT -> snapshots.onCommand(id, arg1, connections, commandNowNs);
                 default -> LOG.warn("unknown command {}", type);
             }
         }

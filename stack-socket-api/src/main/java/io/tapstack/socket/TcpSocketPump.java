@@ -74,6 +74,12 @@ final class TcpSocketPump implements TcpHandler
             + t.sendBuffered();
     }
 
+    /** The TCP connection, or null before it exists (a connect waiting for ARP). Stack thread. */
+    TcpConnection tcp()
+    {
+        return tcp;
+    }
+
     void attach(final TcpConnection connection)
     {
         this.tcp = connection;
