@@ -236,7 +236,10 @@ final class InboundForwards
         }
         else
         {
-            final DatagramChannel channel = DatagramChannel.open();
+            // an IPv4 socket for an IPv4 address: a sender decodes from a sockaddr_in, not an IPv4-mapped IPv6 one
+            // (fewer bytes allocated by DatagramChannel.receive whenever the sender changes)
+            final DatagramChannel channel = forward.hostAddress() instanceof java.net.Inet4Address
+                ? DatagramChannel.open(java.net.StandardProtocolFamily.INET) : DatagramChannel.open();
             try
             {
                 channel.bind(local);
