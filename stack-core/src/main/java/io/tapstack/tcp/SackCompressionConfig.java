@@ -16,13 +16,19 @@ public final class SackCompressionConfig
     /** RFC 5681 §3.2 DupThresh: the sender needs three duplicate ACKs to retransmit without SACK information. */
     public static final int MIN_IMMEDIATE_DUPLICATE_ACKS = 3;
 
-    private boolean enabled = true;
+    private boolean enabled;
     private int immediateDuplicateAcks = MIN_IMMEDIATE_DUPLICATE_ACKS;
     private long maxDelayNs = TimeUnit.MILLISECONDS.toNanos(1);
     private int rttDivisor = 20;
     private int maxHeldSegments = 44;
 
-    /** On by default: SACK-carrying duplicate ACKs are compressed as above. Off: every one goes at once. */
+    /**
+     * Off by default: every duplicate ACK goes at once (RFC 5681 §4.2). On, they are compressed as above: fewer
+     * packets from a receiver behind a hole (in the two-stack simulation at 1% and 5% loss, 28% and 12% fewer, goodput
+     * and timeouts no worse), but at 10% loss a held ACK that is lost takes several segments' reports with it and
+     * thins the ACK clock of a small window: goodput fell by a quarter and timeouts rose from 68 to 119 over ten
+     * seeds ({@code TcpSackCompressionSimulationTest}), so it is not the default until that is understood.
+     */
     public SackCompressionConfig enabled(final boolean enabled)
     {
         this.enabled = enabled;

@@ -47,7 +47,7 @@ public final class TcpConfig
     private boolean rack = true;
     private long tlpWorstCaseDelayedAckNs = TimeUnit.MILLISECONDS.toNanos(200);
     private long tlpMinPtoNs = TimeUnit.MILLISECONDS.toNanos(10);
-    /** Receiver SACK compression (fewer duplicate ACKs in a loss episode); adjust in place, fluent. */
+    /** Receiver SACK compression (fewer duplicate ACKs in a loss episode; off by default); adjust in place. */
     public final SackCompressionConfig sackCompression = new SackCompressionConfig();
 
     /**

@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Receiver SACK compression between two stacks over a lossy 10 ms path in simulated time, against the same transfer
  * with every duplicate ACK sent at once, on the same seeds: the receiver sends fewer packets while the sender's
- * goodput does not fall and its timeouts do not rise (the held ACKs wait at most min(1 ms, RTT/20) = 0.5 ms here).
+ * goodput does not fall and its timeouts do not rise at 1% and 5% loss (the held ACKs wait at most min(1 ms, RTT/20)
+ * = 0.5 ms here); at 10% they do, which is why it is off by default.
  */
 class TcpSackCompressionSimulationTest
 {
@@ -27,10 +28,16 @@ class TcpSackCompressionSimulationTest
         return Impairment.NONE.withLoss(perHop).withReorder(0.01, 2 * MS).withDelayNs(2 * MS, 0);
     }
 
-    /** Bounds asserted with a margin below what was measured (see the printed line and the commit message). */
+    /**
+     * Measured (seeds 40-49, 2 MiB each): at per-hop loss 0.005 on 24.3 Mbit/s and 0 RTOs, the receiver sending
+     * 10,507 segments, against 22.6, 0 and 14,506 off; at 0.0253 5.91, 4, 12,754 against 5.94, 9, 14,512; at 0.0513
+     * 1.84, 119, 13,402 against 2.38, 68, 14,540: the harm at 10% loss that keeps it off by default. Bounds asserted
+     * with a margin: goodput and timeouts no worse at 1% and 5%; at 10% goodput no lower than 0.7x (measured 0.77x).
+     */
     @ParameterizedTest(name = "per-hop loss {0}")
-    @CsvSource({"0.005", "0.0253", "0.0513"})
-    void compressionKeepsGoodputAndTimeoutsAndSendsFewerAcks(final double perHop)
+    @CsvSource({"0.005, 0.95, true", "0.0253, 0.95, true", "0.0513, 0.7, false"})
+    void compressionSendsFewerAcksAndKeepsGoodputAndTimeoutsAtModerateLoss(final double perHop,
+        final double goodputRatio, final boolean timeoutsNoWorse)
     {
         final int bytes = 2 * 1024 * 1024;
         final Totals on = new Totals();
@@ -49,8 +56,11 @@ class TcpSackCompressionSimulationTest
         assertEquals(0, off.heldSegments, "none held when off");
         assertTrue(on.receiverSegments < off.receiverSegments, "fewer ACKs: " + on.receiverSegments + " against "
             + off.receiverSegments);
-        assertTrue(onMbps >= 0.95 * offMbps, "goodput on " + onMbps + ", off " + offMbps);
-        assertTrue(on.rtos <= off.rtos + 2 + off.rtos / 10, "RTOs on " + on.rtos + ", off " + off.rtos);
+        assertTrue(onMbps >= goodputRatio * offMbps, "goodput on " + onMbps + ", off " + offMbps);
+        if (timeoutsNoWorse)
+        {
+            assertTrue(on.rtos <= off.rtos + 2, "RTOs on " + on.rtos + ", off " + off.rtos);
+        }
     }
 
     static final class Totals

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * Receiver SACK compression ({@link SackCompressionConfig}): the first three duplicate ACKs of an episode go at once
+ * Receiver SACK compression ({@link SackCompressionConfig}, turned on here): the first three duplicate ACKs of an episode go at once
  * (RFC 5681 §4.2, §3.2's DupThresh); later out-of-order segments past the highest hole are acknowledged together
  * after min(1 ms, RTT/20), unless one fills a gap (RFC 5681 §4.2), duplicates data (RFC 2883 §4) or opens a new
  * range while another's growth is held (RFC 2018 §4). One rule per test against a scripted peer.
@@ -35,7 +35,11 @@ class TcpSackCompressionTest
      */
     private TcpScript sackPeer(final Consumer<TcpConfig> config)
     {
-        final TcpScript t = new TcpScript(config);
+        final TcpScript t = new TcpScript(c ->
+        {
+            c.sackCompression.enabled(true); // off by default (see SackCompressionConfig#enabled)
+            config.accept(c);
+        });
         t.tcp.eventListener(new TcpEventListener()
         {
             @Override
@@ -229,6 +233,12 @@ class TcpSackCompressionTest
         }
         t.expectNothing();
         assertEquals(0, t.count(Counter.TCP_SACK_COMPRESSED_SEGMENTS));
+    }
+
+    @Test
+    void offByDefault()
+    {
+        assertEquals(false, new TcpConfig().sackCompression.enabled());
     }
 
     @Test
