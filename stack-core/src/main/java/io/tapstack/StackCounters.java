@@ -79,6 +79,11 @@ public final class StackCounters extends EnumCounters<StackCounters.Counter>
         /** RFC 3042: segments of new data sent for the first duplicate ACKs, before a loss is declared. */
         TCP_LIMITED_TRANSMITS,
         /**
+         * Receiver SACK compression: out-of-order segments whose ACK was held (not sent at once, RFC 5681 §4.2), and
+         * the ACKs that acknowledged them together; the difference is ACKs saved.
+         */
+        TCP_SACK_COMPRESSED_SEGMENTS, TCP_SACK_COMPRESSED_ACKS,
+        /**
          * Gateway mode: SYNs held for an interceptor; retransmitted SYNs of a held one (dropped); SYNs refused at the
          * bound; held SYNs accepted (handshake goes on), refused (reset) and dropped (the engine reports it by ICMP);
          * connections of a foreign local address that closed without a TIME-WAIT record.

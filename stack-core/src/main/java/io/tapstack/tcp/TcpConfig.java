@@ -47,6 +47,8 @@ public final class TcpConfig
     private boolean rack = true;
     private long tlpWorstCaseDelayedAckNs = TimeUnit.MILLISECONDS.toNanos(200);
     private long tlpMinPtoNs = TimeUnit.MILLISECONDS.toNanos(10);
+    /** Receiver SACK compression (fewer duplicate ACKs in a loss episode; off by default); adjust in place. */
+    public final SackCompressionConfig sackCompression = new SackCompressionConfig();
 
     /**
      * The send buffer a connection starts with: bytes written but not yet acknowledged. It grows, with the congestion

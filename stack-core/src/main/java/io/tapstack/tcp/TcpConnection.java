@@ -419,7 +419,7 @@ public final class TcpConnection
         {
             if ((flags & TcpFlags.ACK) != 0)
             {
-                rcv.onAckSent();
+                rcv.onAckSent(nowNs);
                 ts.lastAckSent = rcv.rcvNxt; // RFC 7323 §4.3: Last.ACK.sent
             }
             snd.lastSendNs = nowNs;

@@ -26,6 +26,12 @@ public interface TcpEventListener
     String LOSS_RACK = "rack";
     String LOSS_RACK_TIMER = "rack-timer";
     String LOSS_TLP = "tlp-repaired";
+    /** {@link #onSackCompressedAck} reasons: the hold's time ran out; enough segments waited; a new range arrived. */
+    String SACK_RELEASE_TIMER = "timer";
+    String SACK_RELEASE_COUNT = "count";
+    String SACK_RELEASE_NEW_BLOCK = "new-block";
+    /** An ACK sent for its own reason (a filled gap, a duplicate, data or a window update) took the held ones. */
+    String SACK_RELEASE_OTHER_ACK = "other-ack";
 
     default void onStateChange(final TcpConnection connection, final TcpState from, final TcpState to,
         final long nowNs)
@@ -57,6 +63,15 @@ public interface TcpEventListener
 
     /** Sequence space {@code [seq, seq + length)} was deemed lost, for {@code reason} (a {@code LOSS_*} constant). */
     default void onLossDetected(final TcpConnection connection, final int seq, final int length, final String reason,
+        final long nowNs)
+    {
+    }
+
+    /**
+     * Receiver SACK compression ({@link SackCompressionConfig}): an ACK went that acknowledged {@code heldSegments}
+     * out-of-order segments whose own ACKs were held, for {@code reason} (a {@code SACK_RELEASE_*} constant).
+     */
+    default void onSackCompressedAck(final TcpConnection connection, final int heldSegments, final String reason,
         final long nowNs)
     {
     }

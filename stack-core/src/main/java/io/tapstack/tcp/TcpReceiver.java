@@ -61,6 +61,8 @@ final class TcpReceiver
     private boolean dsackWritten;
     private final int[] scratchLefts = new int[4];
     private final int[] scratchRights = new int[4];
+    /** Holds the duplicate ACKs of out-of-order segments past the highest hole, after the first few. */
+    private final SackCompressor sackCompressor;
 
     // --- acknowledgment policy
     /** The most a SACK option takes from a segment: four blocks and two NOPs (RFC 2018 §3). */
@@ -81,6 +83,7 @@ final class TcpReceiver
         this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes(), config.receiveBufferMaxBytes(), memory);
         this.reassembler = new SegmentReassembler(receiveBuffer, config.maxOutOfOrderIntervals());
         this.tuner = new ReceiveBufferTuner(receiveBuffer, ts, counters);
+        this.sackCompressor = new SackCompressor(config.sackCompression, counters, connection);
         // RFC 7323 §2.3: the shift is fixed at the SYN, so it is chosen for the largest the buffer may grow to
         this.offeredWindShift = windowShiftFor(config.receiveBufferMaxBytes());
     }
@@ -173,6 +176,7 @@ final class TcpReceiver
         final long nowNs)
     {
         final boolean inOrder = seq == rcvNxt || SeqNum.lt(seq, rcvNxt);
+        boolean duplicate = false;
         if (SeqNum.lt(seq, rcvNxt))
         {
             // RFC 2883 §4 (1): the part received before is reported as a D-SACK block
@@ -182,7 +186,13 @@ final class TcpReceiver
         {
             // RFC 2883 §4 (2): a duplicate of out-of-order data held: its block, then the block holding it
             noteDuplicate(seq, dataLength);
+            duplicate = true;
         }
+        // out of order and at or past the highest range held: it fills no gap, so its ACK may be held (RFC 5681 §4.2)
+        final int ranges = reassembler.intervalCount();
+        final int highestEdge = ranges > 0 ? reassembler.intervalRight(ranges - 1) : rcvNxt;
+        final boolean pastHighest = !inOrder && !duplicate && SeqNum.ge(seq, highestEdge);
+        final boolean opensRange = pastHighest && (ranges == 0 || SeqNum.gt(seq, highestEdge));
         final int accepted = reassembler.insert(seq, rcvNxt, seg.buffer(), dataOffset,
             Math.min(dataLength, Math.max(0, SeqNum.diff(rcvAnnouncedEdge, seq))));
         final int delivered = reassembler.drain(rcvNxt);
@@ -195,7 +205,16 @@ final class TcpReceiver
         {
             // RFC 5681 §4.2: out-of-order data, or data that fills a hole, is acknowledged at once
             counters.increment(Counter.TCP_OUT_OF_ORDER_SEGMENTS);
-            ackNow = true;
+            final long ackByNs = sackEnabled && pastHighest && accepted > 0
+                ? sackCompressor.onExtendingArrival(rcvNxt, opensRange, compressionRttNs(), nowNs) : NONE;
+            if (ackByNs == NONE)
+            {
+                ackNow = true;
+            }
+            else
+            {
+                delayedAckDeadline = Math.min(delayedAckDeadline, ackByNs); // the connection's delayed-ACK timer
+            }
         }
         else if (dataLength >= sendMss - (sackEnabled ? MAX_SACK_OPTION_BYTES : 0))
         {
@@ -291,9 +310,24 @@ final class TcpReceiver
         dsackWritten = dsackPending && n > 0;
     }
 
-    /** An ACK went out: nothing more to acknowledge until new data arrives. */
-    void onAckSent()
+    /**
+     * The round trip a held ACK is measured against: the smaller of the sender's SRTT and the receiver's own
+     * estimate (either may lack a sample, e.g. SRTT on a connection that only receives), 0 with neither.
+     */
+    private long compressionRttNs()
     {
+        final long srttNs = connection.snd.rtt.srttNs();
+        final long rcvRttNs = tuner.rttNs();
+        return srttNs <= 0 ? rcvRttNs : rcvRttNs <= 0 ? srttNs : Math.min(srttNs, rcvRttNs);
+    }
+
+    /** An ACK went out: nothing more to acknowledge until new data arrives. */
+    void onAckSent(final long nowNs)
+    {
+        if (sackEnabled)
+        {
+            sackCompressor.onAckSent(rcvNxt, reassembler.intervalCount() > 0, nowNs);
+        }
         if (blocksWritten > 0)
         {
             counters.add(Counter.TCP_SACK_BLOCKS_TX, blocksWritten);

@@ -211,6 +211,16 @@ public final class TcpSampler implements TcpEventListener, AutoCloseable
         }
     }
 
+    @Override
+    public void onSackCompressedAck(final TcpConnection c, final int heldSegments, final String reason,
+        final long nowNs)
+    {
+        if (c != connection && next != null)
+        {
+            next.onSackCompressedAck(c, heldSegments, reason, nowNs);
+        }
+    }
+
     private void row(final String event, final String cause, final long nowNs)
     {
         if (failed)
