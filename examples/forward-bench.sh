@@ -12,6 +12,7 @@
 # Every namespace is made and deleted here; every server listens in the host namespace, every client runs in the
 # guest's; each step is bounded by `timeout`. About 4 minutes (--quick: about a minute, figures not worth quoting).
 # Usage (root): examples/forward-bench.sh [--quick] [--only veth|forward|slirp4netns|pasta]
+# (FORWARD_ARGS="--idle-spins 0" adds options to the forward command's.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=examples/target/tapstack-examples.jar
@@ -123,7 +124,7 @@ run_veth() {
 run_forward() { # $1: MTU
   host_up
   ip netns exec "$HOST" timeout 600 taskset -c 0 java -jar "$JAR" forward --tap fwdb0 --gateway 10.0.2.2/24 \
-    --host-loopback 10.0.2.2 --allow 127.0.0.0/8 --mtu "$1" >"$WORK/forward.log" 2>&1 &
+    --host-loopback 10.0.2.2 --allow 127.0.0.0/8 --mtu "$1" ${FORWARD_ARGS:-} >"$WORK/forward.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 100); do ip netns exec "$HOST" ip link show fwdb0 >/dev/null 2>&1 && break; sleep 0.2; done
   ip netns exec "$HOST" ip link set fwdb0 netns "$GUEST"

@@ -59,6 +59,8 @@ final class Forward
             .option("connect-timeout-ms", "N", "a host connect longer than this is ICMP host unreachable", "10000")
             .option("udp-idle-ms", "N", "a UDP flow idle this long is closed", "60000")
             .option("tcp-idle-ms", "N", "a TCP flow idle this long is reset on both sides (0: never)", "0")
+            .option("idle-spins", "N", "empty cycles the engine's thread spins before it yields, then blocks", "50")
+            .option("idle-yields", "N", "empty cycles it yields the CPU before it blocks", "10")
             .option("dhcp", "FIRST-LAST", "serve DHCP from the gateway: this pool, the gateway as router (and DNS "
                 + "server with --dns), the link's MTU", "off")
             .option("lease-seconds", "N", "DHCP lease time", "3600")
@@ -90,12 +92,15 @@ final class Forward
             final long connectMs = options.getLong("connect-timeout-ms", 1, 3_600_000, "--connect-timeout-ms");
             final long udpIdleMs = options.getLong("udp-idle-ms", 1, 86_400_000, "--udp-idle-ms");
             final long tcpIdleMs = options.getLong("tcp-idle-ms", 0, 30L * 86_400_000, "--tcp-idle-ms");
+            final int idleSpins = options.getInt("idle-spins", 0, 1_000_000, "--idle-spins");
+            final int idleYields = options.getInt("idle-yields", 0, 1_000_000, "--idle-yields");
             builder.configure(c ->
             {
                 c.hostLoopbackAddress(loopback).maxTcpFlows(maxTcp).maxPendingConnects(maxPending)
                     .maxUdpFlows(maxUdp).connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(connectMs))
                     .udpIdleTimeoutNs(TimeUnit.MILLISECONDS.toNanos(udpIdleMs))
-                    .tcpIdleTimeoutNs(TimeUnit.MILLISECONDS.toNanos(tcpIdleMs));
+                    .tcpIdleTimeoutNs(TimeUnit.MILLISECONDS.toNanos(tcpIdleMs)).idleSpins(idleSpins)
+                    .idleYields(idleYields);
                 for (final String net : options.has("allow") ? options.getAll("allow") : java.util.List.<String>of())
                 {
                     c.allow().add(cidr(net, "--allow"));

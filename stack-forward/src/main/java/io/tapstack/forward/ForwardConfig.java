@@ -27,6 +27,9 @@ public final class ForwardConfig
     private int udpDatagramsPerWake = 64;
     private int guestAddress = 0;
     private int maxPortForwards = 64;
+    private int idleSpins = 50;
+    private int idleYields = 10;
+    private long maxIdleNs = TimeUnit.MILLISECONDS.toNanos(100);
 
     /**
      * The host's loopback mapping (slirp4netns's 10.0.2.2): connections and datagrams the guest sends to this address
@@ -200,8 +203,55 @@ public final class ForwardConfig
         return maxPortForwards;
     }
 
+    /**
+     * Empty duty cycles the engine's thread spins (a spin-wait hint between them) before it yields, then blocks:
+     * each is a whole cycle (a read(2) on the TAP, a selectNow), a microsecond or two, so that a busy engine picks
+     * up the next frame or host reply without paying a thread wake-up. 0..1,000,000; keep it short on two cores.
+     */
+    public ForwardConfig idleSpins(final int n)
+    {
+        this.idleSpins = n;
+        return this;
+    }
+
+    public int idleSpins()
+    {
+        return idleSpins;
+    }
+
+    /** Empty duty cycles with a {@code Thread.yield()} after the spins, before blocking; 0..1,000,000. */
+    public ForwardConfig idleYields(final int n)
+    {
+        this.idleYields = n;
+        return this;
+    }
+
+    public int idleYields()
+    {
+        return idleYields;
+    }
+
+    /**
+     * The longest the engine's thread blocks with nothing scheduled (a frame, a host socket, a task or a deadline
+     * ends a block early): it bounds only how late it sees a stop request. 1 µs..60 s.
+     */
+    public ForwardConfig maxIdleNs(final long ns)
+    {
+        this.maxIdleNs = ns;
+        return this;
+    }
+
+    public long maxIdleNs()
+    {
+        return maxIdleNs;
+    }
+
     public ForwardConfig validate()
     {
+        require(idleSpins >= 0 && idleSpins <= 1_000_000, "idleSpins must be 0..1000000");
+        require(idleYields >= 0 && idleYields <= 1_000_000, "idleYields must be 0..1000000");
+        require(maxIdleNs >= TimeUnit.MICROSECONDS.toNanos(1) && maxIdleNs <= TimeUnit.SECONDS.toNanos(60),
+            "maxIdleNs must be 1 µs..60 s");
         require(maxPortForwards > 0 && maxPortForwards <= 4096, "maxPortForwards must be 1..4096");
         require(maxTcpFlows > 0 && maxTcpFlows <= 1 << 20, "maxTcpFlows must be 1..1048576");
         require(maxPendingConnects > 0 && maxPendingConnects <= 65536, "maxPendingConnects must be 1..65536");

@@ -34,7 +34,10 @@ public final class ForwardCounters extends EnumCounters<ForwardCounters.Counter>
         /** Inbound port forwards: open now (gauge); host connections accepted; refused (no guest address, the
          *  guest's port refused, a limit); UDP peers' flows opened; open now (gauge); datagrams each way. */
         PF_FORWARDS, PF_TCP_ACCEPTED, PF_TCP_REFUSED, PF_UDP_FLOWS_OPENED, PF_UDP_FLOWS, PF_UDP_DATAGRAMS_TO_GUEST,
-        PF_UDP_DATAGRAMS_TO_HOST, PF_UDP_DROPS
+        PF_UDP_DATAGRAMS_TO_HOST, PF_UDP_DROPS,
+        /** The engine's thread: times it blocked (after its spins and yields); blocks a TAP frame ended
+         *  ({@link TapWatcher}). */
+        LOOP_BLOCKS, LOOP_TAP_WAKEUPS
     }
 
     ForwardCounters()

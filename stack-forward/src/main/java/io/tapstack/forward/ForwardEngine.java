@@ -34,7 +34,8 @@ import java.util.ArrayList;
  * 4-tuple.
  *
  * <p>Threads: the engine, the stack and the selector belong to one thread (the stack thread, {@link ForwardLoop}),
- * which blocks in {@link #select} when idle; the TAP's reader thread wakes it through the selector. One thread
+ * which reads and writes the TAP itself and blocks in {@link #select} when idle; a {@link TapWatcher} wakes it
+ * through the selector when a frame arrives. One thread
  * means that bytes move between the stack's connection and the host socket in one call, with no ring and no
  * cross-thread wake-up per event, and that back-pressure is immediate both ways (a full host socket leaves bytes
  * in the guest connection's receive buffer, which closes its window; a full guest send buffer stops reads from the
@@ -370,8 +371,8 @@ public final class ForwardEngine implements AutoCloseable
     }
 
     /**
-     * Blocks until a host socket is ready, {@code selector.wakeup()} is called (the TAP's reader thread does, through
-     * {@code RingFrameDevice.armWaker}) or {@code timeoutNs} passes.
+     * Blocks until a host socket is ready, {@code selector.wakeup()} is called (a {@link TapWatcher} does when a TAP
+     * frame arrives) or {@code timeoutNs} passes.
      *
      * @return how many host sockets became ready (the next {@link #doWork} handles them)
      */

@@ -1,7 +1,7 @@
 package io.tapstack.forward;
 
 import io.tapstack.NetStack;
-import io.tapstack.tap.RingFrameDevice;
+import io.tapstack.tap.WaitableFrameDevice;
 import org.agrona.concurrent.NanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,10 +12,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The engine's thread: runs the stack's duty cycle, the engine's, and those of the services beside it (a DHCP
- * server, a DNS forwarder), then, when none had work, blocks in the engine's selector until a host socket is
- * ready, a frame arrives from the TAP (its reader thread wakes the selector: {@link RingFrameDevice#armWaker}),
- * a task is submitted, or the earliest deadline comes. It reads the clock once per duty cycle.
+ * The engine's thread: runs the stack's duty cycle (which reads and writes the TAP itself), the engine's, and those
+ * of the services beside it (a DHCP server, a DNS forwarder). When none had work it backs off as
+ * {@link ForwardConfig#idleSpins}/{@link ForwardConfig#idleYields} say: more cycles with a spin-wait hint, then with
+ * a yield, so that a busy engine picks up the next frame or host reply without a wake-up; then it blocks in the
+ * engine's selector until a host socket is ready, a frame arrives on the TAP (a {@link TapWatcher} wakes the
+ * selector), a task is submitted, or the earliest deadline comes. It reads the clock once per duty cycle.
  */
 public final class ForwardLoop implements AutoCloseable
 {
@@ -31,34 +33,39 @@ public final class ForwardLoop implements AutoCloseable
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ForwardLoop.class);
-    /** An upper bound on one wait, so that a lost wake-up can only ever cost this much. */
-    private static final long MAX_IDLE_NS = 100_000_000L;
 
     private final NetStack stack;
     private final ForwardEngine engine;
-    private final RingFrameDevice device;
+    private final TapWatcher watcher;
+    private final ForwardCounters counters;
+    private final int spins;
+    private final int spinsAndYields;
+    private final long maxIdleNs;
     private final NanoClock clock;
     private final String name;
     private final List<DutyCycle> services = new ArrayList<>();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final Runnable wakeSelector;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running;
     private Thread thread;
 
     /**
-     * @param device the TAP's rings (dedicated mode), whose reader thread wakes the selector; null when the stack's
-     *               device needs no waking (tests drive it themselves)
+     * @param device the stack's TAP (a {@code TapFrameDevice}), which the loop's thread reads and writes and a
+     *               {@link TapWatcher} polls while the loop blocks; null when the stack's device needs no waking
      */
-    public ForwardLoop(final NetStack stack, final ForwardEngine engine, final RingFrameDevice device,
+    public ForwardLoop(final NetStack stack, final ForwardEngine engine, final WaitableFrameDevice device,
         final NanoClock clock, final String name)
     {
         this.stack = stack;
         this.engine = engine;
-        this.device = device;
         this.clock = clock;
         this.name = name;
-        this.wakeSelector = engine.selector()::wakeup;
+        this.counters = engine.counters();
+        final ForwardConfig config = engine.config();
+        this.spins = config.idleSpins();
+        this.spinsAndYields = config.idleSpins() + config.idleYields();
+        this.maxIdleNs = config.maxIdleNs();
+        this.watcher = device == null ? null : new TapWatcher(device, engine.selector()::wakeup, name + "-tapwatch");
     }
 
     /** Adds a service; before {@link #start()}. */
@@ -86,6 +93,10 @@ public final class ForwardLoop implements AutoCloseable
             return this;
         }
         running = true;
+        if (watcher != null)
+        {
+            watcher.start();
+        }
         thread = new Thread(this::run, name);
         thread.setDaemon(true);
         thread.start();
@@ -97,6 +108,7 @@ public final class ForwardLoop implements AutoCloseable
         try
         {
             stack.start(clock.nanoTime());
+            int idleCycles = 0;
             while (running)
             {
                 final long now = clock.nanoTime();
@@ -110,9 +122,24 @@ public final class ForwardLoop implements AutoCloseable
                     work += service.doWork(now);
                     deadline = Math.min(deadline, service.nextDeadlineNs());
                 }
-                if (work == 0 && tasks.isEmpty())
+                if (work > 0 || !tasks.isEmpty())
                 {
-                    idle(Math.min(deadline - now, MAX_IDLE_NS));
+                    idleCycles = 0;
+                }
+                else if (idleCycles < spins)
+                {
+                    idleCycles++;
+                    Thread.onSpinWait();
+                }
+                else if (idleCycles < spinsAndYields)
+                {
+                    idleCycles++;
+                    Thread.yield(); // on a busy core, the guest or the host peer runs now and we see its answer next
+                }
+                else
+                {
+                    idleCycles = 0;
+                    block(Math.min(deadline - now, maxIdleNs));
                 }
             }
         }
@@ -127,27 +154,31 @@ public final class ForwardLoop implements AutoCloseable
         }
     }
 
-    private void idle(final long timeoutNs)
+    private void block(final long timeoutNs)
     {
         if (timeoutNs <= 0)
         {
             return;
         }
-        if (device == null)
+        counters.increment(ForwardCounters.Counter.LOOP_BLOCKS);
+        if (watcher == null)
         {
             engine.select(timeoutNs);
             return;
         }
+        // armed before the select: a frame that came after this cycle's last read fires the watcher, and a
+        // selector woken before select() returns from it at once
+        watcher.arm();
         try
         {
-            if (!device.armWaker(wakeSelector))
-            {
-                engine.select(timeoutNs);
-            }
+            engine.select(timeoutNs);
         }
         finally
         {
-            device.disarmWaker();
+            if (watcher.disarm())
+            {
+                counters.increment(ForwardCounters.Counter.LOOP_TAP_WAKEUPS);
+            }
         }
     }
 
@@ -192,6 +223,10 @@ public final class ForwardLoop implements AutoCloseable
             {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (watcher != null)
+        {
+            watcher.close();
         }
     }
 }

@@ -11,7 +11,7 @@ import io.tapstack.forward.dns.DnsForwarder;
 import io.tapstack.forward.dns.DnsForwarderConfig;
 import io.tapstack.tap.TapConfig;
 import io.tapstack.tap.TapDevice;
-import io.tapstack.tap.TapIoThreads;
+import io.tapstack.tap.TapFrameDevice;
 import io.tapstack.wire.Ipv4Address;
 import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
@@ -35,14 +35,15 @@ import java.util.function.Function;
  * }</pre>
  * The guest (a namespace or VM on the TAP's other end) takes an address on the subnet and the gateway as its default
  * route. A stack in gateway mode answers ARP and ping for the gateway and terminates the guest's TCP and UDP;
- * {@link ForwardEngine} relays them through host sockets. TAP reader and writer threads move frames (dedicated
- * mode); the stack, the engine and the services run on one more thread ({@link ForwardLoop}).
+ * {@link ForwardEngine} relays them through host sockets. The stack, the engine and the services run on one thread
+ * ({@link ForwardLoop}), which reads and writes the TAP itself ({@link TapFrameDevice}: shared mode, with checksum
+ * and TSO4 offloads when it opens the TAP); a {@link TapWatcher} only wakes it when it blocks.
  */
 public final class Forwarder implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
 
-    private final TapIoThreads io;
+    private final TapFrameDevice device;
     private final NetStack stack;
     private final ForwardEngine engine;
     private final ForwardLoop loop;
@@ -53,16 +54,16 @@ public final class Forwarder implements AutoCloseable
 
     private Forwarder(final Builder b)
     {
+        // offloads: the guest's TCP comes in super-frames of up to 64 KiB and ours leaves in them (TSO4)
         final TapDevice tap = b.tapDevice != null ? b.tapDevice
-            : TapDevice.open(new TapConfig().name(b.tap).mtu(b.stackConfig.mtu()).up(true));
-        TapIoThreads threads = null;
+            : TapDevice.open(new TapConfig().name(b.tap).mtu(b.stackConfig.mtu()).offload(true).up(true));
+        TapFrameDevice frames = null;
         try
         {
-            threads = new TapIoThreads(tap, TapIoThreads.DEFAULT_RING_CAPACITY, TapIoThreads.DEFAULT_BURST, true)
-                .start();
-            this.stack = new NetStack(b.stackConfig.gatewayMode(true), threads.device());
+            frames = new TapFrameDevice(tap, true);
+            this.stack = new NetStack(b.stackConfig.gatewayMode(true), frames);
             this.engine = new ForwardEngine(stack, b.config);
-            this.loop = new ForwardLoop(stack, engine, threads.device(), SystemNanoClock.INSTANCE,
+            this.loop = new ForwardLoop(stack, engine, frames, SystemNanoClock.INSTANCE,
                 "tapstack-forward-" + tap.name());
             if (b.dhcp != null)
             {
@@ -99,9 +100,9 @@ public final class Forwarder implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            if (threads != null)
+            if (frames != null)
             {
-                threads.close();
+                frames.close();
             }
             else
             {
@@ -109,7 +110,7 @@ public final class Forwarder implements AutoCloseable
             }
             throw ex;
         }
-        this.io = threads;
+        this.device = frames;
         this.portForwards = new LoopPortForwards(loop, engine);
         loop.start();
         if (b.control != null)
@@ -199,7 +200,7 @@ public final class Forwarder implements AutoCloseable
         }
         loop.close();
         engine.close();
-        io.close();
+        device.close();
     }
 
     /** What the forwarder runs on and how. */
