@@ -12,8 +12,6 @@ import java.util.concurrent.locks.LockSupport;
 final class Doorbell
 {
     private volatile Thread waiter;
-    /** How to wake a consumer that waits elsewhere than in park (a java.nio Selector's select); null: unpark. */
-    private volatile Runnable waker;
 
     /** Consumer: announce that this thread is about to park. Re-check the ring after this. */
     void arm()
@@ -21,18 +19,10 @@ final class Doorbell
         waiter = Thread.currentThread();
     }
 
-    /** Consumer: announce that this thread is about to wait in what {@code wake} interrupts. Re-check after. */
-    void arm(final Runnable wake)
-    {
-        waker = wake;
-        waiter = Thread.currentThread();
-    }
-
     /** Consumer: no longer parked. */
     void disarm()
     {
         waiter = null;
-        waker = null;
     }
 
     /** Producer: after publishing, unpark the consumer if it is (about to be) parked. */
@@ -42,15 +32,7 @@ final class Doorbell
         final Thread thread = waiter;
         if (thread != null)
         {
-            final Runnable wake = waker;
-            if (wake != null)
-            {
-                wake.run();
-            }
-            else
-            {
-                LockSupport.unpark(thread); // (a stale unpark after a disarm only ends a later park early)
-            }
+            LockSupport.unpark(thread);
         }
     }
 }

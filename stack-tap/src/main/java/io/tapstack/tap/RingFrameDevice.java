@@ -152,24 +152,6 @@ public final class RingFrameDevice implements WaitableFrameDevice
         return receiveRing.size() > 0;
     }
 
-    /**
-     * For a stack thread that blocks elsewhere than in {@link #awaitReadable} (a forwarding engine waits in a
-     * java.nio {@code Selector} for its host sockets too): until {@link #disarmWaker()}, a frame the reader thread
-     * delivers runs {@code wake} (the selector's {@code wakeup}) instead of unparking. Allocates nothing.
-     *
-     * @return true when frames already wait: do not block (and disarm)
-     */
-    public boolean armWaker(final Runnable wake)
-    {
-        receiveDoorbell.arm(wake);
-        return receiveRing.size() > 0;
-    }
-
-    public void disarmWaker()
-    {
-        receiveDoorbell.disarm();
-    }
-
     @Override
     public void wakeup()
     {
