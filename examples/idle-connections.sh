@@ -37,6 +37,8 @@ ip netns exec "$NS" java -XX:NativeMemoryTracking=summary -jar "$JAR" "$COMMAND"
     "${ARGS[@]}" > /dev/null 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do ip netns exec "$NS" bash -c 'echo > /dev/tcp/10.0.0.2/7' 2>/dev/null && break; sleep 0.3; done
+# one request first, so that the new client's figure below measures the idle connections, not class loading and JIT
+if [ "$COMMAND" = services ]; then ip netns exec "$NS" curl -s -o /dev/null http://10.0.0.2/; fi
 sleep 2
 live_heap() { jcmd "$PID" GC.run > /dev/null; jcmd "$PID" GC.heap_info | awk '/heap +total/ { for (i = 1; i < NF; i++) if ($i == "used") print $(i + 1) }' | tr -d K; }
 # committed native memory outside the Java heap (whose committed size is the collector's choice, not the live data)

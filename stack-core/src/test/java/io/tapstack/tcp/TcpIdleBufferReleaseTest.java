@@ -133,6 +133,32 @@ class TcpIdleBufferReleaseTest
         assertEquals(0, server.rcv.receiveBuffer.allocated(), "read, then quiet for the delay: given back");
     }
 
+    /**
+     * Out-of-order bytes live past the in-order tail of the receive buffer's array (RFC 9293 §3.10.7.4, "segments
+     * with higher beginning sequence numbers may be held"): an empty buffer holding them keeps its array however
+     * long the hole stays, and the bytes are delivered whole once it is filled.
+     */
+    @Test
+    void outOfOrderBytesKeepTheReceiveArrayWhileTheHoleStays()
+    {
+        final TcpScript t = new TcpScript(c -> c.idleBuffers.delayNs(DELAY));
+        final TcpConnection c = t.passiveOpen();
+        final byte[] data = TcpScript.bytes(300);
+        t.send(TcpScript.ACK, t.peer(1), t.stack(1), java.util.Arrays.copyOfRange(data, 0, 100));
+        assertEquals(100, c.read(new byte[100], 0, 100)); // read to empty: the idle deadline is armed
+        t.send(TcpScript.ACK, t.peer(201), t.stack(1), java.util.Arrays.copyOfRange(data, 200, 300)); // a hole
+        t.s.advance(5 * DELAY);
+        assertEquals(ByteRing.MIN_ALLOCATION, c.rcv.receiveBuffer.allocated(), "the out-of-order bytes stay");
+        assertEquals(0, t.count(Counter.TCP_IDLE_BUFFER_RELEASES));
+        t.send(TcpScript.ACK, t.peer(101), t.stack(1), java.util.Arrays.copyOfRange(data, 100, 200));
+        final byte[] got = new byte[200];
+        assertEquals(200, c.read(got, 0, got.length));
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 100, 300), got, "delivered whole after the wait");
+        t.s.advance(2 * DELAY);
+        assertEquals(0, c.rcv.receiveBuffer.allocated(), "read and quiet: given back");
+        assertEquals(1, t.count(Counter.TCP_IDLE_BUFFER_RELEASES));
+    }
+
     @Test
     void offWhenDisabled()
     {
