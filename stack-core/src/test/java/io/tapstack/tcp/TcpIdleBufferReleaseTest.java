@@ -159,6 +159,55 @@ class TcpIdleBufferReleaseTest
         assertEquals(1, t.count(Counter.TCP_IDLE_BUFFER_RELEASES));
     }
 
+    /**
+     * Transfers of random sizes (some grow the arrays past 4 KiB) both ways, separated by pauses around the delay
+     * (half to twice it), with pinned seeds: every byte arrives in order whatever was released in between, and after
+     * the last pause no array is held on either stack.
+     */
+    @Test
+    void randomTransfersAndPausesAroundTheDelayLoseNoByteAndEndWithNoArray()
+    {
+        open();
+        for (final long seed : new long[] {1, 2, 3})
+        {
+            final java.util.Random random = new java.util.Random(seed);
+            for (int round = 0; round < 12; round++)
+            {
+                final byte[] data = new byte[1 + random.nextInt(random.nextBoolean() ? 300 : 150_000)];
+                random.nextBytes(data);
+                final boolean fromClient = random.nextBoolean();
+                transfer(fromClient ? client : server, fromClient ? server : client, data);
+                net.runFor(DELAY / 2 + (long)(random.nextDouble() * 1.5 * DELAY));
+            }
+        }
+        net.runFor(2 * DELAY);
+        assertEquals(0, arrays(client) + arrays(server), "quiet after the last transfer: no array held");
+        assertEquals(0, net.a.counters().get(Counter.TCP_MEMORY_BYTES));
+        assertEquals(0, net.b.counters().get(Counter.TCP_MEMORY_BYTES));
+        assertTrue(net.a.counters().get(Counter.TCP_IDLE_BUFFER_RELEASES) > 10, "released and re-taken often");
+    }
+
+    /** Writes all of {@code data} at {@code from} and reads it at {@code to}, checking every byte. */
+    private void transfer(final TcpConnection from, final TcpConnection to, final byte[] data)
+    {
+        final byte[] got = new byte[data.length];
+        int written = 0;
+        int read = 0;
+        for (int cycle = 0; read < data.length; cycle++)
+        {
+            assertTrue(cycle < 100_000, "transfer stalled at " + read + " of " + data.length);
+            if (written < data.length)
+            {
+                written += Math.max(0, from.write(data, written, data.length - written));
+            }
+            net.a.tcp().flush(net.nowNs());
+            net.b.tcp().flush(net.nowNs());
+            net.runFor(MS);
+            read += Math.max(0, to.read(got, read, data.length - read));
+        }
+        assertArrayEquals(data, got);
+    }
+
     @Test
     void offWhenDisabled()
     {
