@@ -13,6 +13,9 @@ public final class ForwardCounters extends EnumCounters<ForwardCounters.Counter>
     {
         /** Guest SYNs taken; host connects started; connected (handshake answered); refused (reset to the guest). */
         TCP_SYNS, TCP_CONNECTS, TCP_CONNECTED, TCP_REFUSED,
+        /** Host connects that had finished when connect(2) returned (a loopback one, say): the guest's SYN was
+         *  answered in the same duty cycle, with no selector round. */
+        TCP_CONNECTS_AT_ONCE,
         /** Host connects that failed otherwise (ICMP unreachable to the guest), or took too long (the same). */
         TCP_UNREACHABLE, TCP_CONNECT_TIMEOUTS,
         /** SYNs to a destination the policy denies (reset); SYNs beyond maxTcpFlows (reset). */

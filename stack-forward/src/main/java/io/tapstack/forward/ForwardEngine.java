@@ -184,7 +184,10 @@ public final class ForwardEngine implements AutoCloseable
         tcpFlows++;
         counters.increment(Counter.TCP_FLOWS);
         counters.increment(Counter.TCP_CONNECTS);
-        connecting.add(flow);
+        if (!flow.connectedAtOnce)
+        {
+            connecting.add(flow);
+        }
         return true;
     }
 

@@ -5,10 +5,8 @@ import io.tapstack.forward.control.PortForward;
 import io.tapstack.forward.control.PortForwardStatus;
 import io.tapstack.forward.dhcp.DhcpConfig;
 import io.tapstack.tap.Cmd;
-import io.tapstack.tap.TapConfig;
 import io.tapstack.tap.TapDevice;
 import io.tapstack.tap.TapInteropSupport;
-import io.tapstack.tap.TapInteropSupport.Netns;
 import io.tapstack.wire.Ipv4Address;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,7 +81,7 @@ class ForwardDhclientGuestNamespaceTest
         """.formatted(GUEST_ECHO_PORT);
 
     private static Path scratch;
-    private static Netns guest;
+    private static GuestNamespace guest;
     private static String tapName;
     private static Forwarder forwarder;
     private static boolean configuredByDhclient;
@@ -94,22 +92,9 @@ class ForwardDhclientGuestNamespaceTest
     {
         TapInteropSupport.assumeTapInterop();
         scratch = Files.createTempDirectory("tapstack-fwd-dhclient");
-        guest = Netns.create();
-        tapName = "fwc" + TapInteropSupport.randomHex(8);
-        final TapDevice tap = TapDevice.open(new TapConfig().name(tapName).mtu(1500));
-        try
-        {
-            final Cmd.Result move = Cmd.run(TapInteropSupport.COMMAND_TIMEOUT, "ip", "link", "set", tapName, "netns",
-                guest.name);
-            assertTrue(move.ok(), () -> "moving the TAP failed: " + move);
-            guest.execOk("ip", "link", "set", "lo", "up");
-            guest.execOk("ip", "link", "set", tapName, "up");
-        }
-        catch (final RuntimeException | Error ex)
-        {
-            tap.close();
-            throw ex;
-        }
+        guest = GuestNamespace.create("fwc", 1500);
+        tapName = guest.interfaceName;
+        final TapDevice tap = guest.takeTap();
         configuredByDhclient = Cmd.onPath("dhclient");
         forwarder = Forwarder.builder().tapDevice(tap).gateway("10.0.2.2/24")
             .configure(c ->
@@ -128,8 +113,7 @@ class ForwardDhclientGuestNamespaceTest
         }
         else
         {
-            guest.execOk("ip", "addr", "add", GUEST_IP + "/24", "dev", tapName);
-            guest.execOk("ip", "route", "add", "default", "via", "10.0.2.2");
+            guest.staticAddress(GUEST_IP, "10.0.2.2");
         }
     }
 
@@ -302,7 +286,7 @@ class ForwardDhclientGuestNamespaceTest
     void aThousandConcurrentHostConnectionsThroughAPortForwardAreEachEchoed() throws Exception
     {
         TapInteropSupport.assumeTools("python3", "python3");
-        final Process echo = new ProcessBuilder("ip", "netns", "exec", guest.name, "python3", "-c", GUEST_ECHO)
+        final Process echo = new ProcessBuilder("ip", "netns", "exec", guest.netns.name, "python3", "-c", GUEST_ECHO)
             .redirectErrorStream(true).start();
         final int hostPort = freeTcpPort();
         final PortForward forward = PortForward.parse("127.0.0.1:" + hostPort + ":" + GUEST_ECHO_PORT);
