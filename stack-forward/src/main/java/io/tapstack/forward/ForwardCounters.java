@@ -38,8 +38,8 @@ public final class ForwardCounters extends EnumCounters<ForwardCounters.Counter>
          *  guest's port refused, a limit); UDP peers' flows opened; open now (gauge); datagrams each way. */
         PF_FORWARDS, PF_TCP_ACCEPTED, PF_TCP_REFUSED, PF_UDP_FLOWS_OPENED, PF_UDP_FLOWS, PF_UDP_DATAGRAMS_TO_GUEST,
         PF_UDP_DATAGRAMS_TO_HOST, PF_UDP_DROPS,
-        /** The engine's thread: times it blocked (after its spins and yields); blocks a TAP frame ended
-         *  ({@link TapWatcher}). */
+        /** The engine's thread: times it blocked (after its spins and yields); blocks a TAP frame ended (its own
+         *  poll on the TAP and the selector, {@link TapAndSelectorPoll}, or a {@link TapWatcher}'s wake-up). */
         LOOP_BLOCKS, LOOP_TAP_WAKEUPS
     }
 
