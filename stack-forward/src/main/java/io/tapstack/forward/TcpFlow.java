@@ -571,11 +571,18 @@ final class TcpFlow implements TcpHandler
 
     private void closeQuietly()
     {
-        if (channel != null)
+        if (channel != null && key != null && key.isValid())
+        {
+            // a registered channel's close costs the JDK a getsockopt(SO_LINGER) and a shutdown(2) more (which
+            // fails: the FIN went with shutdownOutput): cancel now, close once a select has deregistered it
+            key.cancel();
+            engine.closeAfterSelect(channel);
+        }
+        else if (channel != null)
         {
             try
             {
-                channel.close(); // deregisters its key at the next select
+                channel.close();
             }
             catch (final IOException ex)
             {
