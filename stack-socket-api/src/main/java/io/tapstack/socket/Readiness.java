@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -24,6 +25,14 @@ import java.util.function.Supplier;
  * re-checks its condition; the stack publishes its change, then looks for waiters), and every path that can make
  * a waiter's condition true signals: a lost wake-up is a bug, which {@code ReadinessWakeUpStressTest} hunts.
  * Each time a blocked thread wakes is counted ({@link SocketStack#blockedWakeups()}).
+ *
+ * <p>A request-response server in the non-blocking style reads, answers with a write, and reads again, each a
+ * pending operation: an operation that a callback running on the executor leaves on the other lane of the same
+ * socket runs right there, in that callback's thread, if that lane is free, instead of as a new executor task
+ * (one thread hand-off per request rather than three); one it leaves on its own lane runs next in the loop that
+ * is running it. Either way it still runs on the callback executor. The stack signals only the lane its news
+ * concerns ({@link #signalReadable()}, {@link #signalWritable()}): the response leaving the send ring wakes no
+ * one for a read that is waiting for the next request.
  */
 final class Readiness
 {
@@ -48,6 +57,27 @@ final class Readiness
     /** Something changed: wake blocked threads and retry pending operations. Any thread; never blocks for long. */
     void signal()
     {
+        wakeBlocked();
+        readLane.signal();
+        writeLane.signal();
+    }
+
+    /** Bytes (or the end of stream) arrived for the reader: wake blocked threads, retry pending reads only. */
+    void signalReadable()
+    {
+        wakeBlocked();
+        readLane.signal();
+    }
+
+    /** Room was freed for the writer: wake blocked threads, retry pending writes only. */
+    void signalWritable()
+    {
+        wakeBlocked();
+        writeLane.signal();
+    }
+
+    private void wakeBlocked()
+    {
         VarHandle.fullFence();
         if (blockedThreads > 0)
         {
@@ -56,8 +86,12 @@ final class Readiness
                 monitor.notifyAll();
             }
         }
-        readLane.signal();
-        writeLane.signal();
+    }
+
+    /** True in a thread that is running one of this socket's pending operations (on the callback executor). */
+    private boolean inCallback()
+    {
+        return readLane.lock.isHeldByCurrentThread() || writeLane.lock.isHeldByCurrentThread();
     }
 
     /**
@@ -182,7 +216,8 @@ final class Readiness
     /** One FIFO of pending non-blocking operations, retried on the callback executor after each signal. */
     private final class Lane
     {
-        private final Object lock = new Object();
+        /** Held while the lane's operations run; a thread that holds it is on the callback executor. */
+        private final ReentrantLock lock = new ReentrantLock();
         private final ConcurrentLinkedQueue<BooleanSupplier> ops = new ConcurrentLinkedQueue<>();
         private final AtomicInteger pending = new AtomicInteger();
         private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -204,6 +239,24 @@ final class Readiness
         {
             pending.incrementAndGet();
             ops.add(operation);
+            if (lock.isHeldByCurrentThread())
+            {
+                return; // left by one of this lane's own operations: the loop running it takes this one next
+            }
+            if (inCallback() && lock.tryLock())
+            {
+                // left by a callback of the other lane, on the executor already: run it here rather than hand it
+                // to another thread (never waiting for the lock: two lanes' loops must not wait for each other)
+                try
+                {
+                    runLocked();
+                }
+                finally
+                {
+                    lock.unlock();
+                }
+                return;
+            }
             schedule();
         }
 
@@ -221,27 +274,38 @@ final class Readiness
             // cleared before the attempts: a signal during them schedules one more run, so none is lost
             scheduled.set(false);
             VarHandle.fullFence();
-            synchronized (lock)
+            lock.lock();
+            try
             {
-                BooleanSupplier op;
-                while ((op = ops.peek()) != null)
+                runLocked();
+            }
+            finally
+            {
+                lock.unlock();
+            }
+        }
+
+        /** Runs the operations in order until one would wait; under {@link #lock}. */
+        private void runLocked()
+        {
+            BooleanSupplier op;
+            while ((op = ops.peek()) != null)
+            {
+                boolean done;
+                try
                 {
-                    boolean done;
-                    try
-                    {
-                        done = op.getAsBoolean();
-                    }
-                    catch (final RuntimeException ex)
-                    {
-                        done = true; // the operation completes its future exceptionally itself; never retry a throw
-                    }
-                    if (!done)
-                    {
-                        return; // FIFO: later operations wait behind the first (a later signal retries)
-                    }
-                    ops.poll();
-                    pending.decrementAndGet();
+                    done = op.getAsBoolean();
                 }
+                catch (final RuntimeException ex)
+                {
+                    done = true; // the operation completes its future exceptionally itself; never retry a throw
+                }
+                if (!done)
+                {
+                    return; // FIFO: later operations wait behind the first (a later signal retries)
+                }
+                ops.poll();
+                pending.decrementAndGet();
             }
         }
     }
