@@ -45,13 +45,18 @@ final class Readiness
      * a read (the peer may be waiting for us to read before it reads what we write). */
     private final Lane readLane = new Lane();
     private final Lane writeLane = new Lane();
+    private final SocketStack owner;
     private volatile int blockedThreads;
 
-    /** @param wakeups counts each return of a blocked thread from its wait (shared by a stack's sockets) */
-    Readiness(final Executor executor, final LongAdder wakeups)
+    /**
+     * @param wakeups counts each return of a blocked thread from its wait (shared by a stack's sockets)
+     * @param owner   the stack, which no blocking call may wait for on its own thread
+     */
+    Readiness(final Executor executor, final LongAdder wakeups, final SocketStack owner)
     {
         this.executor = executor;
         this.wakeups = wakeups;
+        this.owner = owner;
     }
 
     /** Something changed: wake blocked threads and retry pending operations. Any thread; never blocks for long. */
@@ -102,6 +107,11 @@ final class Readiness
      */
     boolean await(final BooleanSupplier ready, final long deadlineNs) throws InterruptedException
     {
+        if (owner.onStackThread())
+        {
+            // a direct callback (SocketOptions.directCallbacks) that blocks: only the stack could wake it
+            throw new IllegalStateException("a blocking socket call on the stack thread would wait for itself");
+        }
         // a short spin first: a reply often comes within microseconds, and parking and waking a thread costs
         // tens of them; bounded, so that on two cores a spinning waiter never starves the stack for long
         for (int i = 0; i < SPINS; i++)

@@ -424,7 +424,20 @@ public final class SocketStack implements AutoCloseable
     /** Where one socket's callers wait; its wake-ups count in {@link #blockedWakeups()}. */
     Readiness newReadiness()
     {
-        return new Readiness(executor, blockedWakeups);
+        return new Readiness(executor, blockedWakeups, this);
+    }
+
+    /** Where a socket's callbacks run: the callback executor, or, with {@code directCallbacks}, where they come. */
+    Readiness newReadiness(final SocketOptions options)
+    {
+        return new Readiness(options.directCallbacks() ? Runnable::run : executor, blockedWakeups, this);
+    }
+
+    /** True in the thread that runs this stack's duty cycles. */
+    boolean onStackThread()
+    {
+        final StackRunner r = runner;
+        return r != null && r.isStackThread();
     }
 
     int nextId()
@@ -499,6 +512,11 @@ public final class SocketStack implements AutoCloseable
             {
                 wake();
                 return;
+            }
+            if (onStackThread())
+            {
+                // a direct callback on the stack thread: waiting for the stack to drain the ring would never end
+                throw new IOException("the command ring is full (" + config.commandRingBytes() + " bytes)");
             }
             // the ring is full: the stack thread is behind; wait for it rather than queue without bound
             wake();
