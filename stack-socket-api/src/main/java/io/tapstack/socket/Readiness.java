@@ -232,6 +232,8 @@ final class Readiness
         private final AtomicInteger pending = new AtomicInteger();
         private final AtomicBoolean scheduled = new AtomicBoolean();
         private final Runnable run = this::run;
+        /** Set by each wish to run the operations; cleared by the thread that runs them, before it does. */
+        private volatile boolean again;
 
         void signal()
         {
@@ -253,18 +255,11 @@ final class Readiness
             {
                 return; // left by one of this lane's own operations: the loop running it takes this one next
             }
-            if (inCallback() && lock.tryLock())
+            if (inCallback())
             {
                 // left by a callback of the other lane, on the executor already: run it here rather than hand it
-                // to another thread (never waiting for the lock: two lanes' loops must not wait for each other)
-                try
-                {
-                    runLocked();
-                }
-                finally
-                {
-                    lock.unlock();
-                }
+                // to another thread
+                drain();
                 return;
             }
             schedule();
@@ -283,15 +278,35 @@ final class Readiness
         {
             // cleared before the attempts: a signal during them schedules one more run, so none is lost
             scheduled.set(false);
-            VarHandle.fullFence();
-            lock.lock();
-            try
+            drain();
+        }
+
+        /**
+         * Runs the operations unless another thread is running them, which then goes round once more: no thread
+         * ever waits for a lane (the stack thread, with direct callbacks, must not wait for an application's), and
+         * a thread already inside this lane's loop (a direct callback whose call signals its own socket) leaves
+         * the next round to that loop instead of running an operation twice.
+         */
+        private void drain()
+        {
+            again = true;
+            if (lock.isHeldByCurrentThread())
             {
-                runLocked();
+                return;
             }
-            finally
+            // volatile write then lock attempt, volatile read after unlock: a holder that missed the flag leaves the
+            // lock free for the next attempt of whoever set it
+            while (again && lock.tryLock())
             {
-                lock.unlock();
+                try
+                {
+                    again = false;
+                    runLocked();
+                }
+                finally
+                {
+                    lock.unlock();
+                }
             }
         }
 
