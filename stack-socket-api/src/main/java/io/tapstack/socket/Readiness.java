@@ -30,7 +30,8 @@ import java.util.function.Supplier;
  * pending operation: an operation that a callback running on the executor leaves on the other lane of the same
  * socket runs right there, in that callback's thread, if that lane is free, instead of as a new executor task
  * (one thread hand-off per request rather than three); one it leaves on its own lane runs next in the loop that
- * is running it. Either way it still runs on the callback executor. The stack signals only the lane its news
+ * is running it. Either way it still runs on the callback executor (for a socket with
+ * {@link SocketOptions#directCallbacks}, the executor is whoever made the operation ready). The stack signals only the lane its news
  * concerns ({@link #signalReadable()}, {@link #signalWritable()}): the response leaving the send ring wakes no
  * one for a read that is waiting for the next request.
  */
