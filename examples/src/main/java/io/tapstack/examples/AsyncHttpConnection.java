@@ -32,7 +32,6 @@ import java.util.function.Consumer;
 final class AsyncHttpConnection
 {
     private static final Logger LOG = LoggerFactory.getLogger(AsyncHttpConnection.class);
-    private static final byte[] NO_BUFFER = new byte[0];
     /** How long a closing connection reads what the client still sends, so that our response is not reset. */
     private static final long LINGER_MS = 2_000;
     private static final long LINGER_MAX_BYTES = 1024 * 1024;
@@ -67,6 +66,8 @@ final class AsyncHttpConnection
     private final Settings settings;
     private final long keepAliveMs;
     private final int keepAliveSeconds;
+    /** The Keep-Alive header's value, made once. */
+    private final String keepAliveValue;
     private final long headerTimeoutNs;
     private final Runnable finished;
     private final Feed feed;
@@ -93,6 +94,7 @@ final class AsyncHttpConnection
         this.settings = settings;
         this.keepAliveMs = settings.keepAlive().toMillis();
         this.keepAliveSeconds = (int)settings.keepAlive().toSeconds();
+        this.keepAliveValue = "timeout=" + keepAliveSeconds;
         this.headerTimeoutNs = settings.headerTimeout().toNanos();
         this.finished = finished;
         this.feed = new Feed(settings.readBytes());
@@ -265,7 +267,7 @@ final class AsyncHttpConnection
         final boolean headOnly = request != null && request.isHead();
         // HTTP/1.0 keeps a connection only when both sides say so (RFC 9112 Appendix C.2.2)
         final String connection = !keepAlive ? "close" : request.minorVersion() == 0 ? "keep-alive" : null;
-        final byte[] head = response.head(connection, keepAlive ? "timeout=" + keepAliveSeconds : null);
+        final String keepAliveHeader = keepAlive ? keepAliveValue : null;
         final long sent = headOnly ? 0 : response.length();
         stats.responded(response.status(), sent);
         if (settings.accessLog() != null)
@@ -276,6 +278,7 @@ final class AsyncHttpConnection
         closeAfterResponse = !keepAlive;
         if (response.hasFile() && !headOnly)
         {
+            final byte[] head = response.head(connection, keepAliveHeader);
             fileResponse = response;
             filePosition = 0;
             fileChunk = new byte[Math.max(settings.fileChunkBytes(), head.length)];
@@ -284,11 +287,8 @@ final class AsyncHttpConnection
             return;
         }
         response.closeFile();
-        final byte[] body = headOnly ? NO_BUFFER : response.body();
         // head and body in one write: one segment for a small response, however Nagle is set
-        final byte[] all = new byte[head.length + body.length];
-        System.arraycopy(head, 0, all, 0, head.length);
-        System.arraycopy(body, 0, all, head.length, body.length);
+        final byte[] all = response.bytes(connection, keepAliveHeader, headOnly);
         c.writeAsync(all, 0, all.length).whenComplete(onWritten);
     }
 
@@ -466,7 +466,9 @@ final class AsyncHttpConnection
     /** The services' page: {@code GET /} answers 200 with a small fixed body; HEAD too; nothing else is here. */
     static Responder fixedPage(final String body)
     {
-        final byte[] page = body.getBytes(StandardCharsets.UTF_8);
+        // one response for every GET /: its bytes are encoded once a second, not per request
+        final HttpResponse ok = HttpResponse.of(200, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8))
+            .reused();
         return request ->
         {
             final String method = request.method();
@@ -488,7 +490,7 @@ final class AsyncHttpConnection
             {
                 return HttpResponse.error(404, "only / is served here");
             }
-            return HttpResponse.of(200, "text/plain; charset=utf-8", page);
+            return ok;
         };
     }
 }

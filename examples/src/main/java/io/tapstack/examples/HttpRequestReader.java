@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -14,6 +13,11 @@ import java.util.Map;
  */
 final class HttpRequestReader
 {
+    /** Methods and header names that most requests carry: taken as constants, not new Strings. */
+    private static final String[] KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"};
+    private static final String[] KNOWN_HEADERS = {"host", "connection", "user-agent", "accept", "content-length",
+        "transfer-encoding", "expect", "accept-encoding", "accept-language", "keep-alive", "range"};
+
     private final InputStream in;
     private final byte[] buffer;
     private int start;
@@ -127,68 +131,83 @@ final class HttpRequestReader
         return -1;
     }
 
+    /**
+     * Parses the head in {@code buffer[from, to)} straight from the bytes (no copy of the whole head, no split):
+     * a String only for each part the request keeps. Header names are lower-cased in place.
+     */
     private HttpRequest parse(final int from, final int to) throws HttpError
     {
         // header fields are ISO-8859-1 at most (RFC 9110 §5.5); the target is ASCII with %-escapes
-        final String head = new String(buffer, from, to - from, StandardCharsets.ISO_8859_1);
-        final String[] lines = head.split("\n");
-        final String requestLine = stripCr(lines[0]);
-        final String[] parts = requestLine.split(" ", -1);
-        if (parts.length != 3 || parts[0].isEmpty() || parts[1].isEmpty())
+        final int lineEnd = lineEnd(from, to);
+        final int lineStop = stripCr(from, lineEnd);
+        final int sp1 = indexOf(' ', from, lineStop);
+        final int sp2 = sp1 < 0 ? -1 : indexOf(' ', sp1 + 1, lineStop);
+        if (sp2 < 0 || indexOf(' ', sp2 + 1, lineStop) >= 0 || sp1 == from || sp2 == sp1 + 1)
         {
             throw new HttpError(400, "malformed request line");
         }
-        final String method = parts[0];
-        if (!isToken(method))
+        if (!isToken(buffer, from, sp1))
         {
             throw new HttpError(400, "malformed method");
         }
-        final String target = parts[1];
-        for (int i = 0; i < target.length(); i++)
+        final String method = method(from, sp1);
+        for (int i = sp1 + 1; i < sp2; i++)
         {
-            final char ch = target.charAt(i);
+            final int ch = buffer[i] & 0xFF;
             if (ch <= ' ' || ch >= 0x7F)
             {
                 throw new HttpError(400, "malformed request target");
             }
         }
-        final String version = parts[2];
-        if (version.length() != 8 || !version.startsWith("HTTP/") || version.charAt(6) != '.'
-            || !Character.isDigit(version.charAt(5)) || !Character.isDigit(version.charAt(7)))
+        final String target = new String(buffer, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
+        final int v = sp2 + 1;
+        if (lineStop - v != 8 || !startsWith(v, "HTTP/") || buffer[v + 6] != '.' || !isDigit(buffer[v + 5])
+            || !isDigit(buffer[v + 7]))
         {
             throw new HttpError(400, "malformed HTTP version");
         }
-        if (version.charAt(5) != '1')
+        if (buffer[v + 5] != '1')
         {
             throw new HttpError(505, "only HTTP/1.x is served here");
         }
         final Map<String, String> headers = new LinkedHashMap<>();
-        for (int i = 1; i < lines.length; i++)
+        for (int line = lineEnd + 1; line < to; )
         {
-            final String line = stripCr(lines[i]);
-            if (line.isEmpty())
+            final int end = lineEnd(line, to);
+            final int stop = stripCr(line, end);
+            if (stop == line)
             {
                 break;
             }
-            if (line.charAt(0) == ' ' || line.charAt(0) == '\t')
+            if (buffer[line] == ' ' || buffer[line] == '\t')
             {
                 throw new HttpError(400, "obsolete line folding in a header"); // RFC 9112 §5.2
             }
-            final int colon = line.indexOf(':');
-            if (colon <= 0)
+            final int colon = indexOf(':', line, stop);
+            if (colon <= line)
             {
                 throw new HttpError(400, "malformed header line");
             }
-            final String name = line.substring(0, colon);
-            if (!isToken(name))
+            if (!isToken(buffer, line, colon))
             {
                 // RFC 9112 §5.1: no whitespace between the field name and the colon
                 throw new HttpError(400, "malformed header name");
             }
-            final String value = line.substring(colon + 1).strip();
-            headers.merge(name.toLowerCase(Locale.ROOT), value, (a, b) -> a + ", " + b);
+            int valueFrom = colon + 1;
+            int valueTo = stop;
+            while (valueFrom < valueTo && Character.isWhitespace((char)(buffer[valueFrom] & 0xFF)))
+            {
+                valueFrom++;
+            }
+            while (valueTo > valueFrom && Character.isWhitespace((char)(buffer[valueTo - 1] & 0xFF)))
+            {
+                valueTo--;
+            }
+            final String value = new String(buffer, valueFrom, valueTo - valueFrom, StandardCharsets.ISO_8859_1);
+            headers.merge(headerName(line, colon), value, (a, b) -> a + ", " + b);
+            line = end + 1;
         }
-        final HttpRequest request = new HttpRequest(method, target, version.charAt(7) - '0', headers);
+        final HttpRequest request = new HttpRequest(method, target, buffer[v + 7] - '0', headers);
         if (request.minorVersion() >= 1 && request.header("host") == null)
         {
             throw new HttpError(400, "an HTTP/1.1 request needs a Host header"); // RFC 9112 §3.2
@@ -196,9 +215,102 @@ final class HttpRequestReader
         return request;
     }
 
-    private static String stripCr(final String line)
+    /** The index of the '\n' ending the line that starts at {@code from}, or {@code to}. */
+    private int lineEnd(final int from, final int to)
     {
-        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+        final int i = indexOf('\n', from, to);
+        return i < 0 ? to : i;
+    }
+
+    /** The line's end without one '\r' before it. */
+    private int stripCr(final int from, final int end)
+    {
+        return end > from && buffer[end - 1] == '\r' ? end - 1 : end;
+    }
+
+    private int indexOf(final char c, final int from, final int to)
+    {
+        for (int i = from; i < to; i++)
+        {
+            if (buffer[i] == c)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private boolean startsWith(final int at, final String prefix)
+    {
+        for (int i = 0; i < prefix.length(); i++)
+        {
+            if (buffer[at + i] != prefix.charAt(i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isDigit(final byte b)
+    {
+        return b >= '0' && b <= '9';
+    }
+
+    /** The method, the usual ones as constants (no String per request for them). */
+    private String method(final int from, final int to)
+    {
+        for (final String known : KNOWN_METHODS)
+        {
+            if (to - from == known.length() && startsWith(from, known))
+            {
+                return known;
+            }
+        }
+        return new String(buffer, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The header name lower-cased (RFC 9110 §5.1: case-insensitive), the usual ones as constants. */
+    private String headerName(final int from, final int to)
+    {
+        for (int i = from; i < to; i++)
+        {
+            if (buffer[i] >= 'A' && buffer[i] <= 'Z')
+            {
+                buffer[i] += 'a' - 'A'; // a token is ASCII: this is toLowerCase(Locale.ROOT)
+            }
+        }
+        for (final String known : KNOWN_HEADERS)
+        {
+            if (to - from == known.length() && startsWith(from, known))
+            {
+                return known;
+            }
+        }
+        return new String(buffer, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    /** RFC 9110 §5.6.2 token characters, over bytes. */
+    private static boolean isToken(final byte[] b, final int from, final int to)
+    {
+        if (from >= to)
+        {
+            return false;
+        }
+        for (int i = from; i < to; i++)
+        {
+            if (!isTokenChar((char)(b[i] & 0xFF)))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isTokenChar(final char c)
+    {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+            || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 
     /** RFC 9110 §5.6.2 token characters. */
@@ -210,10 +322,7 @@ final class HttpRequestReader
         }
         for (int i = 0; i < s.length(); i++)
         {
-            final char c = s.charAt(i);
-            final boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!ok)
+            if (!isTokenChar(s.charAt(i)))
             {
                 return false;
             }

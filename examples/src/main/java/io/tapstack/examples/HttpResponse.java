@@ -11,6 +11,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * A response: status, headers, and a body from memory or from an open file. Every response carries
@@ -23,6 +24,8 @@ final class HttpResponse
     static final DateTimeFormatter HTTP_DATE =
         DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
     private static final byte[] NO_BODY = new byte[0];
+    /** The Date header's text for the current second, formatted once a second rather than per response. */
+    private static volatile DateText date = new DateText(Long.MIN_VALUE, "");
 
     private final int status;
     private final String contentType;
@@ -31,6 +34,18 @@ final class HttpResponse
     private final long length;
     private final List<String> headers = new ArrayList<>();
     private boolean close;
+    /** For a response answered many times ({@link #reused()}): its last bytes on the wire, kept for a second. */
+    private volatile Encoded encoded;
+    private boolean reused;
+
+    private record DateText(long epochSecond, String text)
+    {
+    }
+
+    /** A response's bytes for one Connection and Keep-Alive pair within one second (the Date header's unit). */
+    private record Encoded(long epochSecond, String connection, String keepAlive, byte[] head, byte[] whole)
+    {
+    }
 
     private HttpResponse(final int status, final String contentType, final byte[] body, final FileChannel file,
         final long length)
@@ -85,6 +100,64 @@ final class HttpResponse
         return close;
     }
 
+    /**
+     * Marks a response built once and answered many times (a fixed page): its bytes are then kept and reused
+     * while the Date header stays the same, instead of being encoded per request. Call before it is shared.
+     */
+    HttpResponse reused()
+    {
+        this.reused = true;
+        return this;
+    }
+
+    /**
+     * The status line, headers, and unless {@code headOnly} the body, as one array: one write, one segment for a
+     * small response however Nagle is set. Not for a file ({@link #hasFile()}).
+     *
+     * @param connection the Connection header's value, or null for none
+     * @param keepAlive  the Keep-Alive header's value, or null for none
+     */
+    byte[] bytes(final String connection, final String keepAlive, final boolean headOnly)
+    {
+        if (!reused)
+        {
+            final byte[] head = head(connection, keepAlive);
+            return headOnly || body.length == 0 ? head : concat(head, body);
+        }
+        final long second = System.currentTimeMillis() / 1000;
+        Encoded e = encoded;
+        if (e == null || e.epochSecond() != second || !Objects.equals(e.connection(), connection)
+            || !Objects.equals(e.keepAlive(), keepAlive))
+        {
+            final byte[] head = head(connection, keepAlive);
+            e = new Encoded(second, connection, keepAlive, head, concat(head, body));
+            encoded = e;
+        }
+        return headOnly ? e.head() : e.whole();
+    }
+
+    private static byte[] concat(final byte[] head, final byte[] body)
+    {
+        final byte[] all = new byte[head.length + body.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        return all;
+    }
+
+    /** RFC 9110 §6.6.1: the Date header's value now, formatted at most once a second. */
+    static String httpDate()
+    {
+        final long millis = System.currentTimeMillis();
+        final long second = Math.floorDiv(millis, 1000);
+        DateText d = date;
+        if (d.epochSecond() != second)
+        {
+            d = new DateText(second, HTTP_DATE.format(Instant.ofEpochSecond(second)));
+            date = d;
+        }
+        return d.text();
+    }
+
     int status()
     {
         return status;
@@ -116,9 +189,7 @@ final class HttpResponse
             if (file == null)
             {
                 // head and body in one write: one segment for a small response, however Nagle is set
-                final byte[] all = new byte[head.length + body.length];
-                System.arraycopy(head, 0, all, 0, head.length);
-                System.arraycopy(body, 0, all, head.length, body.length);
+                final byte[] all = concat(head, body);
                 out.write(all, 0, all.length);
                 out.flush();
                 return body.length;
@@ -144,7 +215,7 @@ final class HttpResponse
     {
         final StringBuilder sb = new StringBuilder(256);
         sb.append("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");
-        sb.append("Date: ").append(HTTP_DATE.format(Instant.now())).append("\r\n");
+        sb.append("Date: ").append(httpDate()).append("\r\n");
         sb.append("Server: tapstack\r\n");
         if (contentType != null)
         {

@@ -60,9 +60,10 @@ final class ServiceSet implements AutoCloseable
             // rings this small are what lets 10,000 connections fit; a read or write moves an eighth of a ring
             final SocketOptions bulk = SocketOptions.defaults().sendBufferBytes(settings.ringBytes())
                 .receiveBufferBytes(settings.ringBytes());
-            // echo and HTTP answer at once, whole: a last small segment must not wait for an ACK (Nagle)
+            // echo and HTTP answer at once, whole: a last small segment must not wait for an ACK (Nagle); their
+            // handlers never block, so they run on the stack thread as each request arrives (no thread hand-off)
             final SocketOptions interactive = SocketOptions.defaults().sendBufferBytes(settings.ringBytes())
-                .receiveBufferBytes(settings.ringBytes()).nagle(false);
+                .receiveBufferBytes(settings.ringBytes()).nagle(false).directCallbacks(true);
             final int chunk = Math.max(512, settings.ringBytes() / 8);
             if (settings.echo() != 0)
             {

@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code services}: echo (RFC 862), discard (RFC 863) and chargen (RFC 864) over TCP and UDP, and HTTP/1.1, all at
- * once on one stack, in the socket API's asynchronous style: a few callback threads serve every connection, so
- * that 10,000 of them are held at once with small per-connection buffers. Runs until Ctrl-C.
+ * once on one stack, in the socket API's asynchronous style: echo and HTTP on the stack thread itself (their
+ * handlers never block: {@code SocketOptions.directCallbacks}), discard, chargen and UDP on a few callback threads,
+ * none per connection, so that 10,000 connections are held at once with small buffers. Runs until Ctrl-C.
  */
 final class Services
 {
@@ -45,7 +46,7 @@ final class Services
             .option("buffer-bytes", "N", "TCP's send and receive buffers per connection, each, 4096.."
                 + MAX_BUFFER_BYTES + "; the socket API's rings are about half as large (a power of two, at least "
                 + "4096)", "8192")
-            .option("callback-threads", "N", "threads that run every connection's callbacks, 1.."
+            .option("callback-threads", "N", "threads that run discard's, chargen's and UDP's callbacks, 1.."
                 + MAX_CALLBACK_THREADS, "2")
             .option("keep-alive-timeout", "SEC", "close an HTTP connection idle this long between requests "
                 + "(1..86400)", "5");
@@ -67,10 +68,11 @@ final class Services
             "services",
             "Echo (RFC 862, port 7), discard (RFC 863, port 9) and chargen (RFC 864, port 19) over TCP and UDP, and\n"
                 + "HTTP/1.1 on port 80 (GET / answers a short page; keep-alive), all at once on one stack. Every\n"
-                + "connection is served in the socket API's asynchronous style by a few callback threads, none per\n"
-                + "connection, with small buffers: by default at most about 30 KiB a busy connection (8 KiB each for\n"
-                + "TCP's send and receive buffers, 4 KiB each for the socket rings, and the connection's objects);\n"
-                + "buffers and rings go back after 1 s idle, so an idle connection takes about 7 KB of heap.\n"
+                + "connection is served in the socket API's asynchronous style, echo and HTTP on the stack thread,\n"
+                + "the others by a few callback threads, none per connection, with small buffers: by default at\n"
+                + "most about 30 KiB a busy connection (8 KiB each for TCP's send and receive buffers, 4 KiB each\n"
+                + "for the socket rings, and the connection's objects); buffers and rings go back after 1 s idle,\n"
+                + "so an idle connection takes about 7 KB of heap.\n"
                 + "Runs until Ctrl-C, then prints its counters. Try: nc STACK 7, nc -u STACK 19, curl http://STACK/")
             )));
         final int parsed = command.parse(args, Services::check);

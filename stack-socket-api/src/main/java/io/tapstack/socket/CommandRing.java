@@ -7,7 +7,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The commands application threads hand the stack thread: an Agrona {@link ManyToOneRingBuffer} of records whose
@@ -48,6 +51,38 @@ final class CommandRing
         }
         ring.commit(index);
         return true;
+    }
+
+    /**
+     * Queues one command and wakes the stack thread, waiting while the ring is full (back-pressure: the stack
+     * thread is behind) rather than queueing without bound; on the stack thread itself (a direct callback) a full
+     * ring fails the call, since waiting for the stack to drain it would never end.
+     */
+    void put(final int type, final int id, final int arg1, final int arg2, final DirectBuffer payload,
+        final int offset, final int length, final SocketStack owner) throws IOException
+    {
+        long backoffNs = 1_000;
+        while (true)
+        {
+            owner.checkOpen();
+            if (offer(type, id, arg1, arg2, payload, offset, length))
+            {
+                owner.wake();
+                return;
+            }
+            if (owner.onStackThread())
+            {
+                throw new IOException("the command ring is full (" + ring.capacity() + " bytes)");
+            }
+            owner.wake();
+            LockSupport.parkNanos(backoffNs);
+            backoffNs = Math.min(backoffNs * 2, 1_000_000);
+            if (Thread.interrupted())
+            {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while the command ring was full");
+            }
+        }
     }
 
     /** Runs up to {@code limit} commands. Stack thread. */

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -24,6 +25,15 @@ import java.util.function.Supplier;
  * re-checks its condition; the stack publishes its change, then looks for waiters), and every path that can make
  * a waiter's condition true signals: a lost wake-up is a bug, which {@code ReadinessWakeUpStressTest} hunts.
  * Each time a blocked thread wakes is counted ({@link SocketStack#blockedWakeups()}).
+ *
+ * <p>A request-response server in the non-blocking style reads, answers with a write, and reads again, each a
+ * pending operation: an operation that a callback running on the executor leaves on the other lane of the same
+ * socket runs right there, in that callback's thread, if that lane is free, instead of as a new executor task
+ * (one thread hand-off per request rather than three); one it leaves on its own lane runs next in the loop that
+ * is running it. Either way it still runs on the callback executor (for a socket with
+ * {@link SocketOptions#directCallbacks}, the executor is whoever made the operation ready). The stack signals only the lane its news
+ * concerns ({@link #signalReadable()}, {@link #signalWritable()}): the response leaving the send ring wakes no
+ * one for a read that is waiting for the next request.
  */
 final class Readiness
 {
@@ -36,17 +46,43 @@ final class Readiness
      * a read (the peer may be waiting for us to read before it reads what we write). */
     private final Lane readLane = new Lane();
     private final Lane writeLane = new Lane();
+    private final SocketStack owner;
     private volatile int blockedThreads;
 
-    /** @param wakeups counts each return of a blocked thread from its wait (shared by a stack's sockets) */
-    Readiness(final Executor executor, final LongAdder wakeups)
+    /**
+     * @param wakeups counts each return of a blocked thread from its wait (shared by a stack's sockets)
+     * @param owner   the stack, which no blocking call may wait for on its own thread
+     */
+    Readiness(final Executor executor, final LongAdder wakeups, final SocketStack owner)
     {
         this.executor = executor;
         this.wakeups = wakeups;
+        this.owner = owner;
     }
 
     /** Something changed: wake blocked threads and retry pending operations. Any thread; never blocks for long. */
     void signal()
+    {
+        wakeBlocked();
+        readLane.signal();
+        writeLane.signal();
+    }
+
+    /** Bytes (or the end of stream) arrived for the reader: wake blocked threads, retry pending reads only. */
+    void signalReadable()
+    {
+        wakeBlocked();
+        readLane.signal();
+    }
+
+    /** Room was freed for the writer: wake blocked threads, retry pending writes only. */
+    void signalWritable()
+    {
+        wakeBlocked();
+        writeLane.signal();
+    }
+
+    private void wakeBlocked()
     {
         VarHandle.fullFence();
         if (blockedThreads > 0)
@@ -56,8 +92,12 @@ final class Readiness
                 monitor.notifyAll();
             }
         }
-        readLane.signal();
-        writeLane.signal();
+    }
+
+    /** True in a thread that is running one of this socket's pending operations (on the callback executor). */
+    private boolean inCallback()
+    {
+        return readLane.lock.isHeldByCurrentThread() || writeLane.lock.isHeldByCurrentThread();
     }
 
     /**
@@ -68,6 +108,11 @@ final class Readiness
      */
     boolean await(final BooleanSupplier ready, final long deadlineNs) throws InterruptedException
     {
+        if (owner.onStackThread())
+        {
+            // a direct callback (SocketOptions.directCallbacks) that blocks: only the stack could wake it
+            throw new IllegalStateException("a blocking socket call on the stack thread would wait for itself");
+        }
         // a short spin first: a reply often comes within microseconds, and parking and waking a thread costs
         // tens of them; bounded, so that on two cores a spinning waiter never starves the stack for long
         for (int i = 0; i < SPINS; i++)
@@ -182,11 +227,14 @@ final class Readiness
     /** One FIFO of pending non-blocking operations, retried on the callback executor after each signal. */
     private final class Lane
     {
-        private final Object lock = new Object();
+        /** Held while the lane's operations run; a thread that holds it is on the callback executor. */
+        private final ReentrantLock lock = new ReentrantLock();
         private final ConcurrentLinkedQueue<BooleanSupplier> ops = new ConcurrentLinkedQueue<>();
         private final AtomicInteger pending = new AtomicInteger();
         private final AtomicBoolean scheduled = new AtomicBoolean();
         private final Runnable run = this::run;
+        /** Set by each wish to run the operations; cleared by the thread that runs them, before it does. */
+        private volatile boolean again;
 
         void signal()
         {
@@ -204,6 +252,17 @@ final class Readiness
         {
             pending.incrementAndGet();
             ops.add(operation);
+            if (lock.isHeldByCurrentThread())
+            {
+                return; // left by one of this lane's own operations: the loop running it takes this one next
+            }
+            if (inCallback())
+            {
+                // left by a callback of the other lane, on the executor already: run it here rather than hand it
+                // to another thread
+                drain();
+                return;
+            }
             schedule();
         }
 
@@ -220,28 +279,59 @@ final class Readiness
         {
             // cleared before the attempts: a signal during them schedules one more run, so none is lost
             scheduled.set(false);
-            VarHandle.fullFence();
-            synchronized (lock)
+            drain();
+        }
+
+        /**
+         * Runs the operations unless another thread is running them, which then goes round once more: no thread
+         * ever waits for a lane (the stack thread, with direct callbacks, must not wait for an application's), and
+         * a thread already inside this lane's loop (a direct callback whose call signals its own socket) leaves
+         * the next round to that loop instead of running an operation twice.
+         */
+        private void drain()
+        {
+            again = true;
+            if (lock.isHeldByCurrentThread())
             {
-                BooleanSupplier op;
-                while ((op = ops.peek()) != null)
+                return;
+            }
+            // volatile write then lock attempt, volatile read after unlock: a holder that missed the flag leaves the
+            // lock free for the next attempt of whoever set it
+            while (again && lock.tryLock())
+            {
+                try
                 {
-                    boolean done;
-                    try
-                    {
-                        done = op.getAsBoolean();
-                    }
-                    catch (final RuntimeException ex)
-                    {
-                        done = true; // the operation completes its future exceptionally itself; never retry a throw
-                    }
-                    if (!done)
-                    {
-                        return; // FIFO: later operations wait behind the first (a later signal retries)
-                    }
-                    ops.poll();
-                    pending.decrementAndGet();
+                    again = false;
+                    runLocked();
                 }
+                finally
+                {
+                    lock.unlock();
+                }
+            }
+        }
+
+        /** Runs the operations in order until one would wait; under {@link #lock}. */
+        private void runLocked()
+        {
+            BooleanSupplier op;
+            while ((op = ops.peek()) != null)
+            {
+                boolean done;
+                try
+                {
+                    done = op.getAsBoolean();
+                }
+                catch (final RuntimeException ex)
+                {
+                    done = true; // the operation completes its future exceptionally itself; never retry a throw
+                }
+                if (!done)
+                {
+                    return; // FIFO: later operations wait behind the first (a later signal retries)
+                }
+                ops.poll();
+                pending.decrementAndGet();
             }
         }
     }

@@ -14,6 +14,7 @@ public final class SocketOptions
     private Boolean nagle;
     private Boolean keepAlive;
     private Duration readTimeout;
+    private boolean directCallbacks;
 
     /** The defaults: buffers from {@link SocketConfig}, Nagle as the stack's TCP config says, no read timeout. */
     public static SocketOptions defaults()
@@ -57,6 +58,25 @@ public final class SocketOptions
     {
         this.readTimeout = timeout;
         return this;
+    }
+
+    /**
+     * Runs this socket's non-blocking callbacks ({@code readAsync}, {@code writeAsync}, {@code acceptAsync} and
+     * what they chain) in the thread that makes them ready, mostly the stack thread, instead of handing each to
+     * the callback executor: no thread hand-off and no wake-up per request, the cheapest way to serve many small
+     * requests on few cores. Such callbacks must never block (a blocking call on the stack thread throws
+     * {@link IllegalStateException}: it would wait for itself) and should be short, since the stack waits for
+     * them. Off by default.
+     */
+    public SocketOptions directCallbacks(final boolean enabled)
+    {
+        this.directCallbacks = enabled;
+        return this;
+    }
+
+    boolean directCallbacks()
+    {
+        return directCallbacks;
     }
 
     int sendBufferBytes(final SocketConfig config)

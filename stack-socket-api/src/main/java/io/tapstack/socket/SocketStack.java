@@ -30,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -42,7 +41,8 @@ import java.util.function.Supplier;
  * reader's ring has room for, so the advertised window closes when a reader is slow).
  *
  * <p>Both styles: blocking calls with timeouts, like {@code java.net.Socket}, and non-blocking ones returning
- * {@link CompletableFuture}s completed on the callback executor (never on the stack thread). Closing the stack
+ * {@link CompletableFuture}s completed on the callback executor (never on the stack thread, unless a socket asks
+ * for {@link SocketOptions#directCallbacks}). Closing the stack
  * fails every pending and later call with {@link StackClosedException}.
  *
  * <p>A {@link StackRunner} drives it: {@link #doWork} runs on the stack thread.
@@ -424,7 +424,20 @@ public final class SocketStack implements AutoCloseable
     /** Where one socket's callers wait; its wake-ups count in {@link #blockedWakeups()}. */
     Readiness newReadiness()
     {
-        return new Readiness(executor, blockedWakeups);
+        return new Readiness(executor, blockedWakeups, this);
+    }
+
+    /** Where a socket's callbacks run: the callback executor, or, with {@code directCallbacks}, where they come. */
+    Readiness newReadiness(final SocketOptions options)
+    {
+        return new Readiness(options.directCallbacks() ? Runnable::run : executor, blockedWakeups, this);
+    }
+
+    /** True in the thread that runs this stack's duty cycles. */
+    boolean onStackThread()
+    {
+        final StackRunner r = runner;
+        return r != null && r.isStackThread();
     }
 
     int nextId()
@@ -491,25 +504,7 @@ public final class SocketStack implements AutoCloseable
     void send(final int type, final int id, final int arg1, final int arg2, final DirectBuffer payload,
         final int offset, final int length) throws IOException
     {
-        long backoffNs = 1_000;
-        while (true)
-        {
-            checkOpen();
-            if (commands.offer(type, id, arg1, arg2, payload, offset, length))
-            {
-                wake();
-                return;
-            }
-            // the ring is full: the stack thread is behind; wait for it rather than queue without bound
-            wake();
-            LockSupport.parkNanos(backoffNs);
-            backoffNs = Math.min(backoffNs * 2, 1_000_000);
-            if (Thread.interrupted())
-            {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while the command ring was full");
-            }
-        }
+        commands.put(type, id, arg1, arg2, payload, offset, length, this);
     }
 
     /** A command that must not fail (cleanup): retried quietly, dropped only once the stack is closed. */
@@ -525,7 +520,7 @@ public final class SocketStack implements AutoCloseable
         }
     }
 
-    private void wake()
+    void wake()
     {
         final StackRunner r = runner;
         if (r != null)

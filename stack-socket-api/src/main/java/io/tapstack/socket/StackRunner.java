@@ -74,6 +74,12 @@ public final class StackRunner implements AutoCloseable
         return this;
     }
 
+    /** True when called by the stack thread itself. */
+    boolean isStackThread()
+    {
+        return thread == Thread.currentThread();
+    }
+
     /** The stack thread's id, or -1 before start (tests measure its allocations). */
     long threadId()
     {

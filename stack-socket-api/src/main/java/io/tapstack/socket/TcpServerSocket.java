@@ -46,7 +46,7 @@ public final class TcpServerSocket implements AutoCloseable
         this.id = id;
         this.port = port;
         this.backlog = backlog;
-        this.readiness = owner.newReadiness();
+        this.readiness = owner.newReadiness(options);
         this.accepted = new ManyToManyConcurrentArrayQueue<>(queueLength);
     }
 

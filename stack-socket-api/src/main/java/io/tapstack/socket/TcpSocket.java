@@ -91,7 +91,7 @@ public final class TcpSocket implements AutoCloseable
         this.id = id;
         this.remoteAddress = remoteAddress;
         this.remotePort = remotePort;
-        this.readiness = owner.newReadiness();
+        this.readiness = owner.newReadiness(options);
         this.sendRing = owner.newRing(options.sendBufferBytes(owner.config()));
         this.receiveRing = owner.newRing(options.receiveBufferBytes(owner.config()));
         readTimeout(options.readTimeout());

@@ -248,7 +248,7 @@ final class TcpSocketPump implements TcpHandler
         if (moved > 0)
         {
             activeSinceSweep = true;
-            socket.readiness.signal();
+            socket.readiness.signalWritable(); // room for the writer; no news for a reader
         }
         if (sendRing.size() == 0)
         {
@@ -341,7 +341,7 @@ final class TcpSocketPump implements TcpHandler
         if (progressed)
         {
             activeSinceSweep = true;
-            socket.readiness.signal();
+            socket.readiness.signalReadable();
         }
         if (terminated && endOfStreamWritten)
         {
