@@ -320,6 +320,7 @@ public final class TcpConnection
     void onSegment(final TcpHeader seg, final TcpOptions options, final long nowNs)
     {
         keepAlive.onHeard(nowNs);
+        rcv.beginSegment();
         switch (state)
         {
             case SYN_SENT:
@@ -333,7 +334,14 @@ public final class TcpConnection
         }
         if (state != TcpState.CLOSED)
         {
-            output(nowNs);
+            if (rcv.answerMayWait())
+            {
+                markDirty(); // one answer at the end of the received burst (BurstAckConfig, RFC 9293 §3.8.6.3)
+            }
+            else
+            {
+                output(nowNs);
+            }
         }
     }
 

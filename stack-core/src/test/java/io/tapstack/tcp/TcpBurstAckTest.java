@@ -1,0 +1,104 @@
+package io.tapstack.tcp;
+
+import io.tapstack.StackCounters.Counter;
+import org.junit.jupiter.api.Test;
+
+import java.util.function.Consumer;
+
+import static io.tapstack.tcp.TcpScript.ACK;
+import static io.tapstack.tcp.TcpScript.bytes;
+import static io.tapstack.tcp.TcpScript.mss;
+import static io.tapstack.tcp.TcpScript.options;
+import static io.tapstack.tcp.TcpScript.sackPermitted;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * One answer per connection per received burst ({@link BurstAckConfig}): segments the stack reads in one duty
+ * cycle are acknowledged together where RFC 9293 §3.8.6.3 would ACK every second one, and at once where RFC 5681
+ * §4.2 says so. A burst is what {@code step()} reads after the script queued several segments.
+ */
+class TcpBurstAckTest
+{
+    private static final int FULL = 1460;
+
+    /** A passive open with SACK-permitted (no timestamps), MSS 1460 both ways. */
+    private static TcpScript open(final Consumer<BurstAckConfig> burstAcks)
+    {
+        final TcpScript t = new TcpScript(c -> burstAcks.accept(c.burstAcks));
+        t.listen(4);
+        t.synToListener(options(mss(FULL), sackPermitted()));
+        t.send(ACK, t.peer(1), t.stack(1));
+        t.expectNothing();
+        return t;
+    }
+
+    private static void queueFull(final TcpScript t, final int... segmentIndexes)
+    {
+        for (final int i : segmentIndexes)
+        {
+            t.queue(ACK, t.peer(1 + i * FULL), t.stack(1), bytes(FULL));
+        }
+    }
+
+    /** RFC 9293 §3.8.6.3 (SHLD-19) relaxed across a burst: four full segments read together get one stretch ACK. */
+    @Test
+    void rfc9293Section3p8p6p3FourInOrderSegmentsOfOneBurstGetOneAck()
+    {
+        final TcpScript t = open(b -> b.enabled(true));
+        final long deferredBefore = t.count(Counter.TCP_BURST_DEFERRED_SEGMENTS);
+        queueFull(t, 0, 1, 2, 3);
+        t.s.step();
+        t.expect(ACK, t.stack(1), t.peer(1 + 4 * FULL), 0);
+        t.expectNothing();
+        assertEquals(1, t.count(Counter.TCP_STRETCH_ACKS));
+        assertEquals(4, t.count(Counter.TCP_BURST_DEFERRED_SEGMENTS) - deferredBefore);
+    }
+
+    /** Off (the NetStack default): the same burst is acknowledged every second full-sized segment. */
+    @Test
+    void rfc9293Section3p8p6p3WithoutBurstAcksEverySecondSegmentIsAcknowledged()
+    {
+        final TcpScript t = open(b -> b.enabled(false));
+        queueFull(t, 0, 1, 2, 3);
+        t.s.step();
+        t.expect(ACK, t.stack(1), t.peer(1 + 2 * FULL), 0);
+        t.expect(ACK, t.stack(1), t.peer(1 + 4 * FULL), 0);
+        t.expectNothing();
+        assertEquals(0, t.count(Counter.TCP_STRETCH_ACKS));
+    }
+
+    /**
+     * RFC 5681 §4.2 and RFC 2018 §4: out-of-order segments in a burst are acknowledged each at once, with the SACK
+     * blocks of what arrived so far (the in-order ACK waiting from earlier in the burst goes with the first).
+     */
+    @Test
+    void rfc5681Section4p2OutOfOrderSegmentsOfABurstAreEachAcknowledgedAtOnce()
+    {
+        final TcpScript t = open(b -> b.enabled(true));
+        queueFull(t, 0, 1, 3, 4); // the third segment is missing
+        t.s.step();
+        final TcpScript.Seg first = t.expect(ACK, t.stack(1), t.peer(1 + 2 * FULL), 0);
+        assertArrayEquals(new int[] {t.peer(1 + 3 * FULL), t.peer(1 + 4 * FULL)}, first.sack());
+        final TcpScript.Seg second = t.expect(ACK, t.stack(1), t.peer(1 + 2 * FULL), 0);
+        assertArrayEquals(new int[] {t.peer(1 + 3 * FULL), t.peer(1 + 5 * FULL)}, second.sack());
+        t.expectNothing();
+        // the hole filled in the next burst: acknowledged at once, everything up to the end
+        queueFull(t, 2);
+        t.s.step();
+        t.expect(ACK, t.stack(1), t.peer(1 + 5 * FULL), 0);
+        t.expectNothing();
+    }
+
+    /** {@link BurstAckConfig#maxSegments()}: a burst longer than the bound is acknowledged as it reaches it. */
+    @Test
+    void aBurstAckCoversAtMostMaxSegments()
+    {
+        final TcpScript t = open(b -> b.enabled(true).maxSegments(3));
+        queueFull(t, 0, 1, 2, 3, 4, 5);
+        t.s.step();
+        t.expect(ACK, t.stack(1), t.peer(1 + 3 * FULL), 0);
+        t.expect(ACK, t.stack(1), t.peer(1 + 6 * FULL), 0);
+        t.expectNothing();
+    }
+}
