@@ -231,7 +231,7 @@ class TcpRealNetworkTest
             final LossPath path = new LossPath(ns, client, server, router, toClient, toServer);
             for (final LossCase loss : lossCases())
             {
-                NftLoss.install(router, toClient.bName, loss.percent, scratch);
+                path.installLoss(loss.percent);
                 final double[] ratios = new double[loss.rounds];
                 for (int round = 0; round < loss.rounds; round++)
                 {
@@ -309,9 +309,20 @@ class TcpRealNetworkTest
             this.toServer = toServer;
         }
 
+        void installLoss(final int percent) throws Exception
+        {
+            NftLoss.install(router, toClient.bName, percent, scratch);
+        }
+
+        /** {from the client, to it} so far. */
+        long[] dropped()
+        {
+            return NftLoss.dropped(router);
+        }
+
         StackEcho viaStack(final LossCase loss, final String tag) throws Exception
         {
-            final long[] dropsBefore = NftLoss.dropped(router);
+            final long[] dropsBefore = dropped();
             final long[] before = stackCounters(ns);
             final StringBuilder events = Capture.dir().isEmpty() ? null : new StringBuilder();
             if (events != null)
@@ -343,12 +354,12 @@ class TcpRealNetworkTest
             {
                 delta[i] = after[i] - before[i];
             }
-            return new StackEcho(echo, delta, minus(NftLoss.dropped(router), dropsBefore));
+            return new StackEcho(echo, delta, minus(dropped(), dropsBefore));
         }
 
         KernelEcho viaKernel(final LossCase loss, final String tag) throws Exception
         {
-            final long[] dropsBefore = NftLoss.dropped(router);
+            final long[] dropsBefore = dropped();
             final Map<String, Long> before = nstat(server);
             final PythonPeer.Echo echo;
             final Process echoServer = python.startEchoServer(server, "10.99.10.2", 7);
@@ -365,7 +376,7 @@ class TcpRealNetworkTest
             final String recovery = String.format("retransmitted %d segments: %d RTOs, %d SACK recoveries, %d tail "
                 + "loss probes", delta(before, after, "TcpRetransSegs"), delta(before, after, "TcpExtTCPTimeouts"),
                 delta(before, after, "TcpExtTCPSackRecovery"), delta(before, after, "TcpExtTCPLossProbes"));
-            return new KernelEcho(echo, recovery, minus(NftLoss.dropped(router), dropsBefore));
+            return new KernelEcho(echo, recovery, minus(dropped(), dropsBefore));
         }
     }
 
@@ -384,10 +395,11 @@ class TcpRealNetworkTest
             return String.format("The stack retransmitted %d segments: %d RTOs, %d SACK recoveries, %d tail loss "
                 + "probes, %d lost retransmissions found by RACK, %d D-SACKs back; it read %d frames and wrote %d "
                 + "(%.2f writes per frame read) in %d duty cycles (%.1f frames per cycle that worked), waited %d "
-                + "times; %d segments answered at the burst's end, %d stretch ACKs", counters[0], counters[1],
-                counters[2], counters[3], counters[4], counters[5], read, written, written / (double)Math.max(1, read),
-                counters[8], read / (double)Math.max(1, counters[8] - counters[9]), counters[9], counters[10],
-                counters[11]);
+                + "times; %d segments answered at the burst's end, %d stretch ACKs; %d super-frames written with %d "
+                + "segments", counters[0], counters[1], counters[2], counters[3], counters[4], counters[5], read,
+                written, written / (double)Math.max(1, read), counters[8],
+                read / (double)Math.max(1, counters[8] - counters[9]), counters[9], counters[10], counters[11],
+                counters[12], counters[13]);
         }
     }
 
@@ -515,7 +527,8 @@ class TcpRealNetworkTest
     /**
      * {retransmitted segments, RTO expiries, SACK recoveries, tail loss probes, lost retransmissions RACK found,
      * D-SACKs received (each a needless retransmission), frames read from the TAP, frames written to it (each one
-     * write(2)), duty cycles, waits on the TAP, segments answered at the end of the burst, stretch ACKs} so far.
+     * write(2)), duty cycles, waits on the TAP, segments answered at the end of the burst, stretch ACKs,
+     * super-frames written (TSO) and the segments in them} so far.
      */
     private static long[] stackCounters(final NamespacedStack ns) throws Exception
     {
@@ -524,7 +537,7 @@ class TcpRealNetworkTest
             Counter.TCP_DSACKS_RX};
         return ns.call(() ->
         {
-            final long[] values = new long[counters.length + 6];
+            final long[] values = new long[counters.length + 8];
             for (int i = 0; i < counters.length; i++)
             {
                 values[i] = ns.stack.counters().get(counters[i]);
@@ -535,6 +548,8 @@ class TcpRealNetworkTest
             values[9] = ns.loop.waits();
             values[10] = ns.stack.counters().get(Counter.TCP_BURST_DEFERRED_SEGMENTS);
             values[11] = ns.stack.counters().get(Counter.TCP_STRETCH_ACKS);
+            values[12] = ns.device.superFramesTransmitted();
+            values[13] = ns.device.segmentsInSuperFramesTransmitted();
             return values;
         });
     }
