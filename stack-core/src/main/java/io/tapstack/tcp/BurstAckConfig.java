@@ -1,15 +1,16 @@
 package io.tapstack.tcp;
 
 /**
- * One answer per connection per received burst: segments that arrive in order in one duty cycle's burst of frames
- * are acknowledged together, and whatever they make the connection send (an echo, a window update, new data the
- * peer's ACKs allowed) goes with that ACK at the end of the burst, as Linux's GRO gives the kernel's TCP one
- * coalesced segment for a burst. An ACK then covers more than two full-sized segments (a stretch ACK); RFC 9293
- * §3.8.6.3 (SHLD-19) and RFC 5681 §4.2 ask for an ACK of at least every second full-sized segment as a SHOULD, and
- * the ACK here is late by the burst's reading (microseconds), never by a timer, while segments that the RFCs
- * want answered at once still are: out-of-order data, a hole filled (RFC 5681 §4.2, with the SACK blocks of RFC
- * 2018 §4), duplicates, unacceptable segments (RFC 9293 §3.10.7.4) and the handshake's. A runner that hands the
- * stack one frame per duty cycle sees no difference. Fluent setters; part of {@link TcpConfig#burstAcks}.
+ * One ACK per connection per received burst: segments that arrive in order in one duty cycle's burst of frames
+ * are acknowledged together, by the first data segment the connection sends (an echo, say, as before), or else by
+ * one pure ACK at the end of the burst, as Linux's GRO gives the kernel's TCP one coalesced segment for a burst. An
+ * ACK then covers more than two full-sized segments (a stretch ACK); RFC 9293 §3.8.6.3 (SHLD-19) and RFC 5681 §4.2
+ * ask for an ACK of at least every second full-sized segment as a SHOULD, and the ACK here is late by the burst's
+ * reading (microseconds), never by a timer, while segments that the RFCs want answered at once still are:
+ * out-of-order data, a hole filled (RFC 5681 §4.2, with the SACK blocks of RFC 2018 §4), duplicates, unacceptable
+ * segments (RFC 9293 §3.10.7.4) and the handshake's. Only the pure ACK waits: data goes as each segment allows it,
+ * so the sender's FlightSize, and with it cwnd at the end of a recovery (RFC 6675 §5), is what it was. A runner that
+ * hands the stack one frame per duty cycle sees no difference. Fluent setters; part of {@link TcpConfig#burstAcks}.
  */
 public final class BurstAckConfig
 {
@@ -21,12 +22,11 @@ public final class BurstAckConfig
 
     /**
      * Off by default in a {@code NetStack}; {@code TapStack} turns it on, where a duty cycle reads up to
-     * {@code receiveBurst} frames from a TAP and every frame sent is a write(2): there it halved the turnaround of a
-     * segment and saved a sixth of the writes through 2% loss against the kernel (docs/benchmarks.md). Off, every
-     * segment is answered as it is processed (an ACK of every second full-sized segment, RFC 9293 §3.8.6.3). Not
-     * yet the default in the simulation: a sender of this stack grows cwnd in slow start by at most one SMSS per ACK
-     * (RFC 5681 §3.1), so stretch ACKs slow its growth, and the two-stack simulation's CUBIC and SACK comparisons
-     * shift with it.
+     * {@code receiveBurst} frames from a TAP and every frame sent is a write(2) (docs/benchmarks.md, "TCP on a lossy
+     * or delayed link", has the figures). Off, every segment is answered as it is processed (an ACK of every second
+     * full-sized segment, RFC 9293 §3.8.6.3). Not yet the default in the simulation: a sender of this stack grows
+     * cwnd in slow start by at most one SMSS per ACK (RFC 5681 §3.1), so stretch ACKs slow its growth, and the
+     * two-stack simulation's CUBIC and SACK comparisons shift with it.
      */
     public BurstAckConfig enabled(final boolean enabled)
     {

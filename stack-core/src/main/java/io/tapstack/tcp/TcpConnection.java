@@ -334,14 +334,7 @@ public final class TcpConnection
         }
         if (state != TcpState.CLOSED)
         {
-            if (rcv.answerMayWait())
-            {
-                markDirty(); // one answer at the end of the received burst (BurstAckConfig, RFC 9293 §3.8.6.3)
-            }
-            else
-            {
-                output(nowNs);
-            }
+            output(nowNs, rcv.ackMayWait());
         }
     }
 
@@ -385,6 +378,12 @@ public final class TcpConnection
     /** Sends what the windows, Nagle and the ACK policy allow now. */
     void output(final long nowNs)
     {
+        output(nowNs, false);
+    }
+
+    /** As {@link #output(long)}; a pure ACK that {@code ackMayWait} goes at the burst's end (BurstAckConfig). */
+    private void output(final long nowNs, final boolean ackMayWait)
+    {
         dirty = false;
         if (state == TcpState.CLOSED || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED)
         {
@@ -399,7 +398,11 @@ public final class TcpConnection
         {
             snd.sendData(nowNs);
         }
-        if (rcv.ackNow)
+        if (rcv.ackNow && ackMayWait)
+        {
+            markDirty(); // RFC 9293 §3.8.6.3 across the received burst: TcpLayer's flush sends it
+        }
+        else if (rcv.ackNow)
         {
             // RFC 9293 §3.3.1: a pure ACK carries the highest sequence number sent (SND.NXT before go-back-N, and
             // past a zero-window probe byte the peer may have taken), or a peer that received everything finds it

@@ -72,7 +72,7 @@ final class TcpReceiver
     private long lastOutOfWindowAckNs = NONE;
     private int fullSegmentsUnacked;
     long delayedAckDeadline = NONE;
-    /** The segment being processed brought in-order data only: its ACK may wait for the burst's end. */
+    /** The segment being processed brought in-order data only: a pure ACK of it may wait for the burst's end. */
     private boolean inOrderOnly;
     /** ACKs sent so far, and that count when the segment being processed arrived. */
     private int acksSent;
@@ -332,7 +332,7 @@ final class TcpReceiver
 
     /**
      * A segment arrives ({@link BurstAckConfig}): whether an ACK was already due (an earlier segment of the burst
-     * left one waiting) is put aside, so that {@link #answerMayWait} sees what this segment asks for.
+     * left one waiting) is put aside, so that {@link #ackMayWait} sees what this segment asks for.
      */
     void beginSegment()
     {
@@ -343,18 +343,18 @@ final class TcpReceiver
     }
 
     /**
-     * The segment was processed: true when the connection's answer may wait for the end of the received burst
+     * The segment was processed: true when a pure ACK may wait for the end of the received burst
      * ({@link BurstAckConfig}; RFC 9293 §3.8.6.3), false when it goes now: this segment asked for an ACK at once for
      * a reason other than in-order data (out of order, a hole filled, a duplicate, unacceptable: RFC 5681 §4.2, RFC
      * 9293 §3.10.7.4), or a burst's ACK reached {@link BurstAckConfig#maxSegments()}.
      */
-    boolean answerMayWait()
+    boolean ackMayWait()
     {
         final boolean asked = ackNow;
         // an ACK due before still is, unless one went while the segment was processed (a FIN's, say)
         ackNow = asked || (ackDueBeforeSegment && acksSent == acksSentBeforeSegment);
         final boolean mayWait = config.burstAcks.enabled() && (!asked || inOrderOnly);
-        if (mayWait)
+        if (mayWait && ackNow)
         {
             counters.increment(Counter.TCP_BURST_DEFERRED_SEGMENTS);
         }

@@ -421,7 +421,7 @@ class TcpRealNetworkTest
     {
     }
 
-    private static final List<LossCase> LOSS_CASES = List.of(new LossCase(2, Duration.ofSeconds(30), 0.1, 3),
+    private static final List<LossCase> LOSS_CASES = List.of(new LossCase(2, Duration.ofSeconds(30), 0.15, 3),
         new LossCase(5, Duration.ofSeconds(60), 0.1, 1));
 
     /** {@link #LOSS_CASES}, or those whose percentages {@code -Dtapstack.realnet.loss=2,5} names (for a study). */
