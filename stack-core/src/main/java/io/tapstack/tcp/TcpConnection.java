@@ -321,6 +321,7 @@ public final class TcpConnection
     {
         keepAlive.onHeard(nowNs);
         rcv.beginSegment();
+        final boolean recoveringBefore = snd.cc != null && snd.cc.inRecovery();
         switch (state)
         {
             case SYN_SENT:
@@ -334,7 +335,9 @@ public final class TcpConnection
         }
         if (state != TcpState.CLOSED)
         {
-            output(nowNs, rcv.ackMayWait());
+            // data waits with the ACK, but not across a recovery: its end sets cwnd from FlightSize (RFC 6675 §5)
+            final boolean mayWait = rcv.ackMayWait();
+            output(nowNs, mayWait, mayWait && !recoveringBefore && !(snd.cc != null && snd.cc.inRecovery()));
         }
     }
 
@@ -378,11 +381,11 @@ public final class TcpConnection
     /** Sends what the windows, Nagle and the ACK policy allow now. */
     void output(final long nowNs)
     {
-        output(nowNs, false);
+        output(nowNs, false, false);
     }
 
-    /** As {@link #output(long)}; a pure ACK that {@code ackMayWait} goes at the burst's end (BurstAckConfig). */
-    private void output(final long nowNs, final boolean ackMayWait)
+    /** As {@link #output(long)}; what may wait goes at the burst's end, from TcpLayer's flush (BurstAckConfig). */
+    private void output(final long nowNs, final boolean ackMayWait, final boolean dataMayWait)
     {
         dirty = false;
         if (state == TcpState.CLOSED || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED)
@@ -392,6 +395,11 @@ public final class TcpConnection
                 emit(snd.sndUna, 0, TcpFlags.SYN | TcpFlags.ACK, nowNs);
             }
             rcv.ackNow = false;
+            return;
+        }
+        if (dataMayWait)
+        {
+            markDirty();
             return;
         }
         if (state != TcpState.TIME_WAIT)
