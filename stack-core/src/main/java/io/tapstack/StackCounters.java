@@ -85,7 +85,7 @@ public final class StackCounters extends EnumCounters<StackCounters.Counter>
         TCP_SACK_COMPRESSED_SEGMENTS, TCP_SACK_COMPRESSED_ACKS,
         /**
          * {@link io.tapstack.tcp.BurstAckConfig}: segments whose due ACK was allowed to wait for the end of the
-         * received burst (unless data carried it first), and ACKs that covered more than two full-sized segments.
+         * received burst, and ACKs that covered more than two full-sized segments.
          */
         TCP_BURST_DEFERRED_SEGMENTS, TCP_STRETCH_ACKS,
         /**

@@ -1,16 +1,17 @@
 package io.tapstack.tcp;
 
 /**
- * One ACK per connection per received burst: segments that arrive in order in one duty cycle's burst of frames
- * are acknowledged together, by the first data segment the connection sends (an echo, say, as before), or else by
- * one pure ACK at the end of the burst, as Linux's GRO gives the kernel's TCP one coalesced segment for a burst. An
- * ACK then covers more than two full-sized segments (a stretch ACK); RFC 9293 §3.8.6.3 (SHLD-19) and RFC 5681 §4.2
- * ask for an ACK of at least every second full-sized segment as a SHOULD, and the ACK here is late by the burst's
- * reading (microseconds), never by a timer, while segments that the RFCs want answered at once still are:
- * out-of-order data, a hole filled (RFC 5681 §4.2, with the SACK blocks of RFC 2018 §4), duplicates, unacceptable
- * segments (RFC 9293 §3.10.7.4) and the handshake's. Only the pure ACK waits: data goes as each segment allows it,
- * so the sender's FlightSize, and with it cwnd at the end of a recovery (RFC 6675 §5), is what it was. A runner that
- * hands the stack one frame per duty cycle sees no difference. Fluent setters; part of {@link TcpConfig#burstAcks}.
+ * One answer per connection per received burst: segments that arrive in order in one duty cycle's burst of frames
+ * are acknowledged together, and the data they let the connection send (an echo, new data the peer's ACKs allowed)
+ * goes with that ACK at the end of the burst, as Linux's GRO gives the kernel's TCP one coalesced segment for a
+ * burst; where the device offloads TSO, that data leaves in one super-frame. An ACK then covers more than two
+ * full-sized segments (a stretch ACK); RFC 9293 §3.8.6.3 (SHLD-19) and RFC 5681 §4.2 ask for an ACK of at least every
+ * second full-sized segment as a SHOULD, and the ACK here is late by the burst's reading (microseconds), never by a
+ * timer, while segments that the RFCs want answered at once still are: out-of-order data, a hole filled (RFC 5681
+ * §4.2, with the SACK blocks of RFC 2018 §4), duplicates, unacceptable segments (RFC 9293 §3.10.7.4) and the
+ * handshake's. In a loss recovery nothing waits: its end sets cwnd from FlightSize (RFC 6937 §3, RFC 6675 §5), which
+ * data held back would leave near zero. A runner that hands the stack one frame per duty cycle sees no difference.
+ * Fluent setters; part of {@link TcpConfig#burstAcks}.
  */
 public final class BurstAckConfig
 {

@@ -72,7 +72,7 @@ final class TcpReceiver
     private long lastOutOfWindowAckNs = NONE;
     private int fullSegmentsUnacked;
     long delayedAckDeadline = NONE;
-    /** The segment being processed brought in-order data only: a pure ACK of it may wait for the burst's end. */
+    /** The segment being processed brought in-order data only: its ACK may wait for the burst's end. */
     private boolean inOrderOnly;
     /** ACKs sent so far, and that count when the segment being processed arrived. */
     private int acksSent;
@@ -343,7 +343,7 @@ final class TcpReceiver
     }
 
     /**
-     * The segment was processed: true when a pure ACK may wait for the end of the received burst
+     * The segment was processed: true when its ACK (and the connection's output) may wait for the end of the burst
      * ({@link BurstAckConfig}; RFC 9293 §3.8.6.3), false when it goes now: this segment asked for an ACK at once for
      * a reason other than in-order data (out of order, a hole filled, a duplicate, unacceptable: RFC 5681 §4.2, RFC
      * 9293 §3.10.7.4), or a burst's ACK reached {@link BurstAckConfig#maxSegments()}.
