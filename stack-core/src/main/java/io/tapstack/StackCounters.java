@@ -86,6 +86,11 @@ public final class StackCounters extends EnumCounters<StackCounters.Counter>
          */
         TCP_SACK_COMPRESSED_SEGMENTS, TCP_SACK_COMPRESSED_ACKS,
         /**
+         * {@link io.tapstack.tcp.BurstAckConfig}: segments whose due ACK was allowed to wait for the end of the
+         * received burst, and ACKs that covered more than two full-sized segments.
+         */
+        TCP_BURST_DEFERRED_SEGMENTS, TCP_STRETCH_ACKS,
+        /**
          * Gateway mode: SYNs held for an interceptor; retransmitted SYNs of a held one (dropped); SYNs refused at the
          * bound; held SYNs accepted (handshake goes on), refused (reset) and dropped (the engine reports it by ICMP);
          * connections of a foreign local address that closed without a TIME-WAIT record.

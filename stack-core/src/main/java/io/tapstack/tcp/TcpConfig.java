@@ -46,9 +46,10 @@ public final class TcpConfig
     private boolean rack = true;
     private long tlpWorstCaseDelayedAckNs = TimeUnit.MILLISECONDS.toNanos(200);
     private long tlpMinPtoNs = TimeUnit.MILLISECONDS.toNanos(10);
-    /** Receiver SACK compression (off by default), and when idle buffers give their arrays back; adjust in place. */
+    /** SACK compression (off by default), idle buffers giving their arrays back, burst ACKs; adjust in place. */
     public final SackCompressionConfig sackCompression = new SackCompressionConfig();
     public final IdleBufferConfig idleBuffers = new IdleBufferConfig();
+    public final BurstAckConfig burstAcks = new BurstAckConfig(); // one ACK per connection per received burst
 
     /**
      * The send buffer a connection starts with: bytes written but not yet acknowledged. It grows, with the congestion
@@ -354,11 +355,10 @@ public final class TcpConfig
     /**
      * Connections in TIME-WAIT at most (Linux's tcp_max_tw_buckets). Each is a light record of under 100 bytes (its
      * buffers and connection slot are freed), not counted against {@link #maxConnections()}: a server closing many
-     * short connections must not refuse new ones for 2·MSL. When the bound is reached the record whose wait ends
-     * first is dropped (counted in TCP_TIME_WAIT_OVERFLOWS); with 0, connections close without TIME-WAIT. Default
-     * 131,072, as Linux on a machine of a few GB: a server closing 7,000 connections a second holds 60 s of them
-     * (420,000) at most in part, but 1,024 dropped 99% of the records, and the table grows only as records come
-     * (about 11 MB when full).
+     * short connections must not refuse new ones for 2·MSL. When the bound is reached the record whose wait ends first
+     * is dropped (counted in TCP_TIME_WAIT_OVERFLOWS); with 0, connections close without TIME-WAIT. Default 131,072, as
+     * Linux on a machine of a few GB: a server closing 7,000 connections a second holds 60 s of them (420,000) at most
+     * in part, but 1,024 dropped 99% of the records, and the table grows only as records come (about 11 MB when full).
      */
     public TcpConfig maxTimeWait(final int max)
     {

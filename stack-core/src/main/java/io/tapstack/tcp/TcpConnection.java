@@ -326,6 +326,8 @@ public final class TcpConnection
     void onSegment(final TcpHeader seg, final TcpOptions options, final long nowNs)
     {
         keepAlive.onHeard(nowNs);
+        rcv.beginSegment();
+        final boolean recoveringBefore = snd.cc != null && snd.cc.inRecovery();
         switch (state)
         {
             case SYN_SENT:
@@ -339,7 +341,9 @@ public final class TcpConnection
         }
         if (state != TcpState.CLOSED)
         {
-            output(nowNs);
+            // data waits with the ACK, but not across a recovery: its end sets cwnd from FlightSize (RFC 6675 §5)
+            final boolean mayWait = rcv.ackMayWait();
+            output(nowNs, mayWait, mayWait && !recoveringBefore && !(snd.cc != null && snd.cc.inRecovery()));
         }
     }
 
@@ -352,16 +356,8 @@ public final class TcpConnection
     /** RFC 9293 §3.10.7: reset (by the peer, refused, timed out): CLOSED, and the application is told. */
     void resetBy(final String reason, final long nowNs)
     {
-        resetReason = reason;
-        if (LOG.isDebugEnabled())
-        {
-            LOG.debug("{}: {}", this, reason);
-        }
-        terminate(TcpState.CLOSED, nowNs);
-        if (handler != null)
-        {
-            handler.onReset(this);
-        }
+        LOG.debug("{}: {}", this, reason);
+        resetWith(reason, true, nowNs);
     }
 
     /** CLOSED after an abort: the reason kept for the application, which is told if {@code notify}. */
@@ -383,6 +379,12 @@ public final class TcpConnection
     /** Sends what the windows, Nagle and the ACK policy allow now. */
     void output(final long nowNs)
     {
+        output(nowNs, false, false);
+    }
+
+    /** As {@link #output(long)}; what may wait goes at the burst's end, from TcpLayer's flush (BurstAckConfig). */
+    private void output(final long nowNs, final boolean ackMayWait, final boolean dataMayWait)
+    {
         dirty = false;
         if (state == TcpState.CLOSED || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED)
         {
@@ -393,11 +395,20 @@ public final class TcpConnection
             rcv.ackNow = false;
             return;
         }
+        if (dataMayWait)
+        {
+            markDirty();
+            return;
+        }
         if (state != TcpState.TIME_WAIT)
         {
             snd.sendData(nowNs);
         }
-        if (rcv.ackNow)
+        if (rcv.ackNow && ackMayWait)
+        {
+            markDirty(); // RFC 9293 §3.8.6.3 across the received burst: TcpLayer's flush sends it
+        }
+        else if (rcv.ackNow)
         {
             // RFC 9293 §3.3.1: a pure ACK carries the highest sequence number sent (SND.NXT before go-back-N, and
             // past a zero-window probe byte the peer may have taken), or a peer that received everything finds it
@@ -475,11 +486,7 @@ public final class TcpConnection
         }
         if (snd.persist.deadline <= nowNs)
         {
-            snd.persist.deadline = NONE;
-            if (!snd.persist.onTimeout(state.isSynchronized(), nowNs))
-            {
-                timeouts.userTimeout(false, "user timeout: zero-window probes unanswered", nowNs);
-            }
+            timeouts.onPersistTimeout(nowNs);
         }
         if (keepAlive.deadlineNs <= nowNs && !keepAlive.onTimeout(nowNs))
         {

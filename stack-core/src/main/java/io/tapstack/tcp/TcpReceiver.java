@@ -72,6 +72,13 @@ final class TcpReceiver
     private long lastOutOfWindowAckNs = NONE;
     private int fullSegmentsUnacked;
     long delayedAckDeadline = NONE;
+    /** The segment being processed brought in-order data only: its ACK may wait for the burst's end. */
+    private boolean inOrderOnly;
+    /** ACKs sent so far, and that count when the segment being processed arrived. */
+    private int acksSent;
+    private int acksSentBeforeSegment;
+    /** Whether ACK was due before the segment being processed ({@link #beginSegment}). */
+    private boolean ackDueBeforeSegment;
 
     TcpReceiver(final TcpConnection connection, final TcpConfig config, final StackCounters counters,
         final TcpTimestamps ts, final TcpMemory memory)
@@ -232,6 +239,8 @@ final class TcpReceiver
         {
             ackNow = true; // a duplicate: tell the sender where we are
         }
+        inOrderOnly = inOrder && reassembler.intervalCount() == 0 && delivered > 0 && delivered <= dataLength
+            && fullSegmentsUnacked < config.burstAcks.maxSegments();
         if (!ackNow && delayedAckDeadline == NONE)
         {
             delayedAckDeadline = nowNs + config.delayedAckNs();
@@ -321,9 +330,45 @@ final class TcpReceiver
         return srttNs <= 0 ? rcvRttNs : rcvRttNs <= 0 ? srttNs : Math.min(srttNs, rcvRttNs);
     }
 
+    /**
+     * A segment arrives ({@link BurstAckConfig}): whether an ACK was already due (an earlier segment of the burst
+     * left one waiting) is put aside, so that {@link #ackMayWait} sees what this segment asks for.
+     */
+    void beginSegment()
+    {
+        ackDueBeforeSegment = ackNow;
+        ackNow = false;
+        inOrderOnly = false;
+        acksSentBeforeSegment = acksSent;
+    }
+
+    /**
+     * The segment was processed: true when its ACK (and the connection's output) may wait for the end of the burst
+     * ({@link BurstAckConfig}; RFC 9293 §3.8.6.3), false when it goes now: this segment asked for an ACK at once for
+     * a reason other than in-order data (out of order, a hole filled, a duplicate, unacceptable: RFC 5681 §4.2, RFC
+     * 9293 §3.10.7.4), or a burst's ACK reached {@link BurstAckConfig#maxSegments()}.
+     */
+    boolean ackMayWait()
+    {
+        final boolean asked = ackNow;
+        // an ACK due before still is, unless one went while the segment was processed (a FIN's, say)
+        ackNow = asked || (ackDueBeforeSegment && acksSent == acksSentBeforeSegment);
+        final boolean mayWait = config.burstAcks.enabled() && (!asked || inOrderOnly);
+        if (mayWait && ackNow)
+        {
+            counters.increment(Counter.TCP_BURST_DEFERRED_SEGMENTS);
+        }
+        return mayWait;
+    }
+
     /** An ACK went out: nothing more to acknowledge until new data arrives. */
     void onAckSent(final long nowNs)
     {
+        acksSent++;
+        if (fullSegmentsUnacked > 2)
+        {
+            counters.increment(Counter.TCP_STRETCH_ACKS);
+        }
         if (sackEnabled)
         {
             sackCompressor.onAckSent(rcvNxt, reassembler.intervalCount() > 0, nowNs);

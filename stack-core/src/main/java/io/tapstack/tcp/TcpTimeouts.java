@@ -47,6 +47,16 @@ final class TcpTimeouts
         snd.onRetransmissionTimeout(nowNs);
     }
 
+    /** RFC 9293 §3.8.6.1: the persist timer sends a zero-window probe; unanswered probes end in a user timeout. */
+    void onPersistTimeout(final long nowNs)
+    {
+        snd.persist.deadline = TcpConnection.NONE;
+        if (!snd.persist.onTimeout(connection.currentState().isSynchronized(), nowNs))
+        {
+            userTimeout(false, "user timeout: zero-window probes unanswered", nowNs);
+        }
+    }
+
     /** RFC 1122 §4.2.2.17 / RFC 9293 §3.8.3: give up: reset the peer if synchronized, tell the owner. */
     void userTimeout(final boolean handshaking, final String reason, final long nowNs)
     {

@@ -131,6 +131,18 @@ final class TcpScript
             Frames.tcp(PEER_IP, STACK_IP, peerPort, stackPort, seq, ack, flags, window, options, data)));
     }
 
+    /** Puts a segment on the link without running a duty cycle: {@code s.step()} reads every segment queued. */
+    void queue(final int flags, final int seq, final int ack, final byte[] options, final byte[] data)
+    {
+        s.queue(Frames.ipv4(STACK_MAC, PEER_MAC, PEER_IP, STACK_IP, IpProtocol.TCP, 1, 0,
+            Frames.tcp(PEER_IP, STACK_IP, peerPort, stackPort, seq, ack, flags, peerWindow, options, data)));
+    }
+
+    void queue(final int flags, final int seq, final int ack, final byte[] data)
+    {
+        queue(flags, seq, ack, NONE, data);
+    }
+
     void send(final int flags, final int seq, final int ack, final byte[] data)
     {
         send(flags, seq, ack, peerWindow, NONE, data);

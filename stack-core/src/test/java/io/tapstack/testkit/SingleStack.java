@@ -43,6 +43,13 @@ public final class SingleStack
     /** Sends a frame to the stack and runs one duty cycle. */
     public void inject(final byte[] frame)
     {
+        queue(frame);
+        stack.doWork(clock.nanoTime());
+    }
+
+    /** Sends a frame to the stack without running a duty cycle: the next {@link #step} reads every frame queued. */
+    public void queue(final byte[] frame)
+    {
         final int offset = peer.claim(frame.length);
         if (offset < 0)
         {
@@ -50,7 +57,6 @@ public final class SingleStack
         }
         peer.transmitBuffer().putBytes(offset, frame);
         peer.commit(offset);
-        stack.doWork(clock.nanoTime());
     }
 
     /**

@@ -254,6 +254,13 @@ public final class TapStack implements AutoCloseable
         private WaitableFrameDevice link;
         private boolean offload = true;
 
+        Builder()
+        {
+            // a duty cycle reads up to receiveBurst frames from the TAP and each frame sent is a write(2): one
+            // answer per connection per burst halves a segment's turnaround there (BurstAckConfig, RFC 9293 §3.8.6.3)
+            config.tcp().burstAcks.enabled(true);
+        }
+
         public Builder tap(final String name)
         {
             this.tap = name;

@@ -30,6 +30,9 @@ final class StackLoop implements AutoCloseable
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Throwable failure;
+    /** Duty cycles run, and waits on the device after a cycle that did nothing (each a poll(2)); stack thread. */
+    private long cycles;
+    private long waits;
 
     StackLoop(final NetStack stack, final WaitableFrameDevice device, final String name)
     {
@@ -63,8 +66,10 @@ final class StackLoop implements AutoCloseable
                     task.run();
                 }
                 final int work = stack.doWork(clock.nanoTime());
+                cycles++;
                 if (work == 0)
                 {
+                    waits++;
                     final long untilDeadline = stack.nextDeadlineNs() - clock.nanoTime();
                     device.awaitReadable(Math.max(0, Math.min(MAX_IDLE_NS, untilDeadline)));
                 }
@@ -94,6 +99,18 @@ final class StackLoop implements AutoCloseable
         });
         device.wakeup();
         return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Duty cycles so far; read on the stack thread ({@link #call}). */
+    long cycles()
+    {
+        return cycles;
+    }
+
+    /** Waits on the device so far (after cycles that did nothing); read on the stack thread. */
+    long waits()
+    {
+        return waits;
     }
 
     Thread thread()

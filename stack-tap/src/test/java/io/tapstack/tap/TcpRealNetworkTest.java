@@ -203,15 +203,21 @@ class TcpRealNetworkTest
      * run: at 2%, then at 5%. One path for both: a client namespace, a router namespace whose forward hook drops
      * P% of the packets to and from the client (see {@link NftLoss}), and behind the router the stack on its TAP
      * or the kernel's echo server on a veth. The same python client (SHA-256 of what it sent and of what came
-     * back) runs against each.
+     * back) runs against each. The two alternate, stack then kernel, {@link LossCase#rounds} times, and the median
+     * of the rounds' stack/kernel ratios is asserted: on a machine whose load swings, neighbouring runs see about
+     * the same load, and the median leaves out a round that a burst of load spoilt.
      */
     @Test
     void echoesTwentyMegabytesThroughTwoAndFivePercentLossAgainstTheKernel() throws Exception
     {
-        // the stack as the README's user gets it: a default StackConfig (64 KiB send and receive buffers, window
-        // scaling, SACK, timestamps, CUBIC), the TAP's default queue, the README's echo server
-        try (NamespacedStack ns = NamespacedStack.start("10.99.8", 0,
-                c -> c.gateway(Ipv4Address.parse("10.99.8.1")), UnaryOperator.identity());
+        // the stack as the README's user gets it from TapStack: a default StackConfig (64 KiB send and receive
+        // buffers, window scaling, SACK, timestamps, CUBIC) with one answer per received burst (BurstAckConfig, on in
+        // TapStack), the TAP's default queue, the README's echo server
+        try (NamespacedStack ns = NamespacedStack.start("10.99.8", 0, c ->
+            {
+                c.gateway(Ipv4Address.parse("10.99.8.1"));
+                c.tcp().burstAcks.enabled(true);
+            }, UnaryOperator.identity());
              TapInteropSupport.Netns client = TapInteropSupport.Netns.create();
              TapInteropSupport.Netns server = TapInteropSupport.Netns.create())
         {
@@ -222,90 +228,203 @@ class TcpRealNetworkTest
             server.execOk("ip", "route", "add", "default", "via", "10.99.10.1");
             router.execOk("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
             ns.call(() -> ns.stack.tcp().listen(7, l -> l.accept().handler(new TcpStreams.Echo())));
+            final LossPath path = new LossPath(ns, client, server, router, toClient, toServer);
             for (final LossCase loss : lossCases())
             {
-                final String load = load();
-                NftLoss.install(router, toClient.bName, loss.percent, scratch);
-                final long[] stackBefore = stackRecoveryCounters(ns);
-                final PythonPeer.Echo viaStack;
-                final StringBuilder events = Capture.dir().isEmpty() ? null : new StringBuilder();
-                if (events != null)
+                path.installLoss(loss.percent);
+                final double[] ratios = new double[loss.rounds];
+                for (int round = 0; round < loss.rounds; round++)
                 {
-                    ns.call(() ->
+                    final String load = load();
+                    final String tag = loss.percent + (loss.rounds > 1 ? "-" + (round + 1) : "");
+                    if (BURST_ACKS_OFF_TOO)
                     {
-                        ns.stack.tcp().eventListener(new EventLog(events));
-                        return null;
-                    });
+                        setBurstAcks(ns, false); // the study's same-run before (BurstAckConfig off), not asserted
+                        final StackEcho before = path.viaStack(loss, tag + "-burstacks-off");
+                        setBurstAcks(ns, true);
+                        LOG.info(String.format("%d%% loss, round %d, burst ACKs off: stack %.1f MB/s (%.2f s). %s",
+                            loss.percent, round + 1, before.echo.megabytesPerSecond(), before.echo.seconds(),
+                            before.describe()));
+                        assertTrue(before.echo.intact(), () -> "echo through the stack not intact: " + before.echo);
+                    }
+                    final StackEcho viaStack = path.viaStack(loss, tag);
+                    final KernelEcho viaKernel = path.viaKernel(loss, tag);
+                    final double ratio = viaStack.echo.megabytesPerSecond() / viaKernel.echo.megabytesPerSecond();
+                    ratios[round] = ratio;
+                    LOG.info(String.format("20 MiB echoed through %d%% loss each way, round %d of %d: stack %.1f MB/s "
+                        + "(%.2f s), kernel %.1f MB/s (%.2f s), stack/kernel %.2f. The router dropped %d to + %d "
+                        + "from the client on the stack's run, %d + %d on the kernel's. %s; the kernel's echo server "
+                        + "%s. Load before: %s", loss.percent, round + 1, loss.rounds,
+                        viaStack.echo.megabytesPerSecond(), viaStack.echo.seconds(),
+                        viaKernel.echo.megabytesPerSecond(), viaKernel.echo.seconds(), ratio, viaStack.dropped[1],
+                        viaStack.dropped[0], viaKernel.dropped[1], viaKernel.dropped[0], viaStack.describe(),
+                        viaKernel.recovery, load));
+                    assertTrue(viaStack.echo.intact(), () -> "echo through the stack not intact: " + viaStack.echo);
+                    assertTrue(viaKernel.echo.intact(), () -> "echo through the kernel not intact: " + viaKernel.echo);
+                    assertTrue(viaStack.dropped[0] > 100 && viaStack.dropped[1] > 100, "the loss rules did not apply");
                 }
-                try (Capture atClient = Capture.start(client, toClient.aName, "stack-" + loss.percent + "-client");
-                     Capture atServer = Capture.start(router, ns.tapName, "stack-" + loss.percent + "-server"))
-                {
-                    viaStack = python.echo(client, ns.stackIp, 7, 20L * MB, loss.percent, loss.timeout);
-                }
-                if (events != null)
-                {
-                    ns.call(() ->
-                    {
-                        ns.stack.tcp().eventListener(null);
-                        return null;
-                    });
-                    Files.writeString(Path.of(Capture.dir()).resolve("stack-" + loss.percent + "-events.txt"), events);
-                }
-                final long[] stackAfter = stackRecoveryCounters(ns);
-                final long[] droppedForStack = NftLoss.dropped(router);
-                final Map<String, Long> kernelBefore = nstat(server);
-                final PythonPeer.Echo viaKernel;
-                final Process echoServer = python.startEchoServer(server, "10.99.10.2", 7);
-                try (Capture atClient = Capture.start(client, toClient.aName, "kernel-" + loss.percent + "-client");
-                     Capture atServer = Capture.start(server, toServer.aName, "kernel-" + loss.percent + "-server"))
-                {
-                    viaKernel = python.echo(client, "10.99.10.2", 7, 20L * MB, loss.percent, loss.timeout);
-                }
-                finally
-                {
-                    echoServer.destroyForcibly();
-                }
-                final Map<String, Long> kernelAfter = nstat(server);
-                final long[] droppedInAll = NftLoss.dropped(router);
-                final double ratio = viaStack.megabytesPerSecond() / viaKernel.megabytesPerSecond();
-                LOG.info(String.format("20 MiB echoed through %d%% loss each way: stack %.1f MB/s (%.2f s), kernel "
-                    + "%.1f MB/s (%.2f s), stack/kernel %.2f. The router dropped %d to + %d from the client on the "
-                    + "stack's run, %d + %d on the kernel's. The stack retransmitted %d segments: %d RTOs, %d SACK "
-                    + "recoveries, %d tail loss probes, %d lost retransmissions found by RACK, %d D-SACKs back; the "
-                    + "kernel's echo server %d: %d RTOs, %d SACK recoveries, %d tail loss probes. "
-                    + "Load before: %s", loss.percent, viaStack.megabytesPerSecond(), viaStack.seconds(),
-                    viaKernel.megabytesPerSecond(), viaKernel.seconds(), ratio, droppedForStack[1], droppedForStack[0],
-                    droppedInAll[1] - droppedForStack[1], droppedInAll[0] - droppedForStack[0],
-                    stackAfter[0] - stackBefore[0], stackAfter[1] - stackBefore[1], stackAfter[2] - stackBefore[2],
-                    stackAfter[3] - stackBefore[3], stackAfter[4] - stackBefore[4], stackAfter[5] - stackBefore[5],
-                    delta(kernelBefore, kernelAfter, "TcpRetransSegs"), delta(kernelBefore, kernelAfter,
-                    "TcpExtTCPTimeouts"), delta(kernelBefore, kernelAfter, "TcpExtTCPSackRecovery"),
-                    delta(kernelBefore, kernelAfter, "TcpExtTCPLossProbes"), load));
-                assertTrue(viaStack.intact(), () -> "echo through the stack not intact: " + viaStack);
-                assertTrue(viaKernel.intact(), () -> "echo through the kernel not intact: " + viaKernel);
-                assertTrue(droppedForStack[0] > 100 && droppedForStack[1] > 100, "the loss rules did not apply");
-                assertTrue(ratio >= loss.minRatio, () -> String.format("stack/kernel %.3f through %d%% loss, below "
-                    + "%.2f", ratio, loss.percent, loss.minRatio));
+                final double median = median(ratios);
+                LOG.info(String.format("%d%% loss: stack/kernel per round %s, median %.2f (asserted: at least %.2f)",
+                    loss.percent, java.util.Arrays.toString(ratios), median, loss.minRatio));
+                assertTrue(median >= loss.minRatio, () -> String.format("stack/kernel %s through %d%% loss, median "
+                    + "%.3f below %.2f", java.util.Arrays.toString(ratios), loss.percent, median, loss.minRatio));
             }
         }
     }
 
-    /**
-     * A loss rate, how long the stack's echo may take, and the least stack/kernel throughput ratio asserted. The
-     * target is 0.5 at 2%. Before RACK-TLP and PRR the stack gave 0.05 to 0.23 of the kernel at 2% and 0.09 to 0.32
-     * at 5%, held back by retransmission timeouts (ten to sixty per run). With them, and the fixes of their
-     * combination, six runs on 2 vCPUs at load 2 to 4 (docs/benchmarks.md) gave 0.24 to 0.85 at 2% (median 0.32, 0 or
-     * 1 RTO, as the kernel) and 0.43 to 1.16 at 5% (median 0.7, 5 to 17 RTOs where the kernel had 4 to 13); the
-     * kernel's own rate swings sevenfold between runs, so the bounds keep a margin of two below the least. Four more
-     * runs later that day at load 7 to 22 gave 0.29 to 1.04 at 2%; a capture study (docs/benchmarks.md) found the
-     * recovery equal to the kernel's and the stack's turnaround of a segment (and its preempted thread) the limit.
-     */
-    private record LossCase(int percent, Duration timeout, double minRatio)
+    /** {@code -Dtapstack.realnet.burstAcksOff=true}: each round also runs the stack without one ACK per burst. */
+    private static final boolean BURST_ACKS_OFF_TOO = Boolean.getBoolean("tapstack.realnet.burstAcksOff");
+
+    private static void setBurstAcks(final NamespacedStack ns, final boolean enabled) throws Exception
+    {
+        ns.call(() -> ns.stack.config().tcp().burstAcks.enabled(enabled));
+    }
+
+    private static double median(final double[] values)
+    {
+        final double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        final int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** The lossy path's namespaces and links: one echo through it, by the stack or by the kernel. */
+    private final class LossPath
+    {
+        private final NamespacedStack ns;
+        private final TapInteropSupport.Netns client;
+        private final TapInteropSupport.Netns server;
+        private final TapInteropSupport.Netns router;
+        private final Veth toClient;
+        private final Veth toServer;
+
+        LossPath(final NamespacedStack ns, final TapInteropSupport.Netns client, final TapInteropSupport.Netns server,
+            final TapInteropSupport.Netns router, final Veth toClient, final Veth toServer)
+        {
+            this.ns = ns;
+            this.client = client;
+            this.server = server;
+            this.router = router;
+            this.toClient = toClient;
+            this.toServer = toServer;
+        }
+
+        void installLoss(final int percent) throws Exception
+        {
+            NftLoss.install(router, toClient.bName, percent, scratch);
+        }
+
+        /** {from the client, to it} so far. */
+        long[] dropped()
+        {
+            return NftLoss.dropped(router);
+        }
+
+        StackEcho viaStack(final LossCase loss, final String tag) throws Exception
+        {
+            final long[] dropsBefore = dropped();
+            final long[] before = stackCounters(ns);
+            final StringBuilder events = Capture.dir().isEmpty() ? null : new StringBuilder();
+            if (events != null)
+            {
+                ns.call(() ->
+                {
+                    ns.stack.tcp().eventListener(new EventLog(events));
+                    return null;
+                });
+            }
+            final PythonPeer.Echo echo;
+            try (Capture atClient = Capture.start(client, toClient.aName, "stack-" + tag + "-client");
+                 Capture atServer = Capture.start(router, ns.tapName, "stack-" + tag + "-server"))
+            {
+                echo = python.echo(client, ns.stackIp, 7, 20L * MB, loss.percent, loss.timeout);
+            }
+            if (events != null)
+            {
+                ns.call(() ->
+                {
+                    ns.stack.tcp().eventListener(null);
+                    return null;
+                });
+                Files.writeString(Path.of(Capture.dir()).resolve("stack-" + tag + "-events.txt"), events);
+            }
+            final long[] after = stackCounters(ns);
+            final long[] delta = new long[after.length];
+            for (int i = 0; i < delta.length; i++)
+            {
+                delta[i] = after[i] - before[i];
+            }
+            return new StackEcho(echo, delta, minus(dropped(), dropsBefore));
+        }
+
+        KernelEcho viaKernel(final LossCase loss, final String tag) throws Exception
+        {
+            final long[] dropsBefore = dropped();
+            final Map<String, Long> before = nstat(server);
+            final PythonPeer.Echo echo;
+            final Process echoServer = python.startEchoServer(server, "10.99.10.2", 7);
+            try (Capture atClient = Capture.start(client, toClient.aName, "kernel-" + tag + "-client");
+                 Capture atServer = Capture.start(server, toServer.aName, "kernel-" + tag + "-server"))
+            {
+                echo = python.echo(client, "10.99.10.2", 7, 20L * MB, loss.percent, loss.timeout);
+            }
+            finally
+            {
+                echoServer.destroyForcibly();
+            }
+            final Map<String, Long> after = nstat(server);
+            final String recovery = String.format("retransmitted %d segments: %d RTOs, %d SACK recoveries, %d tail "
+                + "loss probes", delta(before, after, "TcpRetransSegs"), delta(before, after, "TcpExtTCPTimeouts"),
+                delta(before, after, "TcpExtTCPSackRecovery"), delta(before, after, "TcpExtTCPLossProbes"));
+            return new KernelEcho(echo, recovery, minus(dropped(), dropsBefore));
+        }
+    }
+
+    private static long[] minus(final long[] a, final long[] b)
+    {
+        return new long[] {a[0] - b[0], a[1] - b[1]};
+    }
+
+    /** An echo through the stack: what the client saw, the stack's counters over it ({@link #stackCounters}), drops. */
+    private record StackEcho(PythonPeer.Echo echo, long[] counters, long[] dropped)
+    {
+        String describe()
+        {
+            final long read = counters[6];
+            final long written = counters[7];
+            return String.format("The stack retransmitted %d segments: %d RTOs, %d SACK recoveries, %d tail loss "
+                + "probes, %d lost retransmissions found by RACK, %d D-SACKs back; it read %d frames and wrote %d "
+                + "(%.2f writes per frame read) in %d duty cycles (%.1f frames per cycle that worked), waited %d "
+                + "times; %d segments answered at the burst's end, %d stretch ACKs; %d super-frames written with %d "
+                + "segments", counters[0], counters[1], counters[2], counters[3], counters[4], counters[5], read,
+                written, written / (double)Math.max(1, read), counters[8],
+                read / (double)Math.max(1, counters[8] - counters[9]), counters[9], counters[10], counters[11],
+                counters[12], counters[13]);
+        }
+    }
+
+    /** An echo through the kernel's server: what the client saw, its recovery counters, the router's drops. */
+    private record KernelEcho(PythonPeer.Echo echo, String recovery, long[] dropped)
     {
     }
 
-    private static final List<LossCase> LOSS_CASES = List.of(new LossCase(2, Duration.ofSeconds(30), 0.1),
-        new LossCase(5, Duration.ofSeconds(60), 0.1));
+    /**
+     * A loss rate, how long the stack's echo may take, the least median stack/kernel throughput ratio asserted and
+     * the rounds (stack, then kernel) it is the median of. The target is 0.5 at 2%. Before RACK-TLP and PRR the stack
+     * gave 0.05 to 0.23 of the kernel at 2% and 0.09 to 0.32 at 5%, held back by retransmission timeouts (ten to
+     * sixty per run). With them, and the fixes of their combination, single runs on 2 vCPUs gave 0.24 to 1.07 at 2%
+     * (median 0.32 at load 2 to 4, 0.53 at load 7 to 22) and 0.34 to 1.16 at 5%; a capture study found the recovery
+     * equal to the kernel's and the stack's turnaround of a segment the limit (docs/benchmarks.md, "TCP on a lossy
+     * or delayed link", has the figures since one answer per received burst, {@link io.tapstack.tcp.BurstAckConfig}).
+     * Since then, at load 10 to 17, the median of three rounds at 2% was 0.21 to 0.71 (single rounds 0.08 to 1.44):
+     * 0.15 keeps a margin; one round at 5% gave 0.21 to 0.57, so it stays at 0.1.
+     */
+    private record LossCase(int percent, Duration timeout, double minRatio, int rounds)
+    {
+    }
+
+    private static final List<LossCase> LOSS_CASES = List.of(new LossCase(2, Duration.ofSeconds(30), 0.15, 3),
+        new LossCase(5, Duration.ofSeconds(60), 0.1, 1));
 
     /** {@link #LOSS_CASES}, or those whose percentages {@code -Dtapstack.realnet.loss=2,5} names (for a study). */
     private static List<LossCase> lossCases()
@@ -409,20 +528,30 @@ class TcpRealNetworkTest
 
     /**
      * {retransmitted segments, RTO expiries, SACK recoveries, tail loss probes, lost retransmissions RACK found,
-     * D-SACKs received (each a needless retransmission)} of the stack so far.
+     * D-SACKs received (each a needless retransmission), frames read from the TAP, frames written to it (each one
+     * write(2)), duty cycles, waits on the TAP, segments answered at the end of the burst, stretch ACKs,
+     * super-frames written (TSO) and the segments in them} so far.
      */
-    private static long[] stackRecoveryCounters(final NamespacedStack ns) throws Exception
+    private static long[] stackCounters(final NamespacedStack ns) throws Exception
     {
         final Counter[] counters = {Counter.TCP_RETRANSMITTED_SEGMENTS, Counter.TCP_RTO_EXPIRIES,
             Counter.TCP_SACK_RECOVERIES, Counter.TCP_TLP_PROBES, Counter.TCP_RACK_LOST_RETRANSMISSIONS,
             Counter.TCP_DSACKS_RX};
         return ns.call(() ->
         {
-            final long[] values = new long[counters.length];
+            final long[] values = new long[counters.length + 8];
             for (int i = 0; i < counters.length; i++)
             {
                 values[i] = ns.stack.counters().get(counters[i]);
             }
+            values[6] = ns.device.framesReceived();
+            values[7] = ns.device.framesTransmitted();
+            values[8] = ns.loop.cycles();
+            values[9] = ns.loop.waits();
+            values[10] = ns.stack.counters().get(Counter.TCP_BURST_DEFERRED_SEGMENTS);
+            values[11] = ns.stack.counters().get(Counter.TCP_STRETCH_ACKS);
+            values[12] = ns.device.superFramesTransmitted();
+            values[13] = ns.device.segmentsInSuperFramesTransmitted();
             return values;
         });
     }
@@ -506,7 +635,7 @@ class TcpRealNetworkTest
                 final double toStack = (bytes - mark) / 1e6 / ((sink.endNs - sink.markNs) / 1e9);
                 kernelToStack[delayed] = Math.max(kernelToStack[delayed], toStack);
 
-                final long retransmittedBefore = stackRecoveryCounters(ns)[0];
+                final long retransmittedBefore = stackCounters(ns)[0];
                 final Process receiver = python.startReceiver(ns.netns, ns.kernelIp, port + 10, mark);
                 final PythonPeer.Received received;
                 try
@@ -527,7 +656,7 @@ class TcpRealNetworkTest
                     + "the second %d MiB; retransmitted: %d segments by the stack, %d by the kernel (the TAP's queue "
                     + "dropped %d frames); delayed frames the store could not hold: %d", delayed == 0 ? "undelayed"
                     : "20 ms RTT", rttMs, toStack, toKernel, (bytes - mark) / MB,
-                    stackRecoveryCounters(ns)[0] - retransmittedBefore,
+                    stackCounters(ns)[0] - retransmittedBefore,
                     delta(kernelBefore, nstat(ns.netns), "TcpRetransSegs"), tapTransmitDrops(ns) - tapDropsBefore,
                     ns.call(() -> impaired[0].framesOverflowed())));
             }
