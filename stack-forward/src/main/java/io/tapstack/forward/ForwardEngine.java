@@ -454,7 +454,22 @@ public final class ForwardEngine implements AutoCloseable
     public boolean removePortForward(final io.tapstack.forward.control.PortForward.Protocol protocol,
         final InetAddress hostAddress, final int hostPort)
     {
-        return inbound.remove(protocol, hostAddress, hostPort);
+        final boolean removed = inbound.remove(protocol, hostAddress, hostPort);
+        if (removed)
+        {
+            try
+            {
+                // the JDK closes a registered channel's socket only when a selection deregisters its key: do it
+                // now, so the port refuses connections once the call returns (epoll is level-triggered: nothing
+                // ready is lost, the next cycle sees it again)
+                selector.selectNow(key -> { });
+            }
+            catch (final IOException ex)
+            {
+                LOG.warn("selector failed", ex);
+            }
+        }
+        return removed;
     }
 
     /** The port forwards with their counters. Engine thread. */
