@@ -59,6 +59,8 @@ public final class StackCounters extends EnumCounters<StackCounters.Counter>
          * gauge); bytes of buffer arrays ever allocated (each growth allocates its new array whole).
          */
         TCP_MEMORY_PRESSURE, TCP_MEMORY_HARD_LIMIT, TCP_MEMORY_BYTES, TCP_MEMORY_ALLOCATED_BYTES,
+        /** Buffer arrays given back because they stayed empty for {@code TcpConfig.idleBuffers}' delay. */
+        TCP_IDLE_BUFFER_RELEASES,
         /** SYN cookies whose SYN-ACK carried the SYN's options in its TSval (RFC 4987 §3.6, as Linux does). */
         TCP_SYN_COOKIES_WITH_OPTIONS,
         /**

@@ -68,9 +68,9 @@ final class Services
             "Echo (RFC 862, port 7), discard (RFC 863, port 9) and chargen (RFC 864, port 19) over TCP and UDP, and\n"
                 + "HTTP/1.1 on port 80 (GET / answers a short page; keep-alive), all at once on one stack. Every\n"
                 + "connection is served in the socket API's asynchronous style by a few callback threads, none per\n"
-                + "connection, with small buffers: by default about 30 KiB a connection (8 KiB each for TCP's send\n"
-                + "and receive buffers, 4 KiB each for the socket rings, and the connection's objects), so 10,000\n"
-                + "connections take about 300 MB (220 MB of heap and 85 MB of direct memory).\n"
+                + "connection, with small buffers: by default at most about 30 KiB a busy connection (8 KiB each for\n"
+                + "TCP's send and receive buffers, 4 KiB each for the socket rings, and the connection's objects);\n"
+                + "buffers and rings go back after 1 s idle, so an idle connection takes about 7 KB of heap.\n"
                 + "Runs until Ctrl-C, then prints its counters. Try: nc STACK 7, nc -u STACK 19, curl http://STACK/")
             )));
         final int parsed = command.parse(args, Services::check);

@@ -195,6 +195,12 @@ public final class ReceiveBuffer
         }
     }
 
+    /** Gives the array back now; only when empty, with no out-of-order bytes past the tail (they would be lost). */
+    void disposeNow()
+    {
+        ring.dispose();
+    }
+
     /**
      * Writes bytes {@code ahead} bytes past the in-order tail without making them readable (out-of-order
      * data: {@code ahead = seq - RCV.NXT}). For {@link SegmentReassembler}.

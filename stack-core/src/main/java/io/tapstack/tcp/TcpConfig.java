@@ -10,8 +10,7 @@ public final class TcpConfig
     private int receiveBufferBytes = 64 * 1024;
     private int receiveBufferMaxBytes = 4 * 1024 * 1024;
     private long memoryLimitBytes = 256L * 1024 * 1024;
-    /** 0: half as much again as the limit (Linux's tcp_mem has its hard threshold 1.5 times the pressure one). */
-    private long memoryHardLimitBytes;
+    private long memoryHardLimitBytes; // 0: 1.5 times the limit, as the hard threshold of Linux's tcp_mem
     private long minRtoNs = TimeUnit.MILLISECONDS.toNanos(200);
     private long maxRtoNs = TimeUnit.SECONDS.toNanos(60);
     private long initialRtoNs = TimeUnit.SECONDS.toNanos(1);
@@ -47,8 +46,9 @@ public final class TcpConfig
     private boolean rack = true;
     private long tlpWorstCaseDelayedAckNs = TimeUnit.MILLISECONDS.toNanos(200);
     private long tlpMinPtoNs = TimeUnit.MILLISECONDS.toNanos(10);
-    /** Receiver SACK compression (fewer duplicate ACKs in a loss episode; off by default); adjust in place. */
+    /** Receiver SACK compression (off by default), and when idle buffers give their arrays back; adjust in place. */
     public final SackCompressionConfig sackCompression = new SackCompressionConfig();
+    public final IdleBufferConfig idleBuffers = new IdleBufferConfig();
 
     /**
      * The send buffer a connection starts with: bytes written but not yet acknowledged. It grows, with the congestion

@@ -54,6 +54,7 @@ public final class TcpConnection
     private final TcpKeepAlive keepAlive;
     private final TcpTimestamps ts;
     private final TcpTimeouts timeouts;
+    final IdleBufferRelease idleBuffers;
 
     private TcpState state = TcpState.CLOSED;
     private TcpHandler handler;
@@ -93,6 +94,7 @@ public final class TcpConnection
         this.arrival = new TcpSegmentArrival(this, snd, rcv, handshake, teardown, ts, config, counters);
         this.keepAlive = new TcpKeepAlive(this, snd, config, counters);
         this.timeouts = new TcpTimeouts(this, snd, handshake, counters);
+        this.idleBuffers = new IdleBufferRelease(this, config.idleBuffers, counters, snd.sendBuffer, rcv);
     }
 
     /** Active open (RFC 9293 §3.10.1): send SYN, enter SYN-SENT. */
@@ -284,6 +286,10 @@ public final class TcpConnection
         {
             markDirty();
         }
+        if (n > 0 && rcv.receiveBuffer.isEmpty() && idleBuffers.onEmptied(owner.nowNs()))
+        {
+            markDirty(); // the owner learns the new deadline at its next flush
+        }
         return n > 0 ? n : rcv.isEndOfStream() ? -1 : 0;
     }
 
@@ -444,7 +450,7 @@ public final class TcpConnection
     long nextDeadlineNs()
     {
         return Math.min(Math.min(Math.min(snd.lossDeadlineNs(), rcv.delayedAckDeadline), Math.min(snd.persist.deadline,
-            teardown.closeDeadline)), keepAlive.deadlineNs);
+            teardown.closeDeadline)), Math.min(keepAlive.deadlineNs, idleBuffers.deadlineNs));
     }
 
     /** Runs the timers that are due. */
@@ -484,6 +490,10 @@ public final class TcpConnection
             rcv.delayedAckDeadline = NONE;
             rcv.ackNow = true;
         }
+        if (idleBuffers.deadlineNs <= nowNs)
+        {
+            idleBuffers.onTimer(nowNs);
+        }
         output(nowNs);
     }
 
@@ -522,6 +532,7 @@ public final class TcpConnection
         {
             snd.sendBuffer.dispose(); // nothing more will be sent: the buffers' memory goes back to the account
             rcv.onClosed();
+            idleBuffers.stop();
         }
         if (LOG.isDebugEnabled())
         {

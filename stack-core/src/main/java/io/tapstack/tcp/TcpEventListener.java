@@ -61,6 +61,15 @@ public interface TcpEventListener
     {
     }
 
+    /**
+     * A buffer of the connection stayed empty for {@link IdleBufferConfig#delayNs()} and gave its array of
+     * {@code bytes} back: the receive buffer ({@code receive}) or the send buffer.
+     */
+    default void onBufferRelease(final TcpConnection connection, final boolean receive, final int bytes,
+        final long nowNs)
+    {
+    }
+
     /** Sequence space {@code [seq, seq + length)} was deemed lost, for {@code reason} (a {@code LOSS_*} constant). */
     default void onLossDetected(final TcpConnection connection, final int seq, final int length, final String reason,
         final long nowNs)

@@ -457,6 +457,12 @@ final class TcpReceiver
     }
 
     /** The connection reached TIME-WAIT or CLOSED: the buffer's memory goes back once the application read it all. */
+    /** Out-of-order bytes wait past the in-order tail, in the receive buffer's array. */
+    boolean holdsOutOfOrderData()
+    {
+        return reassembler.intervalCount() > 0;
+    }
+
     void onClosed()
     {
         receiveBuffer.disposeWhenEmpty();

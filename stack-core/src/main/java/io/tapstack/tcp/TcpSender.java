@@ -225,6 +225,10 @@ final class TcpSender
         {
             sendBuffer.release(dataAcked);
             dataStart += dataAcked;
+            if (sendBuffer.isEmpty())
+            {
+                connection.idleBuffers.onEmptied(nowNs); // the layer learns the deadline after this segment
+            }
         }
         sndUna = ack;
         if (SeqNum.lt(sndNxt, sndUna))

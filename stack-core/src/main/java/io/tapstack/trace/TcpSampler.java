@@ -212,6 +212,15 @@ public final class TcpSampler implements TcpEventListener, AutoCloseable
     }
 
     @Override
+    public void onBufferRelease(final TcpConnection c, final boolean receive, final int bytes, final long nowNs)
+    {
+        if (c != connection && next != null)
+        {
+            next.onBufferRelease(c, receive, bytes, nowNs);
+        }
+    }
+
+    @Override
     public void onSackCompressedAck(final TcpConnection c, final int heldSegments, final String reason,
         final long nowNs)
     {

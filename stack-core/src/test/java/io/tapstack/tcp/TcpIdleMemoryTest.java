@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * What an idle connection costs in heap, with the default buffers (64 KiB to start, 4 MiB at most, which used to be
  * reserved at open as two fixed 64 KiB arrays): two stacks open {@value #CONNECTIONS} connections; the heap in use
  * after a full collection is measured before and after, per connection end (each connection has an end on each
- * stack). Measured three ways: established and never used, established after one small exchange (the buffers hold
- * their first 4 KiB arrays), and in TIME-WAIT (per connection: only A's end is left). The figures are printed for docs/benchmarks.md; the bound asserted
+ * stack). Measured three ways: established and never used, just after one small exchange (the buffers hold
+ * their first 4 KiB arrays), after that and the idle delay (the arrays went back), and in TIME-WAIT (per connection: only A's end is left). The figures are printed for docs/benchmarks.md; the bound asserted
  * is loose (the collector's accounting is not exact) but far under the 128 KiB the fixed buffers took.
  */
 class TcpIdleMemoryTest
@@ -25,6 +25,7 @@ class TcpIdleMemoryTest
     private static final int CONNECTIONS = 4000;
     private static final int PORT = 80;
     private static final long FIXED_BUFFERS = 2 * 64 * 1024;
+    private static final long IDLE_DELAY = SECOND;
 
     private static StackConfig many(final StackConfig config)
     {
@@ -80,11 +81,18 @@ class TcpIdleMemoryTest
         {
             c.read(new byte[100], 0, 100);
         }
-        net.runFor(SECOND);
+        net.runFor(IDLE_DELAY / 2);
         final long used = usedHeapAfterGc();
         final long arrays = net.a.counters().get(Counter.TCP_MEMORY_BYTES);
         assertEquals(2L * ByteRing.MIN_ALLOCATION * CONNECTIONS, arrays, "a first array per buffer, no more");
         final long perUsed = (used - empty) / (2L * CONNECTIONS);
+
+        // quiet for the idle delay: every array goes back (TcpConfig.idleBuffers)
+        net.runFor(IDLE_DELAY);
+        assertEquals(0, net.a.counters().get(Counter.TCP_MEMORY_BYTES), "no array held after the idle delay");
+        assertEquals(0, net.b.counters().get(Counter.TCP_MEMORY_BYTES));
+        assertEquals(2L * CONNECTIONS, net.a.counters().get(Counter.TCP_IDLE_BUFFER_RELEASES));
+        final long perReleased = (usedHeapAfterGc() - empty) / (2L * CONNECTIONS);
 
         // the clients close first and wait in TIME-WAIT; their buffers go back to the account
         for (final TcpConnection c : clients)
@@ -106,11 +114,13 @@ class TcpIdleMemoryTest
         clients.clear();
         final long timeWait = usedHeapAfterGc();
         final long perTimeWait = (timeWait - empty) / CONNECTIONS;
-        System.out.printf("heap per connection end: idle %,d B, idle after one exchange %,d B, TIME-WAIT %,d B "
-            + "(%,d connections; the fixed buffers took %,d B)%n", perIdle, perUsed, perTimeWait, CONNECTIONS,
-            FIXED_BUFFERS);
+        System.out.printf("heap per connection end: idle %,d B, just after one exchange %,d B, idle after one "
+            + "exchange %,d B, TIME-WAIT %,d B (%,d connections; the fixed buffers took %,d B)%n", perIdle, perUsed,
+            perReleased, perTimeWait, CONNECTIONS, FIXED_BUFFERS);
         assertTrue(perIdle < FIXED_BUFFERS / 8, "idle connection end: " + perIdle + " B");
         assertTrue(perUsed < FIXED_BUFFERS / 4, "after one exchange: " + perUsed + " B");
+        assertTrue(perReleased < perIdle + ByteRing.MIN_ALLOCATION, "idle after one exchange: " + perReleased
+            + " B, within one 4 KiB array of never used (" + perIdle + " B)");
         assertTrue(perTimeWait < FIXED_BUFFERS / 8, "in TIME-WAIT: " + perTimeWait + " B");
     }
 }

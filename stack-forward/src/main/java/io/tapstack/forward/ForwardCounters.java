@@ -13,6 +13,9 @@ public final class ForwardCounters extends EnumCounters<ForwardCounters.Counter>
     {
         /** Guest SYNs taken; host connects started; connected (handshake answered); refused (reset to the guest). */
         TCP_SYNS, TCP_CONNECTS, TCP_CONNECTED, TCP_REFUSED,
+        /** Host connects that had finished when connect(2) returned (a loopback one, say): the guest's SYN was
+         *  answered in the same duty cycle, with no selector round. */
+        TCP_CONNECTS_AT_ONCE,
         /** Host connects that failed otherwise (ICMP unreachable to the guest), or took too long (the same). */
         TCP_UNREACHABLE, TCP_CONNECT_TIMEOUTS,
         /** SYNs to a destination the policy denies (reset); SYNs beyond maxTcpFlows (reset). */
@@ -35,8 +38,8 @@ public final class ForwardCounters extends EnumCounters<ForwardCounters.Counter>
          *  guest's port refused, a limit); UDP peers' flows opened; open now (gauge); datagrams each way. */
         PF_FORWARDS, PF_TCP_ACCEPTED, PF_TCP_REFUSED, PF_UDP_FLOWS_OPENED, PF_UDP_FLOWS, PF_UDP_DATAGRAMS_TO_GUEST,
         PF_UDP_DATAGRAMS_TO_HOST, PF_UDP_DROPS,
-        /** The engine's thread: times it blocked (after its spins and yields); blocks a TAP frame ended
-         *  ({@link TapWatcher}). */
+        /** The engine's thread: times it blocked (after its spins and yields); blocks a TAP frame ended (its own
+         *  poll on the TAP and the selector, {@link TapAndSelectorPoll}, or a {@link TapWatcher}'s wake-up). */
         LOOP_BLOCKS, LOOP_TAP_WAKEUPS
     }
 

@@ -73,6 +73,8 @@ public final class ForwardEngine implements AutoCloseable
     /** Relay buffers of ended flows, reused (direct memory is freed only by the GC): at most POOLED_BUFFERS. */
     private final java.util.ArrayDeque<java.nio.ByteBuffer> bufferPool = new java.util.ArrayDeque<>();
     private static final int POOLED_BUFFERS = 128;
+    /** Host sockets whose keys were cancelled, to close once a select has deregistered them (see TcpFlow). */
+    private final ArrayList<java.nio.channels.SocketChannel> closing = new ArrayList<>();
     private long nowNs;
     private boolean closed;
     /** The ready-key handler, made once; and how many keys it handled in this cycle. */
@@ -184,7 +186,10 @@ public final class ForwardEngine implements AutoCloseable
         tcpFlows++;
         counters.increment(Counter.TCP_FLOWS);
         counters.increment(Counter.TCP_CONNECTS);
-        connecting.add(flow);
+        if (!flow.connectedAtOnce)
+        {
+            connecting.add(flow);
+        }
         return true;
     }
 
@@ -304,6 +309,7 @@ public final class ForwardEngine implements AutoCloseable
         }
         connectedAtOnce.clear();
         readyWork = 0;
+        final int cancelledBefore = closing.size();
         try
         {
             // the action form: no selected-key set and no iterator (nothing allocated per cycle); epoll is
@@ -314,6 +320,7 @@ public final class ForwardEngine implements AutoCloseable
         {
             LOG.warn("selector failed", ex);
         }
+        closeDeregistered(cancelledBefore);
         work += readyWork;
         work += expireConnects(nowNs);
         work += expireIdleFlows(nowNs);
@@ -321,6 +328,31 @@ public final class ForwardEngine implements AutoCloseable
         work += inbound.expire(nowNs);
         work += tcp.flush(nowNs);
         return work;
+    }
+
+    void closeAfterSelect(final java.nio.channels.SocketChannel channel)
+    {
+        closing.add(channel);
+    }
+
+    /** Closes the first {@code n} sockets of {@link #closing}: their keys were cancelled before the last select. */
+    private void closeDeregistered(final int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            try
+            {
+                closing.get(i).close();
+            }
+            catch (final IOException ex)
+            {
+                LOG.debug("closing a host socket", ex);
+            }
+        }
+        if (n > 0)
+        {
+            closing.subList(0, n).clear();
+        }
     }
 
     private void onReady(final SelectionKey key)
@@ -459,6 +491,7 @@ public final class ForwardEngine implements AutoCloseable
                 LOG.debug("closing a host socket", ex);
             }
         }
+        closeDeregistered(closing.size());
         udpFlows.clear();
         try
         {

@@ -1,6 +1,7 @@
 package io.tapstack.forward;
 
 import io.tapstack.NetStack;
+import io.tapstack.tap.TapFrameDevice;
 import io.tapstack.tap.WaitableFrameDevice;
 import org.agrona.concurrent.NanoClock;
 import org.slf4j.Logger;
@@ -15,9 +16,10 @@ import java.util.concurrent.CountDownLatch;
  * The engine's thread: runs the stack's duty cycle (which reads and writes the TAP itself), the engine's, and those
  * of the services beside it (a DHCP server, a DNS forwarder). When none had work it backs off as
  * {@link ForwardConfig#idleSpins}/{@link ForwardConfig#idleYields} say: more cycles with a spin-wait hint, then with
- * a yield, so that a busy engine picks up the next frame or host reply without a wake-up; then it blocks in the
- * engine's selector until a host socket is ready, a frame arrives on the TAP (a {@link TapWatcher} wakes the
- * selector), a task is submitted, or the earliest deadline comes. It reads the clock once per duty cycle.
+ * a yield, so that a busy engine picks up the next frame or host reply without a wake-up; then it blocks until a
+ * host socket is ready, a frame arrives on the TAP, a task is submitted, or the earliest deadline comes: in one
+ * poll(2) on the TAP and the selector's epoll descriptor when that is reachable ({@link TapAndSelectorPoll}), else
+ * in the selector, which a {@link TapWatcher} wakes for a frame. It reads the clock once per duty cycle.
  */
 public final class ForwardLoop implements AutoCloseable
 {
@@ -36,6 +38,9 @@ public final class ForwardLoop implements AutoCloseable
 
     private final NetStack stack;
     private final ForwardEngine engine;
+    /** The engine blocks in one poll(2) on the TAP and the selector (null: it blocks in the selector, woken by the
+     *  {@link #watcher}). */
+    private final TapAndSelectorPoll poller;
     private final TapWatcher watcher;
     private final ForwardCounters counters;
     private final int spins;
@@ -65,7 +70,12 @@ public final class ForwardLoop implements AutoCloseable
         this.spins = config.idleSpins();
         this.spinsAndYields = config.idleSpins() + config.idleYields();
         this.maxIdleNs = config.maxIdleNs();
-        this.watcher = device == null ? null : new TapWatcher(device, engine.selector()::wakeup, name + "-tapwatch");
+        this.poller = device instanceof TapFrameDevice
+            ? TapAndSelectorPoll.open(((TapFrameDevice)device).tap().fd(), engine.selector()) : null;
+        this.watcher = device == null || poller != null ? null
+            : new TapWatcher(device, engine.selector()::wakeup, name + "-tapwatch");
+        LOG.debug("{}: the engine blocks in {}", name, poller != null ? "poll(2) on the TAP and its selector"
+            : "its selector" + (watcher != null ? ", woken by a TAP watcher" : ""));
     }
 
     /** Adds a service; before {@link #start()}. */
@@ -161,6 +171,20 @@ public final class ForwardLoop implements AutoCloseable
             return;
         }
         counters.increment(ForwardCounters.Counter.LOOP_BLOCKS);
+        if (poller != null)
+        {
+            // the selector applies interest changes at its next select: select now so that the epoll set the poll
+            // watches is current (a key ready meanwhile, or a wake-up this consumed, is handled without blocking)
+            if (engine.select(0) > 0 || !tasks.isEmpty() || !running)
+            {
+                return;
+            }
+            if (poller.await((int)Math.min(Integer.MAX_VALUE, (timeoutNs + 999_999) / 1_000_000)))
+            {
+                counters.increment(ForwardCounters.Counter.LOOP_TAP_WAKEUPS);
+            }
+            return;
+        }
         if (watcher == null)
         {
             engine.select(timeoutNs);

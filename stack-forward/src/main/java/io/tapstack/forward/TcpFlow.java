@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -56,9 +57,13 @@ final class TcpFlow implements TcpHandler
     private boolean hostEof;
     /** The host's EOF was passed on: the guest connection's output is shut down. */
     private boolean guestOutputShut;
+    /** In this pump, a read from the host socket came back short (so it is empty now). */
+    private boolean hostDrained;
     /** The host socket is closed and the flow no longer counts. */
     private boolean finished;
     private int interest = -1;
+    /** The connect finished (either way) inside {@link #startConnect}: the engine never timed it. */
+    boolean connectedAtOnce;
     /** Index in the engine's list of relaying flows, -1 when not in it. */
     int relayIndex = -1;
     /** When a byte last moved either way (or the relay began). */
@@ -115,35 +120,56 @@ final class TcpFlow implements TcpHandler
         }
     }
     /**
-     * Opens the host socket and starts its connect.
+     * Opens the host socket and starts its connect. A loopback connect has already finished (or been refused)
+     * when connect(2) returns EINPROGRESS, so the flow asks at once: then the guest's SYN is answered in this duty
+     * cycle and the socket joins the selector once, for reading, rather than for OP_CONNECT first.
      *
      * @return false when no host socket could be had: the SYN is answered in the next cycle, the flow never counted
      */
     boolean startConnect()
     {
+        boolean done;
         try
         {
             localFailure = true;
-            channel = SocketChannel.open();
+            channel = SocketChannel.open(StandardProtocolFamily.INET); // IPv4 only: no dual-stack socket options
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true); // the guest's TCP already decided segmenting
             localFailure = false;
-            final boolean done = channel.connect(ForwardEngine.socketAddress(target, syn.localPort()));
-            key = channel.register(engine.selector, done ? 0 : SelectionKey.OP_CONNECT, this);
-            if (done)
-            {
-                engine.connectedAtOnce(this);
-            }
-            return true;
+            done = channel.connect(ForwardEngine.socketAddress(target, syn.localPort())) || channel.finishConnect();
         }
         catch (final IOException ex)
         {
             connectFailure = ex;
             closeQuietly();
-            finished = true;
-            engine.connectedAtOnce(this);
-            return false;
+            if (localFailure)
+            {
+                finished = true;
+                engine.connectedAtOnce(this);
+                return false;
+            }
+            done = true; // refused (or unreachable) at once: answered in this cycle, counted as a connect
         }
+        if (done)
+        {
+            connectedAtOnce = true;
+            engine.counters.increment(Counter.TCP_CONNECTS_AT_ONCE);
+            engine.connectedAtOnce(this);
+            return true;
+        }
+        try
+        {
+            key = channel.register(engine.selector, SelectionKey.OP_CONNECT, this);
+            interest = SelectionKey.OP_CONNECT;
+        }
+        catch (final IOException ex)
+        {
+            connectFailure = ex;
+            closeQuietly();
+            connectedAtOnce = true; // nothing will report it: answered in this cycle
+            engine.connectedAtOnce(this);
+        }
+        return true;
     }
 
     void onReady(final int readyOps, final long nowNs)
@@ -170,7 +196,10 @@ final class TcpFlow implements TcpHandler
         {
             return;
         }
-        engine.doneConnecting(this);
+        if (!connectedAtOnce)
+        {
+            engine.doneConnecting(this);
+        }
         if (connectFailure == null)
         {
             try
@@ -200,8 +229,21 @@ final class TcpFlow implements TcpHandler
         }
         engine.counters.increment(Counter.TCP_CONNECTED);
         beginRelay(nowNs);
-        // a host that speaks first (a banner) may: the connection queues bytes until the handshake completes
-        pumpToGuest();
+        // a host that speaks first (a banner) may: OP_READ reports it, and the connection queues its bytes until
+        // the guest's handshake completes; reading now would mostly find nothing
+        if (key == null)
+        {
+            try
+            {
+                key = channel.register(engine.selector, 0, this);
+            }
+            catch (final IOException ex)
+            {
+                hostFailed(ex);
+                return;
+            }
+        }
+        updateInterest();
     }
 
     private void beginRelay(final long nowNs)
@@ -278,7 +320,12 @@ final class TcpFlow implements TcpHandler
     @Override
     public void onWritable(final TcpConnection connection)
     {
-        pumpToGuest();
+        // only bytes the guest's send buffer stopped wait for room; with none waiting the host socket is read when
+        // the selector says so (OP_READ is on whenever toGuest is empty), not on every ACK from the guest
+        if (toGuest != null && toGuest.hasRemaining())
+        {
+            pumpToGuest();
+        }
     }
 
     @Override
@@ -373,6 +420,7 @@ final class TcpFlow implements TcpHandler
         {
             return;
         }
+        hostDrained = false;
         try
         {
             while (true)
@@ -408,6 +456,10 @@ final class TcpFlow implements TcpHandler
                     }
                     break;
                 }
+                if (hostDrained)
+                {
+                    break; // the last read left the socket empty: the (level-triggered) selector reports more
+                }
                 toGuest.clear();
                 final int n = channel.read(toGuest);
                 if (n < 0)
@@ -416,6 +468,8 @@ final class TcpFlow implements TcpHandler
                     toGuest.limit(0);
                     continue;
                 }
+                // a read that did not fill the buffer took all the socket had: asking again would find nothing
+                hostDrained = n < toGuest.capacity();
                 toGuest.flip();
                 if (n == 0)
                 {
@@ -517,11 +571,18 @@ final class TcpFlow implements TcpHandler
 
     private void closeQuietly()
     {
-        if (channel != null)
+        if (channel != null && key != null && key.isValid())
+        {
+            // a registered channel's close costs the JDK a getsockopt(SO_LINGER) and a shutdown(2) more (which
+            // fails: the FIN went with shutdownOutput): cancel now, close once a select has deregistered it
+            key.cancel();
+            engine.closeAfterSelect(channel);
+        }
+        else if (channel != null)
         {
             try
             {
-                channel.close(); // deregisters its key at the next select
+                channel.close();
             }
             catch (final IOException ex)
             {

@@ -5,10 +5,8 @@ import io.tapstack.forward.control.PortForward;
 import io.tapstack.forward.control.PortForwardStatus;
 import io.tapstack.forward.dhcp.DhcpConfig;
 import io.tapstack.tap.Cmd;
-import io.tapstack.tap.TapConfig;
 import io.tapstack.tap.TapDevice;
 import io.tapstack.tap.TapInteropSupport;
-import io.tapstack.tap.TapInteropSupport.Netns;
 import io.tapstack.wire.Ipv4Address;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +31,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,7 +83,7 @@ class ForwardDhclientGuestNamespaceTest
         """.formatted(GUEST_ECHO_PORT);
 
     private static Path scratch;
-    private static Netns guest;
+    private static GuestNamespace guest;
     private static String tapName;
     private static Forwarder forwarder;
     private static boolean configuredByDhclient;
@@ -94,22 +94,9 @@ class ForwardDhclientGuestNamespaceTest
     {
         TapInteropSupport.assumeTapInterop();
         scratch = Files.createTempDirectory("tapstack-fwd-dhclient");
-        guest = Netns.create();
-        tapName = "fwc" + TapInteropSupport.randomHex(8);
-        final TapDevice tap = TapDevice.open(new TapConfig().name(tapName).mtu(1500));
-        try
-        {
-            final Cmd.Result move = Cmd.run(TapInteropSupport.COMMAND_TIMEOUT, "ip", "link", "set", tapName, "netns",
-                guest.name);
-            assertTrue(move.ok(), () -> "moving the TAP failed: " + move);
-            guest.execOk("ip", "link", "set", "lo", "up");
-            guest.execOk("ip", "link", "set", tapName, "up");
-        }
-        catch (final RuntimeException | Error ex)
-        {
-            tap.close();
-            throw ex;
-        }
+        guest = GuestNamespace.create("fwc", 1500);
+        tapName = guest.interfaceName;
+        final TapDevice tap = guest.takeTap();
         configuredByDhclient = Cmd.onPath("dhclient");
         forwarder = Forwarder.builder().tapDevice(tap).gateway("10.0.2.2/24")
             .configure(c ->
@@ -128,8 +115,7 @@ class ForwardDhclientGuestNamespaceTest
         }
         else
         {
-            guest.execOk("ip", "addr", "add", GUEST_IP + "/24", "dev", tapName);
-            guest.execOk("ip", "route", "add", "default", "via", "10.0.2.2");
+            guest.staticAddress(GUEST_IP, "10.0.2.2");
         }
     }
 
@@ -218,13 +204,22 @@ class ForwardDhclientGuestNamespaceTest
             // one one-off server (-1) per direction, so the second run never meets a server still busy with the first
             final int upPort = startIperfServer(servers);
             final int downPort = startIperfServer(servers);
-            final long up = iperfBytesReceived(upPort, false);
-            final long down = iperfBytesReceived(downPort, true);
-            System.out.printf("iperf3 through the engine, 2 s each: guest->host %.2f Gb/s, host->guest %.2f Gb/s%n",
-                up * 8 / 2e9, down * 8 / 2e9);
+            final IperfRun up = iperf(upPort, false);
+            final IperfRun down = iperf(downPort, true);
+            System.out.printf("iperf3 through the engine, 2 s each: guest->host %.2f Gb/s, host->guest %.2f Gb/s;"
+                + " longest stall (100 ms intervals without a byte) %d/%d ms%n", up.bytes * 8 / 2e9,
+                down.bytes * 8 / 2e9, up.longestStallMs, down.longestStallMs);
             // even a slow machine moves megabytes in 2 s; a stalled direction moves (almost) nothing
-            assertTrue(up > 1 << 20, "guest -> host moved " + up + " bytes");
-            assertTrue(down > 1 << 20, "host -> guest moved " + down + " bytes");
+            assertTrue(up.bytes > 1 << 20, "guest -> host moved " + up.bytes + " bytes");
+            assertTrue(down.bytes > 1 << 20, "host -> guest moved " + down.bytes + " bytes");
+            // issue 14 asks that a bulk transfer never stop for 100 ms (examples/forward-bench.sh checks that on a
+            // quiet machine); here, on a shared CI machine, only a stall no scheduling delay explains fails: a lost
+            // wake-up (the loop's 100 ms idle bound, the watcher's 1 s poll) or a window update never sent
+            // (the guest's persist timer), say
+            assertTrue(up.longestStallMs < MAX_STALL_MS, () -> "guest -> host stopped for " + up.longestStallMs
+                + " ms\n" + forwarder.stats());
+            assertTrue(down.longestStallMs < MAX_STALL_MS, () -> "host -> guest stopped for " + down.longestStallMs
+                + " ms\n" + forwarder.stats());
         }
         finally
         {
@@ -244,7 +239,7 @@ class ForwardDhclientGuestNamespaceTest
     {
         final int port = freeTcpPort();
         final Process server = new ProcessBuilder("iperf3", "-s", "-1", "-B", "127.0.0.1", "-p",
-            Integer.toString(port), "--forceflush").redirectErrorStream(true).start();
+            Integer.toString(port), "-i", "0.1", "--forceflush").redirectErrorStream(true).start();
         servers.add(server);
         final BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(),
             StandardCharsets.UTF_8));
@@ -276,12 +271,22 @@ class ForwardDhclientGuestNamespaceTest
         }
     }
 
-    /** The guest's iperf3 client for 2 s (-R: the host sends); the bytes its receiver counted, from -J. */
+    /** What an iperf3 run's receiver saw: its bytes, and the longest run of 100 ms intervals without one. */
+    private record IperfRun(long bytes, long longestStallMs)
+    {
+    }
+
+    /**
+     * The guest's iperf3 client for 2 s (-R: the host sends), reporting every 100 ms: the receiver's bytes (from
+     * -J) and its longest stall, from the receiver's intervals (the client's own with -R, else the server's text
+     * report, which --get-server-output brings back), counted between the first and the last interval that moved
+     * a byte.
+     */
     @SuppressWarnings("unchecked")
-    private static long iperfBytesReceived(final int port, final boolean reverse) throws IOException
+    private static IperfRun iperf(final int port, final boolean reverse) throws IOException
     {
         final List<String> command = new ArrayList<>(List.of("iperf3", "-c", "10.0.2.2", "-p", Integer.toString(port),
-            "-t", "2", "-J", "--connect-timeout", "5000"));
+            "-t", "2", "-i", "0.1", "-J", "--get-server-output", "--connect-timeout", "5000"));
         if (reverse)
         {
             command.add("-R");
@@ -295,14 +300,71 @@ class ForwardDhclientGuestNamespaceTest
         assertTrue(!json.containsKey("error"), () -> "iperf3: " + json.get("error"));
         final Map<String, Object> end = (Map<String, Object>)json.get("end");
         final Map<String, Object> received = (Map<String, Object>)end.get("sum_received");
-        return ((Number)received.get("bytes")).longValue();
+        final List<double[]> intervals = new ArrayList<>(); // {seconds, bytes}
+        if (reverse)
+        {
+            for (final Object interval : (List<Object>)json.get("intervals"))
+            {
+                final Map<String, Object> sum = (Map<String, Object>)((Map<String, Object>)interval).get("sum");
+                intervals.add(new double[] {((Number)sum.get("seconds")).doubleValue(),
+                    ((Number)sum.get("bytes")).doubleValue()});
+            }
+        }
+        else
+        {
+            // "[  5]   0.10-0.20   sec  2.38 MBytes   200 Mbits/sec", up to the summary after "- - -"
+            final String text = String.valueOf(json.get("server_output_text"));
+            for (final String line : text.split("\n"))
+            {
+                if (line.startsWith("- - -"))
+                {
+                    break;
+                }
+                final Matcher m = INTERVAL_LINE.matcher(line);
+                if (m.find())
+                {
+                    intervals.add(new double[] {Double.parseDouble(m.group(2)) - Double.parseDouble(m.group(1)),
+                        Double.parseDouble(m.group(3))});
+                }
+            }
+            assertTrue(intervals.size() >= 10, () -> "the server's 100 ms reports: " + text);
+        }
+        return new IperfRun(((Number)received.get("bytes")).longValue(), longestStallMs(intervals));
+    }
+
+    private static final Pattern INTERVAL_LINE =
+        Pattern.compile("\\]\\s+([0-9.]+)-([0-9.]+)\\s+sec\\s+([0-9.]+)\\s+[KMG]?Bytes");
+    /** A stall this long is no scheduling delay of a loaded machine (see the bulk test). */
+    private static final long MAX_STALL_MS = 500;
+
+    /** The longest run of intervals without a byte, between the first and the last interval that moved one. */
+    private static long longestStallMs(final List<double[]> intervals)
+    {
+        int first = 0;
+        int last = intervals.size() - 1;
+        while (first <= last && intervals.get(first)[1] == 0)
+        {
+            first++;
+        }
+        while (last >= first && intervals.get(last)[1] == 0)
+        {
+            last--;
+        }
+        double longest = 0;
+        double run = 0;
+        for (int i = first; i <= last; i++)
+        {
+            run = intervals.get(i)[1] == 0 ? run + intervals.get(i)[0] : 0;
+            longest = Math.max(longest, run);
+        }
+        return Math.round(longest * 1000);
     }
 
     @Test
     void aThousandConcurrentHostConnectionsThroughAPortForwardAreEachEchoed() throws Exception
     {
         TapInteropSupport.assumeTools("python3", "python3");
-        final Process echo = new ProcessBuilder("ip", "netns", "exec", guest.name, "python3", "-c", GUEST_ECHO)
+        final Process echo = new ProcessBuilder("ip", "netns", "exec", guest.netns.name, "python3", "-c", GUEST_ECHO)
             .redirectErrorStream(true).start();
         final int hostPort = freeTcpPort();
         final PortForward forward = PortForward.parse("127.0.0.1:" + hostPort + ":" + GUEST_ECHO_PORT);

@@ -82,6 +82,40 @@ class ForwardEngineTest
     }
 
     @Test
+    void aLoopbackConnectIsAnsweredInTheDutyCycleThatTookTheSyn() throws IOException
+    {
+        try (HostEchoServer echo = new HostEchoServer();
+            GuestRig rig = new GuestRig(c -> c.hostLoopbackAddress(GATEWAY)))
+        {
+            final GuestClient client = connect(rig, GATEWAY, echo.port(), new byte[0]);
+            // duty cycles by hand, a millisecond apart (ARP first): the cycle whose stack work held the SYN
+            // (loopback: the host connect has finished when connect(2) returns) sends the SYN-ACK, with no
+            // selector round in between
+            for (int cycle = 0; cycle < 20 && rig.engine.counters().get(Counter.TCP_SYNS) == 0; cycle++)
+            {
+                rig.clock.setNs(rig.now() + GuestRig.MS);
+                rig.guest.doWork(rig.now());
+                rig.gateway.doWork(rig.now());
+                if (rig.engine.counters().get(Counter.TCP_SYNS) == 1)
+                {
+                    final long sentBefore = rig.gateway.counters().get(StackCounters.Counter.TCP_TX);
+                    rig.engine.doWork(rig.now());
+                    assertEquals(sentBefore + 1, rig.gateway.counters().get(StackCounters.Counter.TCP_TX),
+                        "the SYN-ACK left in the cycle that held the SYN");
+                }
+                else
+                {
+                    rig.engine.doWork(rig.now());
+                }
+            }
+            assertEquals(1, rig.engine.counters().get(Counter.TCP_SYNS));
+            assertTrue(rig.runUntil(() -> client.connected, 5_000));
+            assertEquals(1, rig.engine.counters().get(Counter.TCP_CONNECTS_AT_ONCE));
+            assertEquals(1, rig.engine.counters().get(Counter.TCP_CONNECTED));
+        }
+    }
+
+    @Test
     void aRefusedHostPortResetsTheGuestAtOnce() throws IOException
     {
         final int port = closedTcpPort();

@@ -3,10 +3,8 @@ package io.tapstack.forward;
 import com.sun.net.httpserver.HttpServer;
 import io.tapstack.forward.ForwardCounters.Counter;
 import io.tapstack.tap.Cmd;
-import io.tapstack.tap.TapConfig;
 import io.tapstack.tap.TapDevice;
 import io.tapstack.tap.TapInteropSupport;
-import io.tapstack.tap.TapInteropSupport.Netns;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ForwardNamespaceTest
 {
     private static final long BIG = 100L << 20;
-    private static Netns guest;
+    private static GuestNamespace guest;
     private static Forwarder forwarder;
 
     @BeforeAll
@@ -44,26 +42,10 @@ class ForwardNamespaceTest
     {
         TapInteropSupport.assumeTapInterop();
         TapInteropSupport.assumeTools("curl", "curl", "python3", "python3");
-        guest = Netns.create();
-        final String tapName = "fwd" + TapInteropSupport.randomHex(8);
         // with offloads, as Forwarder opens its own TAP: TCP comes in super-frames and leaves in TSO4 ones
-        final TapDevice tap = TapDevice.open(new TapConfig().name(tapName).mtu(1500).offload(true));
-        try
-        {
-            final Cmd.Result move = Cmd.run(TapInteropSupport.COMMAND_TIMEOUT, "ip", "link", "set", tapName, "netns",
-                guest.name);
-            assertTrue(move.ok(), () -> "moving the TAP failed: " + move);
-            guest.execOk("ip", "link", "set", "lo", "up");
-            guest.execOk("ip", "addr", "add", "10.0.2.15/24", "dev", tapName);
-            guest.execOk("ip", "link", "set", tapName, "up");
-            guest.execOk("ip", "route", "add", "default", "via", "10.0.2.2");
-        }
-        catch (final RuntimeException | Error ex)
-        {
-            tap.close();
-            guest.close();
-            throw ex;
-        }
+        guest = GuestNamespace.create("fwd", 1500, true);
+        guest.staticAddress("10.0.2.15", "10.0.2.2");
+        final TapDevice tap = guest.takeTap();
         forwarder = Forwarder.builder().tapDevice(tap).gateway("10.0.2.2/24")
             .configure(c -> c.hostLoopbackAddress("10.0.2.2").allow().add("127.0.0.0/8")).start();
     }

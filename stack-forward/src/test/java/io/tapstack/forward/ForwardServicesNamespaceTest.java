@@ -7,10 +7,8 @@ import io.tapstack.forward.control.PortForwardStatus;
 import io.tapstack.forward.dhcp.DhcpConfig;
 import io.tapstack.forward.dns.DnsForwarderConfig;
 import io.tapstack.tap.Cmd;
-import io.tapstack.tap.TapConfig;
 import io.tapstack.tap.TapDevice;
 import io.tapstack.tap.TapInteropSupport;
-import io.tapstack.tap.TapInteropSupport.Netns;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,7 +90,7 @@ class ForwardServicesNamespaceTest
         """.formatted(GUEST_TCP_PORT, GUEST_UDP_PORT);
 
     private static Path scratch;
-    private static Netns guest;
+    private static GuestNamespace guest;
     private static String tapName;
     private static Process resolver;
     private static Process guestEcho;
@@ -112,22 +110,9 @@ class ForwardServicesNamespaceTest
         final Path resolvConf = scratch.resolve("resolv.conf");
         Files.writeString(resolvConf, "nameserver " + resolverIp + "\n");
 
-        guest = Netns.create();
-        tapName = "fws" + TapInteropSupport.randomHex(8);
-        final TapDevice tap = TapDevice.open(new TapConfig().name(tapName).mtu(1500));
-        try
-        {
-            final Cmd.Result move = Cmd.run(TapInteropSupport.COMMAND_TIMEOUT, "ip", "link", "set", tapName, "netns",
-                guest.name);
-            assertTrue(move.ok(), () -> "moving the TAP failed: " + move);
-            guest.execOk("ip", "link", "set", "lo", "up");
-            guest.execOk("ip", "link", "set", tapName, "up");
-        }
-        catch (final RuntimeException | Error ex)
-        {
-            tap.close();
-            throw ex;
-        }
+        guest = GuestNamespace.create("fws", 1500);
+        tapName = guest.interfaceName;
+        final TapDevice tap = guest.takeTap();
         startTcpPort = freeTcpPort();
         startUdpPort = freeUdpPort();
         forwarder = Forwarder.builder().tapDevice(tap).gateway("10.0.2.2/24")
@@ -160,7 +145,7 @@ class ForwardServicesNamespaceTest
             "5", "-T", "2", "-s", script.toString());
         assertTrue(dhcp.ok(), () -> "udhcpc failed: " + dhcp + "\n" + forwarder.stats());
 
-        guestEcho = new ProcessBuilder("ip", "netns", "exec", guest.name, "python3", "-c", GUEST_ECHO)
+        guestEcho = new ProcessBuilder("ip", "netns", "exec", guest.netns.name, "python3", "-c", GUEST_ECHO)
             .redirectErrorStream(true).start();
         final BufferedReader out = new BufferedReader(new InputStreamReader(guestEcho.getInputStream(),
             StandardCharsets.UTF_8));

@@ -2,9 +2,8 @@ package io.tapstack.forward.dhcp;
 
 import io.tapstack.NetStack;
 import io.tapstack.StackConfig;
+import io.tapstack.forward.GuestNamespace;
 import io.tapstack.tap.Cmd;
-import io.tapstack.tap.TapConfig;
-import io.tapstack.tap.TapDevice;
 import io.tapstack.tap.TapFrameDevice;
 import io.tapstack.tap.TapInteropSupport;
 import io.tapstack.tap.TapInteropSupport.Netns;
@@ -19,13 +18,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongToIntFunction;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /**
- * A guest on a TAP: a network namespace the test creates, the TAP moved into it (its kernel side the guest's
- * interface, up and without an address: the guest configures it, by DHCP or by hand), and a stack on the TAP at
- * {@code PREFIX.1/24} (the guest's gateway) run by a thread of its own that also runs the services the test
- * installs (their {@code doWork(nowNs)} after the stack's, each duty cycle). Network safety: the TAP is never up
+ * A guest on a TAP ({@link GuestNamespace}: a network namespace the test creates, the TAP's kernel side moved into
+ * it as the guest's interface, up and without an address: the guest configures it, by DHCP or by hand), and a stack
+ * on the TAP at {@code PREFIX.1/24} (the guest's gateway) run by a thread of its own that also runs the services
+ * the test installs (their {@code doWork(nowNs)} after the stack's, each duty cycle). Network safety: the TAP is never up
  * in the root namespace and every packet stays in the namespace; {@link #close()} stops the stack, closes the TAP
  * and deletes the namespace. Callers skip first with {@link TapInteropSupport#assumeTapInterop()}.
  */
@@ -33,6 +30,8 @@ public final class GuestTap implements AutoCloseable
 {
     private static final long MAX_IDLE_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
+    /** The guest: its namespace and interface. */
+    public final GuestNamespace namespace;
     public final Netns netns;
     public final String guestInterface;
     public final String gatewayIp;
@@ -44,13 +43,13 @@ public final class GuestTap implements AutoCloseable
     private volatile boolean running = true;
     private volatile Throwable failure;
 
-    private GuestTap(final Netns netns, final String guestInterface, final String prefix, final TapDevice tap,
-        final StackConfig config)
+    private GuestTap(final GuestNamespace guest, final String prefix, final StackConfig config)
     {
-        this.netns = netns;
-        this.guestInterface = guestInterface;
+        this.namespace = guest;
+        this.netns = guest.netns;
+        this.guestInterface = guest.interfaceName;
         this.gatewayIp = prefix + ".1";
-        this.device = new TapFrameDevice(tap, true);
+        this.device = new TapFrameDevice(guest.takeTap(), true);
         this.stack = new NetStack(config.ipAddress(gatewayIp + "/24"), device);
         this.thread = new Thread(this::run, "guest-stack-" + guestInterface);
         thread.setDaemon(true);
@@ -59,26 +58,14 @@ public final class GuestTap implements AutoCloseable
     /** @param prefix the first three octets of the guest's /24, "10.77.3" */
     public static GuestTap open(final String prefix)
     {
-        final Netns netns = Netns.create();
-        TapDevice tap = null;
+        final GuestNamespace guest = GuestNamespace.create("tsg", 1500);
         try
         {
-            final String name = "tsg" + TapInteropSupport.randomHex(8);
-            tap = TapDevice.open(new TapConfig().name(name).mtu(1500));
-            final Cmd.Result move = Cmd.run(TapInteropSupport.COMMAND_TIMEOUT, "ip", "link", "set", name, "netns",
-                netns.name);
-            assertTrue(move.ok(), () -> "moving the TAP failed: " + move);
-            netns.execOk("ip", "link", "set", "lo", "up");
-            netns.execOk("ip", "link", "set", name, "up");
-            return new GuestTap(netns, name, prefix, tap, new StackConfig());
+            return new GuestTap(guest, prefix, new StackConfig());
         }
         catch (final RuntimeException | Error ex)
         {
-            if (tap != null)
-            {
-                tap.close();
-            }
-            netns.close();
+            guest.close();
             throw ex;
         }
     }
@@ -169,7 +156,7 @@ public final class GuestTap implements AutoCloseable
         }
         finally
         {
-            netns.close();
+            namespace.close();
         }
         if (failure != null)
         {

@@ -93,8 +93,7 @@ class DnsForwarderOnTapTest
             final DnsForwarder forwarder = guest.call(() -> DnsForwarder.install(guest.stack,
                 new DnsForwarderConfig().resolvConf(resolvConf)));
             guest.service(forwarder::doWork);
-            guest.netns.execOk("ip", "addr", "add", "10.77.43.2/24", "dev", guest.guestInterface);
-            guest.netns.execOk("ip", "route", "add", "default", "via", guest.gatewayIp);
+            guest.namespace.staticAddress("10.77.43.2", guest.gatewayIp);
 
             final Cmd.Result udp = guest.exec(Duration.ofSeconds(20), "busybox", "nslookup", "-type=a", NAME,
                 guest.gatewayIp);
