@@ -107,6 +107,14 @@ public final class StackCounters extends EnumCounters<StackCounters.Counter>
          */
         TCP_RX_CHECKSUM_VALID_BY_DEVICE, TCP_RX_CHECKSUM_PARTIAL, UDP_RX_CHECKSUM_VALID_BY_DEVICE,
         UDP_RX_CHECKSUM_PARTIAL,
+        /**
+         * In-order segments whose bytes the application's handler took straight from the frame
+         * ({@link io.tapstack.tcp.TcpHandler#onInOrderData}: TCP's receive buffer skipped, one copy fewer), and their
+         * bytes.
+         */
+        TCP_SEGMENTS_DELIVERED_DIRECT, TCP_BYTES_DELIVERED_DIRECT,
+        /** Segments sent with the pseudo-header sum alone, for the device to complete ({@code completeTcpChecksums}). */
+        TCP_TX_CHECKSUM_BY_DEVICE,
 
         /** Exceptions caught at the top of a frame's handling: each one is a bug to report. */
         STACK_INTERNAL_ERRORS;

@@ -74,15 +74,17 @@ class ServicesIdleConnectionsTest
                 clients.add(c);
             }
             assertEquals(CONNECTIONS, services.tcp("echo").open());
-            assertTrue(server.counters().get(Counter.TCP_MEMORY_ALLOCATED_BYTES) >= 2L * 4096 * CONNECTIONS,
-                "each echo took a send and a receive array");
+            // a send array each; the requests went from the frames straight into the sockets' rings (no receive
+            // array: TcpHandler.onInOrderData)
+            assertTrue(server.counters().get(Counter.TCP_MEMORY_ALLOCATED_BYTES) >= 4096L * CONNECTIONS,
+                "each echo took a send array");
 
             await(() -> server.counters().get(Counter.TCP_MEMORY_BYTES) == 0 && server.ringBytesHeld() == 0,
                 () -> "idle for the delays yet held: TCP arrays "
                     + server.counters().get(Counter.TCP_MEMORY_BYTES) / CONNECTIONS + " B and rings "
                     + server.ringBytesHeld() / CONNECTIONS + " B per connection");
-            assertTrue(server.counters().get(Counter.TCP_IDLE_BUFFER_RELEASES) >= 2L * CONNECTIONS,
-                "each connection gave back its send and receive arrays");
+            assertTrue(server.counters().get(Counter.TCP_IDLE_BUFFER_RELEASES) >= CONNECTIONS,
+                "each connection gave back the arrays it took");
 
             try (TcpSocket fresh = client.connect(SERVER, 7, CONNECT))
             {

@@ -165,6 +165,12 @@ public abstract class ForwardingDevice implements FrameDevice, FrameHandler
     }
 
     @Override
+    public boolean completeTcpChecksums()
+    {
+        return inner.completeTcpChecksums();
+    }
+
+    @Override
     public void close()
     {
         inner.close();

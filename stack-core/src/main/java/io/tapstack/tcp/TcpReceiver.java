@@ -68,6 +68,8 @@ final class TcpReceiver
     /** The most a SACK option takes from a segment: four blocks and two NOPs (RFC 2018 §3). */
     private static final int MAX_SACK_OPTION_BYTES = 36;
     boolean ackNow;
+    /** RCV.NXT as the last ACK carried it. */
+    private int rcvNxtAcked;
     /** When we last answered an unacceptable pure ACK or SYN (Linux's last_oow_ack_time); NONE before the first. */
     private long lastOutOfWindowAckNs = NONE;
     private int fullSegmentsUnacked;
@@ -111,6 +113,7 @@ final class TcpReceiver
     {
         irs = seq;
         rcvNxt = seq + 1;
+        rcvNxtAcked = rcvNxt;
         rcvAnnouncedEdge = rcvNxt;
     }
 
@@ -200,10 +203,14 @@ final class TcpReceiver
         final int highestEdge = ranges > 0 ? reassembler.intervalRight(ranges - 1) : rcvNxt;
         final boolean pastHighest = !inOrder && !duplicate && SeqNum.ge(seq, highestEdge);
         final boolean opensRange = pastHighest && (ranges == 0 || SeqNum.gt(seq, highestEdge));
-        final int accepted = reassembler.insert(seq, rcvNxt, seg.buffer(), dataOffset,
-            Math.min(dataLength, Math.max(0, SeqNum.diff(rcvAnnouncedEdge, seq))));
-        final int delivered = reassembler.drain(rcvNxt);
-        rcvNxt += delivered;
+        final int inWindow = Math.min(dataLength, Math.max(0, SeqNum.diff(rcvAnnouncedEdge, seq)));
+        // in order with nothing buffered before it: the handler may take the bytes straight from the frame
+        final int direct = seq == rcvNxt && ranges == 0 && receiveBuffer.isEmpty()
+            ? deliverDirect(seg, dataOffset, inWindow) : 0;
+        final int accepted = direct + reassembler.insert(seq + direct, rcvNxt, seg.buffer(), dataOffset + direct,
+            inWindow - direct);
+        final int delivered = direct + reassembler.drain(rcvNxt);
+        rcvNxt += delivered - direct;
         if (delivered > 0)
         {
             tuner.onDataArrived(rcvNxt, ts.lastTsEcr, nowNs);
@@ -245,7 +252,35 @@ final class TcpReceiver
         {
             delayedAckDeadline = nowNs + config.delayedAckNs();
         }
+        if (direct > 0)
+        {
+            onDeliveredDirect(direct, sendMss, nowNs);
+        }
         return delivered;
+    }
+
+    /**
+     * Offers the in-order bytes at RCV.NXT to the handler ({@link TcpHandler#onInOrderData}); what it takes is
+     * delivered and consumed at once (RCV.NXT advances past it, TCP's buffer never holds it).
+     *
+     * @return bytes taken, in [0, length]
+     */
+    private int deliverDirect(final TcpHeader seg, final int dataOffset, final int length)
+    {
+        final TcpHandler handler = connection.handler();
+        if (handler == null || length <= 0)
+        {
+            return 0;
+        }
+        final int taken = Math.max(0, Math.min(length,
+            handler.onInOrderData(connection, seg.buffer(), dataOffset, length)));
+        if (taken > 0)
+        {
+            rcvNxt += taken;
+            counters.increment(Counter.TCP_SEGMENTS_DELIVERED_DIRECT);
+            counters.add(Counter.TCP_BYTES_DELIVERED_DIRECT, taken);
+        }
+        return taken;
     }
 
     /** RFC 9293 §3.10.7.4 eighth: the FIN is consumed; false when it was already (a retransmitted FIN). */
@@ -386,6 +421,7 @@ final class TcpReceiver
         }
         ackNow = false;
         fullSegmentsUnacked = 0;
+        rcvNxtAcked = rcvNxt;
         delayedAckDeadline = NONE;
     }
 
@@ -446,6 +482,25 @@ final class TcpReceiver
         return false;
     }
 
+    /**
+     * The handler took {@code n} bytes straight from a segment: consumed at once, as a read right after onReadable,
+     * so autotuning counts them. The window they free is announced by the ACK the data earns (every second
+     * full-sized segment, RFC 9293 §3.8.6.3, or the delayed-ACK timer), not by an update of its own each time,
+     * which would be an ACK per segment: only when the peer's window has half closed, fallen below a segment, or
+     * more than a segment is unacknowledged.
+     */
+    private void onDeliveredDirect(final int n, final int sendMss, final long nowNs)
+    {
+        if (tuner.onConsumed(n, maxWindow(), nowNs))
+        {
+            connection.events().onBufferGrowth(connection, true, receiveBuffer.capacity(), nowNs);
+        }
+        if (windowIncreaseWorthAnnouncing(sendMss) && peerWindowHalfClosed(sendMss))
+        {
+            ackNow = true;
+        }
+    }
+
     /** The connection reached TIME-WAIT or CLOSED: the buffer's memory goes back once the application read it all. */
     /** Out-of-order bytes wait past the in-order tail, in the receive buffer's array. */
     boolean holdsOutOfOrderData()
@@ -462,6 +517,21 @@ final class TcpReceiver
     long rttNs()
     {
         return tuner.rttNs();
+    }
+
+    /**
+     * Whether bytes consumed as they arrive are worth a window update of their own (RFC 1122 §4.2.3.3 leaves when to
+     * send one to the receiver; these are Linux's rules): the window the peer last heard of is at most half of what
+     * we could offer now, or less than a segment, or more than a segment is unacknowledged.
+     */
+    private boolean peerWindowHalfClosed(final int sendMss)
+    {
+        final int announced = announcedWindow();
+        // below one segment the peer's sender may hold back altogether (its SWS avoidance, §3.8.6.2.1): tell it now;
+        // and more than a segment unacknowledged (smaller segments, which earn no ACK of their own) is acknowledged
+        // with the read, as Linux does, rather than at the delayed-ACK timer
+        return announced < sendMss || SeqNum.diff(rcvNxt, rcvNxtAcked) > sendMss
+            || 2L * announced <= Math.min(receiveBuffer.free(), maxWindow());
     }
 
     /** RFC 9293 §3.8.6.2.2: announce more window only in steps of at least min(buffer/2, MSS). */

@@ -4,6 +4,7 @@ import io.tapstack.tcp.TcpConnection;
 import io.tapstack.tcp.TcpHandler;
 import io.tapstack.tcp.TcpState;
 import io.tapstack.wire.Ipv4Address;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
@@ -49,6 +50,8 @@ final class TcpSocketPump implements TcpHandler
     private int movedOfRecord;
     /** TCP closed the connection in order; it is forgotten once the reader has been handed everything. */
     private boolean terminated;
+    /** Bytes went straight from a segment into the receive ring since the last pumpReceive: the reader is told. */
+    private boolean deliveredDirect;
 
     TcpSocketPump(final TcpSocket socket, final SocketStack owner, final SocketOptions options)
     {
@@ -298,7 +301,8 @@ final class TcpSocketPump implements TcpHandler
             }
             return;
         }
-        boolean progressed = false;
+        boolean progressed = deliveredDirect;
+        deliveredDirect = false;
         while (true)
         {
             final int readable = tcp.readable();
@@ -395,6 +399,41 @@ final class TcpSocketPump implements TcpHandler
     public void onReadable(final TcpConnection connection)
     {
         pumpReceive();
+    }
+
+    /**
+     * In-order bytes with nothing buffered before them: copied from the frame into the receive ring at once, the
+     * copy into TCP's receive buffer and out of it skipped (what the ring cannot hold TCP buffers, and
+     * {@link #pumpReceive} moves later, as before). The reader is signalled by the onReadable that follows.
+     */
+    @Override
+    public int onInOrderData(final TcpConnection connection, final DirectBuffer segment, final int offset,
+        final int length)
+    {
+        if (socket.closedByApplication || forgotten || tcp != connection)
+        {
+            return 0;
+        }
+        final OneToOneRingBuffer ring = takeReceiveRing();
+        int taken = 0;
+        while (taken < length)
+        {
+            final int free = ring.capacity() - ring.size() - SLACK;
+            final int n = Math.min(Math.min(length - taken, receiveChunk), free);
+            final int index = n > 0 ? ring.tryClaim(TcpSocket.DATA, n) : RingBuffer.INSUFFICIENT_CAPACITY;
+            if (index <= 0)
+            {
+                break;
+            }
+            ring.buffer().putBytes(index, segment, offset + taken, n);
+            ring.commit(index);
+            taken += n;
+        }
+        if (taken > 0)
+        {
+            deliveredDirect = true;
+        }
+        return taken;
     }
 
     @Override

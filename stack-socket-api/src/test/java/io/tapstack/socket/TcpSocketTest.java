@@ -90,6 +90,44 @@ class TcpSocketTest
     }
 
     @Test
+    void inOrderBytesGoStraightIntoTheReceiveRingAndSurviveARingTooSmallForASegment() throws Exception
+    {
+        // a 4 KiB receive ring takes two 1460-byte segments whole and a part of the third: the rest waits in
+        // TCP's buffer, and the segments behind it go through the buffer until it drains (never overtaking it)
+        final SocketConfig small = new SocketConfig().tcpReceiveRingBytes(4096);
+        try (MemoryStacks s = new MemoryStacks(c -> c, new SocketConfig(), small))
+        {
+            final TcpServerSocket listener = s.b.listen(9);
+            final byte[] data = random(1 << 20, 3);
+            final Thread writer = new Thread(() ->
+            {
+                try (TcpSocket c = s.a.connect(B_IP, 9, CONNECT))
+                {
+                    c.getOutputStream().write(data);
+                    c.shutdownOutput();
+                    c.getInputStream().readAllBytes();
+                }
+                catch (final IOException ex)
+                {
+                    throw new RuntimeException(ex);
+                }
+            });
+            writer.start();
+            final byte[] got;
+            try (TcpSocket c = listener.accept(Duration.ofSeconds(5)))
+            {
+                got = c.getInputStream().readAllBytes();
+            }
+            writer.join();
+            assertArrayEquals(sha256(data), sha256(got), "every byte, in order: " + got.length + " of " + data.length);
+            final io.tapstack.StackCounters counters = s.b.netStack().counters();
+            final long direct = counters.get(io.tapstack.StackCounters.Counter.TCP_BYTES_DELIVERED_DIRECT);
+            assertTrue(direct > 0 && direct <= data.length, "bytes that skipped TCP's buffer: " + direct);
+            assertTrue(counters.get(io.tapstack.StackCounters.Counter.TCP_SEGMENTS_DELIVERED_DIRECT) > 0);
+        }
+    }
+
+    @Test
     void nonBlockingStyleConnectsAcceptsReadsAndWrites() throws Exception
     {
         try (MemoryStacks s = new MemoryStacks())
