@@ -95,7 +95,6 @@ public final class NetStack
         this.icmp = new IcmpLayer(config, ipv4, counters);
         final Secrets secrets = config.repeatableSecrets() ? Secrets.repeatable(random.nextLong())
             : Secrets.unpredictable();
-        ipv4.deviceCompletesTcpChecksums(device.completeTcpChecksums()); // transmit checksum offload, if any
         this.tcp = new TcpLayer(ipv4, counters, config.tcp(), secrets);
         this.udp = new UdpLayer(config, ipv4, icmp, counters, secrets.randomSource());
         ethernet.register(EtherType.ARP, (buffer, offset, length, linkBroadcast, nowNs) ->

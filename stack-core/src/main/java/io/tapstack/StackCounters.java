@@ -113,8 +113,6 @@ public final class StackCounters extends EnumCounters<StackCounters.Counter>
          * bytes.
          */
         TCP_SEGMENTS_DELIVERED_DIRECT, TCP_BYTES_DELIVERED_DIRECT,
-        /** Segments sent with the pseudo-header sum alone, for the device to complete ({@code completeTcpChecksums}). */
-        TCP_TX_CHECKSUM_BY_DEVICE,
 
         /** Exceptions caught at the top of a frame's handling: each one is a bug to report. */
         STACK_INTERNAL_ERRORS;

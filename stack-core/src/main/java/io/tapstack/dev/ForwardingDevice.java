@@ -165,12 +165,6 @@ public abstract class ForwardingDevice implements FrameDevice, FrameHandler
     }
 
     @Override
-    public boolean completeTcpChecksums()
-    {
-        return inner.completeTcpChecksums();
-    }
-
-    @Override
     public void close()
     {
         inner.close();

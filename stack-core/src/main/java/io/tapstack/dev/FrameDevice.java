@@ -54,18 +54,6 @@ public interface FrameDevice extends AutoCloseable
     {
     }
 
-    /**
-     * Asks the device to complete the TCP checksum of every TCP/IPv4 frame it is given, as a NIC's transmit checksum
-     * offload does: the stack then writes only the pseudo-header sum (RFC 9293 §3.1's checksum is the device's, or
-     * the kernel's behind it). The stack asks once, before its first frame.
-     *
-     * @return whether the device will; by default not, and the stack computes every checksum itself
-     */
-    default boolean completeTcpChecksums()
-    {
-        return false;
-    }
-
     /** When the device next has something to do by itself (a delayed frame, say); {@code Long.MAX_VALUE} if never. */
     default long nextDeadlineNs()
     {

@@ -287,18 +287,6 @@ public final class MemoryLink
             return maxFrameLength;
         }
 
-        /** With offloads, as a TAP: the coalescer completes the checksum of TCP frames it sends alone. */
-        @Override
-        public boolean completeTcpChecksums()
-        {
-            if (coalescer == null)
-            {
-                return false;
-            }
-            coalescer.completeTcpChecksums();
-            return true;
-        }
-
         @Override
         public long nextDeadlineNs()
         {

@@ -69,8 +69,6 @@ public final class TcpSegmentCoalescer
     private static final int TCP_FLAGS_ENDING = TcpFlags.PSH | TcpFlags.FIN;
 
     private final Sink sink;
-    /** TCP frames come with the pseudo-header sum alone: complete the checksum of those sent as they are. */
-    private boolean completeChecksums;
     private final int linkHeaderLength;
     private final int maxFrameLength;
     private final int maxSuperFrameLength;
@@ -91,7 +89,6 @@ public final class TcpSegmentCoalescer
     private int pendingNextSeq;
 
     private long framesSent;
-    private long checksumsCompleted;
     private long superFramesSent;
     private long segmentsGlued;
     private long sendFailures;
@@ -162,20 +159,12 @@ public final class TcpSegmentCoalescer
         final int headerLength = segmentHeaderLength(at, length);
         if (headerLength < 0)
         {
-            if (completeChecksums)
-            {
-                completeTcpChecksum(at, length); // a SYN, RST or pure ACK, say; nothing for another protocol
-            }
             send(at, length, 0, 0, 0); // never glued: goes as it is
             return;
         }
         final int tcpOffset = at + linkHeaderLength + ipHeaderLength(at);
         if ((buffer.getByte(tcpOffset + TcpHeader.FLAGS_OFFSET) & TCP_FLAGS_ENDING) != 0)
         {
-            if (completeChecksums)
-            {
-                completeTcpChecksum(at, length);
-            }
             send(at, length, 0, 0, 0); // ends a super-frame of one: nothing could follow it
             return;
         }
@@ -203,10 +192,6 @@ public final class TcpSegmentCoalescer
         pendingLength = 0;
         if (pendingSegments == 1)
         {
-            if (completeChecksums)
-            {
-                completeTcpChecksum(HEADROOM, length);
-            }
             send(HEADROOM, length, 0, 0, 0);
             return;
         }
@@ -339,52 +324,6 @@ public final class TcpSegmentCoalescer
             return -1; // no data, or a segment the kernel's segmentation would not give back unchanged
         }
         return headerLength;
-    }
-
-    /**
-     * From now on the TCP frames given carry only their pseudo-header sum (the stack skipped the payload's): a
-     * super-frame needs no more (the kernel completes each segment it cuts), a TCP frame sent alone gets its complete
-     * checksum here. Super-frames are most of a bulk transfer's bytes, so most checksums are never computed here.
-     */
-    public void completeTcpChecksums()
-    {
-        this.completeChecksums = true;
-    }
-
-    /** RFC 9293 §3.1: the checksum of a TCP/IPv4 frame (not a fragment) at {@code at}, computed whole; else nothing. */
-    private void completeTcpChecksum(final int at, final int length)
-    {
-        final int ip = at + linkHeaderLength;
-        if (length < linkHeaderLength + Ipv4Header.MIN_HEADER_LENGTH + TcpHeader.MIN_HEADER_LENGTH
-            || (linkHeaderLength != 0 && (buffer.getShort(at + EthernetFrame.ETHER_TYPE_OFFSET, ByteOrder.BIG_ENDIAN)
-                & 0xFFFF) != EtherType.IPV4))
-        {
-            return;
-        }
-        final int versionIhl = buffer.getByte(ip + Ipv4Header.VERSION_IHL_OFFSET) & 0xFF;
-        final int ipHeaderLength = (versionIhl & 0x0F) * 4;
-        final int totalLength = buffer.getShort(ip + Ipv4Header.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        if ((versionIhl >>> 4) != 4 || (buffer.getByte(ip + Ipv4Header.PROTOCOL_OFFSET) & 0xFF) != IpProtocol.TCP
-            || (buffer.getShort(ip + Ipv4Header.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0
-            || ipHeaderLength < Ipv4Header.MIN_HEADER_LENGTH || totalLength > length - linkHeaderLength
-            || totalLength < ipHeaderLength + TcpHeader.MIN_HEADER_LENGTH)
-        {
-            return;
-        }
-        final int tcp = ip + ipHeaderLength;
-        final int tcpLength = totalLength - ipHeaderLength;
-        buffer.putShort(tcp + TcpHeader.CHECKSUM_OFFSET, (short)0);
-        final long sum = Checksum.sum(buffer, tcp, tcpLength, Checksum.pseudoHeaderSum(
-            buffer.getInt(ip + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN),
-            buffer.getInt(ip + Ipv4Header.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN), IpProtocol.TCP, tcpLength));
-        buffer.putShort(tcp + TcpHeader.CHECKSUM_OFFSET, (short)Checksum.finish(sum), ByteOrder.BIG_ENDIAN);
-        checksumsCompleted++;
-    }
-
-    /** TCP frames sent alone whose checksum was completed here ({@link #completeTcpChecksums()}). */
-    public long checksumsCompleted()
-    {
-        return checksumsCompleted;
     }
 
     private int ipHeaderLength(final int at)

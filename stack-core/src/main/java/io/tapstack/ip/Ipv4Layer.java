@@ -42,7 +42,6 @@ public final class Ipv4Layer implements EtherTypeHandler
     private final int mtu;
     /** The device's word on the transport checksum of the frame being handled (FrameHandler.CHECKSUM_*). */
     private int receivedChecksum = FrameHandler.CHECKSUM_UNVERIFIED;
-    private boolean deviceCompletesTcpChecksums;
     /** StackConfig.gatewayMode: TCP and UDP for any unicast destination are taken in, as a router's guest expects. */
     private final boolean gatewayMode;
     private final Ipv4Header header = new Ipv4Header();
@@ -137,18 +136,6 @@ public final class Ipv4Layer implements EtherTypeHandler
     public int receivedChecksum()
     {
         return receivedChecksum;
-    }
-
-    /** Whether the device completes TCP checksums ({@link io.tapstack.dev.FrameDevice#completeTcpChecksums}). Stack thread. */
-    public boolean deviceCompletesTcpChecksums()
-    {
-        return deviceCompletesTcpChecksums;
-    }
-
-    /** Set once by the stack from what its device answered. */
-    public void deviceCompletesTcpChecksums(final boolean completes)
-    {
-        this.deviceCompletesTcpChecksums = completes;
     }
 
     public int mtu()

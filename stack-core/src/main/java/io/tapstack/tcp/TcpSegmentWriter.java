@@ -70,7 +70,7 @@ final class TcpSegmentWriter
         {
             options.write(out, offset + TcpHeader.MIN_HEADER_LENGTH);
         }
-        checksum(local, remote);
+        outgoing.updateChecksum(local, remote);
         ipv4.commitDatagram(nowNs);
         counters.increment(Counter.TCP_TX);
         if ((flags & TcpFlags.RST) != 0)
@@ -116,23 +116,9 @@ final class TcpSegmentWriter
         {
             data.copyOut(dataOffset, out, offset + headerLength, dataLength);
         }
-        checksum(c.localAddress(), c.remoteAddress());
+        outgoing.updateChecksum(c.localAddress(), c.remoteAddress());
         ipv4.commitDatagram(nowNs);
         counters.increment(Counter.TCP_TX);
         return true;
-    }
-
-    /** RFC 9293 §3.1: the checksum, or the pseudo-header sum alone when the device completes it (transmit offload). */
-    private void checksum(final int source, final int destination)
-    {
-        if (ipv4.deviceCompletesTcpChecksums())
-        {
-            outgoing.partialChecksum(source, destination);
-            counters.increment(Counter.TCP_TX_CHECKSUM_BY_DEVICE);
-        }
-        else
-        {
-            outgoing.updateChecksum(source, destination);
-        }
     }
 }

@@ -245,16 +245,6 @@ public final class TcpHeader
         return dataLength() + ((flags & TcpFlags.SYN) != 0 ? 1 : 0) + ((flags & TcpFlags.FIN) != 0 ? 1 : 0);
     }
 
-    /**
-     * Stores the pseudo-header sum alone (folded, not complemented: virtio-net's partial checksum), for a device that
-     * completes the checksum over the {@code length} bytes wrapped.
-     */
-    public TcpHeader partialChecksum(final int sourceAddress, final int destinationAddress)
-    {
-        checksum(Checksum.fold(Checksum.pseudoHeaderSum(sourceAddress, destinationAddress, IpProtocol.TCP, length)));
-        return this;
-    }
-
     /** Computes and stores the checksum over the pseudo-header and the {@code length} bytes wrapped. */
     public TcpHeader updateChecksum(final int sourceAddress, final int destinationAddress)
     {

@@ -98,60 +98,6 @@ class TcpSegmentCoalescerTest
         }
     }
 
-    /** The frame as a stack that leaves checksums to the device writes it: the pseudo-header sum alone. */
-    private static byte[] partial(final byte[] frame)
-    {
-        final byte[] copy = frame.clone();
-        final UnsafeBuffer b = new UnsafeBuffer(copy);
-        final int tcpLength = copy.length - 14 - 20;
-        b.putShort(14 + 20 + TcpHeader.CHECKSUM_OFFSET,
-            (short)Checksum.fold(Checksum.pseudoHeaderSum(A, B, IpProtocol.TCP, tcpLength)), java.nio.ByteOrder.BIG_ENDIAN);
-        return copy;
-    }
-
-    @Test
-    void withChecksumsLeftToTheDeviceATcpFrameSentAloneGetsItsWholeChecksumAndOtherFramesAreUntouched()
-    {
-        // RFC 9293 §3.1: a frame the kernel does not segment is not completed by it either: the coalescer does it
-        coalescer.completeTcpChecksums();
-        final byte[] ack = segment(40000, 1, TcpFlags.ACK, TS_1, 0);
-        final byte[] lone = data(1, MSS);
-        final byte[] pushed = segment(40000, 1 + MSS, TcpFlags.ACK | TcpFlags.PSH, TS_1, 100);
-        final byte[] udp = Frames.ipv4(MAC_B, MAC_A, A, B, IpProtocol.UDP, 9, 0, new byte[] {0, 7, 0, 7, 0, 10, 0, 0,
-            1, 2});
-        send(partial(ack));
-        send(partial(lone));
-        coalescer.flush();
-        send(partial(pushed));
-        send(udp);
-        assertEquals(4, sent.size());
-        assertArrayEquals(ack, sent.get(0).frame(), "a pure ACK, never glued");
-        assertArrayEquals(lone, sent.get(1).frame(), "a super-frame of one");
-        assertArrayEquals(pushed, sent.get(2).frame(), "PSH ends a super-frame of one");
-        assertArrayEquals(udp, sent.get(3).frame(), "not TCP: as it was");
-        assertEquals(3, coalescer.checksumsCompleted());
-        for (int i = 0; i < 3; i++)
-        {
-            assertEquals(0, sent.get(i).gsoSize());
-        }
-    }
-
-    @Test
-    void withChecksumsLeftToTheDeviceASuperFrameStaysPartialForTheKernel()
-    {
-        coalescer.completeTcpChecksums();
-        final List<byte[]> segments = List.of(data(1000, MSS), data(1000 + MSS, MSS));
-        segments.forEach(f -> send(partial(f)));
-        coalescer.flush();
-        assertEquals(1, sent.size());
-        assertEquals(0, coalescer.checksumsCompleted());
-        final List<byte[]> cut = gsoSegment(sent.get(0)); // checks the partial sum, completes each segment
-        for (int i = 0; i < 2; i++)
-        {
-            assertArrayEquals(tcpOf(segments.get(i)), tcpOf(cut.get(i)), "segment " + i);
-        }
-    }
-
     @Test
     void aSuperFrameWaitsForTheEndOfTheDutyCycle()
     {

@@ -63,12 +63,8 @@ class TcpOffloadSimulationTest
         {
             assertTrue(s.counters().get(Counter.TCP_RX_CHECKSUM_PARTIAL) >= 100, "partial checksums skipped");
             assertEquals(0, s.counters().get(Counter.TCP_DROP_BAD_CHECKSUM), "frames alone verified, all good");
-            // the stack left every TCP checksum to the link, which completed those of the frames it sent alone
-            assertEquals(s.counters().get(Counter.TCP_TX), s.counters().get(Counter.TCP_TX_CHECKSUM_BY_DEVICE));
             assertEquals(0, s.counters().get(Counter.STACK_INTERNAL_ERRORS));
         }
-        assertTrue(net.link.coalescer(true).checksumsCompleted() > 0 && net.link.coalescer(false).checksumsCompleted() > 0,
-            "lone frames completed by the link");
         System.out.printf("offloads: 16 MB each way in %.2f s simulated; super-frames %d/%d, segments glued %d/%d%n",
             (net.nowNs() - 1_000 * SECOND) / 1e9, superFramesFrom[0], superFramesFrom[1],
             net.link.coalescer(true).segmentsGlued(), net.link.coalescer(false).segmentsGlued());

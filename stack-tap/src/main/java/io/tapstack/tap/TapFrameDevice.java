@@ -267,21 +267,6 @@ public final class TapFrameDevice implements WaitableFrameDevice, TcpSegmentCoal
         }
     }
 
-    /**
-     * With TSO4 and checksum offload in effect: yes. A super-frame's checksum is the kernel's anyway
-     * ({@code NEEDS_CSUM}); the coalescer completes those of TCP frames sent alone. Else no.
-     */
-    @Override
-    public boolean completeTcpChecksums()
-    {
-        if (coalescer == null)
-        {
-            return false;
-        }
-        coalescer.completeTcpChecksums();
-        return true;
-    }
-
     /** "Now" while a super-frame is gathering (a runner then runs a cycle, which flushes it); else never. */
     @Override
     public long nextDeadlineNs()
