@@ -102,6 +102,11 @@ public final class StackCounters extends EnumCounters<StackCounters.Counter>
          */
         TCP_RX_CHECKSUM_VALID_BY_DEVICE, TCP_RX_CHECKSUM_PARTIAL, UDP_RX_CHECKSUM_VALID_BY_DEVICE,
         UDP_RX_CHECKSUM_PARTIAL,
+        /**
+         * Segments sent with only the pseudo-header sum in their checksum, for the device to complete (it offloads
+         * checksums on send: FrameDevice.offloadTcpChecksums, virtio-net NEEDS_CSUM).
+         */
+        TCP_TX_CHECKSUM_PARTIAL,
 
         /** Exceptions caught at the top of a frame's handling: each one is a bug to report. */
         STACK_INTERNAL_ERRORS;
