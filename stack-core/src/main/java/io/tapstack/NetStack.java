@@ -88,6 +88,8 @@ public final class NetStack
         this.ipv4 = new Ipv4Layer(config, rawIp ? rawIpLink : new EthernetArpLink(ethernet, arp), counters,
             random.nextInt());
         this.link = rawIp ? rawIpLink : ethernet;
+        // asked once: with yes, TCP writes pseudo-header sums and the device (virtio-net NEEDS_CSUM) completes them
+        ipv4.tcpChecksumOffload(!rawIp && device.offloadTcpChecksums());
         if (rawIp)
         {
             rawIpLink.ipv4(ipv4);

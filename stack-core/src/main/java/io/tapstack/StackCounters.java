@@ -113,6 +113,11 @@ public final class StackCounters extends EnumCounters<StackCounters.Counter>
          * bytes.
          */
         TCP_SEGMENTS_DELIVERED_DIRECT, TCP_BYTES_DELIVERED_DIRECT,
+        /**
+         * Segments sent with only the pseudo-header sum in their checksum, for the device to complete (it offloads
+         * checksums on send: FrameDevice.offloadTcpChecksums, virtio-net NEEDS_CSUM).
+         */
+        TCP_TX_CHECKSUM_PARTIAL,
 
         /** Exceptions caught at the top of a frame's handling: each one is a bug to report. */
         STACK_INTERNAL_ERRORS;

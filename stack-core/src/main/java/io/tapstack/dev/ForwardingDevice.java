@@ -158,6 +158,13 @@ public abstract class ForwardingDevice implements FrameDevice, FrameHandler
         inner.flush();
     }
 
+    /** The wrapped device's answer: a wrapper that changes frames on their way overrides it to refuse. */
+    @Override
+    public boolean offloadTcpChecksums()
+    {
+        return inner.offloadTcpChecksums();
+    }
+
     @Override
     public long nextDeadlineNs()
     {

@@ -47,6 +47,19 @@ public interface FrameDevice extends AutoCloseable
     }
 
     /**
+     * Asked once by the stack when it is built: will the device complete the TCP checksum of every TCP/IPv4 frame
+     * the stack sends from now on (a TAP with virtio-net headers and {@code TUN_F_CSUM}, marking each such frame
+     * {@code NEEDS_CSUM}; an offloading {@link MemoryLink})? When it answers true the stack writes only the
+     * pseudo-header's partial sum into each TCP checksum field, not complemented, and the device (or the kernel
+     * behind it) adds the segment's bytes. By default false: the stack writes complete checksums, as every device
+     * that changes frames on their way (impairments) or has no such offload needs.
+     */
+    default boolean offloadTcpChecksums()
+    {
+        return false;
+    }
+
+    /**
      * The time of the duty cycle that starts, before anything is received or sent in it: a device that stamps or
      * delays the frames it is given takes its time from here (it holds no clock). By default nothing.
      */

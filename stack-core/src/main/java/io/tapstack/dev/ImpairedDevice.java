@@ -152,6 +152,13 @@ public final class ImpairedDevice extends ForwardingDevice
         return Math.min(inner.nextDeadlineNs(), Math.min(rx.nextDueNs(), tx.nextDueNs()));
     }
 
+    /** Never: a corrupted frame needs a complete checksum for the receiver to catch it (the inner is not asked). */
+    @Override
+    public boolean offloadTcpChecksums()
+    {
+        return false;
+    }
+
     // ------------------------------------------------------------------------------------------------ settings
 
     /** Changes the receive impairments from now on (frames already delayed or held keep their times). */

@@ -1,6 +1,8 @@
 package io.tapstack.dev;
 
+import io.tapstack.wire.Checksum;
 import io.tapstack.wire.EthernetFrame;
+import io.tapstack.wire.TcpHeader;
 import org.agrona.BitUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.NanoClock;
@@ -18,8 +20,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * virtio-net guests on one host: each end glues the TCP segments its stack sends in one duty cycle into
  * super-frames of up to 64 KiB ({@link TcpSegmentCoalescer}), the link carries them whole, and the other end
  * delivers them as they are, with their checksum partial ({@link FrameHandler#CHECKSUM_PARTIAL}), as a TAP
- * delivers the kernel's GRO and TSO super-frames. Ordinary frames keep complete checksums, which the receiving
- * stack verifies. An impaired device in front of such an end sees super-frames; run impairments without offloads.
+ * delivers the kernel's GRO and TSO super-frames. Each end also offloads the TCP checksum of the segments it sends
+ * alone ({@link FrameDevice#offloadTcpChecksums}): the stack writes the pseudo-header sum, and the end completes
+ * it, as the kernel completes a {@code NEEDS_CSUM} frame, before the link carries it; so ordinary frames arrive
+ * with complete checksums, which the receiving stack verifies (a wrong partial sum is caught there). An impaired
+ * device in front of such an end sees super-frames and refuses the checksum offload; run impairments without
+ * offloads.
  */
 public final class MemoryLink
 {
@@ -255,6 +261,12 @@ public final class MemoryLink
             {
                 out.checksumStates[(int)(out.claimedTail % out.slots)] = FrameHandler.CHECKSUM_PARTIAL;
             }
+            else if (checksumStart > 0)
+            {
+                // NEEDS_CSUM on a segment alone: completed here, as the kernel would, so the peer verifies it
+                Checksum.completePartial(out.buffer, slotOffset + checksumStart, length - checksumStart,
+                    TcpHeader.CHECKSUM_OFFSET);
+            }
             commitSlot(slotOffset);
             return true;
         }
@@ -285,6 +297,18 @@ public final class MemoryLink
         public int maxFrameLength()
         {
             return maxFrameLength;
+        }
+
+        /** Yes on an offloading link: the coalescer then hands over every TCP segment marked partial. */
+        @Override
+        public boolean offloadTcpChecksums()
+        {
+            if (coalescer == null)
+            {
+                return false;
+            }
+            coalescer.partialTcpChecksums(true);
+            return true;
         }
 
         @Override

@@ -35,7 +35,10 @@ import java.nio.ByteOrder;
  * <p>A super-frame's IPv4 total length and header checksum are rewritten; its TCP checksum is left partial (the
  * pseudo-header sum of the whole segment, not complemented: virtio-net's {@code NEEDS_CSUM} with
  * {@code csum_start} at the TCP header and {@code csum_offset} 16), which the kernel completes for each segment it
- * cuts. A frame sent alone keeps the complete checksums the stack wrote.
+ * cuts. A frame sent alone keeps the checksums the stack wrote: complete, or, once {@link #partialTcpChecksums} is
+ * on (the stack then writes only the pseudo-header sum into every TCP segment:
+ * {@link FrameDevice#offloadTcpChecksums}), partial in every TCP/IPv4 frame, which goes to the device with its
+ * {@code checksumStart} so that it is marked {@code NEEDS_CSUM} too.
  *
  * <p>One direct buffer, allocated at construction: no allocation per frame. Claimed frames are written right after
  * the pending super-frame, so a segment that glues costs one copy of its payload within the buffer; a frame that
@@ -49,11 +52,13 @@ public final class TcpSegmentCoalescer
     {
         /**
          * @param buffer        the coalescer's buffer; {@link #HEADROOM} bytes before {@code offset} are free
-         * @param gsoSize       0 for an ordinary frame with complete checksums; else the payload bytes per segment
-         *                      of a super-frame whose TCP checksum is partial
-         * @param headerLength  link, IPv4 and TCP header bytes before the payload (super-frames only)
-         * @param checksumStart where the TCP header starts, from {@code offset} (super-frames only); the checksum
-         *                      field is 16 bytes after it
+         * @param gsoSize       0 for an ordinary frame; else the payload bytes per segment of a super-frame whose
+         *                      TCP checksum is partial
+         * @param headerLength  link, IPv4 and TCP header bytes before the payload (with a partial checksum only)
+         * @param checksumStart 0 when the frame's checksums are complete; else where the TCP header starts, from
+         *                      {@code offset}, whose checksum field (16 bytes after it) holds only the pseudo-header
+         *                      sum: always for a super-frame, and for a TCP segment sent alone when
+         *                      {@link #partialTcpChecksums} is on
          * @return false when the device refused the frame (counted by the device)
          */
         boolean send(UnsafeBuffer buffer, int offset, int length, int gsoSize, int headerLength, int checksumStart);
@@ -88,6 +93,9 @@ public final class TcpSegmentCoalescer
     /** The sequence number a segment must carry to glue (modulo 2^32). */
     private int pendingNextSeq;
 
+    /** Whether the stack writes partial TCP checksums (FrameDevice.offloadTcpChecksums said yes). */
+    private boolean partialTcpChecksums;
+
     private long framesSent;
     private long superFramesSent;
     private long segmentsGlued;
@@ -116,6 +124,16 @@ public final class TcpSegmentCoalescer
         this.maxSuperFrameLength = linkHeaderLength + maxDatagramLength;
         this.buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
             BitUtil.align(HEADROOM + maxSuperFrameLength + maxFrameLength, 64), 64));
+    }
+
+    /**
+     * Once the stack writes only the pseudo-header sum into its TCP checksums (the device said yes to
+     * {@link FrameDevice#offloadTcpChecksums}): every TCP/IPv4 frame sent alone goes to the sink with its
+     * {@code checksumStart}, to be marked partial. Set before the first frame.
+     */
+    public void partialTcpChecksums(final boolean partial)
+    {
+        this.partialTcpChecksums = partial;
     }
 
     /** The buffer claimed offsets refer to (direct: its address can go to write(2)). */
@@ -159,13 +177,13 @@ public final class TcpSegmentCoalescer
         final int headerLength = segmentHeaderLength(at, length);
         if (headerLength < 0)
         {
-            send(at, length, 0, 0, 0); // never glued: goes as it is
+            sendAlone(at, length); // never glued: goes as it is
             return;
         }
         final int tcpOffset = at + linkHeaderLength + ipHeaderLength(at);
         if ((buffer.getByte(tcpOffset + TcpHeader.FLAGS_OFFSET) & TCP_FLAGS_ENDING) != 0)
         {
-            send(at, length, 0, 0, 0); // ends a super-frame of one: nothing could follow it
+            sendAlone(at, length); // ends a super-frame of one: nothing could follow it
             return;
         }
         if (at != HEADROOM)
@@ -192,7 +210,14 @@ public final class TcpSegmentCoalescer
         pendingLength = 0;
         if (pendingSegments == 1)
         {
-            send(HEADROOM, length, 0, 0, 0);
+            if (partialTcpChecksums)
+            {
+                send(HEADROOM, length, 0, pendingHeaderLength, linkHeaderLength + pendingIpHeaderLength);
+            }
+            else
+            {
+                send(HEADROOM, length, 0, 0, 0);
+            }
             return;
         }
         final int ipOffset = HEADROOM + linkHeaderLength;
@@ -228,6 +253,54 @@ public final class TcpSegmentCoalescer
         {
             sendFailures++;
         }
+    }
+
+    /**
+     * A frame that does not glue: with {@link #partialTcpChecksums}, a TCP/IPv4 segment (data or not) goes marked
+     * with where its TCP header starts, since the stack wrote its checksum partial; anything else as it is.
+     */
+    private void sendAlone(final int at, final int length)
+    {
+        if (!partialTcpChecksums)
+        {
+            send(at, length, 0, 0, 0);
+            return;
+        }
+        final int tcpHeaderEnd = tcpHeaderEnd(at, length);
+        if (tcpHeaderEnd < 0)
+        {
+            send(at, length, 0, 0, 0);
+        }
+        else
+        {
+            send(at, length, 0, tcpHeaderEnd, linkHeaderLength + ipHeaderLength(at));
+        }
+    }
+
+    /**
+     * Link + IPv4 + TCP header bytes when the frame at {@code at} is one whole TCP/IPv4 datagram (any flags, data or
+     * not), -1 otherwise (another protocol, or a fragment, whose checksum the stack wrote complete).
+     */
+    private int tcpHeaderEnd(final int at, final int length)
+    {
+        if (length < linkHeaderLength + Ipv4Header.MIN_HEADER_LENGTH + TcpHeader.MIN_HEADER_LENGTH
+            || linkHeaderLength != 0 && (buffer.getShort(at + EthernetFrame.ETHER_TYPE_OFFSET, ByteOrder.BIG_ENDIAN)
+            & 0xFFFF) != EtherType.IPV4)
+        {
+            return -1;
+        }
+        final int ip = at + linkHeaderLength;
+        final int ipHeaderLength = (buffer.getByte(ip + Ipv4Header.VERSION_IHL_OFFSET) & 0x0F) * 4;
+        if ((buffer.getByte(ip + Ipv4Header.PROTOCOL_OFFSET) & 0xFF) != IpProtocol.TCP
+            || (buffer.getShort(ip + Ipv4Header.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0
+            || length < linkHeaderLength + ipHeaderLength + TcpHeader.MIN_HEADER_LENGTH)
+        {
+            return -1;
+        }
+        final int tcpHeaderLength = ((buffer.getByte(ip + ipHeaderLength + TcpHeader.DATA_OFFSET_OFFSET) & 0xF0)
+            >>> 4) * 4;
+        final int end = linkHeaderLength + ipHeaderLength + tcpHeaderLength;
+        return end <= length ? end : -1;
     }
 
     /** The frame at {@code at} joins the pending super-frame if every rule allows it. */

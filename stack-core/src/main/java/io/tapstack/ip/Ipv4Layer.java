@@ -42,6 +42,8 @@ public final class Ipv4Layer implements EtherTypeHandler
     private final int mtu;
     /** The device's word on the transport checksum of the frame being handled (FrameHandler.CHECKSUM_*). */
     private int receivedChecksum = FrameHandler.CHECKSUM_UNVERIFIED;
+    /** The device completes the TCP checksums we send (FrameDevice.offloadTcpChecksums): TCP writes partial ones. */
+    private boolean tcpChecksumOffload;
     /** StackConfig.gatewayMode: TCP and UDP for any unicast destination are taken in, as a router's guest expects. */
     private final boolean gatewayMode;
     private final Ipv4Header header = new Ipv4Header();
@@ -377,6 +379,24 @@ public final class Ipv4Layer implements EtherTypeHandler
         pendingNextHop = nextHop;
         pendingMac = mac;
         return ipOffset + Ipv4Header.MIN_HEADER_LENGTH;
+    }
+
+    /**
+     * Set once, when the stack is built, to what the device answered to
+     * {@link io.tapstack.dev.FrameDevice#offloadTcpChecksums}.
+     */
+    public void tcpChecksumOffload(final boolean offload)
+    {
+        this.tcpChecksumOffload = offload;
+    }
+
+    /**
+     * Whether a TCP segment of {@code tcpLength} bytes may go with only its pseudo-header sum: the device completes
+     * it, and the segment goes whole (a fragmented datagram is never marked partial, so it needs its full checksum).
+     */
+    public boolean tcpChecksumOffload(final int tcpLength)
+    {
+        return tcpChecksumOffload && tcpLength + Ipv4Header.MIN_HEADER_LENGTH <= mtu;
     }
 
     /** The buffer the offset from {@link #beginDatagram} refers to. */

@@ -252,6 +252,10 @@ public final class SegmentReassembler
      */
     public int sackBlocks(final int rcvNxt, final int[] blockLefts, final int[] blockRights, final int max)
     {
+        if (count == 0)
+        {
+            return 0; // nothing out of order, the common case on every ACK: no trimming, no blocks
+        }
         trimBelow(rcvNxt);
         final int limit = Math.min(Math.min(max, count), Math.min(blockLefts.length, blockRights.length));
         long below = Long.MAX_VALUE;
@@ -309,6 +313,10 @@ public final class SegmentReassembler
     /** Drops ranges (or their parts) that RCV.NXT has passed, e.g. after a direct in-order write. */
     private void trimBelow(final int rcvNxt)
     {
+        if (count == 0)
+        {
+            return;
+        }
         while (count > 0 && SeqNum.le(rights[0], rcvNxt))
         {
             heldBytes -= rights[0] - lefts[0];

@@ -16,8 +16,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes TCP segments into IPv4 transmit slots: a connection's segments with their data copied once from the send
  * buffer, and the segments no connection sends (resets, a SYN cookie's SYN-ACK, the ACKs of a TIME-WAIT record).
- * The header is written in place (RFC 9293 §3.1) and the checksum computed over the final bytes. Allocation free.
- * Owned by the stack thread.
+ * The header is written in place (RFC 9293 §3.1) and the checksum computed over the final bytes, or, when the device
+ * offloads checksums on send ({@link Ipv4Layer#tcpChecksumOffload(int)}), only its pseudo-header sum, which the
+ * device completes (virtio-net NEEDS_CSUM): no pass over the payload here. Allocation free. Owned by the stack
+ * thread.
  */
 final class TcpSegmentWriter
 {
@@ -70,7 +72,7 @@ final class TcpSegmentWriter
         {
             options.write(out, offset + TcpHeader.MIN_HEADER_LENGTH);
         }
-        outgoing.updateChecksum(local, remote);
+        checksum(local, remote, headerLength);
         ipv4.commitDatagram(nowNs);
         counters.increment(Counter.TCP_TX);
         if ((flags & TcpFlags.RST) != 0)
@@ -116,9 +118,23 @@ final class TcpSegmentWriter
         {
             data.copyOut(dataOffset, out, offset + headerLength, dataLength);
         }
-        outgoing.updateChecksum(c.localAddress(), c.remoteAddress());
+        checksum(c.localAddress(), c.remoteAddress(), length);
         ipv4.commitDatagram(nowNs);
         counters.increment(Counter.TCP_TX);
         return true;
+    }
+
+    /** RFC 9293 §3.1's checksum of the wrapped segment: complete, or left for the device to finish. */
+    private void checksum(final int local, final int remote, final int tcpLength)
+    {
+        if (ipv4.tcpChecksumOffload(tcpLength))
+        {
+            outgoing.updatePartialChecksum(local, remote);
+            counters.increment(Counter.TCP_TX_CHECKSUM_PARTIAL);
+        }
+        else
+        {
+            outgoing.updateChecksum(local, remote);
+        }
     }
 }

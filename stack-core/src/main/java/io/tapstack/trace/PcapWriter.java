@@ -24,9 +24,12 @@ import java.nio.file.Path;
  * <p>Offloads: a capture sits between the stack and its device ({@link CaptureDevice}), so on a TAP with offloads it
  * shows the TCP segments the stack sends at their MSS, as the kernel cuts them and the peer receives them (the
  * device glues them into super-frames after the capture), and the kernel's super-frames the stack receives as they
- * came, up to 64 KiB each, as tcpdump shows GRO's on a Linux interface: their TCP checksum field then holds only the
- * pseudo-header's partial sum (virtio-net NEEDS_CSUM), which Wireshark's checksum validation, off by default, would
- * flag. A {@link io.tapstack.dev.MemoryLink#offloading} link's observer sees the super-frames both ways.
+ * came, up to 64 KiB each, as tcpdump shows GRO's on a Linux interface. The TCP checksum field of both then holds
+ * only the pseudo-header's partial sum (virtio-net NEEDS_CSUM: the device offloads the checksum of every segment the
+ * stack sends, and the kernel leaves its super-frames' partial), which Wireshark's checksum validation, off by
+ * default, would flag, as it flags tcpdump's captures of a Linux host's own sent segments. A
+ * {@link io.tapstack.dev.MemoryLink#offloading} link's observer sees the super-frames both ways, partial, and the
+ * segments sent alone with their checksums completed by the link.
  *
  * <p>A capture that cannot be written (a full disk, a pipe whose reader went away) stops with one warning in the
  * log, and the stack goes on: writing never throws out of {@link #onFrame}. {@link #failed()} says so.

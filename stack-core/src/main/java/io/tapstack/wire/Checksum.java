@@ -1,6 +1,7 @@
 package io.tapstack.wire;
 
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteOrder;
 
@@ -77,6 +78,17 @@ public final class Checksum
     public static boolean verify(final DirectBuffer buffer, final int offset, final int length)
     {
         return fold(sum(buffer, offset, length, 0)) == 0xFFFF;
+    }
+
+    /**
+     * What a device that offloads checksums does with a virtio-net {@code NEEDS_CSUM} frame: sums the range from
+     * {@code start} to its end, the checksum field at {@code start + fieldOffset} holding the pseudo-header's partial
+     * sum, and stores the complemented result there (RFC 1071 §1: the field then verifies).
+     */
+    public static void completePartial(final MutableDirectBuffer buffer, final int start, final int length,
+        final int fieldOffset)
+    {
+        buffer.putShort(start + fieldOffset, (short)finish(sum(buffer, start, length, 0)), ByteOrder.BIG_ENDIAN);
     }
 
     /** The pseudo-header sum for UDP and TCP (RFC 768, RFC 9293 §3.1), unfolded. */

@@ -245,6 +245,17 @@ public final class TcpHeader
         return dataLength() + ((flags & TcpFlags.SYN) != 0 ? 1 : 0) + ((flags & TcpFlags.FIN) != 0 ? 1 : 0);
     }
 
+    /**
+     * Stores only the pseudo-header's sum, folded and not complemented, for a device that offloads checksums
+     * (virtio-net {@code NEEDS_CSUM}, {@code csum_offset} 16) to add the {@code length} bytes wrapped and complement:
+     * RFC 9293 §3.1's checksum, finished by the device ({@link Checksum#completePartial}).
+     */
+    public TcpHeader updatePartialChecksum(final int sourceAddress, final int destinationAddress)
+    {
+        checksum(Checksum.fold(Checksum.pseudoHeaderSum(sourceAddress, destinationAddress, IpProtocol.TCP, length)));
+        return this;
+    }
+
     /** Computes and stores the checksum over the pseudo-header and the {@code length} bytes wrapped. */
     public TcpHeader updateChecksum(final int sourceAddress, final int destinationAddress)
     {

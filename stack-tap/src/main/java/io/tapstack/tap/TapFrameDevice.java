@@ -30,8 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code NEEDS_CSUM}: partial, never to verify), so the stack's TCP takes a super-frame as one segment. Sent: with
  * TSO4 in effect, through a {@link TcpSegmentCoalescer}, which glues the TCP segments of one connection in a duty
  * cycle into a super-frame written at once with {@code gso_type} TCPV4 and {@code gso_size} the segments' length,
- * for the kernel to cut; every other frame goes alone with a header of zeros, as without offloads. Each write is
- * still one write(2), with the header in front of the frame in the same buffer.
+ * for the kernel to cut; a TCP segment sent alone goes with {@code NEEDS_CSUM} (the stack wrote only the
+ * pseudo-header sum: {@link #offloadTcpChecksums}), every other frame with a header of zeros, as without offloads.
+ * Each write is still one write(2), with the header in front of the frame in the same buffer.
  *
  * <p>Owned by the stack thread, except {@link #wakeup()} and the counters (readable from any thread).
  * Requires a TAP without packet information (each read is one bare Ethernet frame, or one virtio-net header and
@@ -209,9 +210,15 @@ public final class TapFrameDevice implements WaitableFrameDevice, TcpSegmentCoal
     {
         final int headerOffset = offset - VirtioNetHeader.LENGTH;
         sentHeader.wrap(buffer, headerOffset);
-        if (gsoSize == 0)
+        if (checksumStart == 0)
         {
             sentHeader.clear();
+        }
+        else if (gsoSize == 0)
+        {
+            // one TCP segment whose checksum holds the pseudo-header sum: the kernel completes it from csum_start
+            sentHeader.flags(VirtioNetHeader.F_NEEDS_CSUM).gsoType(VirtioNetHeader.GSO_NONE).hdrLen(headerLength)
+                .gsoSize(0).csumStart(checksumStart).csumOffset(TcpHeader.CHECKSUM_OFFSET);
         }
         else
         {
@@ -255,6 +262,18 @@ public final class TapFrameDevice implements WaitableFrameDevice, TcpSegmentCoal
             return;
         }
         claimedLength = -1;
+    }
+
+    /** With TSO4 and CSUM in effect: every TCP segment then goes marked NEEDS_CSUM, its checksum the kernel's job. */
+    @Override
+    public boolean offloadTcpChecksums()
+    {
+        if (coalescer == null)
+        {
+            return false;
+        }
+        coalescer.partialTcpChecksums(true);
+        return true;
     }
 
     /** Sends the super-frame the coalescer is gathering: the stack calls it at the end of each duty cycle. */
