@@ -1,6 +1,5 @@
 package io.tapstack.socket;
 
-import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -16,18 +15,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * a ring beyond that goes to the collector as before. When a whole idle period passes without a ring taken from
  * it, the pool empties (the stack's idle sweep calls {@link #shrinkIfUnused()}), so an idle stack keeps none.
  *
- * <p>A ring comes back drained (its unread records consumed, which zeroes their bytes as Agrona's reads do) and
- * reset (head and tail at 0), so the next socket finds it as a new one. Rings are taken by writers on any thread
+ * <p>A ring comes back reset (head and tail at 0, see {@link #reset}), unread records and all, so the next socket
+ * finds it as a new one. Rings are taken by writers on any thread
  * (the send ring) and by the stack thread (the receive ring), and given back by the stack thread: the few
  * instructions of each are under the pool's monitor. Applications see it through {@link SocketStack#ringPool()}.
  */
 public final class RingPool
 {
-    /** Consumes a record without looking at it: draining a ring zeroes what it held. */
-    private static final MessageHandler DISCARD = (type, buffer, index, length) ->
-    {
-    };
-
     private final long boundBytes;
     /** Index: log2 of the ring's capacity; created at the first ring of that size given back. */
     @SuppressWarnings("unchecked")
@@ -64,7 +58,7 @@ public final class RingPool
     }
 
     /**
-     * Takes {@code ring} back, drained and reset, or leaves it to the collector when the pool is full. The caller
+     * Takes {@code ring} back, reset, or leaves it to the collector when the pool is full. The caller
      * owns the ring exclusively (no producer or consumer holds it any more). Stack thread.
      *
      * @return whether the ring was kept
@@ -77,7 +71,7 @@ public final class RingPool
         {
             return false;
         }
-        drainAndReset(ring);
+        reset(ring);
         synchronized (this)
         {
             ArrayDeque<OneToOneRingBuffer> rings = bySize[log2(capacity)];
@@ -148,17 +142,14 @@ public final class RingPool
         return capacity + RingBufferDescriptor.TRAILER_LENGTH;
     }
 
-    private static void drainAndReset(final OneToOneRingBuffer ring)
+    /**
+     * Head and tail back at 0, and the record header there cleared: a reader stops at a header of length 0, and
+     * Agrona's writer clears the header after each record it writes (at 0 when it wraps), so what the ring held
+     * before (unread records included) is never read as a record; only the header at 0 needs clearing here.
+     */
+    private static void reset(final OneToOneRingBuffer ring)
     {
-        // one read stops at the ring's end: go on while the head moves (see TcpSocketPump.pumpSend)
-        long before;
-        do
-        {
-            before = ring.consumerPosition();
-            ring.read(DISCARD, Integer.MAX_VALUE);
-        }
-        while (ring.consumerPosition() != before);
-        // the body is all zero now (reads zero what they consume); put head, tail and their caches back at 0
+        ring.buffer().putLong(0, 0L);
         ring.buffer().setMemory(ring.capacity(), RingBufferDescriptor.TRAILER_LENGTH, (byte)0);
     }
 
