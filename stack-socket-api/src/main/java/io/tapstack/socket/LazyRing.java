@@ -38,7 +38,10 @@ final class LazyRing
         this.pool = pool;
     }
 
-    /** The ring, or null while none is held. Any thread. */
+    /**
+     * The ring, or null while none is held. Any thread; but a thread other than the stack thread that reads or writes
+     * records through it holds {@link #lock()} meanwhile: once given back the ring may belong to another socket.
+     */
     OneToOneRingBuffer current()
     {
         return ring;
