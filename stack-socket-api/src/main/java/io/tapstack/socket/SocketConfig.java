@@ -15,7 +15,7 @@ public final class SocketConfig
     private int udpReceiveRingBytes = 1 << 20;
     private int acceptQueueLength = 128;
     private long ringIdleReleaseNs = TimeUnit.SECONDS.toNanos(1);
-    private long ringPoolBytes = 4L << 20;
+    private long ringPoolBytes = 16L << 20;
     private Executor callbackExecutor;
 
     /** Commands from application threads to the stack (UDP payloads travel inside them): at least 1 MiB. */
@@ -99,7 +99,9 @@ public final class SocketConfig
      * which then take a drained ring instead of allocating and zeroing one: connection setup cost under a burst of
      * short connections. Rings beyond it go to the collector; the pool empties once a {@link #ringIdleReleaseNs}
      * period passes without a ring taken from it, so an idle stack keeps none. Between 0 (no pool) and 1 GiB;
-     * default 4 MiB (16 connections' two rings at 128 KiB each, 32 at the default 64 KiB).
+     * default 16 MiB: enough for {@code wrk -c50 -H 'Connection: close'} against {@code services --buffer-bytes
+     * 262144} (rings of 128 and 256 KiB) to take nearly every ring from the pool, where 4 MiB left 12 to 15% of
+     * the stack thread's time allocating them (docs/benchmarks.md); 64 connections' two rings at the default 64 KiB.
      */
     public SocketConfig ringPoolBytes(final long bytes)
     {
