@@ -77,7 +77,7 @@ final class LazyRing
     }
 
     /**
-     * Gives the ring back whatever it holds (the pool drains it): for a socket the application has closed and the
+     * Gives the ring back whatever it holds (the pool resets it): for a socket the application has closed and the
      * stack has forgotten, whose bytes no one will read. Stack thread, under {@link #tryLock()}.
      */
     void releaseDiscarding()

@@ -10,15 +10,15 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * TCP socket rings given back and kept for the next socket that needs one of the same size, so a new connection
- * takes a drained ring instead of allocating a direct buffer and zeroing it (which a burst of short connections
+ * takes a given-back ring instead of allocating a direct buffer and zeroing it (which a burst of short connections
  * otherwise pays twice per connection, and the collector again to free it). At most {@code boundBytes} are kept;
  * a ring beyond that goes to the collector as before. When a whole idle period passes without a ring taken from
  * it, the pool empties (the stack's idle sweep calls {@link #shrinkIfUnused()}), so an idle stack keeps none.
  *
  * <p>A ring comes back reset (head and tail at 0, see {@link #reset}), unread records and all, so the next socket
- * finds it as a new one. Rings are taken by writers on any thread
- * (the send ring) and by the stack thread (the receive ring), and given back by the stack thread: the few
- * instructions of each are under the pool's monitor. Applications see it through {@link SocketStack#ringPool()}.
+ * finds it as a new one. Rings are taken by writers on any thread (the send ring) and by the stack thread (the
+ * receive ring), and given back by the stack thread: the few instructions of each are under the pool's monitor.
+ * Applications see its gauges through {@link SocketStack#ringPool()}.
  */
 public final class RingPool
 {
@@ -37,7 +37,7 @@ public final class RingPool
         this.boundBytes = boundBytes;
     }
 
-    /** A drained ring of {@code capacity} bytes (a power of two): a pooled one if any, else a new one. Any thread. */
+    /** An empty ring of {@code capacity} bytes (a power of two): a pooled one if any, else a new one. Any thread. */
     OneToOneRingBuffer take(final int capacity)
     {
         synchronized (this)

@@ -96,7 +96,7 @@ public final class SocketConfig
 
     /**
      * The most bytes of TCP socket rings given back (by closed sockets and by the idle sweep) kept for new sockets,
-     * which then take a drained ring instead of allocating and zeroing one: connection setup cost under a burst of
+     * which then take one of those instead of allocating and zeroing one: connection setup cost under a burst of
      * short connections. Rings beyond it go to the collector; the pool empties once a {@link #ringIdleReleaseNs}
      * period passes without a ring taken from it, so an idle stack keeps none. Between 0 (no pool) and 1 GiB;
      * default 16 MiB: enough for {@code wrk -c50 -H 'Connection: close'} against {@code services --buffer-bytes

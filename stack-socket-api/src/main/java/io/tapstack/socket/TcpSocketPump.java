@@ -200,7 +200,7 @@ final class TcpSocketPump implements TcpHandler
 
     /**
      * The socket is forgotten: when the application has closed it, no one reads or writes its rings again, so
-     * they go back to the pool whatever they hold (drained there). Otherwise the reader may still read what waits,
+     * they go back to the pool whatever they hold (reset there). Otherwise the reader may still read what waits,
      * and the rings stay with the socket object. A ring whose other end is busy right now (a read or write racing
      * the close) stays too. Stack thread.
      */
