@@ -1,10 +1,7 @@
 package io.tapstack.socket;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
-import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,9 +9,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * One of a TCP socket's two rings, taken only when bytes need it and given back when the connection has gone
  * idle with the ring empty, as Linux holds socket memory only while data waits: an idle connection holds no ring.
  * Who takes and who gives back is fixed per ring: the receive ring is both taken and given back by the stack
- * thread (its producer; a reader looking at a ring given back finds it empty, as it was); the send ring is taken
- * by the writer (its producer) and given back by the stack thread, the two excluded by {@link #tryLock()}: the
- * stack thread never waits for it, and a writer waits only the few instructions of a give-back.
+ * thread (its producer); the send ring is taken by the writer (its producer) and given back by the stack thread.
+ * A ring given back goes to the stack's {@link RingPool} and may serve another socket next, so whoever holds the
+ * ring's other end holds {@link #lock()} while it uses it (the writer while it writes, the reader while it reads)
+ * and the stack thread gives back only under {@link #tryLock()}: it never waits, and the other thread waits only
+ * the few instructions of a give-back, after which it finds no ring.
  *
  * <p>Every ring's bytes are counted in one stack-wide total ({@link SocketStack#ringBytesHeld()}).
  */
@@ -22,6 +21,7 @@ final class LazyRing
 {
     private final int capacity;
     private final AtomicLong held;
+    private final RingPool pool;
     private final AtomicBoolean locked = new AtomicBoolean();
     /** Null while released. */
     private volatile OneToOneRingBuffer ring;
@@ -29,14 +29,19 @@ final class LazyRing
     /**
      * @param capacity bytes of the ring when taken (a power of two)
      * @param held     the stack-wide count of ring bytes held
+     * @param pool     where rings are taken from and given back to
      */
-    LazyRing(final int capacity, final AtomicLong held)
+    LazyRing(final int capacity, final AtomicLong held, final RingPool pool)
     {
         this.capacity = capacity;
         this.held = held;
+        this.pool = pool;
     }
 
-    /** The ring, or null while none is held. Any thread. */
+    /**
+     * The ring, or null while none is held. Any thread; but a thread other than the stack thread that reads or writes
+     * records through it holds {@link #lock()} meanwhile: once given back the ring may belong to another socket.
+     */
     OneToOneRingBuffer current()
     {
         return ring;
@@ -48,15 +53,14 @@ final class LazyRing
         OneToOneRingBuffer r = ring;
         if (r == null)
         {
-            r = new OneToOneRingBuffer(new UnsafeBuffer(
-                ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
-            held.addAndGet(capacity + RingBufferDescriptor.TRAILER_LENGTH);
+            r = pool.take(capacity);
+            held.addAndGet(RingPool.bytesOf(capacity));
             ring = r;
         }
         return r;
     }
 
-    /** Gives the ring back if it is empty; true when none is held now. Stack thread (for the send ring: locked). */
+    /** Gives the ring back if it is empty; true when none is held now. Stack thread, under {@link #tryLock()}. */
     boolean releaseIfEmpty()
     {
         final OneToOneRingBuffer r = ring;
@@ -68,9 +72,28 @@ final class LazyRing
         {
             return false;
         }
-        ring = null;
-        held.addAndGet(-(capacity + RingBufferDescriptor.TRAILER_LENGTH));
+        release(r);
         return true;
+    }
+
+    /**
+     * Gives the ring back whatever it holds (the pool resets it): for a socket the application has closed and the
+     * stack has forgotten, whose bytes no one will read. Stack thread, under {@link #tryLock()}.
+     */
+    void releaseDiscarding()
+    {
+        final OneToOneRingBuffer r = ring;
+        if (r != null)
+        {
+            release(r);
+        }
+    }
+
+    private void release(final OneToOneRingBuffer r)
+    {
+        ring = null;
+        held.addAndGet(-RingPool.bytesOf(capacity));
+        pool.give(r);
     }
 
     /** Bytes waiting in the ring (0 when none is held). Any thread. */
@@ -98,7 +121,7 @@ final class LazyRing
         return !locked.get() && locked.compareAndSet(false, true);
     }
 
-    /** For the writer: waits out a give-back in progress (a few instructions). */
+    /** For the writer and the reader: waits out a give-back in progress (a few instructions). */
     void lock()
     {
         while (!tryLock())

@@ -111,7 +111,7 @@ public final class SocketStack implements AutoCloseable
         this.stack = stack;
         this.config = config.validate();
         this.commands = new CommandRing(config.commandRingBytes());
-        this.rings = new IdleRingSweeper(config.ringIdleReleaseNs());
+        this.rings = new IdleRingSweeper(config.ringIdleReleaseNs(), config.ringPoolBytes());
         if (config.callbackExecutor() != null)
         {
             this.executor = config.callbackExecutor();
@@ -404,10 +404,16 @@ public final class SocketStack implements AutoCloseable
         return executor;
     }
 
-    /** Bytes of the TCP sockets' rings held now: none for a connection idle longer than two sweeps. Any thread. */
+    /** Bytes of TCP socket rings held by sockets now (not the pool's: {@link #ringPool()}). Any thread. */
     public long ringBytesHeld()
     {
         return rings.bytesHeld();
+    }
+
+    /** The TCP socket rings kept for reuse: their bytes, and rings reused vs allocated. Any thread. */
+    public RingPool ringPool()
+    {
+        return rings.pool();
     }
 
     LazyRing newRing(final int capacity)
@@ -457,10 +463,7 @@ public final class SocketStack implements AutoCloseable
         live.remove(socket);
     }
 
-    /**
-     * Waits until the stack thread has bound a new socket ({@code bound}) or refused it ({@code failure}); the
-     * stack answers within a duty cycle, so a long silence means it is not running.
-     */
+    /** Waits for the stack thread to bind a socket ({@code bound}) or refuse it: it answers within a duty cycle. */
     void awaitBound(final Readiness readiness, final BooleanSupplier bound,
         final Supplier<IOException> failure, final String what) throws IOException
     {

@@ -399,13 +399,21 @@ public final class TcpSocket implements AutoCloseable
                 {
                     return -1;
                 }
-                // a ring given back by the stack was empty: reading the one we saw finds nothing, as it should
-                final OneToOneRingBuffer ring = receiveRing.current();
                 readDst = dst;
                 readOffset = offset;
                 readLength = length;
                 readCount = 0;
-                final int records = ring == null ? 0 : readOne(ring, takeRecord);
+                final int records;
+                receiveRing.lock(); // a ring given back goes to the pool and another socket: never while we read it
+                try
+                {
+                    final OneToOneRingBuffer ring = receiveRing.current();
+                    records = ring == null ? 0 : readOne(ring, takeRecord);
+                }
+                finally
+                {
+                    receiveRing.unlock();
+                }
                 readDst = null;
                 if (records == 0)
                 {

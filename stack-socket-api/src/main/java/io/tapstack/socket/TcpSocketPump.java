@@ -161,7 +161,25 @@ final class TcpSocketPump implements TcpHandler
             activeSinceSweep = false;
             return true;
         }
-        boolean holds = !receiveRing.releaseIfEmpty();
+        boolean holds = false;
+        if (receiveRing.current() != null)
+        {
+            if (receiveRing.tryLock())
+            {
+                try
+                {
+                    holds = !receiveRing.releaseIfEmpty();
+                }
+                finally
+                {
+                    receiveRing.unlock();
+                }
+            }
+            else
+            {
+                holds = true; // a reader is at it: busy after all
+            }
+        }
         if (sendRing.current() != null)
         {
             if (sendRing.tryLock())
@@ -181,6 +199,38 @@ final class TcpSocketPump implements TcpHandler
             }
         }
         return holds;
+    }
+
+    /**
+     * The socket is forgotten: when the application has closed it, no one reads or writes its rings again, so
+     * they go back to the pool whatever they hold (reset there). Otherwise the reader may still read what waits,
+     * and the rings stay with the socket object. A ring whose other end is busy right now (a read or write racing
+     * the close) stays too. Stack thread.
+     */
+    private void releaseRingsOfClosed()
+    {
+        if (!socket.closedByApplication)
+        {
+            return;
+        }
+        releaseDiscarding(receiveRing);
+        releaseDiscarding(sendRing);
+        movedOfRecord = 0;
+    }
+
+    private static void releaseDiscarding(final LazyRing ring)
+    {
+        if (ring.current() != null && ring.tryLock())
+        {
+            try
+            {
+                ring.releaseDiscarding();
+            }
+            finally
+            {
+                ring.unlock();
+            }
+        }
     }
 
     void onCommand(final int type, final int arg)
@@ -380,6 +430,7 @@ final class TcpSocketPump implements TcpHandler
         if (!forgotten)
         {
             forgotten = true;
+            releaseRingsOfClosed();
             owner.forget(socket);
             owner.finished(socket);
         }
