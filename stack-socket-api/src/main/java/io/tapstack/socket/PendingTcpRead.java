@@ -33,6 +33,11 @@ final class PendingTcpRead extends PendingOperation
     void set(final byte[] dst, final int offset, final int length, final long deadlineNs, final Object attachment,
         final TcpCompletionHandler<?> handler)
     {
+        if (this.handler != null)
+        {
+            // checked before anything is overwritten: the pending one still completes as asked
+            throw new IllegalStateException("a completion-handler read is pending on this socket already");
+        }
         this.dst = dst;
         this.offset = offset;
         this.length = length;

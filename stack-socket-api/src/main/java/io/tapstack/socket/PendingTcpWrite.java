@@ -23,6 +23,11 @@ final class PendingTcpWrite extends PendingOperation
     void set(final byte[] src, final int offset, final int length, final Object attachment,
         final TcpCompletionHandler<?> handler)
     {
+        if (this.handler != null)
+        {
+            // checked before anything is overwritten: the pending one still completes as asked
+            throw new IllegalStateException("a completion-handler write is pending on this socket already");
+        }
         this.src = src;
         this.offset = offset;
         this.length = length;
