@@ -15,17 +15,23 @@ final class ReadDeadlines
     /** No look before this (System.nanoTime, as the runner's clock); lowered by any thread that arms a read. */
     private final AtomicLong nextLookNs = new AtomicLong(Long.MAX_VALUE);
 
-    /** A read with a deadline was left (any thread): the stack looks no later than {@code deadlineNs}. */
-    void armed(final long deadlineNs)
+    /**
+     * A read with a deadline was left (any thread): the stack looks no later than {@code deadlineNs}.
+     *
+     * @return true when that is earlier than the stack's next look was (a parked runner must then be woken to
+     *         park again for no longer than this); rare in steady state, where each read's deadline is later
+     */
+    boolean armed(final long deadlineNs)
     {
         long next;
         while (deadlineNs < (next = nextLookNs.get()))
         {
             if (nextLookNs.compareAndSet(next, deadlineNs))
             {
-                return;
+                return true;
             }
         }
+        return false;
     }
 
     /** Stack thread: fails the reads whose deadline passed, once the earliest may have. */
@@ -37,7 +43,9 @@ final class ReadDeadlines
         }
         nextLookNs.set(Long.MAX_VALUE); // before the look: a read armed meanwhile lowers it again
         long next = Long.MAX_VALUE;
-        for (final TcpSocketPump pump : connections.values()) // Agrona reuses its iterator: no allocation
+        // Agrona reuses its iterator: no allocation. A direct callback that a failed read runs here cannot change
+        // the table under the loop: what it asks of the stack (close, abort, connect) goes through the command ring
+        for (final TcpSocketPump pump : connections.values())
         {
             next = Math.min(next, pump.socket().expireRead(nowNs));
         }

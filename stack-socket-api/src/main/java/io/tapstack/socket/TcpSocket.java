@@ -193,7 +193,7 @@ public final class TcpSocket implements AutoCloseable
      *
      * @param timeout how long to wait for a byte before {@code handler.failed} gets a
      *                {@link SocketTimeoutException}; {@link Duration#ZERO} or null waits without limit. The stack
-     *                thread checks it (no task per read), so it fires within a park of the stack's runner.
+     *                thread checks it (no task per read).
      */
     public <A> void readAsync(final byte[] dst, final int offset, final int length, final Duration timeout,
         final A attachment, final TcpCompletionHandler<? super A> handler)
@@ -208,9 +208,9 @@ public final class TcpSocket implements AutoCloseable
     {
         final long deadline = timeoutNs <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNs;
         pendingRead.set(dst, offset, length, deadline, attachment, handler);
-        if (deadline != Long.MAX_VALUE)
+        if (deadline != Long.MAX_VALUE && owner.readDeadlines.armed(deadline))
         {
-            owner.readDeadlines.armed(deadline);
+            owner.wake(); // a runner parked for longer than this timeout parks again for less
         }
         readiness.submitRead(pendingRead);
     }
