@@ -214,11 +214,13 @@ final class HttpRequestReader
             }
             if (field == HttpRequest.MAX_HEADERS)
             {
+                // RFC 6585 §5: the fields are too many for the request's fixed table
                 throw new HttpError(431, "more than " + HttpRequest.MAX_HEADERS + " header fields");
             }
-            final String value = lastValues[field] = string(valueFrom, valueTo, lastValues[field]);
+            lastNames[field] = headerName(line, colon, lastNames[field]);
+            lastValues[field] = string(valueFrom, valueTo, lastValues[field]);
+            request.add(lastNames[field], lastValues[field]);
             field++;
-            request.add(lastNames[field - 1] = headerName(line, colon, lastNames[field - 1]), value);
             line = end + 1;
         }
         if (request.minorVersion() >= 1 && request.header("host") == null)
