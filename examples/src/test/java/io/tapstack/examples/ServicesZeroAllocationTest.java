@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (direct callbacks) through the socket API's completion-handler calls, so the stack thread (both stacks, the
  * pumps, the handlers, the request head's parsing into the connection's reused request) allocates nothing per
  * echo or HTTP request. The per-thread allocation counter over N requests, the least of three rounds after a
- * warm-up; a constant within a round (the Date header encoded once a second) is less than a byte per request.
+ * warm-up, less a constant per second of the round (the fixed page's Date header is encoded once a second).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ServicesZeroAllocationTest
@@ -40,6 +40,11 @@ class ServicesZeroAllocationTest
     private static final String STACK_THREAD = "zero-alloc-services";
     private static final int ROUNDS = 3;
     private static final int PER_ROUND = 2_000;
+    /**
+     * What re-encoding the fixed page once a second allocates, with room to spare (1,752 B measured in a round);
+     * the least allocation per request is an object, 16 B, which over a round is 32,000 B: far above this.
+     */
+    private static final long DATE_BYTES_PER_SECOND = 2048;
     private static final byte[] GET = "GET / HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
     private final com.sun.management.ThreadMXBean threads =
@@ -139,17 +144,19 @@ class ServicesZeroAllocationTest
         long least = Long.MAX_VALUE;
         for (int round = 0; round < ROUNDS; round++)
         {
+            final long start = System.nanoTime();
             final long before = threads.getThreadAllocatedBytes(stackThread);
             for (int i = 0; i < PER_ROUND; i++)
             {
                 request.run();
             }
             final long allocated = threads.getThreadAllocatedBytes(stackThread) - before;
-            least = Math.min(least, allocated);
+            // a constant per second is not an allocation per request: the fixed page's Date header (RFC 9110
+            // §6.6.1) is encoded once a second, under 2 KB each time, and a loaded machine may stretch a round
+            final long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) + 2;
+            least = Math.min(least, Math.max(0, allocated - seconds * DATE_BYTES_PER_SECOND));
+            System.err.println("round " + round + ": " + allocated + " bytes over " + PER_ROUND + " requests");
         }
-        // a small constant (a Date header encoded once a second, a class loaded once) is not an allocation per
-        // request: whole bytes per request only
-        System.err.println("least bytes per round: " + least);
         return least / PER_ROUND;
     }
 
