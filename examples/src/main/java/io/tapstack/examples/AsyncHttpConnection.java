@@ -1,18 +1,18 @@
 package io.tapstack.examples;
 
+import io.tapstack.socket.TcpCompletionHandler;
 import io.tapstack.socket.TcpSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -72,10 +72,11 @@ final class AsyncHttpConnection
     private final Runnable finished;
     private final Feed feed;
     private final HttpRequestReader reader;
-    private final BiConsumer<Integer, Throwable> onRead = this::onRead;
-    private final BiConsumer<Integer, Throwable> onLingerRead = this::onLingerRead;
-    private final BiConsumer<Void, Throwable> onWritten = this::onWritten;
-    private final BiConsumer<Void, Throwable> onFileChunkWritten = this::onFileChunkWritten;
+    // completion handlers made once per connection: a read or a write allocates nothing (no future, no timer task)
+    private final TcpCompletionHandler<Void> onRead = handler(this::onRead);
+    private final TcpCompletionHandler<Void> onLingerRead = handler(this::onLingerRead);
+    private final TcpCompletionHandler<Void> onWritten = handler(this::onWritten);
+    private final TcpCompletionHandler<Void> onFileChunkWritten = handler(this::onFileChunkWritten);
     private long lingered;
     private boolean closeAfterResponse;
     /** When the first byte of the request head being read arrived (System.nanoTime), or 0 between requests. */
@@ -225,15 +226,14 @@ final class AsyncHttpConnection
             headStartNs = 0;
             timeoutNs = TimeUnit.MILLISECONDS.toNanos(keepAliveMs);
         }
-        c.readAsync(feed.buffer, 0, feed.buffer.length).orTimeout(timeoutNs, TimeUnit.NANOSECONDS)
-            .whenComplete(onRead);
+        c.readAsync(feed.buffer, 0, feed.buffer.length, timeoutNs, null, onRead);
     }
 
-    private void onRead(final Integer n, final Throwable failure)
+    private void onRead(final int n, final Throwable failure)
     {
         if (failure != null)
         {
-            if (cause(failure) instanceof TimeoutException)
+            if (failure instanceof SocketTimeoutException)
             {
                 if (reader.partial())
                 {
@@ -289,7 +289,7 @@ final class AsyncHttpConnection
         response.closeFile();
         // head and body in one write: one segment for a small response, however Nagle is set
         final byte[] all = response.bytes(connection, keepAliveHeader, headOnly);
-        c.writeAsync(all, 0, all.length).whenComplete(onWritten);
+        c.writeAsync(all, 0, all.length, null, onWritten);
     }
 
     /** Fills the chunk after its first {@code filled} bytes from the file and queues it. */
@@ -311,10 +311,10 @@ final class AsyncHttpConnection
             fail(ex); // the client must not take a short body for whole: reset
             return;
         }
-        c.writeAsync(fileChunk, 0, view.position()).whenComplete(onFileChunkWritten);
+        c.writeAsync(fileChunk, 0, view.position(), null, onFileChunkWritten);
     }
 
-    private void onFileChunkWritten(final Void done, final Throwable failure)
+    private void onFileChunkWritten(final int done, final Throwable failure)
     {
         if (failure == null && filePosition < fileResponse.length())
         {
@@ -332,7 +332,7 @@ final class AsyncHttpConnection
         fileChunk = null; // an idle connection holds no chunk
     }
 
-    private void onWritten(final Void done, final Throwable failure)
+    private void onWritten(final int done, final Throwable failure)
     {
         if (failure != null)
         {
@@ -368,10 +368,10 @@ final class AsyncHttpConnection
 
     private void lingerRead()
     {
-        c.readAsync(SINK, 0, SINK.length).orTimeout(LINGER_MS, TimeUnit.MILLISECONDS).whenComplete(onLingerRead);
+        c.readAsync(SINK, 0, SINK.length, TimeUnit.MILLISECONDS.toNanos(LINGER_MS), null, onLingerRead);
     }
 
-    private void onLingerRead(final Integer n, final Throwable failure)
+    private void onLingerRead(final int n, final Throwable failure)
     {
         if (failure == null && n >= 0 && (lingered += n) < LINGER_MAX_BYTES)
         {
@@ -393,6 +393,32 @@ final class AsyncHttpConnection
     private static Throwable cause(final Throwable failure)
     {
         return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
+    /** What each step does with a completion: the count, or the failure (then the count is 0). */
+    @FunctionalInterface
+    private interface Step
+    {
+        void run(int n, Throwable failure);
+    }
+
+    /** A completion handler that hands both outcomes to one step (made once per connection, per step). */
+    private static TcpCompletionHandler<Void> handler(final Step step)
+    {
+        return new TcpCompletionHandler<>()
+        {
+            @Override
+            public void completed(final int bytes, final Void attachment)
+            {
+                step.run(bytes, null);
+            }
+
+            @Override
+            public void failed(final Throwable failure, final Void attachment)
+            {
+                step.run(0, failure);
+            }
+        };
     }
 
     /** The request reader's stream: what the last {@code readAsync} brought, then {@link WouldBlock}. */

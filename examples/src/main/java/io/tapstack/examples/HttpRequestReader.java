@@ -3,8 +3,6 @@ package io.tapstack.examples;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Reads HTTP/1.x request heads from a stream into a buffer of fixed size, which bounds the head (a larger one is
@@ -22,6 +20,15 @@ final class HttpRequestReader
     private final byte[] buffer;
     private int start;
     private int end;
+    /** The request each {@link #read()} fills (valid until the next). */
+    private final HttpRequest request = new HttpRequest();
+    /**
+     * The Strings made for the last head's target and each header line's value: a keep-alive client sends most
+     * of them again byte for byte, and then the same String serves (nothing allocated for the head).
+     */
+    private String lastTarget;
+    private final String[] lastValues = new String[HttpRequest.MAX_HEADERS];
+    private final String[] lastNames = new String[HttpRequest.MAX_HEADERS];
 
     HttpRequestReader(final InputStream in, final int maxHeadBytes)
     {
@@ -133,7 +140,8 @@ final class HttpRequestReader
 
     /**
      * Parses the head in {@code buffer[from, to)} straight from the bytes (no copy of the whole head, no split):
-     * a String only for each part the request keeps. Header names are lower-cased in place.
+     * a String only for each part the request keeps, and none for a part that repeats the last head's bytes.
+     * Header names are lower-cased in place. Fills {@link #request}.
      */
     private HttpRequest parse(final int from, final int to) throws HttpError
     {
@@ -159,7 +167,7 @@ final class HttpRequestReader
                 throw new HttpError(400, "malformed request target");
             }
         }
-        final String target = new String(buffer, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
+        final String target = lastTarget = string(sp1 + 1, sp2, lastTarget);
         final int v = sp2 + 1;
         if (lineStop - v != 8 || !startsWith(v, "HTTP/") || buffer[v + 6] != '.' || !isDigit(buffer[v + 5])
             || !isDigit(buffer[v + 7]))
@@ -170,7 +178,8 @@ final class HttpRequestReader
         {
             throw new HttpError(505, "only HTTP/1.x is served here");
         }
-        final Map<String, String> headers = new LinkedHashMap<>();
+        request.start(method, target, buffer[v + 7] - '0');
+        int field = 0;
         for (int line = lineEnd + 1; line < to; )
         {
             final int end = lineEnd(line, to);
@@ -203,16 +212,40 @@ final class HttpRequestReader
             {
                 valueTo--;
             }
-            final String value = new String(buffer, valueFrom, valueTo - valueFrom, StandardCharsets.ISO_8859_1);
-            headers.merge(headerName(line, colon), value, (a, b) -> a + ", " + b);
+            if (field == HttpRequest.MAX_HEADERS)
+            {
+                // RFC 6585 §5: the fields are too many for the request's fixed table
+                throw new HttpError(431, "more than " + HttpRequest.MAX_HEADERS + " header fields");
+            }
+            lastNames[field] = headerName(line, colon, lastNames[field]);
+            lastValues[field] = string(valueFrom, valueTo, lastValues[field]);
+            request.add(lastNames[field], lastValues[field]);
+            field++;
             line = end + 1;
         }
-        final HttpRequest request = new HttpRequest(method, target, buffer[v + 7] - '0', headers);
         if (request.minorVersion() >= 1 && request.header("host") == null)
         {
             throw new HttpError(400, "an HTTP/1.1 request needs a Host header"); // RFC 9112 §3.2
         }
         return request;
+    }
+
+    /** {@code buffer[from, to)} as ISO-8859-1 text: {@code last} when it holds the same bytes, else a new String. */
+    private String string(final int from, final int to, final String last)
+    {
+        if (last != null && last.length() == to - from)
+        {
+            int i = 0;
+            while (i < last.length() && last.charAt(i) == (buffer[from + i] & 0xFF))
+            {
+                i++;
+            }
+            if (i == last.length())
+            {
+                return last;
+            }
+        }
+        return new String(buffer, from, to - from, StandardCharsets.ISO_8859_1);
     }
 
     /** The index of the '\n' ending the line that starts at {@code from}, or {@code to}. */
@@ -270,8 +303,11 @@ final class HttpRequestReader
         return new String(buffer, from, to - from, StandardCharsets.ISO_8859_1);
     }
 
-    /** The header name lower-cased (RFC 9110 §5.1: case-insensitive), the usual ones as constants. */
-    private String headerName(final int from, final int to)
+    /**
+     * The header name lower-cased (RFC 9110 §5.1: case-insensitive), the usual ones as constants, another as
+     * {@code last} (the same line's name in the last head) when it is the same.
+     */
+    private String headerName(final int from, final int to, final String last)
     {
         for (int i = from; i < to; i++)
         {
@@ -287,7 +323,7 @@ final class HttpRequestReader
                 return known;
             }
         }
-        return new String(buffer, from, to - from, StandardCharsets.ISO_8859_1);
+        return string(from, to, last);
     }
 
     /** RFC 9110 §5.6.2 token characters, over bytes. */

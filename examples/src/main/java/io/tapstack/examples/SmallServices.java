@@ -1,5 +1,6 @@
 package io.tapstack.examples;
 
+import io.tapstack.socket.TcpCompletionHandler;
 import io.tapstack.socket.TcpSocket;
 import io.tapstack.socket.UdpSocket;
 import org.slf4j.Logger;
@@ -83,14 +84,27 @@ final class SmallServices
      * Reads until the client's FIN. Echoing, it writes back what was read before reading again: one step at a time,
      * so a slow reader slows its writer. Discarding, it reads again at once.
      */
-    private static final class ReadingConnection
+    private static final class ReadingConnection implements TcpCompletionHandler<Void>
     {
         private final TcpSocket c;
         private final byte[] buffer;
         private final boolean echo;
         private final Runnable finished;
-        private final BiConsumer<Integer, Throwable> onRead = this::onRead;
-        private final BiConsumer<Void, Throwable> onWritten = this::onWritten;
+        /** The write's handler: the read's is this object (completion handlers, so nothing is allocated per step). */
+        private final TcpCompletionHandler<Void> onWritten = new TcpCompletionHandler<>()
+        {
+            @Override
+            public void completed(final int bytes, final Void attachment)
+            {
+                readNext();
+            }
+
+            @Override
+            public void failed(final Throwable failure, final Void attachment)
+            {
+                SmallServices.failed(c, failure, finished);
+            }
+        };
 
         ReadingConnection(final TcpSocket c, final byte[] buffer, final boolean echo, final Runnable finished)
         {
@@ -102,16 +116,13 @@ final class SmallServices
 
         void readNext()
         {
-            c.readAsync(buffer, 0, buffer.length).whenComplete(onRead);
+            c.readAsync(buffer, 0, buffer.length, 0, null, this);
         }
 
-        private void onRead(final Integer n, final Throwable ex)
+        @Override
+        public void completed(final int n, final Void attachment)
         {
-            if (ex != null)
-            {
-                failed(c, ex, finished);
-            }
-            else if (n < 0)
+            if (n < 0)
             {
                 // RFC 862, RFC 863: until the client closes; what we queued still goes out before our FIN
                 c.close();
@@ -119,7 +130,7 @@ final class SmallServices
             }
             else if (echo)
             {
-                c.writeAsync(buffer, 0, n).whenComplete(onWritten);
+                c.writeAsync(buffer, 0, n, null, onWritten);
             }
             else
             {
@@ -127,16 +138,10 @@ final class SmallServices
             }
         }
 
-        private void onWritten(final Void done, final Throwable ex)
+        @Override
+        public void failed(final Throwable failure, final Void attachment)
         {
-            if (ex != null)
-            {
-                failed(c, ex, finished);
-            }
-            else
-            {
-                readNext();
-            }
+            SmallServices.failed(c, failure, finished);
         }
     }
 

@@ -218,6 +218,18 @@ final class Readiness
         return result;
     }
 
+    /** Leaves the socket's completion-handler read (see {@link Lane#submitPending}). */
+    void submitRead(final PendingOperation operation)
+    {
+        readLane.submitPending(operation);
+    }
+
+    /** Leaves the socket's completion-handler write (see {@link Lane#submitPending}). */
+    void submitWrite(final PendingOperation operation)
+    {
+        writeLane.submitPending(operation);
+    }
+
     /** Leaves a write-side operation (see {@link Lane#submit}): it never waits behind a read. */
     void submitWrite(final BooleanSupplier operation)
     {
@@ -233,6 +245,8 @@ final class Readiness
         private final AtomicInteger pending = new AtomicInteger();
         private final AtomicBoolean scheduled = new AtomicBoolean();
         private final Runnable run = this::run;
+        /** The lane's one completion-handler operation, tried after the queued ones; null when none is pending. */
+        private volatile PendingOperation slot;
         /** Set by each wish to run the operations; cleared by the thread that runs them, before it does. */
         private volatile boolean again;
 
@@ -260,6 +274,30 @@ final class Readiness
             {
                 // left by a callback of the other lane, on the executor already: run it here rather than hand it
                 // to another thread
+                drain();
+                return;
+            }
+            schedule();
+        }
+
+        /**
+         * Leaves the lane's completion-handler operation, as {@link #submit} leaves a future's, but without a queue
+         * node: at most one is pending per lane (one read and one write per socket, as in NIO.2).
+         */
+        void submitPending(final PendingOperation operation)
+        {
+            if (slot != null)
+            {
+                throw new IllegalStateException("a completion-handler operation is pending on this socket already");
+            }
+            pending.incrementAndGet();
+            slot = operation;
+            if (lock.isHeldByCurrentThread())
+            {
+                return; // left by this lane's own handler (read again): the loop running it takes it next
+            }
+            if (inCallback())
+            {
                 drain();
                 return;
             }
@@ -311,27 +349,49 @@ final class Readiness
             }
         }
 
-        /** Runs the operations in order until one would wait; under {@link #lock}. */
+        /**
+         * Runs the queued operations in order, then the completion-handler one, until one would wait; under
+         * {@link #lock}. What a handler leaves (its next read, or a future) is taken in the same loop.
+         */
         private void runLocked()
         {
-            BooleanSupplier op;
-            while ((op = ops.peek()) != null)
+            while (true)
             {
-                boolean done;
+                BooleanSupplier op;
+                while ((op = ops.peek()) != null)
+                {
+                    boolean done;
+                    try
+                    {
+                        done = op.getAsBoolean();
+                    }
+                    catch (final RuntimeException ex)
+                    {
+                        done = true; // the operation completes its future exceptionally itself; never retry a throw
+                    }
+                    if (!done)
+                    {
+                        return; // FIFO: later operations wait behind the first (a later signal retries)
+                    }
+                    ops.poll();
+                    pending.decrementAndGet();
+                }
+                final PendingOperation p = slot;
+                if (p == null || !p.attempt())
+                {
+                    return;
+                }
+                // free before the handler runs: the handler may leave the next one (a read after a read)
+                slot = null;
+                pending.decrementAndGet();
                 try
                 {
-                    done = op.getAsBoolean();
+                    p.deliver();
                 }
                 catch (final RuntimeException ex)
                 {
-                    done = true; // the operation completes its future exceptionally itself; never retry a throw
+                    // the handler's own failure: never retried, and it must not stop the lane
                 }
-                if (!done)
-                {
-                    return; // FIFO: later operations wait behind the first (a later signal retries)
-                }
-                ops.poll();
-                pending.decrementAndGet();
             }
         }
     }

@@ -104,6 +104,8 @@ public final class SocketStack implements AutoCloseable
     private long commandNowNs;
     /** Gives idle sockets' rings back. */
     private final IdleRingSweeper rings;
+    /** The completion-handler reads' timeouts, checked on the stack thread. */
+    final ReadDeadlines readDeadlines = new ReadDeadlines();
 
     /** A socket API over {@code stack}, to be added to a {@link StackRunner} (which then owns the stack thread). */
     public SocketStack(final NetStack stack, final SocketConfig config)
@@ -570,12 +572,13 @@ public final class SocketStack implements AutoCloseable
         int work = commands.read(commandHandler, COMMAND_BURST);
         work += stack.doWork(work > 0 ? clock.nanoTime() : nowNs);
         rings.doWork(nowNs); // housekeeping, not work: the runner may park right after
+        readDeadlines.doWork(nowNs, connections);
         return work;
     }
 
     long nextDeadlineNs()
     {
-        return Math.min(stack.nextDeadlineNs(), rings.nextDeadlineNs());
+        return Math.min(Math.min(stack.nextDeadlineNs(), rings.nextDeadlineNs()), readDeadlines.nextDeadlineNs());
     }
 
     /** The runner stopped: tell every socket. Stack thread. */

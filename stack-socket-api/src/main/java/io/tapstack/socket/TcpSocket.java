@@ -80,6 +80,10 @@ public final class TcpSocket implements AutoCloseable
     private final BooleanSupplier readableCondition = this::readable;
     private final BooleanSupplier writableCondition = this::writable;
 
+    /** The one pending completion-handler read and write, reused for each call (nothing allocated per call). */
+    private final PendingTcpRead pendingRead = new PendingTcpRead(this);
+    private final PendingTcpWrite pendingWrite = new PendingTcpWrite(this);
+
     // writer side (under writeLock)
     private final Object writeLock = new Object();
     private final UnsafeBuffer writeSource = new UnsafeBuffer(0, 0);
@@ -179,6 +183,60 @@ public final class TcpSocket implements AutoCloseable
             return true;
         });
         return result;
+    }
+
+    /**
+     * The completion-handler style of {@link #readAsync(byte[], int, int)} (NIO.2's shape): {@code handler} gets
+     * the bytes read (at least 1) or -1 at end of stream, as a primitive, on the callback executor; nothing is
+     * allocated per call. At most one such read is pending per socket (another throws
+     * {@link IllegalStateException}); it runs after any future-style reads left before it.
+     *
+     * @param timeout how long to wait for a byte before {@code handler.failed} gets a
+     *                {@link SocketTimeoutException}; {@link Duration#ZERO} or null waits without limit. The stack
+     *                thread checks it (no task per read).
+     */
+    public <A> void readAsync(final byte[] dst, final int offset, final int length, final Duration timeout,
+        final A attachment, final TcpCompletionHandler<? super A> handler)
+    {
+        readAsync(dst, offset, length, timeout == null || timeout.isZero() ? 0 : timeout.toNanos(), attachment,
+            handler);
+    }
+
+    /** {@link #readAsync(byte[], int, int, Duration, Object, TcpCompletionHandler)} with a timeout in ns (0: none). */
+    public <A> void readAsync(final byte[] dst, final int offset, final int length, final long timeoutNs,
+        final A attachment, final TcpCompletionHandler<? super A> handler)
+    {
+        final long deadline = timeoutNs <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNs;
+        pendingRead.set(dst, offset, length, deadline, attachment, handler);
+        if (deadline != Long.MAX_VALUE && owner.readDeadlines.armed(deadline))
+        {
+            owner.wake(); // a runner parked for longer than this timeout parks again for less
+        }
+        readiness.submitRead(pendingRead);
+    }
+
+    /**
+     * The completion-handler style of {@link #writeAsync(byte[], int, int)}: {@code handler} gets {@code length}
+     * once every byte is queued to send; nothing is allocated per call. At most one such write is pending per
+     * socket; it runs after any future-style writes left before it. The array must stay untouched until then.
+     */
+    public <A> void writeAsync(final byte[] src, final int offset, final int length, final A attachment,
+        final TcpCompletionHandler<? super A> handler)
+    {
+        pendingWrite.set(src, offset, length, attachment, handler);
+        readiness.submitWrite(pendingWrite);
+    }
+
+    /** Stack thread: fails the completion-handler read if its deadline passed; returns the deadline still ahead. */
+    long expireRead(final long nowNs)
+    {
+        final long next = pendingRead.expire(nowNs);
+        if (next == Long.MIN_VALUE)
+        {
+            readiness.signalReadable(); // the read's next attempt fails it
+            return Long.MAX_VALUE;
+        }
+        return next;
     }
 
     /** Writes every byte, waiting for ring space as long as it takes (the stack's user timeout bounds it). */
@@ -382,7 +440,7 @@ public final class TcpSocket implements AutoCloseable
     }
 
     /** Reads what is buffered without waiting: bytes read, 0 if none, -1 at end of stream. */
-    private int tryRead(final byte[] dst, final int offset, final int length) throws IOException
+    int tryRead(final byte[] dst, final int offset, final int length) throws IOException
     {
         synchronized (readLock)
         {
@@ -485,7 +543,7 @@ public final class TcpSocket implements AutoCloseable
     }
 
     /** Queues what fits in the send ring without waiting; returns bytes taken. */
-    private int tryWrite(final byte[] src, final int offset, final int length) throws IOException
+    int tryWrite(final byte[] src, final int offset, final int length) throws IOException
     {
         synchronized (writeLock)
         {
