@@ -104,8 +104,7 @@ public final class SocketStack implements AutoCloseable
     private long commandNowNs;
     /** Gives idle sockets' rings back. */
     private final IdleRingSweeper rings;
-    /** The completion-handler reads' timeouts, checked on the stack thread. */
-    final ReadDeadlines readDeadlines = new ReadDeadlines();
+    final ReadDeadlines readDeadlines = new ReadDeadlines(); // completion-handler reads' timeouts, stack thread
 
     /** A socket API over {@code stack}, to be added to a {@link StackRunner} (which then owns the stack thread). */
     public SocketStack(final NetStack stack, final SocketConfig config)
