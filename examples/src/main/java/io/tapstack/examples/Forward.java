@@ -1,5 +1,6 @@
 package io.tapstack.examples;
 
+import io.tapstack.forward.ForwardConfig;
 import io.tapstack.forward.Forwarder;
 import io.tapstack.forward.control.PortForward;
 import io.tapstack.forward.dhcp.DhcpConfig;
@@ -59,8 +60,9 @@ final class Forward
             .option("connect-timeout-ms", "N", "a host connect longer than this is ICMP host unreachable", "10000")
             .option("udp-idle-ms", "N", "a UDP flow idle this long is closed", "60000")
             .option("tcp-idle-ms", "N", "a TCP flow idle this long is reset on both sides (0: never)", "0")
-            .option("idle-spins", "N", "empty cycles the engine's thread spins before it yields, then blocks", "50")
-            .option("idle-yields", "N", "empty cycles it yields the CPU before it blocks", "10")
+            .option("idle-spins", "N", "empty cycles the engine's thread spins before it yields, then blocks",
+                "50; 0 when the process may use one CPU only")
+            .option("idle-yields", "N", "empty cycles it yields the CPU before it blocks", "10; 0 on one CPU")
             .option("dhcp", "FIRST-LAST", "serve DHCP from the gateway: this pool, the gateway as router (and DNS "
                 + "server with --dns), the link's MTU", "off")
             .option("lease-seconds", "N", "DHCP lease time", "3600")
@@ -92,8 +94,11 @@ final class Forward
             final long connectMs = options.getLong("connect-timeout-ms", 1, 3_600_000, "--connect-timeout-ms");
             final long udpIdleMs = options.getLong("udp-idle-ms", 1, 86_400_000, "--udp-idle-ms");
             final long tcpIdleMs = options.getLong("tcp-idle-ms", 0, 30L * 86_400_000, "--tcp-idle-ms");
-            final int idleSpins = options.getInt("idle-spins", 0, 1_000_000, "--idle-spins");
-            final int idleYields = options.getInt("idle-yields", 0, 1_000_000, "--idle-yields");
+            final ForwardConfig defaults = new ForwardConfig();
+            final int idleSpins = options.has("idle-spins")
+                ? options.getInt("idle-spins", 0, 1_000_000, "--idle-spins") : defaults.idleSpins();
+            final int idleYields = options.has("idle-yields")
+                ? options.getInt("idle-yields", 0, 1_000_000, "--idle-yields") : defaults.idleYields();
             builder.configure(c ->
             {
                 c.hostLoopbackAddress(loopback).maxTcpFlows(maxTcp).maxPendingConnects(maxPending)
