@@ -7,9 +7,53 @@ package io.tapstack.socket;
  */
 abstract class PendingOperation
 {
+    private Object attachment;
+    private TcpCompletionHandler<Object> handler;
+    /** What {@link #attempt()} failed with, or null. */
+    Throwable failure;
+
+    /**
+     * Takes the caller's handler and attachment for a new call, checked before anything is overwritten: a pending
+     * one still completes as asked.
+     */
+    @SuppressWarnings("unchecked")
+    final void hold(final Object attachment, final TcpCompletionHandler<?> handler, final String what)
+    {
+        if (this.handler != null)
+        {
+            throw new IllegalStateException("a completion-handler " + what + " is pending on this socket already");
+        }
+        this.attachment = attachment;
+        this.handler = (TcpCompletionHandler<Object>)handler;
+    }
+
     /** Tries once without waiting: true when done (then {@link #deliver()} follows); false to wait for a signal. */
     abstract boolean attempt();
 
+    /** The bytes the finished operation moved, for its handler. */
+    abstract int bytesDone();
+
+    /** Drops the finished operation's reference to the caller's array. */
+    abstract void releaseBuffer();
+
     /** Calls the caller's handler with what {@link #attempt()} found; the operation is free again by then. */
-    abstract void deliver();
+    final void deliver()
+    {
+        final TcpCompletionHandler<Object> h = handler;
+        final Object a = attachment;
+        final Throwable f = failure;
+        final int n = bytesDone();
+        releaseBuffer();
+        attachment = null;
+        handler = null;
+        failure = null;
+        if (f != null)
+        {
+            h.failed(f, a);
+        }
+        else
+        {
+            h.completed(n, a);
+        }
+    }
 }

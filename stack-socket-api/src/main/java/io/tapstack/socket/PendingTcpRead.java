@@ -10,8 +10,6 @@ final class PendingTcpRead extends PendingOperation
     private byte[] dst;
     private int offset;
     private int length;
-    private Object attachment;
-    private TcpCompletionHandler<Object> handler;
     /** When the read fails with a timeout (System.nanoTime), or {@link Long#MAX_VALUE}; read by the stack thread. */
     private volatile long deadlineNs = Long.MAX_VALUE;
     /**
@@ -22,27 +20,19 @@ final class PendingTcpRead extends PendingOperation
     /** The generation whose deadline the stack thread saw pass; the read of that generation fails at its attempt. */
     private volatile long expiredGeneration = -1;
     private int result;
-    private Throwable failure;
 
     PendingTcpRead(final TcpSocket socket)
     {
         this.socket = socket;
     }
 
-    @SuppressWarnings("unchecked")
     void set(final byte[] dst, final int offset, final int length, final long deadlineNs, final Object attachment,
         final TcpCompletionHandler<?> handler)
     {
-        if (this.handler != null)
-        {
-            // checked before anything is overwritten: the pending one still completes as asked
-            throw new IllegalStateException("a completion-handler read is pending on this socket already");
-        }
+        hold(attachment, handler, "read");
         this.dst = dst;
         this.offset = offset;
         this.length = length;
-        this.attachment = attachment;
-        this.handler = (TcpCompletionHandler<Object>)handler;
         generation = generation + 1;
         this.deadlineNs = deadlineNs;
         generation = generation + 1;
@@ -98,23 +88,14 @@ final class PendingTcpRead extends PendingOperation
     }
 
     @Override
-    void deliver()
+    int bytesDone()
     {
-        final TcpCompletionHandler<Object> h = handler;
-        final Object a = attachment;
-        final Throwable f = failure;
-        final int n = result;
+        return result;
+    }
+
+    @Override
+    void releaseBuffer()
+    {
         dst = null;
-        attachment = null;
-        handler = null;
-        failure = null;
-        if (f != null)
-        {
-            h.failed(f, a);
-        }
-        else
-        {
-            h.completed(n, a);
-        }
     }
 }

@@ -10,30 +10,20 @@ final class PendingTcpWrite extends PendingOperation
     private int offset;
     private int length;
     private int written;
-    private Object attachment;
-    private TcpCompletionHandler<Object> handler;
-    private Throwable failure;
 
     PendingTcpWrite(final TcpSocket socket)
     {
         this.socket = socket;
     }
 
-    @SuppressWarnings("unchecked")
     void set(final byte[] src, final int offset, final int length, final Object attachment,
         final TcpCompletionHandler<?> handler)
     {
-        if (this.handler != null)
-        {
-            // checked before anything is overwritten: the pending one still completes as asked
-            throw new IllegalStateException("a completion-handler write is pending on this socket already");
-        }
+        hold(attachment, handler, "write");
         this.src = src;
         this.offset = offset;
         this.length = length;
         this.written = 0;
-        this.attachment = attachment;
-        this.handler = (TcpCompletionHandler<Object>)handler;
     }
 
     @Override
@@ -52,22 +42,14 @@ final class PendingTcpWrite extends PendingOperation
     }
 
     @Override
-    void deliver()
+    int bytesDone()
     {
-        final TcpCompletionHandler<Object> h = handler;
-        final Object a = attachment;
-        final Throwable f = failure;
+        return length;
+    }
+
+    @Override
+    void releaseBuffer()
+    {
         src = null;
-        attachment = null;
-        handler = null;
-        failure = null;
-        if (f != null)
-        {
-            h.failed(f, a);
-        }
-        else
-        {
-            h.completed(length, a);
-        }
     }
 }
