@@ -211,7 +211,7 @@ final class TokenBucketQueue
             {
                 break;
             }
-            depart(dueNs, length);
+            depart(arrivalNs, length);
             final int at = head;
             pop(BitUtil.align(HEADER + length, 8));
             queuedBytes -= length;
@@ -261,16 +261,32 @@ final class TokenBucketQueue
         return elapsedNs > room / rate ? capacity : tokens + rate * elapsedNs;
     }
 
-    /** A frame of {@code length} leaves at {@code departureNs}: its tokens are spent. */
-    private void depart(final long departureNs, final int length)
+    /**
+     * A frame of {@code length} that reached the head at {@code arrivalNs} leaves at {@link #departureNs}: its tokens
+     * are spent. When it waited for tokens, the departure was rounded up to a whole nanosecond, and the fraction of a
+     * nanosecond's tokens that accrued past the frame's cost stays in the bucket even when that bucket holds exactly
+     * one frame: capping it there would make every such frame a fraction later than the rate, adding up over a burst.
+     */
+    private void depart(final long arrivalNs, final int length)
     {
+        final long startNs = Math.max(arrivalNs, tokensNs);
         if (limit.isNone())
         {
-            tokensNs = Math.max(tokensNs, departureNs);
+            tokensNs = startNs;
             return;
         }
-        tokens = tokensAt(departureNs) - length * NANOBITS_PER_BYTE;
-        tokensNs = Math.max(tokensNs, departureNs);
+        final long available = tokensAt(startNs);
+        final long cost = length * NANOBITS_PER_BYTE;
+        if (available >= cost)
+        {
+            tokens = available - cost;
+            tokensNs = startNs;
+            return;
+        }
+        final long rate = limit.bitsPerSecond();
+        final long waitNs = (cost - available + rate - 1) / rate;
+        tokens = available + rate * waitNs - cost; // in [0, rate): less than a nanosecond of tokens
+        tokensNs = startNs + waitNs;
     }
 
     // ------------------------------------------------------------------------------------------------ counts

@@ -455,7 +455,7 @@ class RateLimitTest
         for (int i = 0; i < modelTimes.size(); i++)
         {
             final double actual = out.times.get(i) - t0;
-            assertTrue(actual >= modelTimes.get(i) - 1e-3 && actual <= modelTimes.get(i) + 2,
+            assertTrue(actual >= modelTimes.get(i) - 1e-3 && actual <= modelTimes.get(i) + 1,
                 "frame " + modelSeqs.get(i) + " left at " + actual + ", the model says " + modelTimes.get(i));
         }
         assertEquals(n - modelSeqs.size(), dev.receiveStats().rateDropped());
